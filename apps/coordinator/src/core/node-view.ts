@@ -1,0 +1,35 @@
+/**
+ * NodeView: the read-only snapshot of one node that a balancing strategy sees. The registry
+ * precomputes it when a node registers or pushes metrics, so `select` never parses or recomputes.
+ */
+import type { NodeState, RuntimeKind } from '@llm-fleet/types'
+
+export interface NodeView {
+  readonly id: string
+  /** Display name (the registered hostname). */
+  readonly name: string
+  readonly runtimeKind: RuntimeKind
+  /** The agent's compute score: higher serves LLMs faster. */
+  readonly computeScore: number
+  /** Requests the coordinator is proxying to this node now (exact: counted by leases). */
+  readonly inFlight: number
+  /**
+   * What the runtime reports beyond the coordinator's own count (the agent's `activeRequests` minus
+   * `inFlight`, floored at 0): traffic that bypasses the coordinator. 0 without metrics.
+   */
+  readonly runtimeBacklog: number
+  /** Requests the runtime serves at once. */
+  readonly maxConcurrency: number
+  readonly state: NodeState
+  /** Whether the latest metrics arrived within the TTL (false before the first push). */
+  readonly hasFreshMetrics: boolean
+  /** The latest metrics, null before the first push. */
+  readonly cpuPct: number | null
+  readonly memoryPct: number | null
+  readonly gpuUtilPct: number | null
+  readonly gpuMemoryPct: number | null
+  /** Models the runtime serves (from the registration, refreshed by each push). */
+  readonly models: ReadonlySet<string>
+  /** While set and later than the request's `now`, the node is skipped after repeated upstream failures. */
+  readonly coolingDownUntilMs: number | null
+}

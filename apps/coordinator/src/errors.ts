@@ -1,0 +1,43 @@
+/** Every coded error of the coordinator (@fastify/error). Tests assert `code` and `statusCode`. */
+import createError from '@fastify/error'
+
+// Agent API
+export const AgentNotFoundError = createError(
+  'FLEET_AGENT_NOT_FOUND',
+  'Unknown agent %s: register again',
+  404,
+)
+export const AgentIdMismatchError = createError(
+  'FLEET_AGENT_ID_MISMATCH',
+  'agentId: the body says %s but the path says %s',
+  400,
+)
+export const RegistryFullError = createError(
+  'FLEET_REGISTRY_FULL',
+  'The registry holds its maximum of %d nodes',
+  503,
+)
+export const InvalidBodyError = createError('FLEET_INVALID_BODY', '%s', 400)
+
+// Authentication
+export const InvalidAgentTokenError = createError(
+  'FLEET_AUTH_INVALID_TOKEN',
+  'Missing or invalid agent token (Authorization: Bearer <AGENT_TOKEN>)',
+  401,
+)
+export const InvalidApiKeyError = createError(
+  'FLEET_AUTH_INVALID_API_KEY',
+  'Missing or invalid API key (Authorization: Bearer <key>)',
+  401,
+)
+
+// Proxy
+export const NoCandidateError = createError('FLEET_PROXY_NO_CANDIDATE', '%s', 503)
+export const ModelNotServedError = createError(
+  'FLEET_PROXY_MODEL_NOT_SERVED',
+  'No node serves the model %s',
+  404,
+)
+export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
+export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
+export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)

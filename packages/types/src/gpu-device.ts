@@ -1,0 +1,48 @@
+/** One GPU as the agent sees it through nvidia-smi: static inventory plus the latest live values. */
+import { z } from 'zod'
+import { MAX_TEXT_LENGTH } from './limits.js'
+import { NonNegative, Percent } from './primitives.js'
+
+export const GpuDevice = z.strictObject({
+  /** nvidia-smi's device index (0-based). */
+  index: z.number().int().min(0).max(1023),
+  /** `GPU-…` UUID, or a MIG instance's `MIG-…` UUID. */
+  uuid: z.string().min(1).max(MAX_TEXT_LENGTH),
+  /** Product name as the driver reports it, e.g. `NVIDIA A100-SXM4-80GB`. */
+  name: z.string().min(1).max(MAX_TEXT_LENGTH),
+  /** Total framebuffer memory. */
+  vramTotalMiB: NonNegative,
+  /** Framebuffer memory in use; null where the driver does not report it. */
+  vramUsedMiB: NonNegative.nullable(),
+  /** GPU utilization; null where unavailable (for example every GPU with MIG enabled). */
+  utilizationPct: Percent.nullable(),
+  /** GPU core temperature in °C; null where unavailable. */
+  temperatureC: z.number().min(-100).max(300).nullable(),
+  /** Board power draw in watts; null where unavailable. */
+  powerDrawW: NonNegative.nullable(),
+  /** CUDA compute capability such as `8.9`; null on drivers older than 510, which cannot report it. */
+  computeCapability: z
+    .string()
+    .regex(/^\d{1,2}\.\d{1,2}$/, 'must look like "8.9"')
+    .nullable(),
+  /** Highest SM clock in MHz; null where unavailable. */
+  maxSmClockMHz: NonNegative.nullable(),
+  /** Whether Multi-Instance GPU mode is enabled. */
+  migEnabled: z.boolean(),
+})
+export type GpuDevice = z.infer<typeof GpuDevice>
+
+/**
+ * The per-interval part of a GPU, pushed with every metrics sample. The static fields stay in the
+ * registration; `index` and `uuid` tie the two together.
+ */
+export const GpuLiveValues = GpuDevice.pick({
+  index: true,
+  uuid: true,
+  vramTotalMiB: true,
+  vramUsedMiB: true,
+  utilizationPct: true,
+  temperatureC: true,
+  powerDrawW: true,
+})
+export type GpuLiveValues = z.infer<typeof GpuLiveValues>

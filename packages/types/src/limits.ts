@@ -1,0 +1,25 @@
+/**
+ * Bounds on every wire field. A coordinator holds thousands of nodes in memory, so no field may be
+ * unbounded: these caps keep one registration or metrics push to a few kilobytes at most.
+ */
+
+/** Longest model name accepted (Ollama tags such as `hf.co/org/repo:Q4_K_M` stay far below it). */
+export const MAX_MODEL_NAME_LENGTH = 256
+/** Most models one runtime may list. */
+export const MAX_MODELS = 1024
+/** Most GPUs in one host (an HGX has 8; MIG can expose up to 7 instances per GPU). */
+export const MAX_GPUS = 64
+/** Longest free-text field (GPU and CPU model names, versions). */
+export const MAX_TEXT_LENGTH = 256
+/** Longest hostname (RFC 1035). */
+export const MAX_HOSTNAME_LENGTH = 253
+/** Longest URL. */
+export const MAX_URL_LENGTH = 2048
+/** Longest agent id. */
+export const MAX_AGENT_ID_LENGTH = 128
+/** Most labels on a node, and the longest label key and value. */
+export const MAX_LABELS = 64
+export const MAX_LABEL_KEY_LENGTH = 63
+export const MAX_LABEL_VALUE_LENGTH = 256
+/** Highest in-flight capacity a runtime may declare. */
+export const MAX_CONCURRENCY = 100_000

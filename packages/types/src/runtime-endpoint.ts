@@ -1,0 +1,46 @@
+/** The LLM runtime an agent fronts, as the coordinator must reach it. */
+import { z } from 'zod'
+import { MAX_URL_LENGTH } from './limits.js'
+
+/** The API family a runtime speaks natively. Ollama also serves the OpenAI `/v1/*` routes. */
+export const RUNTIME_KINDS = ['ollama', 'openai'] as const
+export const RuntimeKind = z.enum(RUNTIME_KINDS)
+export type RuntimeKind = z.infer<typeof RuntimeKind>
+
+/**
+ * Why an advertised URL is unusable, or null when it is fine. The coordinator connects only to URLs
+ * that agents advertise, so they must be plain http(s) origins with an explicit host and port and no
+ * credentials, query or fragment.
+ */
+export function describeUpstreamUrlProblem(value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'must be an absolute URL'
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https'
+  if (url.hostname === '') return 'must name a host'
+  // URL drops a port equal to the scheme's default, so look at the authority as written.
+  const authority = value.slice(url.protocol.length + 2).split(/[/?#]/, 1)[0] ?? ''
+  if (!/:\d+$/.test(authority)) return 'must include a port'
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials'
+  if (url.search !== '' || url.hash !== '') return 'must not have a query or fragment'
+  return null
+}
+
+/** An http(s) URL with a host and an explicit port, nothing else. */
+export const UpstreamUrl = z
+  .string()
+  .max(MAX_URL_LENGTH)
+  .superRefine((value, ctx) => {
+    const problem = describeUpstreamUrlProblem(value)
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
+export const RuntimeEndpoint = z.strictObject({
+  kind: RuntimeKind,
+  /** Base URL of the runtime as the coordinator reaches it, e.g. `http://10.0.0.7:11434`. */
+  url: UpstreamUrl,
+})
+export type RuntimeEndpoint = z.infer<typeof RuntimeEndpoint>

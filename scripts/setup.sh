@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what llm-fleet needs on a fresh machine: pnpm (pinned in package.json), the workspace's
+# packages from the lockfile, and, with --browser, Debian's chromium for the dashboard's browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
+  echo "setup: installing pnpm $PNPM_VERSION with npm" >&2
+  # --force replaces a corepack shim that cannot verify signatures on older Node releases.
+  npm install --global --force --loglevel=error "pnpm@$PNPM_VERSION" >&2
+  hash -r
+fi
+
+export TURBO_TELEMETRY_DISABLED=1
+pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -v 'Failed to create bin' >&2 || true
+# grep above only filters pnpm's warnings about workspace bins that appear after the first build.
+test -d node_modules/.pnpm || { echo "setup: pnpm install failed" >&2; exit 1; }
+
+if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's chromium for the dashboard browser tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2 ||
+      echo "setup: chromium could not be installed; the browser tests will fail" >&2
+  else
+    echo "setup: chromium is missing and apt-get is not usable here; the browser tests will fail" >&2
+  fi
+fi
