@@ -2,6 +2,7 @@
 import type { RuntimeKind } from '@llm-fleet/types'
 import type { NodeView } from '../node-view.js'
 import type { Selection } from './selection.js'
+import type { BalancerMode } from './strategies.js'
 
 /** The API family a client spoke: OpenAI requests may go to Ollama nodes too (Ollama serves /v1/*). */
 export type ApiKind = RuntimeKind
@@ -16,16 +17,63 @@ export interface SelectRequest {
   readonly exclude: ReadonlySet<string>
 }
 
-/** The mutable part of balancing, owned by the caller: round-robin cursors and the random source. */
+/**
+ * When a node counts as busy from its pushed metrics (`BUSY_CPU_PCT`, `BUSY_GPU_PCT`). The in-flight
+ * rule (`inFlight + runtimeBacklog >= maxConcurrency`) needs no threshold.
+ */
+export interface BusyThresholds {
+  /** Host CPU above this percentage is busy (default 80). */
+  readonly cpuPct: number
+  /** Mean GPU utilization above this percentage is busy (default 90). */
+  readonly gpuUtilPct: number
+}
+
+export const DEFAULT_BUSY_THRESHOLDS: BusyThresholds = { cpuPct: 80, gpuUtilPct: 90 }
+
+/**
+ * The part of balancing that is not a function of the nodes: which strategy runs, its thresholds,
+ * and the mutable round-robin cursors and random source. Owned by the caller (one per coordinator,
+ * one per simulated strategy), so `select` itself keeps no hidden state.
+ */
 export interface BalancerState {
+  /** The strategy `select` dispatches to (`LOAD_BALANCER_MODE`). */
+  readonly mode: BalancerMode
+  readonly busy: BusyThresholds
   /** Rotating cursors, keyed by the set they rotate over (a tier, the all-busy set, …). */
   readonly cursors: Map<string, number>
   /** Uniform in [0, 1); injected so that simulations are seeded and deterministic. */
   readonly random: () => number
 }
 
-export function createBalancerState(random: () => number): BalancerState {
-  return { cursors: new Map(), random }
+export interface BalancerOptions {
+  /** Default `spec`. */
+  readonly mode?: BalancerMode
+  /** Default {@link DEFAULT_BUSY_THRESHOLDS}. */
+  readonly busy?: BusyThresholds
+}
+
+/**
+ * A fresh state: cursors at 0.
+ * @example createBalancerState(Math.random, { mode: 'spec', busy: { cpuPct: 80, gpuUtilPct: 90 } })
+ */
+export function createBalancerState(random: () => number, options: BalancerOptions = {}): BalancerState {
+  return {
+    mode: options.mode ?? 'spec',
+    busy: options.busy ?? DEFAULT_BUSY_THRESHOLDS,
+    cursors: new Map(),
+    random,
+  }
+}
+
+/**
+ * Whether a node has no room now: its in-flight count (ours plus the runtime's own backlog) reached
+ * its capacity, or its fresh metrics run hot. A node without fresh metrics is judged by in-flight alone,
+ * so a node that has just registered is not busy.
+ */
+export function isBusy(node: NodeView, busy: BusyThresholds): boolean {
+  if (node.inFlight + node.runtimeBacklog >= node.maxConcurrency) return true
+  if (!node.hasFreshMetrics) return false
+  return (node.cpuPct ?? 0) > busy.cpuPct || (node.gpuUtilPct ?? 0) > busy.gpuUtilPct
 }
 
 /** A strategy picks among candidates that already passed the common filters (state, kind, model, exclude). */

@@ -1,0 +1,65 @@
+/**
+ * `select`: the one entry point of the balancer. It applies the filters every mode shares, works out
+ * why nothing is left when nothing is, and hands the candidates to the mode's strategy.
+ *
+ * Filters, in order: state `online` (not stale, not draining); not already tried for this request
+ * (`exclude`); a runtime that speaks the request's API (Ollama serves `/v1/*` too, so OpenAI requests
+ * may go to Ollama nodes but not the reverse); the model, when the request names one and any eligible
+ * node lists models (a fleet that reports no models at all is not filtered); not cooling down.
+ */
+import type { NodeView } from '../node-view.js'
+import type { NoCandidateCause, Selection } from './selection.js'
+import { STRATEGIES } from './strategies.js'
+import type { BalancerState, SelectRequest } from './strategy.js'
+
+/**
+ * Picks the node for one request. Pure apart from advancing the cursors in `state`; never mutates
+ * `nodes`; O(n) in the number of nodes.
+ *
+ * @example
+ * const selection = select(registry.snapshot(), { model: 'llama3.1:8b', apiKind: 'openai', now, exclude }, state)
+ * if (selection.kind === 'selected') forward(selection.node) // else map selection.cause to 404/503
+ */
+export function select(nodes: readonly NodeView[], request: SelectRequest, state: BalancerState): Selection {
+  const candidates: NodeView[] = []
+  const model = request.model
+  const hasExclusions = request.exclude.size > 0
+  let eligible = 0
+  let anyListsModels = false
+  let coolingServers = 0
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as NodeView
+    if (!isEligible(node, request, hasExclusions)) continue
+    eligible++
+    if (node.models.size > 0) anyListsModels = true
+    if (model !== undefined && !node.models.has(model)) continue
+    if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) coolingServers++
+    else candidates.push(node)
+  }
+
+  // No eligible node lists any model (runtimes that do not report them): the filter would reject
+  // everything, so it does not apply. Rare enough that a second pass costs nothing overall.
+  if (candidates.length === 0 && model !== undefined && eligible > 0 && !anyListsModels) {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] as NodeView
+      if (!isEligible(node, request, hasExclusions)) continue
+      if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) coolingServers++
+      else candidates.push(node)
+    }
+  }
+
+  if (candidates.length === 0) return { kind: 'none', cause: noneCause(eligible, coolingServers) }
+  return STRATEGIES[state.mode](candidates, request, state)
+}
+
+function isEligible(node: NodeView, request: SelectRequest, hasExclusions: boolean): boolean {
+  if (node.state !== 'online') return false
+  if (request.apiKind === 'ollama' && node.runtimeKind !== 'ollama') return false
+  return !(hasExclusions && request.exclude.has(node.id))
+}
+
+function noneCause(eligible: number, coolingServers: number): NoCandidateCause {
+  if (eligible === 0) return 'none-online'
+  if (coolingServers > 0) return 'all-cooling-down'
+  return 'model-not-served'
+}

@@ -1,0 +1,92 @@
+/**
+ * `spec` mode (the default): spec-first, busy-aware, round-robin fallback.
+ *
+ * The fastest hardware answers soonest, so the highest compute score that has room wins. Nodes with
+ * equal scores form a tier and share its traffic by a rotating cursor. As the fast tiers fill up
+ * (in-flight reaches maxConcurrency, or metrics run hot) requests spill over to the next tier. When
+ * every candidate is busy there is no better choice left and the mode spreads load round-robin,
+ * letting the runtimes queue.
+ *
+ * One pass finds the best free score and its tie count, a second picks the cursor's turn among the
+ * tie: O(n) with no sorting. Tier numbers (1 = highest score) are only counted when a request spills
+ * over, which is the only time the reason needs them.
+ */
+import type { NodeView } from '../node-view.js'
+import { takeTurn } from './round-robin.js'
+import type { Selection, SelectionReason } from './selection.js'
+import { isBusy, type Strategy } from './strategy.js'
+
+export const specFirst: Strategy = (candidates, _request, state): Selection => {
+  let bestFreeScore = Number.NEGATIVE_INFINITY
+  let tiedCount = 0
+  let topScore = Number.NEGATIVE_INFINITY
+  for (let i = 0; i < candidates.length; i++) {
+    const node = candidates[i] as NodeView
+    if (node.computeScore > topScore) topScore = node.computeScore
+    if (isBusy(node, state.busy)) continue
+    if (node.computeScore > bestFreeScore) {
+      bestFreeScore = node.computeScore
+      tiedCount = 1
+    } else if (node.computeScore === bestFreeScore) {
+      tiedCount++
+    }
+  }
+
+  if (tiedCount === 0) {
+    const index = takeTurn(state, 'all-busy') % candidates.length
+    return {
+      kind: 'selected',
+      node: candidates[index] as NodeView,
+      reason: { kind: 'all-busy', position: index + 1, of: candidates.length },
+    }
+  }
+
+  // One cursor per tier score, so each tier rotates on its own however traffic moves between tiers.
+  let skip = tiedCount === 1 ? 0 : takeTurn(state, `spec:${bestFreeScore}`) % tiedCount
+  let chosen: NodeView | undefined
+  for (let i = 0; i < candidates.length; i++) {
+    const node = candidates[i] as NodeView
+    if (node.computeScore !== bestFreeScore || isBusy(node, state.busy)) continue
+    if (skip-- === 0) {
+      chosen = node
+      break
+    }
+  }
+  if (chosen === undefined) throw new Error('spec-first: the tied node vanished between two passes')
+
+  if (bestFreeScore === topScore) {
+    return {
+      kind: 'selected',
+      node: chosen,
+      reason: {
+        kind: 'spec-tier',
+        tier: 1,
+        score: chosen.computeScore,
+        inFlight: chosen.inFlight,
+        max: chosen.maxConcurrency,
+      },
+    }
+  }
+  return { kind: 'selected', node: chosen, reason: spillOver(candidates, chosen) }
+}
+
+/** The spill-over reason: which tier took the request and how many faster nodes were busy. */
+function spillOver(candidates: readonly NodeView[], chosen: NodeView): SelectionReason {
+  const scoresAbove = new Set<number>()
+  let busyAbove = 0
+  for (let i = 0; i < candidates.length; i++) {
+    const node = candidates[i] as NodeView
+    if (node.computeScore > chosen.computeScore) {
+      busyAbove++
+      scoresAbove.add(node.computeScore)
+    }
+  }
+  return {
+    kind: 'spill-over',
+    tier: scoresAbove.size + 1,
+    score: chosen.computeScore,
+    inFlight: chosen.inFlight,
+    max: chosen.maxConcurrency,
+    busyAbove,
+  }
+}
