@@ -1,0 +1,108 @@
+/**
+ * Binds one generation to one HTTP response: streams or collects tokens, applies the request's injected
+ * fault, frees the slot when the client disconnects, and keeps the counters.
+ */
+import type { ServerResponse } from 'node:http'
+import type { FaultDirective } from './fault-state.js'
+import type { GenerationScheduler } from './generation-scheduler.js'
+import type { RuntimeCounters } from './runtime-stats.js'
+
+/** How one API renders a generation on the wire. */
+export interface GenerationRenderer {
+  /** `true` for NDJSON/SSE, `false` for one JSON body at the end. */
+  readonly isStreaming: boolean
+  /** Content type of the streamed body (NDJSON or SSE). */
+  readonly streamContentType: string
+  /** Tokens `[firstIndex, firstIndex + count)`: the text to write when streaming (collect them otherwise). */
+  renderTokens(firstIndex: number, count: number): string
+  /** After the last token: the closing chunks when streaming, the whole JSON body otherwise. */
+  renderEnd(): string
+  /** A body that is not valid JSON (the `garbage` fault). */
+  renderGarbage(): string
+}
+
+/** What {@link runGeneration} needs besides the renderer. */
+export interface GenerationContext {
+  readonly scheduler: GenerationScheduler
+  readonly counters: RuntimeCounters
+  readonly fault: FaultDirective
+  readonly outputTokens: number
+}
+
+/** Runs the generation and answers `response`; returns at once, the scheduler drives the rest. */
+export function runGeneration(
+  response: ServerResponse,
+  renderer: GenerationRenderer,
+  context: GenerationContext,
+): void {
+  const { scheduler, counters, fault, outputTokens } = context
+  const contentType = renderer.isStreaming ? renderer.streamContentType : 'application/json; charset=utf-8'
+
+  if (fault.mode === 'garbage') {
+    counters.faulted++
+    response.writeHead(200, { 'content-type': contentType })
+    response.end(renderer.renderGarbage())
+    return
+  }
+
+  const faultAt = fault.mode === 'die-mid-stream' || fault.mode === 'stall' ? fault.afterChunks : -1
+  let isFinished = false
+  let hasFaulted = false
+  let sentHeaders = false
+
+  const sendHeaders = (): void => {
+    if (sentHeaders) return
+    sentHeaders = true
+    response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' })
+    // Streaming runtimes answer headers together with the first chunk; flushing makes them visible now.
+    response.flushHeaders()
+  }
+
+  const strike = (): void => {
+    hasFaulted = true
+    counters.faulted++
+    ticket.cancel()
+    if (fault.mode === 'die-mid-stream') response.socket?.destroy()
+    // stall: the response stays open with nothing more to say, until the client gives up.
+  }
+
+  const ticket = scheduler.submit({
+    outputTokens,
+    onTokens(firstIndex, count) {
+      let usable = count
+      if (faultAt >= 0) usable = Math.max(0, Math.min(count, faultAt - firstIndex))
+      if (usable > 0) {
+        counters.totalTokens += usable
+        const text = renderer.renderTokens(firstIndex, usable)
+        if (renderer.isStreaming) {
+          sendHeaders()
+          response.write(text)
+        }
+      }
+      if (faultAt >= 0 && firstIndex + count >= faultAt) strike()
+    },
+    onDone() {
+      isFinished = true
+      counters.completed++
+      const end = renderer.renderEnd()
+      if (renderer.isStreaming) {
+        sendHeaders()
+        response.end(end)
+      } else {
+        response.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(end) })
+        response.end(end)
+      }
+    },
+  })
+
+  response.on('close', () => {
+    if (isFinished || hasFaulted) return
+    ticket.cancel()
+    counters.aborted++
+  })
+
+  if (faultAt === 0) {
+    if (renderer.isStreaming || fault.mode === 'stall') sendHeaders()
+    strike()
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The simulated GPU: admits requests into slots (FIFO queue beyond them) and emits their tokens at the
+ * speed model's per-request rate. One self-scheduling timer drives every active request, so thousands of
+ * concurrent streams cost one timer and one pass over an array per tick, not a timer per token.
+ */
+import { performance } from 'node:perf_hooks'
+import type { GpuProfile } from './profiles.js'
+import { admit, perRequestTokensPerS } from './speed-model.js'
+
+/** Tick of the shared generation timer. Tokens due within a tick are written together. */
+export const TICK_MS = 10
+
+/** One request's generation, as the scheduler sees it. */
+export interface GenerationJob {
+  /** Tokens to generate in total (0 finishes right after the prefill). */
+  readonly outputTokens: number
+  /** New tokens `[firstIndex, firstIndex + count)` are ready. */
+  onTokens(firstIndex: number, count: number): void
+  /** All tokens were emitted. Not called after `cancel()`. */
+  onDone(): void
+}
+
+/** Handle on a submitted job. */
+export interface GenerationTicket {
+  /** Stops the job, frees its slot or queue place; idempotent, a no-op once done. */
+  cancel(): void
+}
+
+interface Entry {
+  readonly job: GenerationJob
+  emitted: number
+  credit: number
+  firstTokenAtMs: number
+  state: 'queued' | 'active' | 'finished'
+}
+
+/** Options of {@link GenerationScheduler}. */
+export interface GenerationSchedulerOptions {
+  /** The (already speed-scaled) profile. */
+  readonly profile: GpuProfile
+  /** Monotonic clock in ms; `performance.now` by default. */
+  readonly now?: () => number
+}
+
+export class GenerationScheduler {
+  readonly #profile: GpuProfile
+  readonly #now: () => number
+  readonly #active = new Set<Entry>()
+  // Consumed from #queueHead; consumed and cancelled places are cleared to undefined.
+  #queue: (Entry | undefined)[] = []
+  #queueHead = 0
+  #queuedCount = 0
+  #timer: NodeJS.Timeout | undefined
+  #lastTickMs = 0
+
+  constructor(options: GenerationSchedulerOptions) {
+    this.#profile = options.profile
+    this.#now = options.now ?? (() => performance.now())
+  }
+
+  /** Requests holding a slot (prefilling or decoding). */
+  get activeCount(): number {
+    return this.#active.size
+  }
+
+  /** Requests waiting for a slot. */
+  get queuedCount(): number {
+    return this.#queuedCount
+  }
+
+  submit(job: GenerationJob): GenerationTicket {
+    const entry: Entry = { job, emitted: 0, credit: 0, firstTokenAtMs: 0, state: 'queued' }
+    if (admit(this.#profile, this.#active.size) === 'slot') this.#activate(entry)
+    else {
+      this.#queue.push(entry)
+      this.#queuedCount++
+    }
+    return { cancel: () => this.#cancel(entry) }
+  }
+
+  /** Cancels every job (server shutdown). */
+  clear(): void {
+    for (const entry of this.#active) entry.state = 'finished'
+    for (let i = this.#queueHead; i < this.#queue.length; i++) {
+      const entry = this.#queue[i]
+      if (entry) entry.state = 'finished'
+    }
+    this.#active.clear()
+    this.#queue = []
+    this.#queueHead = 0
+    this.#queuedCount = 0
+    this.#stopTimer()
+  }
+
+  #activate(entry: Entry): void {
+    entry.state = 'active'
+    // The prefill produces the first token, so its credit is ready the moment TTFT has passed.
+    entry.firstTokenAtMs = this.#now() + this.#profile.ttftMs
+    entry.credit = 1
+    this.#active.add(entry)
+    this.#startTimer()
+  }
+
+  #cancel(entry: Entry): void {
+    if (entry.state === 'finished') return
+    if (entry.state === 'queued') this.#queuedCount--
+    else this.#active.delete(entry)
+    entry.state = 'finished'
+    this.#admitQueued()
+  }
+
+  #admitQueued(): void {
+    while (this.#queuedCount > 0 && admit(this.#profile, this.#active.size) === 'slot') {
+      const entry = this.#queue[this.#queueHead]
+      this.#queue[this.#queueHead] = undefined
+      this.#queueHead++
+      if (entry === undefined || entry.state !== 'queued') continue
+      this.#queuedCount--
+      this.#activate(entry)
+    }
+    // Cancelled entries are skipped lazily; compact once the dead head dominates the array.
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead)
+      this.#queueHead = 0
+    }
+    if (this.#queuedCount === 0 && this.#queueHead > 0) {
+      this.#queue = []
+      this.#queueHead = 0
+    }
+  }
+
+  #startTimer(): void {
+    if (this.#timer !== undefined) return
+    this.#lastTickMs = this.#now()
+    this.#timer = setTimeout(this.#tick, TICK_MS)
+  }
+
+  #stopTimer(): void {
+    if (this.#timer === undefined) return
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  readonly #tick = (): void => {
+    this.#timer = undefined
+    const now = this.#now()
+    const elapsedMs = now - this.#lastTickMs
+    this.#lastTickMs = now
+    // One rate for the whole tick: the batch composition is what it was during the elapsed interval.
+    const ratePerMs = perRequestTokensPerS(this.#profile, this.#active.size) / 1000
+    let finishedAny = false
+    for (const entry of this.#active) {
+      if (now < entry.firstTokenAtMs) continue
+      const decodingMs = Math.min(elapsedMs, now - entry.firstTokenAtMs)
+      entry.credit += ratePerMs * decodingMs
+      const remaining = entry.job.outputTokens - entry.emitted
+      const count = Math.min(Math.floor(entry.credit), remaining)
+      if (count > 0) {
+        entry.credit -= count
+        const firstIndex = entry.emitted
+        entry.emitted += count
+        entry.job.onTokens(firstIndex, count)
+      }
+      // onTokens may have cancelled the entry (a fault killed the socket).
+      if (entry.state === 'active' && entry.emitted >= entry.job.outputTokens) {
+        entry.state = 'finished'
+        this.#active.delete(entry)
+        finishedAny = true
+        entry.job.onDone()
+      }
+    }
+    if (finishedAny) this.#admitQueued()
+    if (this.#active.size > 0) this.#startTimer()
+  }
+}

@@ -1,0 +1,52 @@
+/** Reading request bodies and writing plain replies on node:http, with the instance header on every reply. */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** Largest request body accepted, bytes (prompts in tests and benchmarks are far smaller). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024
+
+/** A body that could not be read as JSON. */
+export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string }
+
+/** Reads and parses a JSON request body. An empty body is an error, as it is for the real runtimes. */
+export async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer
+    size += buffer.length
+    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, message: 'request body too large' }
+    chunks.push(buffer)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.trim() === '') return { ok: false, status: 400, message: 'missing request body' }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch (error) {
+    // The parse failure is the client's mistake and the answer: report it rather than rethrow.
+    return { ok: false, status: 400, message: `invalid JSON: ${(error as Error).message}` }
+  }
+}
+
+/** Sends `body` as JSON with `status`. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
+  response.end(text)
+}
+
+/** Sends plain text with `status`. */
+export function sendText(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  contentType = 'text/plain',
+): void {
+  response.writeHead(status, {
+    'content-type': `${contentType}; charset=utf-8`,
+    'content-length': Buffer.byteLength(text),
+  })
+  response.end(text)
+}

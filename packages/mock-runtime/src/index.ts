@@ -1,0 +1,30 @@
+/** @llm-fleet/mock-runtime: a simulated LLM runtime, its GPU profiles, and the pure batching model. */
+export { EMBEDDING_DIMENSIONS } from './embedding.js'
+export { FAULT_MODES, type FaultMode, FaultSettings } from './fault-state.js'
+export {
+  INSTANCE_HEADER,
+  type MockRuntime,
+  type MockRuntimeOptions,
+  startMockRuntime,
+} from './mock-runtime.js'
+export {
+  estimateTokenCount,
+  hashString,
+  MAX_DEFAULT_OUTPUT_TOKENS,
+  MEAN_OUTPUT_TOKENS,
+  outputLengthTokens,
+  seededRandom,
+  tokenText,
+} from './output-length.js'
+export { GPU_PROFILES, type GpuProfile, isProfileId, PROFILE_IDS, type ProfileId } from './profiles.js'
+export { RUNTIME_KINDS, type RuntimeKind } from './runtime-context.js'
+export type { RuntimeStats } from './runtime-stats.js'
+export {
+  admit,
+  aggregateTokensPerS,
+  decodingCount,
+  estimateCompletionMs,
+  perRequestTokensPerS,
+  scaleProfile,
+  splitInFlight,
+} from './speed-model.js'

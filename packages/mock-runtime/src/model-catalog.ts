@@ -1,0 +1,55 @@
+/** What the mock says about its models: Ollama-style details derived from the model name. */
+import { createHash } from 'node:crypto'
+
+/** Ollama's model details object (`/api/tags`, `/api/ps`, `/api/show`). */
+export interface OllamaModelDetails {
+  parent_model: string
+  format: string
+  family: string
+  families: string[]
+  parameter_size: string
+  quantization_level: string
+}
+
+/** One served model as the runtime describes it. */
+export interface ModelInfo {
+  readonly name: string
+  readonly digest: string
+  readonly sizeBytes: number
+  readonly details: OllamaModelDetails
+}
+
+// Q4_K_M stores about 4.85 bits per weight, i.e. ~0.6 bytes per parameter.
+const BYTES_PER_PARAMETER = 0.6
+const DEFAULT_PARAMETERS_BILLIONS = 7
+
+/** Describes `name` (e.g. `llama3.1:8b`): family from the name, size from a `<n>b` tag. */
+export function describeModel(name: string): ModelInfo {
+  const [base = name, tag = 'latest'] = name.split(':')
+  const sizeMatch = /(\d+(?:\.\d+)?)b/i.exec(tag) ?? /(\d+(?:\.\d+)?)b/i.exec(base)
+  const parametersBillions = sizeMatch?.[1] === undefined ? DEFAULT_PARAMETERS_BILLIONS : Number(sizeMatch[1])
+  const family = /^[a-z]+/i.exec(base)?.[0]?.toLowerCase() ?? 'llama'
+  return {
+    name,
+    digest: createHash('sha256').update(name).digest('hex'),
+    sizeBytes: Math.round(parametersBillions * 1e9 * BYTES_PER_PARAMETER),
+    details: {
+      parent_model: '',
+      format: 'gguf',
+      family,
+      families: [family],
+      parameter_size: `${parametersBillions.toFixed(1)}B`,
+      quantization_level: 'Q4_K_M',
+    },
+  }
+}
+
+/**
+ * The served model a request names, or undefined. Like Ollama, a name without a tag means `:latest`.
+ */
+export function resolveModel(
+  models: ReadonlyMap<string, ModelInfo>,
+  requested: string,
+): ModelInfo | undefined {
+  return models.get(requested) ?? (requested.includes(':') ? undefined : models.get(`${requested}:latest`))
+}
