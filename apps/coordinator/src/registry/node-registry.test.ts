@@ -1,0 +1,294 @@
+import { FleetNode } from '@llm-fleet/types'
+import { describe, expect, it } from 'vitest'
+import { metrics, registration } from '../../test/helpers/wire-samples.js'
+import { NodeRegistry, type RemovedNode } from './node-registry.js'
+
+const T0 = 1_800_000_000_000
+const TTL_MS = 6_000
+
+function setup(overrides: { maxNodes?: number } = {}) {
+  let now = T0
+  let nextId = 0
+  const lines: { obj: object; msg: string }[] = []
+  const log = { info: (obj: object, msg: string) => lines.push({ obj, msg }), warn: () => undefined }
+  const registry = new NodeRegistry({
+    clock: () => now,
+    ttlMs: TTL_MS,
+    maxNodes: overrides.maxNodes ?? 100,
+    pushIntervalMs: 2_000,
+    coolDownMs: 30_000,
+    log,
+    generateId: () => `node-${++nextId}`,
+  })
+  const removed: RemovedNode[] = []
+  registry.onNodeRemoved((node) => removed.push(node))
+  return {
+    registry,
+    removed,
+    lines,
+    advance: (ms: number) => {
+      now += ms
+    },
+  }
+}
+
+function viewOf(registry: NodeRegistry, id: string) {
+  const view = registry.snapshot().find((node) => node.id === id)
+  if (view === undefined) throw new Error(`no view for ${id}`)
+  return view
+}
+
+describe('NodeRegistry.register', () => {
+  it('issues a url-safe id by default and counts the node', () => {
+    const registry = new NodeRegistry({
+      clock: () => T0,
+      ttlMs: TTL_MS,
+      maxNodes: 10,
+      pushIntervalMs: 2_000,
+      coolDownMs: 30_000,
+      log: { info: () => undefined, warn: () => undefined },
+    })
+    const { agentId, created } = registry.register(registration())
+    expect(created).toBe(true)
+    expect(agentId).toMatch(/^[A-Za-z0-9_-]{8,}$/)
+    expect(registry.size).toBe(1)
+  })
+
+  it('gives the same hostname and runtime URL the same id and replaces the static info', () => {
+    const { registry } = setup()
+    expect(registry.register(registration())).toEqual({ agentId: 'node-1', created: true })
+    expect(registry.register(registration({ computeScore: 3000, models: ['mistral:7b'] }))).toEqual({
+      agentId: 'node-1',
+      created: false,
+    })
+    expect(registry.size).toBe(1)
+    const view = viewOf(registry, 'node-1')
+    expect(view.computeScore).toBe(3000)
+    expect([...view.models]).toEqual(['mistral:7b'])
+  })
+
+  it('treats another runtime URL on the same host as another node', () => {
+    const { registry } = setup()
+    registry.register(registration())
+    const second = registry.register(
+      registration({ runtime: { kind: 'openai', url: 'http://10.0.0.7:8000' } }),
+    )
+    expect(second).toEqual({ agentId: 'node-2', created: true })
+  })
+
+  it('rejects a new node when full, with a coded 503', () => {
+    const { registry } = setup({ maxNodes: 2 })
+    registry.register(registration({ hostname: 'a' }))
+    registry.register(registration({ hostname: 'b' }))
+    expect(() => registry.register(registration({ hostname: 'c' }))).toThrow(
+      expect.objectContaining({ code: 'FLEET_REGISTRY_FULL', statusCode: 503 }),
+    )
+    // Re-registering a known node still works when full.
+    expect(registry.register(registration({ hostname: 'a' })).created).toBe(false)
+  })
+
+  it('makes room by evicting the longest-stale idle node when full', () => {
+    const { registry, removed, advance } = setup({ maxNodes: 2 })
+    registry.register(registration({ hostname: 'old' }))
+    advance(1_000)
+    registry.register(registration({ hostname: 'newer' }))
+    advance(TTL_MS + 1_000)
+    expect(registry.register(registration({ hostname: 'fresh' }))).toEqual({
+      agentId: 'node-3',
+      created: true,
+    })
+    expect(removed).toEqual([{ id: 'node-1', runtimeUrl: 'http://10.0.0.7:11434' }])
+    expect(registry.list().map((node) => node.name)).toEqual(['newer', 'fresh'])
+  })
+})
+
+describe('NodeRegistry.ingestMetrics', () => {
+  it('accepts a push for a known node and exposes its values to the balancer', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration())
+    expect(registry.ingestMetrics(agentId, metrics(agentId, { cpuUsage: 55, activeRequests: 3 }))).toEqual({
+      kind: 'ok',
+    })
+    expect(viewOf(registry, agentId)).toMatchObject({
+      hasFreshMetrics: true,
+      cpuPct: 55,
+      memoryPct: 40,
+      gpuUtilPct: 37,
+      gpuMemoryPct: 48.8,
+      runtimeBacklog: 3,
+    })
+  })
+
+  it('reports unknown agents and id mismatches', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration())
+    expect(registry.ingestMetrics('nobody', metrics('nobody'))).toEqual({ kind: 'unknown-agent' })
+    expect(registry.ingestMetrics(agentId, metrics('someone-else'))).toEqual({ kind: 'id-mismatch' })
+  })
+
+  it('refreshes the model list from the push', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration({ models: ['a'] }))
+    registry.ingestMetrics(
+      agentId,
+      metrics(agentId, { runtime: { up: true, models: ['b', 'c'], loadedModels: [] } }),
+    )
+    expect([...viewOf(registry, agentId).models]).toEqual(['b', 'c'])
+  })
+
+  it('counts only the runtime backlog beyond our own in-flight requests', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration())
+    registry.ingestMetrics(agentId, metrics(agentId, { activeRequests: 3 }))
+    registry.acquire(agentId)
+    registry.acquire(agentId)
+    expect(viewOf(registry, agentId)).toMatchObject({ inFlight: 2, runtimeBacklog: 1 })
+    registry.acquire(agentId)
+    registry.acquire(agentId)
+    expect(viewOf(registry, agentId)).toMatchObject({ inFlight: 4, runtimeBacklog: 0 })
+  })
+})
+
+describe('NodeRegistry time', () => {
+  it('turns a node stale after the TTL and online again on its next push', () => {
+    const { registry, advance } = setup()
+    const { agentId } = registry.register(registration())
+    registry.ingestMetrics(agentId, metrics(agentId))
+    advance(TTL_MS)
+    expect(viewOf(registry, agentId)).toMatchObject({ state: 'online', hasFreshMetrics: true })
+    advance(1)
+    expect(viewOf(registry, agentId)).toMatchObject({ state: 'stale', hasFreshMetrics: false })
+    expect(registry.countByState()).toEqual({ online: 0, stale: 1, draining: 0 })
+    registry.ingestMetrics(agentId, metrics(agentId))
+    expect(viewOf(registry, agentId).state).toBe('online')
+  })
+
+  it('marks metrics stale while a re-registration keeps the node online', () => {
+    const { registry, advance } = setup()
+    const { agentId } = registry.register(registration())
+    registry.ingestMetrics(agentId, metrics(agentId))
+    advance(TTL_MS - 1)
+    registry.register(registration())
+    advance(2)
+    expect(viewOf(registry, agentId)).toMatchObject({ state: 'online', hasFreshMetrics: false })
+  })
+
+  it('returns the same snapshot until something changes, and reuses unchanged views', () => {
+    const { registry, advance } = setup()
+    const a = registry.register(registration({ hostname: 'a' })).agentId
+    const b = registry.register(registration({ hostname: 'b' })).agentId
+    const first = registry.snapshot()
+    advance(100)
+    expect(registry.snapshot()).toBe(first)
+    registry.ingestMetrics(b, metrics(b))
+    const second = registry.snapshot()
+    expect(second).not.toBe(first)
+    expect(second[0]).toBe(first[0])
+    expect(second[1]).not.toBe(first[1])
+    expect(second.map((node) => node.id)).toEqual([a, b])
+  })
+})
+
+describe('NodeRegistry leases, drain and cool-down', () => {
+  it('counts in-flight requests exactly; release is idempotent', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration())
+    const first = registry.acquire(agentId)
+    const second = registry.acquire(agentId)
+    expect(viewOf(registry, agentId).inFlight).toBe(2)
+    first.release()
+    first.release()
+    expect(viewOf(registry, agentId).inFlight).toBe(1)
+    second.release()
+    expect(viewOf(registry, agentId).inFlight).toBe(0)
+    expect(registry.get(agentId)?.inFlight).toBe(0)
+  })
+
+  it('throws a coded 404 when acquiring an unknown node', () => {
+    const { registry } = setup()
+    expect(() => registry.acquire('nobody')).toThrow(
+      expect.objectContaining({ code: 'FLEET_AGENT_NOT_FOUND', statusCode: 404 }),
+    )
+  })
+
+  it('removes an idle node at once on drain', () => {
+    const { registry, removed } = setup()
+    const { agentId } = registry.register(registration())
+    expect(registry.drain(agentId)).toBe(true)
+    expect(registry.size).toBe(0)
+    expect(removed.map((node) => node.id)).toEqual([agentId])
+    expect(registry.drain(agentId)).toBe(false)
+  })
+
+  it('keeps a draining node until its last in-flight request ends', () => {
+    const { registry, removed } = setup()
+    const { agentId } = registry.register(registration())
+    const first = registry.acquire(agentId)
+    const second = registry.acquire(agentId)
+    registry.drain(agentId)
+    expect(viewOf(registry, agentId).state).toBe('draining')
+    first.release()
+    expect(registry.size).toBe(1)
+    second.release()
+    expect(registry.size).toBe(0)
+    expect(removed.map((node) => node.id)).toEqual([agentId])
+    // A new registration from the same host gets a fresh id after removal.
+    expect(registry.register(registration()).created).toBe(true)
+  })
+
+  it('cancels a drain when the agent registers again', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration())
+    const lease = registry.acquire(agentId)
+    registry.drain(agentId)
+    registry.register(registration())
+    lease.release()
+    expect(viewOf(registry, agentId).state).toBe('online')
+  })
+
+  it('starts a cool-down on the third failure in a row, once', () => {
+    const { registry, advance } = setup()
+    const { agentId } = registry.register(registration())
+    expect(registry.reportUpstreamFailure(agentId)).toBe(false)
+    expect(registry.reportUpstreamFailure(agentId)).toBe(false)
+    expect(registry.reportUpstreamFailure(agentId)).toBe(true)
+    expect(viewOf(registry, agentId).coolingDownUntilMs).toBe(T0 + 30_000)
+    expect(registry.get(agentId)?.coolingDownUntil).toBe(new Date(T0 + 30_000).toISOString())
+    expect(registry.reportUpstreamFailure(agentId)).toBe(false)
+    advance(30_000)
+    expect(registry.get(agentId)?.coolingDownUntil).toBeNull()
+  })
+
+  it('resets the failure streak on success', () => {
+    const { registry } = setup()
+    const { agentId } = registry.register(registration())
+    registry.reportUpstreamFailure(agentId)
+    registry.reportUpstreamFailure(agentId)
+    registry.reportUpstreamSuccess(agentId)
+    expect(registry.reportUpstreamFailure(agentId)).toBe(false)
+    expect(registry.reportUpstreamFailure(agentId)).toBe(false)
+    expect(registry.reportUpstreamFailure(agentId)).toBe(true)
+  })
+})
+
+describe('NodeRegistry.list', () => {
+  it('reports every node in the wire format', () => {
+    const { registry, advance } = setup()
+    const { agentId } = registry.register(registration())
+    advance(1_500)
+    registry.ingestMetrics(agentId, metrics(agentId))
+    const [node] = registry.list()
+    expect(FleetNode.parse(node)).toEqual({
+      id: agentId,
+      name: 'gpu-a100-01',
+      state: 'online',
+      registration: registration(),
+      metrics: metrics(agentId),
+      inFlight: 0,
+      computeScore: 2039,
+      registeredAt: new Date(T0).toISOString(),
+      lastSeenAt: new Date(T0 + 1_500).toISOString(),
+      coolingDownUntil: null,
+    })
+  })
+})

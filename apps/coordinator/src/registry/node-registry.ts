@@ -1,0 +1,365 @@
+/**
+ * NodeRegistry: every node the coordinator knows, as soft state in memory. Agents re-register after a
+ * coordinator restart, so nothing is persisted. It owns the exact in-flight counts (through leases),
+ * the upstream failure streaks and cool-downs, and hands the balancer cheap `NodeView` snapshots.
+ */
+import { randomBytes } from 'node:crypto'
+import type { AgentMetrics, AgentRegistration, FleetNode, NodeState } from '@llm-fleet/types'
+import { nodeStateAt, staleAtMs } from '../core/node-state.js'
+import type { NodeView } from '../core/node-view.js'
+import { AgentNotFoundError, RegistryFullError } from '../errors.js'
+import { createLease, type Lease } from './lease.js'
+
+/** The slice of a pino logger the registry uses (fastify's `log.child(...)` satisfies it). */
+export interface RegistryLog {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+}
+
+export interface NodeRegistryOptions {
+  /** Milliseconds since the epoch; injected so tests move time without sleeping. */
+  readonly clock: () => number
+  /** A node with no contact for longer than this is `stale` (`AGENT_TTL_MS`). */
+  readonly ttlMs: number
+  /** Most nodes held at once (`MAX_NODES`). */
+  readonly maxNodes: number
+  /** What agents are told to push at (`PUSH_INTERVAL_MS`). */
+  readonly pushIntervalMs: number
+  /** How long a node is skipped after `coolDownFailures` upstream failures in a row (`COOL_DOWN_MS`). */
+  readonly coolDownMs: number
+  /** Consecutive upstream failures that start a cool-down. Default 3. */
+  readonly coolDownFailures?: number
+  readonly log: RegistryLog
+  /** New agent ids; default 12 random url-safe characters. */
+  readonly generateId?: () => string
+}
+
+export interface RegisterResult {
+  readonly agentId: string
+  /** False when the same hostname and runtime URL registered before (the id is reused). */
+  readonly created: boolean
+}
+
+/** What happened to a metrics push; the agent API maps each kind to a status. */
+export type IngestResult =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'unknown-agent' }
+  | { readonly kind: 'id-mismatch' }
+
+/** Passed to `onNodeRemoved` listeners (the proxy closes the node's connection pool). */
+export interface RemovedNode {
+  readonly id: string
+  readonly runtimeUrl: string
+}
+
+export const DEFAULT_COOL_DOWN_FAILURES = 3
+
+interface NodeRecord {
+  readonly id: string
+  readonly key: string
+  registration: AgentRegistration
+  metrics: AgentMetrics | null
+  models: ReadonlySet<string>
+  readonly registeredAtMs: number
+  lastSeenMs: number
+  lastMetricsMs: number | null
+  inFlight: number
+  isDraining: boolean
+  failureStreak: number
+  coolingDownUntilMs: number | null
+  /** The cached view; null after any change to the record. */
+  view: NodeView | null
+  /** When the cached view's time-dependent fields (state, freshness) change next. */
+  viewValidUntilMs: number
+}
+
+export class NodeRegistry {
+  readonly #options: NodeRegistryOptions
+  readonly #coolDownFailures: number
+  readonly #generateId: () => string
+  readonly #records = new Map<string, NodeRecord>()
+  /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
+  readonly #idsByKey = new Map<string, string>()
+  readonly #removedListeners = new Set<(node: RemovedNode) => void>()
+  #snapshot: readonly NodeView[] | null = null
+  #snapshotValidUntilMs = 0
+
+  constructor(options: NodeRegistryOptions) {
+    this.#options = options
+    this.#coolDownFailures = options.coolDownFailures ?? DEFAULT_COOL_DOWN_FAILURES
+    this.#generateId = options.generateId ?? (() => randomBytes(9).toString('base64url'))
+  }
+
+  /** Nodes held, in every state. */
+  get size(): number {
+    return this.#records.size
+  }
+
+  /**
+   * Adds a node, or replaces the static info of the node with the same hostname and runtime URL
+   * (keeping its id, in-flight count and metrics, and cancelling a drain: the agent is back).
+   * @throws RegistryFullError when `maxNodes` are held and no stale idle node can make room.
+   */
+  register(registration: AgentRegistration): RegisterResult {
+    const now = this.#options.clock()
+    const key = `${registration.hostname}\n${registration.runtime.url}`
+    const existingId = this.#idsByKey.get(key)
+    const existing = existingId === undefined ? undefined : this.#records.get(existingId)
+    if (existing !== undefined) {
+      existing.registration = registration
+      existing.models = new Set(registration.models)
+      existing.lastSeenMs = now
+      existing.isDraining = false
+      this.#changed(existing)
+      this.#options.log.info({ nodeId: existing.id, name: registration.hostname }, 'node re-registered')
+      return { agentId: existing.id, created: false }
+    }
+
+    if (this.#records.size >= this.#options.maxNodes && !this.#evictOneStale(now)) {
+      throw new RegistryFullError(this.#options.maxNodes)
+    }
+    let id = this.#generateId()
+    while (this.#records.has(id)) id = this.#generateId()
+    const record: NodeRecord = {
+      id,
+      key,
+      registration,
+      metrics: null,
+      models: new Set(registration.models),
+      registeredAtMs: now,
+      lastSeenMs: now,
+      lastMetricsMs: null,
+      inFlight: 0,
+      isDraining: false,
+      failureStreak: 0,
+      coolingDownUntilMs: null,
+      view: null,
+      viewValidUntilMs: 0,
+    }
+    this.#records.set(id, record)
+    this.#idsByKey.set(key, id)
+    this.#snapshot = null
+    this.#options.log.info(
+      {
+        nodeId: id,
+        name: registration.hostname,
+        runtime: registration.runtime.url,
+        computeScore: registration.computeScore,
+      },
+      'node registered',
+    )
+    return { agentId: id, created: true }
+  }
+
+  /**
+   * Stores a metrics push. The body's `agentId` must equal the path's id. The push also refreshes the
+   * node's model list and brings a stale node back online.
+   */
+  ingestMetrics(id: string, metrics: AgentMetrics): IngestResult {
+    if (metrics.agentId !== id) return { kind: 'id-mismatch' }
+    const record = this.#records.get(id)
+    if (record === undefined) return { kind: 'unknown-agent' }
+    const now = this.#options.clock()
+    if (!sameModels(record.models, metrics.runtime.models)) record.models = new Set(metrics.runtime.models)
+    record.metrics = metrics
+    record.lastSeenMs = now
+    record.lastMetricsMs = now
+    this.#changed(record)
+    return { kind: 'ok' }
+  }
+
+  /**
+   * Stops new requests to a node; it is removed once its in-flight requests finish (at once when it
+   * has none). Returns false for an unknown id.
+   */
+  drain(id: string): boolean {
+    const record = this.#records.get(id)
+    if (record === undefined) return false
+    record.isDraining = true
+    this.#changed(record)
+    if (record.inFlight === 0) this.#remove(record, 'drained')
+    else this.#options.log.info({ nodeId: id, inFlight: record.inFlight }, 'node draining')
+    return true
+  }
+
+  /**
+   * Takes an in-flight slot on a node for one proxied request. Release it on every path (success,
+   * error, client abort); releasing twice is harmless.
+   * @throws AgentNotFoundError when the node is not (or no longer) registered.
+   */
+  acquire(nodeId: string): Lease {
+    const record = this.#records.get(nodeId)
+    if (record === undefined) throw new AgentNotFoundError(nodeId)
+    record.inFlight++
+    this.#changed(record)
+    return createLease(nodeId, () => {
+      record.inFlight--
+      // The record may have been removed meanwhile; then there is nothing left to update.
+      if (this.#records.get(nodeId) !== record) return
+      this.#changed(record)
+      if (record.isDraining && record.inFlight === 0) this.#remove(record, 'drained')
+    })
+  }
+
+  /**
+   * Counts a failed upstream attempt (refused connection, 5xx before the first byte, first-byte
+   * timeout). Returns true exactly when this failure starts a cool-down, so the caller logs it once.
+   */
+  reportUpstreamFailure(nodeId: string): boolean {
+    const record = this.#records.get(nodeId)
+    if (record === undefined) return false
+    const now = this.#options.clock()
+    if (record.coolingDownUntilMs !== null && record.coolingDownUntilMs > now) return false
+    record.failureStreak++
+    if (record.failureStreak < this.#coolDownFailures) return false
+    record.failureStreak = 0
+    record.coolingDownUntilMs = now + this.#options.coolDownMs
+    this.#changed(record)
+    return true
+  }
+
+  /** A successful upstream response ends the failure streak. */
+  reportUpstreamSuccess(nodeId: string): void {
+    const record = this.#records.get(nodeId)
+    if (record === undefined) return
+    record.failureStreak = 0
+  }
+
+  /**
+   * The balancer's input: one read-only view per node, in registration order. Cached until a node
+   * changes or the earliest node crosses its TTL, so calling it per request is cheap; views of
+   * unchanged nodes are reused. The array is never mutated after it is returned.
+   */
+  snapshot(): readonly NodeView[] {
+    const now = this.#options.clock()
+    if (this.#snapshot !== null && now < this.#snapshotValidUntilMs) return this.#snapshot
+    const views: NodeView[] = []
+    let validUntilMs = Number.POSITIVE_INFINITY
+    for (const record of this.#records.values()) {
+      const view = this.#viewOf(record, now)
+      views.push(view)
+      if (record.viewValidUntilMs < validUntilMs) validUntilMs = record.viewValidUntilMs
+    }
+    this.#snapshot = views
+    this.#snapshotValidUntilMs = validUntilMs
+    return views
+  }
+
+  /** Every node as `GET /api/agents` reports it. */
+  list(): FleetNode[] {
+    const now = this.#options.clock()
+    const nodes: FleetNode[] = []
+    for (const record of this.#records.values()) nodes.push(this.#toFleetNode(record, now))
+    return nodes
+  }
+
+  get(id: string): FleetNode | undefined {
+    const record = this.#records.get(id)
+    return record === undefined ? undefined : this.#toFleetNode(record, this.#options.clock())
+  }
+
+  /** Nodes per state now (for `/readyz` and metrics). */
+  countByState(): Record<NodeState, number> {
+    const counts: Record<NodeState, number> = { online: 0, stale: 0, draining: 0 }
+    for (const view of this.snapshot()) counts[view.state]++
+    return counts
+  }
+
+  /** Calls `listener` after a node is removed. Returns a function that unsubscribes it. */
+  onNodeRemoved(listener: (node: RemovedNode) => void): () => void {
+    this.#removedListeners.add(listener)
+    return () => {
+      this.#removedListeners.delete(listener)
+    }
+  }
+
+  #changed(record: NodeRecord): void {
+    record.view = null
+    this.#snapshot = null
+  }
+
+  #viewOf(record: NodeRecord, now: number): NodeView {
+    if (record.view !== null && now < record.viewValidUntilMs) return record.view
+    const { ttlMs } = this.#options
+    const state = nodeStateAt({ now, lastSeenMs: record.lastSeenMs, ttlMs, isDraining: record.isDraining })
+    const hasFreshMetrics = record.lastMetricsMs !== null && now - record.lastMetricsMs <= ttlMs
+    let validUntilMs = Number.POSITIVE_INFINITY
+    if (state === 'online') validUntilMs = staleAtMs(record.lastSeenMs, ttlMs)
+    if (hasFreshMetrics && record.lastMetricsMs !== null) {
+      validUntilMs = Math.min(validUntilMs, staleAtMs(record.lastMetricsMs, ttlMs))
+    }
+    const metrics = record.metrics
+    const view: NodeView = {
+      id: record.id,
+      name: record.registration.hostname,
+      runtimeKind: record.registration.runtime.kind,
+      computeScore: record.registration.computeScore,
+      inFlight: record.inFlight,
+      runtimeBacklog: metrics === null ? 0 : Math.max(0, metrics.activeRequests - record.inFlight),
+      maxConcurrency: record.registration.maxConcurrency,
+      state,
+      hasFreshMetrics,
+      cpuPct: metrics?.cpuUsage ?? null,
+      memoryPct: metrics?.memoryUsage ?? null,
+      gpuUtilPct: metrics?.gpuUsage ?? null,
+      gpuMemoryPct: metrics?.gpuMemoryUsage ?? null,
+      models: record.models,
+      coolingDownUntilMs: record.coolingDownUntilMs,
+    }
+    record.view = view
+    record.viewValidUntilMs = validUntilMs
+    return view
+  }
+
+  #toFleetNode(record: NodeRecord, now: number): FleetNode {
+    const view = this.#viewOf(record, now)
+    const coolingDown = record.coolingDownUntilMs !== null && record.coolingDownUntilMs > now
+    return {
+      id: record.id,
+      name: view.name,
+      state: view.state,
+      registration: record.registration,
+      metrics: record.metrics,
+      inFlight: record.inFlight,
+      computeScore: view.computeScore,
+      registeredAt: new Date(record.registeredAtMs).toISOString(),
+      lastSeenAt: new Date(record.lastSeenMs).toISOString(),
+      coolingDownUntil: coolingDown ? new Date(record.coolingDownUntilMs as number).toISOString() : null,
+    }
+  }
+
+  /**
+   * Makes room for a new node by dropping the node that has been stale longest and has nothing in
+   * flight: a host that vanished should not hold a slot forever. False when there is none.
+   */
+  #evictOneStale(now: number): boolean {
+    let oldest: NodeRecord | undefined
+    for (const record of this.#records.values()) {
+      if (record.inFlight > 0) continue
+      if (
+        nodeStateAt({ now, lastSeenMs: record.lastSeenMs, ttlMs: this.#options.ttlMs, isDraining: false }) !==
+        'stale'
+      )
+        continue
+      if (oldest === undefined || record.lastSeenMs < oldest.lastSeenMs) oldest = record
+    }
+    if (oldest === undefined) return false
+    this.#remove(oldest, 'evicted: stale, registry full')
+    return true
+  }
+
+  #remove(record: NodeRecord, why: string): void {
+    this.#records.delete(record.id)
+    this.#idsByKey.delete(record.key)
+    this.#snapshot = null
+    this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
+    const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
+    for (const listener of this.#removedListeners) listener(removed)
+  }
+}
+
+function sameModels(current: ReadonlySet<string>, next: readonly string[]): boolean {
+  if (current.size !== next.length) return false
+  for (const model of next) if (!current.has(model)) return false
+  return true
+}
