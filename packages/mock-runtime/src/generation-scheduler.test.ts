@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { GenerationScheduler } from './generation-scheduler.js'
+import type { GpuProfile } from './profiles.js'
+
+// 100 tokens/s alone, α = 0.5 (two share 141.4 tokens/s, 70.7 each), TTFT 100 ms, 2 slots.
+const PROFILE: GpuProfile = {
+  id: 'test',
+  gpuName: 'Test',
+  memoryBandwidthGBs: 1000,
+  singleTokensPerS: 100,
+  ttftMs: 100,
+  slots: 2,
+  batchingExponent: 0.5,
+}
+
+function job(outputTokens: number) {
+  const state = { tokens: 0, isDone: false }
+  return {
+    state,
+    job: {
+      outputTokens,
+      onTokens(_first: number, count: number) {
+        state.tokens += count
+      },
+      onDone() {
+        state.isDone = true
+      },
+    },
+  }
+}
+
+describe('GenerationScheduler', () => {
+  beforeEach(() => {
+    // No sockets here: the scheduler's own timer and clock are faked.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const makeScheduler = () => new GenerationScheduler({ profile: PROFILE, now: () => performance.now() })
+
+  it('emits nothing before TTFT, the first token at TTFT, then the single-request rate', async () => {
+    const scheduler = makeScheduler()
+    const one = job(1000)
+    scheduler.submit(one.job)
+    await vi.advanceTimersByTimeAsync(90)
+    expect(one.state.tokens).toBe(0)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(one.state.tokens).toBe(1)
+    // One more second at 100 tokens/s.
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(one.state.tokens).toBeGreaterThanOrEqual(100)
+    expect(one.state.tokens).toBeLessThanOrEqual(101)
+  })
+
+  it('shares the batch: two requests get 70.7 tokens/s each, a third waits in the queue', async () => {
+    const scheduler = makeScheduler()
+    const [a, b, c] = [job(1000), job(1000), job(1000)]
+    scheduler.submit(a.job)
+    scheduler.submit(b.job)
+    scheduler.submit(c.job)
+    expect({ active: scheduler.activeCount, queued: scheduler.queuedCount }).toEqual({ active: 2, queued: 1 })
+    await vi.advanceTimersByTimeAsync(1100)
+    // 1 token from the prefill plus 70.7 in the following second.
+    for (const shared of [a, b]) {
+      expect(shared.state.tokens).toBeGreaterThanOrEqual(70)
+      expect(shared.state.tokens).toBeLessThanOrEqual(72)
+    }
+    expect(c.state.tokens).toBe(0)
+  })
+
+  it('admits the queue head when a slot frees, by completion or cancel', async () => {
+    const scheduler = makeScheduler()
+    const short = job(1)
+    const long = job(1000)
+    const waiting = job(1000)
+    scheduler.submit(short.job)
+    const longTicket = scheduler.submit(long.job)
+    scheduler.submit(waiting.job)
+    await vi.advanceTimersByTimeAsync(110)
+    expect(short.state.isDone).toBe(true)
+    expect({ active: scheduler.activeCount, queued: scheduler.queuedCount }).toEqual({ active: 2, queued: 0 })
+    longTicket.cancel()
+    longTicket.cancel()
+    expect(scheduler.activeCount).toBe(1)
+    // Alone now: TTFT 100 ms plus 999 tokens at 100 tokens/s.
+    await vi.advanceTimersByTimeAsync(10_200)
+    expect(waiting.state.isDone).toBe(true)
+    expect(long.state.isDone).toBe(false)
+    expect(scheduler.activeCount).toBe(0)
+  })
+
+  it('a cancelled queued request never starts', async () => {
+    const scheduler = makeScheduler()
+    const [a, b, c] = [job(5), job(5), job(5)]
+    scheduler.submit(a.job)
+    scheduler.submit(b.job)
+    scheduler.submit(c.job).cancel()
+    expect(scheduler.queuedCount).toBe(0)
+    await vi.advanceTimersByTimeAsync(5000)
+    expect([a.state.isDone, b.state.isDone, c.state.isDone]).toEqual([true, true, false])
+    expect(c.state.tokens).toBe(0)
+  })
+})
