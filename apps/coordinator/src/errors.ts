@@ -19,6 +19,9 @@ export const RegistryFullError = createError(
 )
 export const InvalidBodyError = createError('FLEET_INVALID_BODY', '%s', 400)
 
+// Configuration: main.ts prints the message (one line per bad setting) and exits 2.
+export const ConfigInvalidError = createError('FLEET_CONFIG_INVALID', 'Invalid configuration:\n%s', 500)
+
 // Authentication
 export const InvalidAgentTokenError = createError(
   'FLEET_AUTH_INVALID_TOKEN',
@@ -41,3 +44,9 @@ export const ModelNotServedError = createError(
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)
+/** The client went away before the response started; logged with nginx's 499, never seen by anyone. */
+export const ClientClosedRequestError = createError(
+  'FLEET_PROXY_CLIENT_CLOSED',
+  'The client closed the request before the response',
+  499,
+)

@@ -27,16 +27,16 @@ export interface UpstreamPoolsOptions {
   readonly connectionsPerNode?: number
 }
 
-interface NodePool {
-  readonly origin: string
+/** Where a node's requests go: its pool and the runtime URL's path, which prefixes every request path. */
+export interface UpstreamTarget {
   readonly pool: Pool
+  /** The runtime URL's path without its final `/` (usually empty). */
+  readonly basePath: string
 }
 
 export class UpstreamPools {
   readonly #options: Pool.Options
-  readonly #pools = new Map<string, NodePool>()
-  /** Closes of pools replaced by `get`, still finishing their requests; `close` awaits them. */
-  readonly #retiring = new Set<Promise<void>>()
+  readonly #targets = new Map<string, UpstreamTarget>()
   #isClosed = false
 
   constructor(options: UpstreamPoolsOptions) {
@@ -51,22 +51,27 @@ export class UpstreamPools {
   }
 
   /**
-   * The pool for a node's runtime, created on first use. `origin` is the runtime URL's origin; should a
-   * node come back with another one, its old pool is closed and a new one made.
+   * The target for a node, its pool created on first use. `resolveRuntimeUrl` is only called then: a
+   * node's id stands for its hostname and runtime URL together, so the URL of an id never changes.
+   * Undefined when the node is gone (the URL resolves to undefined).
+   * @throws Error after `close`.
    */
-  get(nodeId: string, origin: string): Pool {
-    const existing = this.#pools.get(nodeId)
-    if (existing !== undefined && existing.origin === origin) return existing.pool
+  target(nodeId: string, resolveRuntimeUrl: () => string | undefined): UpstreamTarget | undefined {
+    const existing = this.#targets.get(nodeId)
+    if (existing !== undefined) return existing
     if (this.#isClosed) throw new Error('UpstreamPools is closed')
-    if (existing !== undefined) this.#retire(existing.pool)
-    const pool = new Pool(origin, this.#options)
-    this.#pools.set(nodeId, { origin, pool })
-    return pool
+    const runtimeUrl = resolveRuntimeUrl()
+    if (runtimeUrl === undefined) return undefined
+    const url = new URL(runtimeUrl)
+    const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
+    const target: UpstreamTarget = { pool: new Pool(url.origin, this.#options), basePath }
+    this.#targets.set(nodeId, target)
+    return target
   }
 
   /** Number of nodes with a pool (for tests and metrics). */
   get size(): number {
-    return this.#pools.size
+    return this.#targets.size
   }
 
   /**
@@ -74,23 +79,17 @@ export class UpstreamPools {
    * the registry removes a node, which happens after it drained.
    */
   async remove(nodeId: string): Promise<void> {
-    const existing = this.#pools.get(nodeId)
+    const existing = this.#targets.get(nodeId)
     if (existing === undefined) return
-    this.#pools.delete(nodeId)
+    this.#targets.delete(nodeId)
     await existing.pool.close()
   }
 
-  /** Closes every pool; in-flight requests finish first. Later `get` calls throw. */
+  /** Closes every pool; in-flight requests finish first. Later `target` calls throw. */
   async close(): Promise<void> {
     this.#isClosed = true
-    const pools = [...this.#pools.values()]
-    this.#pools.clear()
-    await Promise.all([...pools.map(({ pool }) => pool.close()), ...this.#retiring])
-  }
-
-  #retire(pool: Pool): void {
-    // A replaced pool still serves the requests already sent through it; `close` waits for them.
-    const closing = pool.close().finally(() => this.#retiring.delete(closing))
-    this.#retiring.add(closing)
+    const targets = [...this.#targets.values()]
+    this.#targets.clear()
+    await Promise.all(targets.map(({ pool }) => pool.close()))
   }
 }

@@ -1,0 +1,287 @@
+/**
+ * Sends one inference request to the node the balancer picks and hands back the upstream response to
+ * stream to the client. Owns failover (another node while nothing reached the client), failure counting
+ * for cool-down, and the node's in-flight lease, which is released exactly once on every path.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Dispatcher } from 'undici'
+import { select } from '../core/balancer/select.js'
+import { formatReason, type NoCandidateCause, type SelectionReason } from '../core/balancer/selection.js'
+import type { ApiKind, BalancerState } from '../core/balancer/strategy.js'
+import type { NodeView } from '../core/node-view.js'
+import {
+  ClientClosedRequestError,
+  ModelNotServedError,
+  NoCandidateError,
+  UpstreamTimeoutError,
+  UpstreamUnreachableError,
+} from '../errors.js'
+import type { Lease } from '../registry/lease.js'
+import {
+  buildUpstreamRequestHeaders,
+  filterResponseHeaders,
+  type HeaderRecord,
+} from './hop-by-hop-headers.js'
+import type { UpstreamPools } from './upstream-pools.js'
+
+/** What the forwarder needs from the registry (`NodeRegistry` provides it). */
+export interface ForwardRegistry {
+  snapshot(): readonly NodeView[]
+  acquire(nodeId: string): Lease
+  /** The node's registration (for its runtime URL), undefined once it is gone. */
+  get(nodeId: string): { readonly registration: { readonly runtime: { readonly url: string } } } | undefined
+  /** Counts a failure; true when it just put the node into cool-down. */
+  reportUpstreamFailure(nodeId: string): boolean
+  reportUpstreamSuccess(nodeId: string): void
+}
+
+/** The slice of a pino logger the forwarder writes to (a request's `request.log`). */
+export interface ForwardLog {
+  info(fields: object, message: string): void
+  warn(fields: object, message: string): void
+}
+
+export interface RequestForwarderOptions {
+  readonly registry: ForwardRegistry
+  readonly pools: UpstreamPools
+  readonly balancerState: BalancerState
+  /** Other nodes to try after the first fails (`MAX_RETRIES`). */
+  readonly maxRetries: number
+  /** Cool-down length, for the log line that says a node entered one. */
+  readonly coolDownMs: number
+  /** Wall clock for the balancer (cool-down deadlines are wall-clock times). */
+  readonly now: () => number
+}
+
+/** One inference request as the route parsed it. */
+export interface InferenceRequest {
+  readonly apiKind: ApiKind
+  readonly model: string
+  /** The route pattern, for the log (`/v1/chat/completions`). */
+  readonly route: string
+  readonly method: Dispatcher.HttpMethod
+  /** Path and query as the client sent them; appended to the runtime's base path. */
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  /** The body exactly as received: it is valid JSON, and re-serializing it would only cost time. */
+  readonly body: Buffer
+  readonly requestId: string
+  /** Aborts when the client goes away: the upstream request is aborted at once. */
+  readonly signal: AbortSignal
+  readonly log: ForwardLog
+}
+
+/** The upstream response to send on. Its body releases the lease and logs the request when it closes. */
+export interface ForwardedResponse {
+  readonly statusCode: number
+  readonly headers: HeaderRecord
+  readonly body: Dispatcher.ResponseData['body']
+  readonly node: NodeView
+  readonly reason: SelectionReason
+}
+
+/** Statuses after which another node may still succeed: the runtime is overloaded or a gateway failed. */
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503])
+
+/**
+ * Errors that mean the request never reached a runtime able to answer: connecting failed, or the
+ * connection broke before any response. The next node may well succeed.
+ */
+const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+])
+
+/** nginx's "client closed request": logged when the client left before the response. */
+const STATUS_CLIENT_CLOSED = 499
+
+export class RequestForwarder {
+  readonly #options: RequestForwarderOptions
+
+  constructor(options: RequestForwarderOptions) {
+    this.#options = options
+  }
+
+  /**
+   * Forwards the request, failing over while nothing has reached the client. Throws the coded error to
+   * render when no node can answer: `ModelNotServedError` (404), `NoCandidateError` (503),
+   * `UpstreamUnreachableError` (502), `UpstreamTimeoutError` (504), `ClientClosedRequestError`.
+   */
+  async forward(request: InferenceRequest): Promise<ForwardedResponse> {
+    const { registry, pools, maxRetries } = this.#options
+    const startedAt = performance.now()
+    const exclude = new Set<string>()
+    let selection = this.#select(request, exclude)
+    if (selection.kind === 'none') throw this.#noCandidate(selection.cause, request.model)
+
+    for (let retries = 0; ; retries++) {
+      const { node, reason } = selection
+      const lease = registry.acquire(node.id)
+      // The lease goes to the response body once it exists; until then this scope owns it.
+      let isLeaseHandedOff = false
+      try {
+        let response: Dispatcher.ResponseData
+        try {
+          const target = pools.target(node.id, () => registry.get(node.id)?.registration.runtime.url)
+          if (target === undefined) throw new UpstreamUnreachableError(`node ${node.name} is gone`)
+          response = await target.pool.request({
+            method: request.method,
+            path: target.basePath + request.url,
+            headers: buildUpstreamRequestHeaders(request.headers, request.requestId),
+            body: request.body,
+            signal: request.signal,
+          })
+        } catch (error) {
+          if (request.signal.aborted) {
+            this.#logProxied(request, node, reason, STATUS_CLIENT_CLOSED, null, startedAt, retries)
+            throw new ClientClosedRequestError({ cause: error })
+          }
+          const failure = describeFailure(error, node)
+          this.#reportFailure(node, request.log)
+          exclude.add(node.id)
+          const next = failure.isRetryable && retries < maxRetries ? this.#select(request, exclude) : null
+          if (next?.kind === 'selected') {
+            request.log.warn(
+              { nodeId: node.id, node: node.name, err: error },
+              'upstream failed: failing over',
+            )
+            selection = next
+            continue
+          }
+          this.#logProxied(request, node, reason, failure.error.statusCode, null, startedAt, retries)
+          throw failure.error
+        }
+        const ttfbMs = performance.now() - startedAt
+
+        if (response.statusCode >= 500) this.#reportFailure(node, request.log)
+        else registry.reportUpstreamSuccess(node.id)
+
+        if (RETRYABLE_STATUSES.has(response.statusCode) && retries < maxRetries) {
+          exclude.add(node.id)
+          const next = this.#select(request, exclude)
+          if (next.kind === 'selected') {
+            request.log.warn(
+              { nodeId: node.id, node: node.name, status: response.statusCode },
+              'upstream unavailable: failing over',
+            )
+            discard(response.body, request.log)
+            selection = next
+            continue
+          }
+        }
+
+        const body = response.body
+        body.once('close', () => {
+          lease.release()
+          this.#logProxied(request, node, reason, response.statusCode, ttfbMs, startedAt, retries, body)
+        })
+        isLeaseHandedOff = true
+        return {
+          statusCode: response.statusCode,
+          headers: filterResponseHeaders(response.headers),
+          body,
+          node,
+          reason,
+        }
+      } finally {
+        if (!isLeaseHandedOff) lease.release()
+      }
+    }
+  }
+
+  #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
+    return select(
+      this.#options.registry.snapshot(),
+      { model: request.model, apiKind: request.apiKind, now: this.#options.now(), exclude },
+      this.#options.balancerState,
+    )
+  }
+
+  #noCandidate(cause: NoCandidateCause, model: string): Error {
+    if (cause === 'model-not-served') return new ModelNotServedError(model)
+    return new NoCandidateError(
+      cause === 'all-cooling-down'
+        ? `Every node serving ${model} is cooling down after upstream failures`
+        : 'No node is online',
+    )
+  }
+
+  #reportFailure(node: NodeView, log: ForwardLog): void {
+    if (this.#options.registry.reportUpstreamFailure(node.id)) {
+      log.warn(
+        { nodeId: node.id, node: node.name, coolDownMs: this.#options.coolDownMs },
+        'node cooling down after repeated upstream failures',
+      )
+    }
+  }
+
+  #logProxied(
+    request: InferenceRequest,
+    node: NodeView,
+    reason: SelectionReason,
+    status: number,
+    ttfbMs: number | null,
+    startedAt: number,
+    retries: number,
+    body?: Dispatcher.ResponseData['body'],
+  ): void {
+    const fields: Record<string, unknown> = {
+      nodeId: node.id,
+      node: node.name,
+      model: request.model,
+      route: request.route,
+      reason: formatReason(reason),
+      status,
+      ttfbMs: ttfbMs === null ? null : roundMs(ttfbMs),
+      totalMs: roundMs(performance.now() - startedAt),
+      retries,
+    }
+    // A body that closed before its end: the client left, or the runtime broke off mid-stream.
+    if (body !== undefined && !body.readableEnded) {
+      fields.isComplete = false
+      if (request.signal.aborted) fields.status = STATUS_CLIENT_CLOSED
+      if (body.errored !== null) fields.err = body.errored
+    }
+    request.log.info(fields, 'proxied')
+  }
+}
+
+interface Failure {
+  readonly error: Error & { statusCode: number }
+  readonly isRetryable: boolean
+}
+
+/** Maps an undici or network error to the coded error to render, and whether another node may help. */
+function describeFailure(error: unknown, node: NodeView): Failure {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    // Minutes already went by (a model may have been loading); another node would start over.
+    return {
+      error: new UpstreamTimeoutError(`node ${node.name} sent no response in time`, { cause: error }),
+      isRetryable: false,
+    }
+  }
+  if (error instanceof UpstreamUnreachableError) return { error, isRetryable: true }
+  return {
+    error: new UpstreamUnreachableError(`node ${node.name} is unreachable`, { cause: error }),
+    isRetryable: typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code),
+  }
+}
+
+/** Drops a response we will not send, freeing its connection; a failure here only loses that socket. */
+function discard(body: Dispatcher.ResponseData['body'], log: ForwardLog): void {
+  body.dump().catch((error: unknown) => log.warn({ err: error }, 'discarding an upstream response failed'))
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100
+}

@@ -1,0 +1,42 @@
+/** What the OpenAI and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+
+/**
+ * Seconds a client should wait after a 503 for lack of nodes. Agents push every few seconds, so a
+ * node that recovers or registers is back within about this long; a cool-down ends sooner than a
+ * client retrying blindly would notice.
+ */
+export const NO_CANDIDATE_RETRY_AFTER_S = 5
+
+export interface DescribedError {
+  readonly statusCode: number
+  readonly message: string
+  /** Our stable code (`FLEET_*`), fastify's (`FST_*`), or `FLEET_INTERNAL` for an unexpected error. */
+  readonly code: string
+}
+
+/**
+ * Settles the status and the words for an error; logs unexpected ones (with `err`, once) and hides
+ * their details, giving the request id instead. Sets `Retry-After` on 503s.
+ */
+export function describeError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): DescribedError {
+  const statusCode =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
+      ? error.statusCode
+      : 500
+  const isCoded = typeof error.code === 'string' && /^(FLEET|FST)_/.test(error.code)
+  if (statusCode === 503) reply.header('retry-after', String(NO_CANDIDATE_RETRY_AFTER_S))
+  if (statusCode >= 500 && !isCoded) {
+    request.log.error({ err: error }, 'unexpected error')
+    return {
+      statusCode: 500,
+      message: `Internal server error (request id ${request.id})`,
+      code: 'FLEET_INTERNAL',
+    }
+  }
+  return { statusCode, message: error.message, code: isCoded ? error.code : 'FLEET_BAD_REQUEST' }
+}

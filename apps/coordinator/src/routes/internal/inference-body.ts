@@ -1,0 +1,54 @@
+/**
+ * Inference bodies: kept as the raw bytes to forward, parsed once to find the model and stream flag.
+ * The runtime validates everything else; the coordinator only needs what routing depends on.
+ */
+import { MAX_MODEL_NAME_LENGTH } from '@llm-fleet/types'
+import type { FastifyInstance } from 'fastify'
+import { InvalidInferenceRequestError } from '../../errors.js'
+
+export interface InferenceBody {
+  /** The bytes as received, forwarded unchanged. */
+  readonly raw: Buffer
+  readonly model: string
+  /** Whether the client asked for a streamed response (or the API streams unless told not to). */
+  readonly isStreaming: boolean
+}
+
+/**
+ * Makes every body in this scope arrive as a Buffer, whatever its content type: Ollama's own examples
+ * use `curl -d`, which labels JSON as form-encoded, and Ollama accepts it. Call inside the API's plugin.
+ */
+export function acceptRawBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body)
+  })
+}
+
+/**
+ * Finds the model and the stream flag. Throws `InvalidInferenceRequestError` (400) for a missing body,
+ * invalid JSON, a body that is not an object, or a missing or empty `model`.
+ */
+export function parseInferenceBody(body: unknown, isStreamingByDefault: boolean): InferenceBody {
+  if (!Buffer.isBuffer(body) || body.length === 0) {
+    throw new InvalidInferenceRequestError('The request body must be a JSON object')
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    throw new InvalidInferenceRequestError('The request body is not valid JSON', { cause: error })
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidInferenceRequestError('The request body must be a JSON object')
+  }
+  const model = 'model' in parsed ? parsed.model : undefined
+  if (typeof model !== 'string' || model.length === 0) {
+    throw new InvalidInferenceRequestError('model: is required (a model name)')
+  }
+  if (model.length > MAX_MODEL_NAME_LENGTH) {
+    throw new InvalidInferenceRequestError(`model: must be at most ${MAX_MODEL_NAME_LENGTH} characters`)
+  }
+  const stream = 'stream' in parsed ? parsed.stream : undefined
+  return { raw: body, model, isStreaming: typeof stream === 'boolean' ? stream : isStreamingByDefault }
+}

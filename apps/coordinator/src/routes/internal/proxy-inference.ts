@@ -1,0 +1,89 @@
+/** The one handler behind every inference route: parse, forward, stream the answer back. */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { formatReason } from '../../core/balancer/selection.js'
+import type { ApiKind } from '../../core/balancer/strategy.js'
+import type { NodeView } from '../../core/node-view.js'
+import type { RequestForwarder } from '../../proxy/forward-request.js'
+import { parseInferenceBody } from './inference-body.js'
+
+export interface InferenceRoute {
+  readonly apiKind: ApiKind
+  /** The route pattern, for the log line. */
+  readonly route: string
+  /** Ollama's chat and generate stream unless the body says `"stream": false`; OpenAI's do not. */
+  readonly isStreamingByDefault: boolean
+}
+
+/** Content types of streamed answers: OpenAI's server-sent events and Ollama's NDJSON. */
+const STREAMING_CONTENT_TYPE = /^(text\/event-stream|application\/x-ndjson)/i
+
+/**
+ * Forwards the request to the balancer's choice and sends the upstream answer through as a stream.
+ * The client closing its connection aborts the upstream request at once, whether the upstream is
+ * still loading the model (no headers yet) or generating.
+ */
+export async function proxyInference(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  forwarder: RequestForwarder,
+  route: InferenceRoute,
+): Promise<FastifyReply> {
+  const body = parseInferenceBody(request.body, route.isStreamingByDefault)
+  const clientGone = new AbortController()
+  const response = reply.raw
+  response.once('close', () => {
+    // 'close' also follows a complete response; only an unfinished one means the client left.
+    if (!response.writableFinished) clientGone.abort()
+  })
+
+  const forwarded = await forwarder.forward({
+    apiKind: route.apiKind,
+    model: body.model,
+    route: route.route,
+    method: 'POST',
+    url: request.url,
+    headers: request.headers,
+    body: body.raw,
+    requestId: request.id,
+    signal: clientGone.signal,
+    log: request.log,
+  })
+
+  reply.code(forwarded.statusCode)
+  reply.headers(forwarded.headers)
+  reply.header('x-request-id', request.id)
+  reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
+  reply.header('x-fleet-reason', formatReason(forwarded.reason))
+  const contentType = forwarded.headers['content-type']
+  if (body.isStreaming || (typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType))) {
+    // nginx (and other buffering proxies in front) would otherwise hold chunks back.
+    reply.header('x-accel-buffering', 'no')
+  }
+  return reply.send(forwarded.body)
+}
+
+/** A node name as a header value: hostnames are ASCII, but a registration could say anything. */
+function toHeaderValue(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text)
+}
+
+/** What the OpenAI and Ollama route plugins receive. */
+export interface InferenceApiOptions {
+  readonly forwarder: RequestForwarder
+  /** For the model lists. */
+  readonly registry: { snapshot(): readonly NodeView[] }
+  /** Client API keys (`API_KEYS`); when empty the routes are open. */
+  readonly apiKeys: readonly string[]
+}
+
+/** The models online nodes serve for an API, sorted: what `/v1/models` and `/api/tags` list. */
+export function servedModels(nodes: readonly NodeView[], apiKind: ApiKind): string[] {
+  const models = new Set<string>()
+  for (const node of nodes) {
+    if (node.state !== 'online') continue
+    // Ollama serves /v1/* too; an OpenAI-only runtime cannot answer the Ollama API.
+    if (apiKind === 'ollama' && node.runtimeKind !== 'ollama') continue
+    for (const model of node.models) models.add(model)
+  }
+  return [...models].sort()
+}
