@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  MAX_DEFAULT_OUTPUT_TOKENS,
   hashString,
+  MAX_DEFAULT_OUTPUT_TOKENS,
   outputLengthTokens,
   TOKEN_TEXT_COUNT,
   tokenText,
@@ -17,7 +17,9 @@ describe('outputLengthTokens', () => {
   })
 
   it('is long-tailed with a mean near 250 tokens, within [1, 4096]', () => {
-    const lengths = Array.from({ length: 5000 }, (_, seed) => outputLengthTokens(hashString(`prompt ${seed}`)))
+    const lengths = Array.from({ length: 5000 }, (_, seed) =>
+      outputLengthTokens(hashString(`prompt ${seed}`)),
+    )
     const mean = lengths.reduce((sum, length) => sum + length, 0) / lengths.length
     const sorted = [...lengths].sort((a, b) => a - b)
     const median = sorted[2500] ?? 0

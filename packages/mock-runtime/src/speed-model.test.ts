@@ -27,10 +27,13 @@ describe('aggregateTokensPerS and perRequestTokensPerS', () => {
     { active: 4, aggregate: 200, perRequest: 50 },
     // Beyond the slot limit the extra requests queue: the batch stays at 4.
     { active: 9, aggregate: 200, perRequest: 50 },
-  ])('$active active: $aggregate tokens/s in total, $perRequest each', ({ active, aggregate, perRequest }) => {
-    expect(aggregateTokensPerS(SQUARE_ROOT, active)).toBeCloseTo(aggregate, 9)
-    expect(perRequestTokensPerS(SQUARE_ROOT, active)).toBeCloseTo(perRequest, 9)
-  })
+  ])(
+    '$active active: $aggregate tokens/s in total, $perRequest each',
+    ({ active, aggregate, perRequest }) => {
+      expect(aggregateTokensPerS(SQUARE_ROOT, active)).toBeCloseTo(aggregate, 9)
+      expect(perRequestTokensPerS(SQUARE_ROOT, active)).toBeCloseTo(perRequest, 9)
+    },
+  )
 
   it.each(PROFILE_IDS)('%s: aggregate grows with every request up to the slots, but sublinearly', (id) => {
     const profile = GPU_PROFILES[id]
@@ -50,10 +53,13 @@ describe('admission', () => {
     { inFlight: 3, active: 3, queued: 0, next: 'slot' },
     { inFlight: 4, active: 4, queued: 0, next: 'queue' },
     { inFlight: 7, active: 4, queued: 3, next: 'queue' },
-  ])('$inFlight in flight on 4 slots: $active active, $queued queued', ({ inFlight, active, queued, next }) => {
-    expect(splitInFlight(SQUARE_ROOT, inFlight)).toEqual({ active, queued })
-    expect(admit(SQUARE_ROOT, Math.min(inFlight, 4))).toBe(next)
-  })
+  ])(
+    '$inFlight in flight on 4 slots: $active active, $queued queued',
+    ({ inFlight, active, queued, next }) => {
+      expect(splitInFlight(SQUARE_ROOT, inFlight)).toEqual({ active, queued })
+      expect(admit(SQUARE_ROOT, Math.min(inFlight, 4))).toBe(next)
+    },
+  )
 })
 
 describe('estimateCompletionMs', () => {
@@ -88,11 +94,14 @@ describe('profiles', () => {
     { faster: 'h100', slower: 't4', bandwidthRatio: 10.5 },
     { faster: 'a100', slower: 'rtx-3090', bandwidthRatio: 2.18 },
     { faster: 'rtx-4090', slower: 'l4', bandwidthRatio: 3.36 },
-  ] as const)('$faster decodes ~$bandwidthRatio x faster than $slower', ({ faster, slower, bandwidthRatio }) => {
-    const ratio = GPU_PROFILES[faster].singleTokensPerS / GPU_PROFILES[slower].singleTokensPerS
-    expect(ratio).toBeGreaterThan(bandwidthRatio * 0.9)
-    expect(ratio).toBeLessThan(bandwidthRatio * 1.1)
-  })
+  ] as const)(
+    '$faster decodes ~$bandwidthRatio x faster than $slower',
+    ({ faster, slower, bandwidthRatio }) => {
+      const ratio = GPU_PROFILES[faster].singleTokensPerS / GPU_PROFILES[slower].singleTokensPerS
+      expect(ratio).toBeGreaterThan(bandwidthRatio * 0.9)
+      expect(ratio).toBeLessThan(bandwidthRatio * 1.1)
+    },
+  )
 
   it('the L4 decodes no faster than the T4 but has the shorter TTFT (compute, not bandwidth)', () => {
     expect(GPU_PROFILES.l4.singleTokensPerS).toBeLessThanOrEqual(GPU_PROFILES.t4.singleTokensPerS)
