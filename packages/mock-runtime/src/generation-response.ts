@@ -58,12 +58,18 @@ export function runGeneration(
     response.flushHeaders()
   }
 
-  const strike = (): void => {
+  const dieNow = (): void => {
+    response.socket?.destroy()
+  }
+
+  /** Stops generating at once; a dying runtime drops the socket once `afterWrite` chunks are flushed. */
+  const strike = (hasPendingWrite: boolean): void => {
+    if (hasFaulted) return
     hasFaulted = true
     counters.faulted++
     ticket.cancel()
-    if (fault.mode === 'die-mid-stream') response.socket?.destroy()
     // stall: the response stays open with nothing more to say, until the client gives up.
+    if (fault.mode === 'die-mid-stream' && !hasPendingWrite) dieNow()
   }
 
   const ticket = scheduler.submit({
@@ -71,15 +77,19 @@ export function runGeneration(
     onTokens(firstIndex, count) {
       let usable = count
       if (faultAt >= 0) usable = Math.max(0, Math.min(count, faultAt - firstIndex))
+      const isStriking = faultAt >= 0 && firstIndex + count >= faultAt
+      let wrote = false
       if (usable > 0) {
         counters.totalTokens += usable
         const text = renderer.renderTokens(firstIndex, usable)
         if (renderer.isStreaming) {
           sendHeaders()
-          response.write(text)
+          wrote = true
+          // Dying must come after these chunks reached the socket, or the client would not see them.
+          response.write(text, isStriking && fault.mode === 'die-mid-stream' ? dieNow : undefined)
         }
       }
-      if (faultAt >= 0 && firstIndex + count >= faultAt) strike()
+      if (isStriking) strike(wrote)
     },
     onDone() {
       isFinished = true
@@ -103,6 +113,6 @@ export function runGeneration(
 
   if (faultAt === 0) {
     if (renderer.isStreaming || fault.mode === 'stall') sendHeaders()
-    strike()
+    strike(false)
   }
 }
