@@ -1,4 +1,4 @@
-import { errors, request } from 'undici'
+import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { postJson, sseData, startTestRuntime, testAgent, waitUntil } from './helpers/test-runtime.js'
 
@@ -120,7 +120,6 @@ describe('fault injection', () => {
     expect(sse.text).not.toContain('[DONE]')
     expect(() => sseData(sse.text).map((payload) => JSON.parse(payload))).toThrow(SyntaxError)
     const tags = await request(`${ollama.url}/api/tags`, { dispatcher: agent })
-    expect(() => JSON.parse('{"models":[')).toThrow()
     await expect(tags.body.json()).rejects.toThrow()
   })
 
@@ -153,10 +152,5 @@ describe('fault injection', () => {
     const invalid = await postJson(testAgent(), `${runtime.url}/_mock/faults`, { mode: 'explode' })
     expect(invalid.status).toBe(400)
     expect(JSON.parse(invalid.text)).toEqual({ error: expect.stringContaining('mode') })
-  })
-
-  it('undici reports the refused connection with its connect error class', () => {
-    // Guards the assumption the coordinator's failover relies on: a refused connect is not a timeout.
-    expect(new errors.ConnectTimeoutError().code).toBe('UND_ERR_CONNECT_TIMEOUT')
   })
 })
