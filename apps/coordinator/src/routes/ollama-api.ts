@@ -32,7 +32,7 @@ export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   if (options.apiKeys.length > 0) app.addHook('onRequest', requireApiKey(options.apiKeys))
 
   for (const { route, isStreamingByDefault } of FORWARDED_ROUTES) {
-    app.post(route, (request, reply) =>
+    app.post(route, { bodyLimit: options.bodyLimitBytes }, (request, reply) =>
       proxyInference(request, reply, options.forwarder, { apiKind: 'ollama', route, isStreamingByDefault }),
     )
   }

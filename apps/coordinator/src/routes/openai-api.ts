@@ -21,7 +21,7 @@ export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   if (options.apiKeys.length > 0) app.addHook('onRequest', requireApiKey(options.apiKeys))
 
   for (const route of FORWARDED_ROUTES) {
-    app.post(route, (request, reply) =>
+    app.post(route, { bodyLimit: options.bodyLimitBytes }, (request, reply) =>
       proxyInference(request, reply, options.forwarder, {
         apiKind: 'openai',
         route,

@@ -74,6 +74,8 @@ export interface InferenceApiOptions {
   readonly registry: { snapshot(): readonly NodeView[] }
   /** Client API keys (`API_KEYS`); when empty the routes are open. */
   readonly apiKeys: readonly string[]
+  /** Body limit of the forwarded routes (`INFERENCE_BODY_LIMIT_BYTES`): prompts and images are big. */
+  readonly bodyLimitBytes: number
 }
 
 /** The models online nodes serve for an API, sorted: what `/v1/models` and `/api/tags` list. */
