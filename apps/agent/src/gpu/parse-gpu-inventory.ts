@@ -155,5 +155,8 @@ export function toGpuInventory(document: unknown): GpuInventory {
 
 /** XML text → inventory. Rejects on malformed XML or a document that is not nvidia-smi's. */
 export async function parseGpuInventory(xml: string): Promise<GpuInventory> {
-  return toGpuInventory(await parseNvidiaSmiXml(xml))
+  // With exit 14 nvidia-smi appends `WARNING: infoROM is corrupted at gpu …` after the document.
+  const end = xml.lastIndexOf('</nvidia_smi_log>')
+  const document = end === -1 ? xml : xml.slice(0, end + '</nvidia_smi_log>'.length)
+  return toGpuInventory(await parseNvidiaSmiXml(document))
 }

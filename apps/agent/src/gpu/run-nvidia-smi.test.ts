@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import {
+  DRIVER_NOT_LOADED_BODY,
+  NO_DEVICES_BODY,
+  VERSION_MISMATCH_BODY,
+  writeFakeBinary,
+} from '../../test/helpers/fake-binaries.js'
+import { runNvidiaSmi } from './run-nvidia-smi.js'
+
+describe('runNvidiaSmi', () => {
+  it('reports a missing binary as missing (ENOENT), not as a failure', async () => {
+    const outcome = await runNvidiaSmi(['-q', '-x'], { binary: '/nonexistent/nvidia-smi', timeoutMs: 2000 })
+    expect(outcome).toMatchObject({ kind: 'missing' })
+  })
+
+  it.each([
+    ['driver not loaded', DRIVER_NOT_LOADED_BODY, 9, /couldn't communicate with the NVIDIA driver/],
+    ['driver/library version mismatch', VERSION_MISMATCH_BODY, 18, /Driver\/library version mismatch/],
+    ['no devices', NO_DEVICES_BODY, 6, /No devices were found/],
+  ])('reports %s with its exit code and the driver’s message', async (_name, body, exitCode, message) => {
+    const outcome = await runNvidiaSmi(['-q', '-x'], { binary: writeFakeBinary(body), timeoutMs: 5000 })
+    expect(outcome.kind).toBe('failed')
+    if (outcome.kind !== 'failed') return
+    expect(outcome.exitCode).toBe(exitCode)
+    expect(outcome.message).toMatch(message)
+  })
+
+  it('kills a hanging nvidia-smi, including its children, at the timeout', async () => {
+    // The script's `sleep` child inherits stdout: killing only the shell would leave the pipe open.
+    const binary = writeFakeBinary('sleep 30\necho never')
+    const startedAt = performance.now()
+    const outcome = await runNvidiaSmi(['-q', '-x'], { binary, timeoutMs: 300 })
+    expect(outcome).toEqual({ kind: 'timeout', timeoutMs: 300 })
+    expect(performance.now() - startedAt).toBeLessThan(3000)
+  })
+
+  it('uses the output of exit 14 (infoROM corrupted): the data is valid', async () => {
+    const binary = writeFakeBinary(
+      'echo "0, GPU-a, 1, 2, 3, 4, 5"\necho "WARNING: infoROM is corrupted at gpu 0000:0B:00.0"\nexit 14',
+    )
+    const outcome = await runNvidiaSmi([], { binary, timeoutMs: 5000 })
+    expect(outcome).toMatchObject({ kind: 'ok', exitCode: 14 })
+  })
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController()
+    const pending = runNvidiaSmi([], {
+      binary: writeFakeBinary('sleep 30'),
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    })
+    controller.abort()
+    await expect(pending).resolves.toMatchObject({ kind: 'failed', message: 'aborted' })
+  })
+})
