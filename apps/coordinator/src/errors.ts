@@ -18,6 +18,8 @@ export const RegistryFullError = createError(
   503,
 )
 export const InvalidBodyError = createError('FLEET_INVALID_BODY', '%s', 400)
+/** A path parameter, query string or header failed its schema. */
+export const InvalidRequestError = createError('FLEET_INVALID_REQUEST', '%s', 400)
 
 // Configuration: main.ts prints the message (one line per bad setting) and exits 2.
 export const ConfigInvalidError = createError('FLEET_CONFIG_INVALID', 'Invalid configuration:\n%s', 500)

@@ -1,0 +1,77 @@
+/**
+ * buildApp: the coordinator's fastify instance, every plugin and route registered in one visible
+ * order, with services passed in as options (explicit DI). It never listens: `main.ts` does, and tests
+ * use `inject` or listen on port 0.
+ */
+import { randomUUID } from 'node:crypto'
+import fastifySwagger from '@fastify/swagger'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import type { BalancerState } from './core/balancer/strategy.js'
+import { errorShape } from './plugins/error-shape.js'
+import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
+import { zodValidation } from './plugins/zod-validation.js'
+import type { NodeRegistry } from './registry/node-registry.js'
+import { agentApi } from './routes/agent-api.js'
+import { health } from './routes/health.js'
+
+/** The services the app uses; `main.ts` builds them, tests build their own. */
+export interface AppDeps {
+  readonly registry: NodeRegistry
+  /** Round-robin cursors and the mode; shared by every inference request. */
+  readonly balancerState: BalancerState
+  /** Milliseconds since the epoch (the registry's clock): the `now` of balancing decisions. */
+  readonly clock: () => number
+  /** The process logger (pino, from `main.ts`); without it the app logs nothing. */
+  readonly logger?: FastifyBaseLogger
+}
+
+export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    // Per-request lines come from the routes that matter (one line per proxied request); fastify's
+    // own two lines per request would double them and log every agent push.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: REQUEST_ID_HEADER,
+    genReqId: () => randomUUID(),
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+
+  // 1. Cross-cutting plugins (fastify-plugin: they apply to every route).
+  await app.register(zodValidation)
+  await app.register(errorShape)
+  await app.register(requestId)
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'llm-fleet coordinator',
+        description: 'Agent API and health endpoints; schemas from @llm-fleet/types.',
+        version: '0.1.0',
+      },
+    },
+    transform: jsonSchemaTransform,
+  })
+
+  // 2. Routes, each with exactly the services it needs.
+  await app.register(health, { registry: deps.registry })
+  await app.register(agentApi, {
+    prefix: '/api/agents',
+    registry: deps.registry,
+    agentToken: config.agentToken,
+    pushIntervalMs: config.pushIntervalMs,
+  })
+
+  // 3. Inference routes (the proxy, issue 4) go here: `openaiApi` and `ollamaApi`, registered with
+  //    `{ registry: deps.registry, balancerState: deps.balancerState, clock: deps.clock, pools, config }`,
+  //    each wrapping `bearerAuth` (plugins/bearer-auth.ts) with `config.apiKeys` and rendering errors
+  //    in its own API's format with its own setErrorHandler.
+
+  // 4. onClose hooks for what the app owns (the proxy's upstream pools) go here. The registry is
+  //    plain memory and needs none.
+
+  return app
+}

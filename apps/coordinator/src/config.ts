@@ -1,0 +1,302 @@
+/**
+ * The coordinator's settings: one zod schema, read from the environment and the command line in this
+ * one place (flags override env, env overrides defaults). `loadConfig` is pure: tests pass objects.
+ */
+import { parseArgs } from 'node:util'
+import { formatZodIssues } from '@llm-fleet/types'
+import { z } from 'zod'
+import { BALANCER_MODES } from './core/balancer/strategies.js'
+import { ConfigInvalidError } from './errors.js'
+
+export const DEFAULT_PUSH_INTERVAL_MS = 2_000
+/** Missing this many pushes in a row makes a node stale. */
+export const TTL_PUSH_INTERVALS = 3
+
+const MiB = 1024 * 1024
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Milliseconds, a whole number within [min, 1 day]. */
+const milliseconds = (min: number) => z.coerce.number().int().min(min).max(86_400_000)
+
+export const ConfigSchema = z.strictObject({
+  /** Address to listen on. A non-loopback address needs AGENT_TOKEN (or --insecure). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** TCP port to listen on; 0 picks a free one. */
+  port: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** pino log level. */
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** Shared secret agents send as `Authorization: Bearer <token>`; unset = agent API unauthenticated. */
+  agentToken: z.string().min(1).optional(),
+  /** Allow a non-loopback HOST without AGENT_TOKEN (anyone who can reach the port can register nodes). */
+  insecure: z.boolean().default(false),
+  /** How the balancer picks a node: `spec` (fastest GPU with room first), `round-robin`, `metrics`. */
+  loadBalancerMode: z.enum(BALANCER_MODES).default('spec'),
+  /** How often agents push metrics; told to each agent when it registers. */
+  pushIntervalMs: milliseconds(100).default(DEFAULT_PUSH_INTERVAL_MS),
+  /** A node without contact for this long is stale and gets no traffic. Default 3 push intervals. */
+  agentTtlMs: milliseconds(100).optional(),
+  /** Most nodes the registry holds; a full registry evicts its longest-stale idle node, else answers 503. */
+  maxNodes: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /**
+   * Request body limit of the agent API and every other non-inference route (413 beyond). 1 MiB holds
+   * the largest valid registration or metrics push (1 024 model names of 256 characters, 64 GPUs).
+   */
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * MiB)
+    .default(MiB),
+  /** Request body limit of the inference routes (/v1/*, /api/chat, …): long prompts and images are big. */
+  inferenceBodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * MiB)
+    .default(8 * MiB),
+  /** A node whose fresh metrics show host CPU above this percentage counts as busy. */
+  busyCpuPct: z.coerce.number().min(0).max(100).default(80),
+  /** A node whose fresh metrics show mean GPU utilization above this percentage counts as busy. */
+  busyGpuPct: z.coerce.number().min(0).max(100).default(90),
+  /** How long a node is skipped after 3 upstream failures in a row. */
+  coolDownMs: milliseconds(0).default(30_000),
+  /** Client API keys for the inference routes (comma-separated); unset = inference unauthenticated. */
+  apiKeys: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== ''),
+    )
+    .pipe(z.array(z.string()).min(1).max(10_000))
+    .optional(),
+  /** Longest wait for an upstream's first response byte (model loading can take minutes). */
+  upstreamHeadersTimeoutMs: milliseconds(1).default(300_000),
+  /** Longest idle gap between two chunks of an upstream response body. */
+  upstreamBodyTimeoutMs: milliseconds(1).default(120_000),
+  /** Other nodes tried after a connection failure or a 502/503 before any byte reached the client. */
+  maxRetries: z.coerce.number().int().min(0).max(10).default(2),
+  /** On SIGTERM/SIGINT, how long in-flight requests get to finish before the process exits. */
+  shutdownGraceMs: milliseconds(0).default(30_000),
+})
+
+type ParsedConfig = z.output<typeof ConfigSchema>
+
+/** The validated settings, passed down from `main.ts`. */
+export type Config = Readonly<
+  Omit<ParsedConfig, 'agentTtlMs' | 'apiKeys'> & { agentTtlMs: number; apiKeys: readonly string[] }
+>
+
+export type ConfigKey = keyof typeof ConfigSchema.shape
+
+/** Where each setting comes from and what `--help` says about it. Secrets have no flag (argv is public). */
+export interface SettingSource {
+  readonly env: string | null
+  readonly flag: string | null
+  /** The default as `--help` and the README show it. */
+  readonly defaultText: string
+  readonly help: string
+}
+
+export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
+  host: { env: 'HOST', flag: 'host', defaultText: '127.0.0.1', help: 'address to listen on' },
+  port: { env: 'PORT', flag: 'port', defaultText: '8080', help: 'TCP port (0 = any free port)' },
+  logLevel: { env: 'LOG_LEVEL', flag: 'log-level', defaultText: 'info', help: LOG_LEVELS.join(' | ') },
+  agentToken: {
+    env: 'AGENT_TOKEN',
+    flag: null,
+    defaultText: 'unset',
+    help: 'bearer token agents must send; required on a non-loopback HOST unless --insecure',
+  },
+  insecure: {
+    env: null,
+    flag: 'insecure',
+    defaultText: 'off',
+    help: 'allow a non-loopback HOST without AGENT_TOKEN',
+  },
+  loadBalancerMode: {
+    env: 'LOAD_BALANCER_MODE',
+    flag: 'load-balancer-mode',
+    defaultText: 'spec',
+    help: BALANCER_MODES.join(' | '),
+  },
+  pushIntervalMs: {
+    env: 'PUSH_INTERVAL_MS',
+    flag: 'push-interval-ms',
+    defaultText: String(DEFAULT_PUSH_INTERVAL_MS),
+    help: 'metrics push interval told to agents',
+  },
+  agentTtlMs: {
+    env: 'AGENT_TTL_MS',
+    flag: 'agent-ttl-ms',
+    defaultText: '3 × PUSH_INTERVAL_MS',
+    help: 'a node without contact for this long is stale',
+  },
+  maxNodes: { env: 'MAX_NODES', flag: 'max-nodes', defaultText: '10000', help: 'most nodes held' },
+  bodyLimitBytes: {
+    env: 'BODY_LIMIT_BYTES',
+    flag: 'body-limit-bytes',
+    defaultText: '1048576 (1 MiB)',
+    help: 'body limit of the agent API and other non-inference routes',
+  },
+  inferenceBodyLimitBytes: {
+    env: 'INFERENCE_BODY_LIMIT_BYTES',
+    flag: 'inference-body-limit-bytes',
+    defaultText: '8388608 (8 MiB)',
+    help: 'body limit of the inference routes',
+  },
+  busyCpuPct: {
+    env: 'BUSY_CPU_PCT',
+    flag: 'busy-cpu-pct',
+    defaultText: '80',
+    help: 'host CPU % above which a node is busy',
+  },
+  busyGpuPct: {
+    env: 'BUSY_GPU_PCT',
+    flag: 'busy-gpu-pct',
+    defaultText: '90',
+    help: 'GPU utilization % above which a node is busy',
+  },
+  coolDownMs: {
+    env: 'COOL_DOWN_MS',
+    flag: 'cool-down-ms',
+    defaultText: '30000',
+    help: 'how long a node is skipped after 3 upstream failures in a row',
+  },
+  apiKeys: {
+    env: 'API_KEYS',
+    flag: null,
+    defaultText: 'unset',
+    help: 'comma-separated client API keys for the inference routes',
+  },
+  upstreamHeadersTimeoutMs: {
+    env: 'UPSTREAM_HEADERS_TIMEOUT_MS',
+    flag: 'upstream-headers-timeout-ms',
+    defaultText: '300000',
+    help: 'longest wait for the first upstream byte',
+  },
+  upstreamBodyTimeoutMs: {
+    env: 'UPSTREAM_BODY_TIMEOUT_MS',
+    flag: 'upstream-body-timeout-ms',
+    defaultText: '120000',
+    help: 'longest idle gap between upstream chunks',
+  },
+  maxRetries: {
+    env: 'MAX_RETRIES',
+    flag: 'max-retries',
+    defaultText: '2',
+    help: 'other nodes tried when a node fails before any byte',
+  },
+  shutdownGraceMs: {
+    env: 'SHUTDOWN_GRACE_MS',
+    flag: 'shutdown-grace-ms',
+    defaultText: '30000',
+    help: 'time in-flight requests get on SIGTERM',
+  },
+}
+
+const CONFIG_KEYS = Object.keys(SETTINGS) as ConfigKey[]
+
+export interface LoadConfigInput {
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Command-line arguments without the node binary and script (`process.argv.slice(2)`). */
+  readonly argv: readonly string[]
+}
+
+/**
+ * Reads and validates every setting.
+ * @throws ConfigInvalidError (`FLEET_CONFIG_INVALID`) listing each bad setting by its env or flag name.
+ */
+export function loadConfig({ env, argv }: LoadConfigInput): Config {
+  const flags = parseFlags(argv)
+  const raw: Record<string, unknown> = {}
+  const sourceNames = new Map<string, string>()
+  for (const key of CONFIG_KEYS) {
+    const { env: envName, flag } = SETTINGS[key]
+    const fromFlag = flag === null ? undefined : flags[flag]
+    const fromEnv = envName === null ? undefined : env[envName]
+    // An empty variable (`PORT=`) means unset, as in most shells' `${VAR:-default}`.
+    if (fromFlag !== undefined) {
+      raw[key] = fromFlag
+      sourceNames.set(key, `--${flag}`)
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw[key] = fromEnv
+      sourceNames.set(key, envName as string)
+    }
+  }
+  const rename = (key: string) => sourceNames.get(key) ?? settingName(key as ConfigKey)
+
+  const result = ConfigSchema.safeParse(raw)
+  if (!result.success) throw new ConfigInvalidError(formatZodIssues(result.error, rename).join('\n'))
+  const parsed = result.data
+  const config: Config = {
+    ...parsed,
+    agentTtlMs: parsed.agentTtlMs ?? TTL_PUSH_INTERVALS * parsed.pushIntervalMs,
+    apiKeys: parsed.apiKeys ?? [],
+  }
+
+  const problems: string[] = []
+  if (config.agentTtlMs < config.pushIntervalMs) {
+    problems.push(
+      `${rename('agentTtlMs')}: must be at least the push interval (${config.pushIntervalMs} ms), or every node turns stale between pushes`,
+    )
+  }
+  if (!isLoopbackHost(config.host) && config.agentToken === undefined && !config.insecure) {
+    problems.push(
+      `${rename('host')}: ${config.host} is not a loopback address and AGENT_TOKEN is unset, so anyone who can reach it could register nodes; set AGENT_TOKEN, or pass --insecure to start anyway`,
+    )
+  }
+  if (problems.length > 0) throw new ConfigInvalidError(problems.join('\n'))
+  return Object.freeze(config)
+}
+
+/** Whether `--help` or `-h` is among the arguments (checked before `loadConfig`, which ignores it). */
+export function isHelpRequested(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h')
+}
+
+/** The `--help` text: every setting with its flag, variable and default. */
+export function helpText(): string {
+  const lines = [
+    'Usage: llm-fleet-coordinator [flags]',
+    '',
+    'Every setting can come from a flag or an environment variable; flags win.',
+    '',
+  ]
+  for (const key of CONFIG_KEYS) {
+    const { env, flag, defaultText, help } = SETTINGS[key]
+    const names = [flag === null ? null : `--${flag}`, env].filter((name) => name !== null).join(', ')
+    lines.push(`  ${names}`, `      ${help} (default: ${defaultText})`)
+  }
+  lines.push('  --help, -h', '      print this help')
+  return `${lines.join('\n')}\n`
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+  if (bare === 'localhost' || bare === '::1') return true
+  return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
+}
+
+function settingName(key: ConfigKey): string {
+  const { env, flag } = SETTINGS[key]
+  return env ?? `--${flag}`
+}
+
+function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  }
+  for (const key of CONFIG_KEYS) {
+    const { flag } = SETTINGS[key]
+    if (flag !== null) options[flag] = { type: key === 'insecure' ? 'boolean' : 'string' }
+  }
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values
+  } catch (error) {
+    // parseArgs names the offending flag in its message (`Unknown option '--prot'`).
+    throw new ConfigInvalidError(error instanceof Error ? error.message : String(error), { cause: error })
+  }
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The coordinator process: config → logger → services → app → listen → signals. The only file that
+ * knows it is a process (reads env/argv, handles signals, exits).
+ */
+import Fastify, { type FastifyBaseLogger } from 'fastify'
+import { buildApp } from './app.js'
+import { type Config, helpText, isHelpRequested, loadConfig } from './config.js'
+import { createBalancerState } from './core/balancer/strategy.js'
+import { ConfigInvalidError } from './errors.js'
+import { NodeRegistry } from './registry/node-registry.js'
+
+const EXIT_OK = 0
+/** Bad settings or flags (the sysexits EX_USAGE tradition: 2 for command-line misuse). */
+const EXIT_USAGE = 2
+const EXIT_FAILURE = 1
+
+/**
+ * The process logger: pino as fastify builds it from these options (pino is fastify's dependency,
+ * not ours, so fastify constructs it; this instance never listens). NDJSON to stdout.
+ */
+function createLogger(config: Config): FastifyBaseLogger {
+  return Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+  }).log
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2)
+  if (isHelpRequested(argv)) {
+    process.stdout.write(helpText())
+    return EXIT_OK
+  }
+
+  let config: Config
+  try {
+    config = loadConfig({ env: process.env, argv })
+  } catch (error) {
+    if (!(error instanceof ConfigInvalidError)) throw error
+    console.error(`llm-fleet-coordinator: ${error.message}\n(run with --help for every setting)`)
+    return EXIT_USAGE
+  }
+
+  const log = createLogger(config)
+  // Monotonic, so TTLs and cool-downs survive wall-clock steps (NTP), yet still epoch milliseconds.
+  const clock = () => performance.timeOrigin + performance.now()
+  const registry = new NodeRegistry({
+    clock,
+    ttlMs: config.agentTtlMs,
+    maxNodes: config.maxNodes,
+    pushIntervalMs: config.pushIntervalMs,
+    coolDownMs: config.coolDownMs,
+    log: log.child({ component: 'registry' }),
+  })
+  const balancerState = createBalancerState(Math.random, {
+    mode: config.loadBalancerMode,
+    busy: { cpuPct: config.busyCpuPct, gpuUtilPct: config.busyGpuPct },
+  })
+  const app = await buildApp({ registry, balancerState, clock, logger: log }, config)
+  await app.listen({ host: config.host, port: config.port })
+  log.info(
+    {
+      balancerMode: config.loadBalancerMode,
+      agentAuth: config.agentToken === undefined ? 'off' : 'bearer',
+      apiKeys: config.apiKeys.length,
+      pushIntervalMs: config.pushIntervalMs,
+      agentTtlMs: config.agentTtlMs,
+    },
+    `coordinator ready, balancer mode: ${config.loadBalancerMode}`,
+  )
+  if (config.agentToken === undefined && config.insecure) {
+    log.warn({ host: config.host }, 'agent API open to the network (--insecure, no AGENT_TOKEN)')
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve)
+    process.once('SIGINT', resolve)
+  })
+  log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down')
+  // A second signal means "now": skip the grace period.
+  process.once(signal, () => process.exit(EXIT_FAILURE))
+  let graceTimer: NodeJS.Timeout | undefined
+  const graceOver = new Promise<'timeout'>((resolve) => {
+    graceTimer = setTimeout(() => resolve('timeout'), config.shutdownGraceMs)
+  })
+  const outcome = await Promise.race([app.close().then(() => 'closed' as const), graceOver])
+  clearTimeout(graceTimer)
+  if (outcome === 'timeout')
+    log.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: exiting with requests in flight')
+  else log.info('closed')
+  return EXIT_OK
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('llm-fleet-coordinator: failed to start', error)
+    process.exit(EXIT_FAILURE)
+  },
+)
