@@ -1,0 +1,113 @@
+/** The built `llm-fleet-coordinator` bin as a child process: exit codes, --help, startup and SIGTERM. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { request } from 'undici'
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+
+/** Starts the bin with only the given environment (plus PATH), so the developer's shell cannot leak in. */
+function spawnCoordinator(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  return child
+}
+
+async function runToExit(args: string[], env: Record<string, string> = {}) {
+  const child = spawnCoordinator(args, env)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return { code, stdout, stderr }
+}
+
+/** Resolves with the first NDJSON log line whose `msg` matches, collecting every line seen. */
+function waitForLogLine(child: ChildProcess, lines: Record<string, unknown>[], pattern: RegExp) {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buffered = ''
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before logging ${pattern}`)))
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk
+      let newline = buffered.indexOf('\n')
+      while (newline !== -1) {
+        const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>
+        buffered = buffered.slice(newline + 1)
+        lines.push(line)
+        if (typeof line.msg === 'string' && pattern.test(line.msg)) resolve(line)
+        newline = buffered.indexOf('\n')
+      }
+    })
+  })
+}
+
+describe('llm-fleet-coordinator (dist/main.js)', () => {
+  beforeAll(() => {
+    if (!existsSync(MAIN))
+      throw new Error(`${MAIN} is missing: run \`pnpm build\` first (turbo's test task does)`)
+  })
+
+  it('--help prints every setting and exits 0', async () => {
+    const { code, stdout } = await runToExit(['--help'])
+    expect(code).toBe(0)
+    for (const name of [
+      '--port, PORT',
+      'LOAD_BALANCER_MODE',
+      'AGENT_TOKEN',
+      '--insecure',
+      'SHUTDOWN_GRACE_MS',
+    ]) {
+      expect(stdout).toContain(name)
+    }
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, [], 'PORT: must be number'],
+    [{ LOAD_BALANCER_MODE: 'fastest' }, [], 'LOAD_BALANCER_MODE: must be one of'],
+    [{}, ['--max-nodes', '0'], '--max-nodes: must be at least 1'],
+    [{}, ['--prot', '1'], "Unknown option '--prot'"],
+  ])('exits 2 on a bad setting, naming it (%o %o)', async (env, args, expected) => {
+    const { code, stderr } = await runToExit(args, env)
+    expect(code).toBe(2)
+    expect(stderr).toContain(expected)
+  })
+
+  it('refuses to start on 0.0.0.0 without AGENT_TOKEN, saying so', async () => {
+    const { code, stderr } = await runToExit([], { HOST: '0.0.0.0', PORT: '0' })
+    expect(code).toBe(2)
+    expect(stderr).toContain('HOST: 0.0.0.0 is not a loopback address and AGENT_TOKEN is unset')
+    expect(stderr).toContain('--insecure')
+  })
+
+  it('starts, logs the balancer mode, serves, and exits 0 on SIGTERM', async () => {
+    const child = spawnCoordinator([], { PORT: '0', LOAD_BALANCER_MODE: 'round-robin' })
+    const lines: Record<string, unknown>[] = []
+    const ready = await waitForLogLine(child, lines, /^coordinator ready/)
+    expect(ready.balancerMode).toBe('round-robin')
+    const listening = lines.find(
+      (line) => typeof line.msg === 'string' && line.msg.startsWith('Server listening at'),
+    )
+    const url = String(listening?.msg).replace('Server listening at ', '')
+    const health = await request(`${url}/healthz`)
+    expect(await health.body.json()).toEqual({ status: 'ok' })
+
+    // Wait for stdout to end too: the last log lines may arrive after the exit event.
+    const exited = Promise.all([once(child, 'exit'), child.stdout ? once(child.stdout, 'end') : undefined])
+    child.kill('SIGTERM')
+    const [[code]] = (await exited) as [[number | null], unknown]
+    expect(code).toBe(0)
+    expect(lines.map((line) => line.msg)).toContain('closed')
+  })
+})
