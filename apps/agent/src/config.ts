@@ -72,7 +72,7 @@ export const ConfigSchema = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe('Bearer token the coordinator expects (its AGENT_TOKEN). Prefer the env var to the flag.'),
+    .describe('Bearer token the coordinator expects (its AGENT_TOKEN). Environment only: no flag.'),
   RUNTIME_URL: z
     .string()
     .max(MAX_URL_LENGTH)
@@ -128,6 +128,10 @@ export type Config = Readonly<z.infer<typeof ConfigSchema>>
 export type SettingName = keyof typeof ConfigSchema.shape
 export const SETTING_NAMES = Object.keys(ConfigSchema.shape) as SettingName[]
 
+/** Secrets have no flag: command lines are visible to every user of the host (as in the coordinator). */
+export const ENV_ONLY_SETTINGS: ReadonlySet<SettingName> = new Set(['AGENT_TOKEN'])
+const FLAG_SETTINGS = SETTING_NAMES.filter((name) => !ENV_ONLY_SETTINGS.has(name))
+
 /** `RUNTIME_URL` → `runtime-url`. */
 export function flagName(setting: SettingName): string {
   return setting.toLowerCase().replaceAll('_', '-')
@@ -152,7 +156,7 @@ export interface ConfigSources {
  */
 export function loadConfig({ env, argv }: ConfigSources): LoadedConfig {
   const options = Object.fromEntries(
-    SETTING_NAMES.map((name) => [flagName(name), { type: 'string' as const }]),
+    FLAG_SETTINGS.map((name) => [flagName(name), { type: 'string' as const }]),
   )
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>
   try {
@@ -213,7 +217,8 @@ export function renderHelp(): string {
       parsedDefault.success && parsedDefault.data !== undefined
         ? ` (default: ${String(parsedDefault.data)})`
         : ''
-    lines.push(`  ${name} / --${flagName(name)}${defaultText}`, `      ${schema.description ?? ''}`)
+    const flag = ENV_ONLY_SETTINGS.has(name) ? '' : ` / --${flagName(name)}`
+    lines.push(`  ${name}${flag}${defaultText}`, `      ${schema.description ?? ''}`)
   }
   return lines.join('\n')
 }

@@ -132,7 +132,12 @@ export class PushLoop {
     )
   }
 
-  async #serve(session: Session, sample: AgentSample, signal: AbortSignal): Promise<PushLoopEnd | undefined> {
+  async #serve(
+    session: Session,
+    sample: AgentSample,
+    signal: AbortSignal,
+    isRetryAfterUnknown = false,
+  ): Promise<PushLoopEnd | undefined> {
     const now = this.#now()
     if (now < session.nextAttemptAtMs) return undefined
     const registrationJson = JSON.stringify(sample.registration)
@@ -159,7 +164,7 @@ export class PushLoop {
         this.#succeeded(session)
         return undefined
       case 'unknown-agent':
-        // The coordinator restarted and forgot us: register on the next attempt, right away.
+        // The coordinator restarted and forgot us: register again now, so this sample is not lost.
         this.#options.log.info(
           { coordinator: session.api.url, agentId },
           'coordinator does not know this agent: registering again',
@@ -167,7 +172,7 @@ export class PushLoop {
         session.agentId = undefined
         session.registeredJson = undefined
         session.nextAttemptAtMs = 0
-        return undefined
+        return isRetryAfterUnknown ? undefined : this.#serve(session, sample, signal, true)
       case 'unauthorized':
         return this.#unauthorized(session)
       default:

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigSchema, loadConfig, renderHelp, SETTING_NAMES } from './config.js'
+import { ConfigError } from './errors.js'
+
+function issuesOf(run: () => unknown): readonly string[] {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults', () => {
+    const { command, config } = loadConfig({ env: { COORDINATOR_URL: 'http://10.0.0.2:8080' }, argv: [] })
+    expect(command).toBe('run')
+    expect(config).toEqual({
+      COORDINATOR_URL: ['http://10.0.0.2:8080'],
+      RUNTIME_URL: 'http://127.0.0.1:11434',
+      RUNTIME_KIND: 'auto',
+      MAX_CONCURRENCY: 4,
+      PUSH_INTERVAL_MS: 2000,
+      NVIDIA_SMI_PATH: 'nvidia-smi',
+      NVIDIA_SMI_TIMEOUT_MS: 10_000,
+      LOG_LEVEL: 'info',
+    })
+  })
+
+  it('reads a comma-separated list of coordinators, labels and numbers; flags win over env', () => {
+    const { config } = loadConfig({
+      env: {
+        COORDINATOR_URL: 'http://a:8080, http://b:8080/',
+        LABELS: 'zone=eu-1,pool=batch',
+        MAX_CONCURRENCY: '8',
+        PUSH_INTERVAL_MS: '5000',
+        AGENT_TOKEN: 'tok',
+      },
+      argv: ['--push-interval-ms', '1000', '--runtime-kind', 'openai'],
+    })
+    expect(config.COORDINATOR_URL).toEqual(['http://a:8080', 'http://b:8080'])
+    expect(config.LABELS).toEqual({ zone: 'eu-1', pool: 'batch' })
+    expect(config.MAX_CONCURRENCY).toBe(8)
+    expect(config.PUSH_INTERVAL_MS).toBe(1000)
+    expect(config.RUNTIME_KIND).toBe('openai')
+    expect(config.AGENT_TOKEN).toBe('tok')
+  })
+
+  it('treats an empty env var as unset', () => {
+    const { config } = loadConfig({ env: { AGENT_TOKEN: '', COORDINATOR_URL: 'http://a:1' }, argv: [] })
+    expect(config.AGENT_TOKEN).toBeUndefined()
+  })
+
+  it.each([
+    [{ PUSH_INTERVAL_MS: 'soon' }, [], /^PUSH_INTERVAL_MS: /],
+    [{ PUSH_INTERVAL_MS: '10' }, [], /^PUSH_INTERVAL_MS: must be at least 100/],
+    [{}, ['--max-concurrency', '0'], /^--max-concurrency: must be at least 1/],
+    [{ RUNTIME_KIND: 'triton' }, [], /^RUNTIME_KIND: must be one of/],
+    [{ RUNTIME_URL: 'ftp://x' }, [], /^RUNTIME_URL: .*http/],
+    [{ COORDINATOR_URL: 'http://ok:1,not a url' }, [], /^COORDINATOR_URL: .*not an absolute URL/],
+    [{ ADVERTISE_URL: 'http://10.0.0.7' }, [], /^ADVERTISE_URL: must include a port/],
+    [{ LABELS: 'zone' }, [], /^LABELS: .*key=value/],
+    [{ LOG_LEVEL: 'loud' }, [], /^LOG_LEVEL: must be one of/],
+  ])('names the setting of a bad value (%o %o)', (env, argv, message) => {
+    const issues = issuesOf(() => loadConfig({ env: { COORDINATOR_URL: 'http://c:8080', ...env }, argv }))
+    expect(issues.some((line) => message.test(line))).toBe(true)
+  })
+
+  it('requires COORDINATOR_URL to run, but not to sample', () => {
+    expect(issuesOf(() => loadConfig({ env: {}, argv: [] }))[0]).toMatch(/^COORDINATOR_URL: is required/)
+    expect(loadConfig({ env: {}, argv: ['sample'] }).command).toBe('sample')
+  })
+
+  it('rejects unknown flags and commands, and has no flag for the token', () => {
+    expect(issuesOf(() => loadConfig({ env: {}, argv: ['--coordinator-ur', 'x'] }))[0]).toMatch(
+      /coordinator-ur/,
+    )
+    expect(issuesOf(() => loadConfig({ env: {}, argv: ['--agent-token', 'x'] }))[0]).toMatch(/agent-token/)
+    expect(issuesOf(() => loadConfig({ env: {}, argv: ['serve'] }))[0]).toMatch(/unknown command "serve"/)
+  })
+
+  it('lists every setting in --help', () => {
+    const help = renderHelp()
+    for (const name of SETTING_NAMES) expect(help).toContain(name)
+    expect(SETTING_NAMES).toEqual(Object.keys(ConfigSchema.shape))
+  })
+})

@@ -1,0 +1,208 @@
+import type { AgentRegistration } from '@llm-fleet/types'
+import { AgentMetrics } from '@llm-fleet/types'
+import { describe, expect, it } from 'vitest'
+import { captureLog } from '../test/helpers/capture-log.js'
+import { type StubHandler, startStubCoordinator } from '../test/helpers/stub-coordinator.js'
+import { CoordinatorClient } from './coordinator-client.js'
+import { type AgentSample, PushLoop, type PushLoopEnd } from './push-loop.js'
+
+const registration: AgentRegistration = {
+  hostname: 'gpu-host-1',
+  agentVersion: '0.1.0',
+  runtime: { kind: 'ollama', url: 'http://10.0.0.7:11434' },
+  cpu: { model: 'AMD EPYC 7763 64-Core Processor', cores: 128 },
+  memoryTotalBytes: 512 * 1024 ** 3,
+  gpus: [],
+  driverVersion: null,
+  cudaVersion: null,
+  computeScore: 0,
+  maxConcurrency: 4,
+  models: ['llama3.1:8b'],
+}
+
+function sampleAt(nowMs: number): AgentSample {
+  return {
+    registration,
+    metrics: {
+      cpuUsage: 12.5,
+      memoryUsage: 40,
+      activeRequests: 0,
+      avgResponseTimeMs: null,
+      timestamp: new Date(nowMs).toISOString(),
+      gpus: [],
+      gpuUsage: null,
+      gpuMemoryUsage: null,
+      runtime: { up: true, models: ['llama3.1:8b'], loadedModels: [] },
+    },
+  }
+}
+
+/**
+ * Drives the loop with a fake clock: `sleep` advances it and records each wait, and stops the loop
+ * after `ticks` sleeps. Requests go to a real stub server over real HTTP.
+ */
+async function runLoop(options: { urls: string[]; ticks: number; token?: string; random?: () => number }) {
+  let nowMs = 1_000_000
+  const sleeps: number[] = []
+  const controller = new AbortController()
+  const captured = captureLog()
+  const loop = new PushLoop({
+    coordinators: options.urls.map(
+      (url) => new CoordinatorClient({ url, token: options.token, timeoutMs: 2000 }),
+    ),
+    takeSample: async () => sampleAt(nowMs),
+    intervalMs: 2000,
+    log: captured.log,
+    now: () => nowMs,
+    random: options.random ?? (() => 0.5),
+    sleep: async (ms) => {
+      sleeps.push(ms)
+      nowMs += ms
+      if (sleeps.length >= options.ticks) controller.abort()
+    },
+  })
+  const end: PushLoopEnd = await loop.run(controller.signal)
+  return { end, sleeps, captured, loop }
+}
+
+const pushes = (requests: { method: string; path: string }[]) =>
+  requests.filter((request) => request.method === 'POST' && request.path.endsWith('/metrics'))
+const registrations = (requests: { method: string; path: string }[]) =>
+  requests.filter((request) => request.method === 'POST' && request.path === '/api/agents')
+
+describe('PushLoop', () => {
+  it('registers once, then pushes valid metrics every interval with the bearer token', async () => {
+    const coordinator = await startStubCoordinator()
+    const { end, sleeps } = await runLoop({ urls: [coordinator.url], ticks: 3, token: 's3cret' })
+    expect(end).toEqual({ kind: 'stopped' })
+    expect(registrations(coordinator.requests)).toHaveLength(1)
+    expect(registrations(coordinator.requests)[0]?.body).toEqual(registration)
+    const pushed = pushes(coordinator.requests)
+    expect(pushed).toHaveLength(3)
+    expect(pushed.every((request) => request.path === '/api/agents/agent-1/metrics')).toBe(true)
+    expect(AgentMetrics.parse(pushed[0]?.body).agentId).toBe('agent-1')
+    expect(coordinator.requests.every((request) => request.authorization === 'Bearer s3cret')).toBe(true)
+    expect(sleeps).toEqual([2000, 2000, 2000])
+  })
+
+  it('adopts the push interval the coordinator answers', async () => {
+    const coordinator = await startStubCoordinator((request) =>
+      request.path === '/api/agents'
+        ? { status: 201, body: { agentId: 'a', pushIntervalMs: 500 } }
+        : { status: 204 },
+    )
+    const { sleeps } = await runLoop({ urls: [coordinator.url], ticks: 3 })
+    expect(sleeps).toEqual([500, 500, 500])
+    expect(pushes(coordinator.requests)).toHaveLength(3)
+  })
+
+  it('backs off exponentially (full jitter, capped at 30 s) from a coordinator that refuses, and keeps sampling', async () => {
+    // Nothing listens on this port: every attempt is refused.
+    const refused = await startStubCoordinator()
+    const url = refused.url
+    await refused.close()
+    let samples = 0
+    let nowMs = 0
+    const attempts: number[] = []
+    const controller = new AbortController()
+    const client = new CoordinatorClient({ url, timeoutMs: 1000 })
+    const captured = captureLog()
+    const loop = new PushLoop({
+      coordinators: [
+        {
+          url,
+          register: async (body, signal) => {
+            attempts.push(nowMs)
+            return client.register(body, signal)
+          },
+          pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
+          deregister: (id, signal) => client.deregister(id, signal),
+        },
+      ],
+      takeSample: async () => {
+        samples += 1
+        return sampleAt(nowMs)
+      },
+      intervalMs: 2000,
+      log: captured.log,
+      now: () => nowMs,
+      random: () => 0.999,
+      sleep: async (ms) => {
+        nowMs += ms
+        if (nowMs > 200_000) controller.abort()
+      },
+    })
+    await loop.run(controller.signal)
+    // Sampling went on every 2 s tick although the coordinator was down.
+    expect(samples).toBeGreaterThanOrEqual(100)
+    const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] ?? 0))
+    // Waits of up to 1, 2, 4, 8, 16, 30, 30 … s, rounded up to the 2 s tick.
+    expect(gaps.slice(0, 5)).toEqual([2000, 2000, 4000, 8000, 16000])
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(32_000)
+    expect(gaps.slice(-3).every((gap) => gap >= 30_000)).toBe(true)
+    // Logged once, not once per attempt.
+    expect(captured.find(/unreachable/)).toHaveLength(1)
+  })
+
+  it('registers again when the coordinator answers 404 (it restarted and forgot us)', async () => {
+    let isRestarted = false
+    const handler: StubHandler = (request) => {
+      if (request.path === '/api/agents') {
+        return { status: 201, body: { agentId: isRestarted ? 'agent-2' : 'agent-1', pushIntervalMs: 2000 } }
+      }
+      if (request.path === '/api/agents/agent-1/metrics' && pushes([request]).length === 1) {
+        if (isRestarted) return { status: 404, body: { statusCode: 404, code: 'FLEET_AGENT_NOT_FOUND' } }
+        isRestarted = true
+      }
+      return { status: 204 }
+    }
+    const coordinator = await startStubCoordinator(handler)
+    await runLoop({ urls: [coordinator.url], ticks: 4 })
+    expect(coordinator.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'POST /api/agents',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents',
+      'POST /api/agents/agent-2/metrics',
+      'POST /api/agents/agent-2/metrics',
+      'POST /api/agents/agent-2/metrics',
+    ])
+  })
+
+  it('stops with "unauthorized" on 401 and logs that the token is wrong', async () => {
+    const coordinator = await startStubCoordinator(() => ({
+      status: 401,
+      body: { code: 'FLEET_AUTH_INVALID_TOKEN' },
+    }))
+    const { end, captured } = await runLoop({ urls: [coordinator.url], ticks: 5, token: 'wrong' })
+    expect(end).toEqual({ kind: 'unauthorized', coordinatorUrl: coordinator.url })
+    expect(coordinator.requests).toHaveLength(1)
+    expect(captured.find(/AGENT_TOKEN is wrong/)).toHaveLength(1)
+  })
+
+  it('registers with and pushes to every coordinator independently: one down does not stop the other', async () => {
+    const healthy = await startStubCoordinator()
+    const broken = await startStubCoordinator(() => ({ status: 503, body: { message: 'restarting' } }))
+    await runLoop({ urls: [healthy.url, broken.url], ticks: 4 })
+    expect(registrations(healthy.requests)).toHaveLength(1)
+    expect(pushes(healthy.requests)).toHaveLength(4)
+    expect(pushes(broken.requests)).toHaveLength(0)
+    expect(registrations(broken.requests).length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('deregisters from every coordinator it registered with', async () => {
+    const coordinator = await startStubCoordinator()
+    const { loop } = await runLoop({ urls: [coordinator.url], ticks: 1 })
+    await loop.deregisterAll(2000)
+    expect(coordinator.requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/api/agents/agent-1' })
+  })
+
+  it('treats an invalid registration answer as rejected, not as a crash', async () => {
+    const coordinator = await startStubCoordinator((request) =>
+      request.path === '/api/agents' ? { status: 201, body: { agentId: '' } } : { status: 204 },
+    )
+    const { end, captured } = await runLoop({ urls: [coordinator.url], ticks: 2 })
+    expect(end).toEqual({ kind: 'stopped' })
+    expect(captured.find(/rejected/)[0]).toMatchObject({ reason: expect.stringMatching(/agentId/) })
+  })
+})
