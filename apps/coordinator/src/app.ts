@@ -12,9 +12,14 @@ import type { BalancerState } from './core/balancer/strategy.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
+import { RequestForwarder } from './proxy/forward-request.js'
+import { UpstreamPools } from './proxy/upstream-pools.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { agentApi } from './routes/agent-api.js'
 import { health } from './routes/health.js'
+import { ollamaApi } from './routes/ollama-api.js'
+import { openAiApi } from './routes/openai-api.js'
+import { routeExplain } from './routes/route-explain.js'
 
 /** The services the app uses; `main.ts` builds them, tests build their own. */
 export interface AppDeps {
@@ -65,13 +70,45 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     pushIntervalMs: config.pushIntervalMs,
   })
 
-  // 3. Inference routes (the proxy, issue 4) go here: `openaiApi` and `ollamaApi`, registered with
-  //    `{ registry: deps.registry, balancerState: deps.balancerState, clock: deps.clock, pools, config }`,
-  //    each wrapping `bearerAuth` (plugins/bearer-auth.ts) with `config.apiKeys` and rendering errors
-  //    in its own API's format with its own setErrorHandler.
+  // 3. Inference routes (the proxy): the app owns the upstream pools and closes them with itself.
+  const pools = new UpstreamPools({
+    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+    bodyTimeoutMs: config.upstreamBodyTimeoutMs,
+  })
+  const stopClosingRemovedPools = deps.registry.onNodeRemoved((node) => {
+    // undici's close lets in-flight requests finish; a drained node has none left anyway.
+    pools.remove(node.id).catch((error: unknown) => {
+      app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
+    })
+  })
+  const forwarder = new RequestForwarder({
+    registry: deps.registry,
+    pools,
+    balancerState: deps.balancerState,
+    maxRetries: config.maxRetries,
+    coolDownMs: config.coolDownMs,
+    now: deps.clock,
+  })
+  const inferenceApi = {
+    forwarder,
+    registry: deps.registry,
+    apiKeys: config.apiKeys,
+    bodyLimitBytes: config.inferenceBodyLimitBytes,
+  }
+  await app.register(openAiApi, inferenceApi)
+  await app.register(ollamaApi, inferenceApi)
+  await app.register(routeExplain, {
+    registry: deps.registry,
+    balancerState: deps.balancerState,
+    now: deps.clock,
+    apiKeys: config.apiKeys,
+  })
 
-  // 4. onClose hooks for what the app owns (the proxy's upstream pools) go here. The registry is
-  //    plain memory and needs none.
+  // 4. onClose hooks for what the app owns.
+  app.addHook('onClose', async () => {
+    stopClosingRemovedPools()
+    await pools.close()
+  })
 
   return app
 }

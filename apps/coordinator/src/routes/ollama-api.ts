@@ -3,10 +3,11 @@
  * `/api/tags` and `/api/version` answered here. Errors render in Ollama's shape, `{ error }`.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import { InvalidApiKeyError } from '../errors.js'
+import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
 import { acceptRawBodies } from './internal/inference-body.js'
 import { type InferenceApiOptions, proxyInference, servedModels } from './internal/proxy-inference.js'
-import { requireApiKey } from './internal/require-api-key.js'
 
 /**
  * The Ollama version `/api/version` reports. Nodes may run different versions; this is the API surface
@@ -29,7 +30,7 @@ export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
     return reply.code(statusCode).send({ error: message })
   })
   acceptRawBodies(app)
-  if (options.apiKeys.length > 0) app.addHook('onRequest', requireApiKey(options.apiKeys))
+  await app.register(bearerAuth, { tokens: options.apiKeys, createError: () => new InvalidApiKeyError() })
 
   for (const { route, isStreamingByDefault } of FORWARDED_ROUTES) {
     app.post(route, { bodyLimit: options.bodyLimitBytes }, (request, reply) =>

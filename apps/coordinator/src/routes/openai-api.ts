@@ -3,10 +3,11 @@
  * answered here. Errors render in OpenAI's shape, `{ error: { message, type, param, code } }`.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import { InvalidApiKeyError } from '../errors.js'
+import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
 import { acceptRawBodies } from './internal/inference-body.js'
 import { type InferenceApiOptions, proxyInference, servedModels } from './internal/proxy-inference.js'
-import { requireApiKey } from './internal/require-api-key.js'
 
 const FORWARDED_ROUTES = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const
 
@@ -18,7 +19,7 @@ export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
       .send({ error: { message, type: openAiErrorType(statusCode), param: null, code } })
   })
   acceptRawBodies(app)
-  if (options.apiKeys.length > 0) app.addHook('onRequest', requireApiKey(options.apiKeys))
+  await app.register(bearerAuth, { tokens: options.apiKeys, createError: () => new InvalidApiKeyError() })
 
   for (const route of FORWARDED_ROUTES) {
     app.post(route, { bodyLimit: options.bodyLimitBytes }, (request, reply) =>

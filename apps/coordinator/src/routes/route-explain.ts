@@ -8,8 +8,8 @@ import { explain, formatLossReason } from '../core/balancer/explain.js'
 import { formatReason } from '../core/balancer/selection.js'
 import type { BalancerState } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
-import { InvalidInferenceRequestError } from '../errors.js'
-import { requireApiKey } from './internal/require-api-key.js'
+import { InvalidApiKeyError, InvalidInferenceRequestError } from '../errors.js'
+import { bearerAuth } from '../plugins/bearer-auth.js'
 
 export interface RouteExplainOptions {
   readonly registry: { snapshot(): readonly NodeView[] }
@@ -22,7 +22,7 @@ export interface RouteExplainOptions {
 }
 
 export const routeExplain: FastifyPluginAsync<RouteExplainOptions> = async (app, options) => {
-  if (options.apiKeys.length > 0) app.addHook('onRequest', requireApiKey(options.apiKeys))
+  await app.register(bearerAuth, { tokens: options.apiKeys, createError: () => new InvalidApiKeyError() })
 
   app.get('/api/route', async (request) => {
     const { model, api } = parseQuery(request.query)

@@ -1,19 +1,16 @@
 /**
- * A real coordinator on an ephemeral port for the proxy tests, with its log lines captured and parsed,
- * and helpers to register fake runtimes as nodes straight through the registry.
+ * The real coordinator (`buildApp`) on an ephemeral port for the proxy tests, with its log lines
+ * captured and parsed, a wall clock (real sockets, real timeouts), and helpers to register fake runtimes as nodes straight through the registry.
  */
 import { Writable } from 'node:stream'
 import type { AgentRegistration, RuntimeKind } from '@llm-fleet/types'
 import Fastify from 'fastify'
 import { Agent, type Dispatcher, request } from 'undici'
 import { onTestFinished } from 'vitest'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
-import { RequestForwarder } from '../../src/proxy/forward-request.js'
-import { UpstreamPools } from '../../src/proxy/upstream-pools.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
-import { ollamaApi } from '../../src/routes/ollama-api.js'
-import { openAiApi } from '../../src/routes/openai-api.js'
-import { routeExplain } from '../../src/routes/route-explain.js'
 
 export interface ProxyHarnessOptions {
   readonly apiKeys?: readonly string[]
@@ -52,37 +49,25 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
       callback()
     },
   })
-  const app = Fastify({ logger: { level: 'info', stream: logStream }, requestIdHeader: 'x-request-id' })
+  // The way main.ts builds its logger (pino through fastify), writing into `logs` instead of stdout.
+  const logger = Fastify({ logger: { level: 'info', stream: logStream } }).log
+  const env: Record<string, string> = { PORT: '0' }
+  if (options.apiKeys !== undefined) env.API_KEYS = options.apiKeys.join(',')
+  if (options.maxRetries !== undefined) env.MAX_RETRIES = String(options.maxRetries)
+  if (options.headersTimeoutMs !== undefined)
+    env.UPSTREAM_HEADERS_TIMEOUT_MS = String(options.headersTimeoutMs)
+  if (options.coolDownMs !== undefined) env.COOL_DOWN_MS = String(options.coolDownMs)
+  const config = loadConfig({ env, argv: [] })
   const registry = new NodeRegistry({
     clock: Date.now,
-    ttlMs: 60_000,
-    maxNodes: 100,
-    pushIntervalMs: 20_000,
-    coolDownMs: options.coolDownMs ?? 30_000,
-    log: app.log,
+    ttlMs: 600_000,
+    maxNodes: config.maxNodes,
+    pushIntervalMs: config.pushIntervalMs,
+    coolDownMs: config.coolDownMs,
+    log: logger,
   })
-  const pools = new UpstreamPools({
-    headersTimeoutMs: options.headersTimeoutMs ?? 300_000,
-    bodyTimeoutMs: 120_000,
-  })
-  registry.onNodeRemoved((node) => {
-    void pools.remove(node.id)
-  })
-  const balancerState = createBalancerState(Math.random)
-  const forwarder = new RequestForwarder({
-    registry,
-    pools,
-    balancerState,
-    maxRetries: options.maxRetries ?? 2,
-    coolDownMs: options.coolDownMs ?? 30_000,
-    now: Date.now,
-  })
-  const apiKeys = options.apiKeys ?? []
-  const bodyLimitBytes = 8 * 1024 * 1024
-  await app.register(openAiApi, { forwarder, registry, apiKeys, bodyLimitBytes })
-  await app.register(ollamaApi, { forwarder, registry, apiKeys, bodyLimitBytes })
-  await app.register(routeExplain, { registry, balancerState, now: Date.now, apiKeys })
-  app.addHook('onClose', () => pools.close())
+  const balancerState = createBalancerState(Math.random, { mode: config.loadBalancerMode })
+  const app = await buildApp({ registry, balancerState, clock: Date.now, logger }, config)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no TCP address')

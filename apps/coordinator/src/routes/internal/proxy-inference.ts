@@ -51,7 +51,6 @@ export async function proxyInference(
 
   reply.code(forwarded.statusCode)
   reply.headers(forwarded.headers)
-  reply.header('x-request-id', request.id)
   reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
   reply.header('x-fleet-reason', formatReason(forwarded.reason))
   const contentType = forwarded.headers['content-type']
