@@ -2,7 +2,11 @@ import type { AgentRegistration } from '@llm-fleet/types'
 import { AgentMetrics } from '@llm-fleet/types'
 import { describe, expect, it } from 'vitest'
 import { captureLog } from '../test/helpers/capture-log.js'
-import { type StubHandler, startStubCoordinator } from '../test/helpers/stub-coordinator.js'
+import {
+  type RecordedRequest,
+  type StubHandler,
+  startStubCoordinator,
+} from '../test/helpers/stub-coordinator.js'
 import { CoordinatorClient } from './coordinator-client.js'
 import { type AgentSample, PushLoop, type PushLoopEnd } from './push-loop.js'
 
@@ -65,9 +69,9 @@ async function runLoop(options: { urls: string[]; ticks: number; token?: string;
   return { end, sleeps, captured, loop }
 }
 
-const pushes = (requests: { method: string; path: string }[]) =>
+const pushes = (requests: RecordedRequest[]) =>
   requests.filter((request) => request.method === 'POST' && request.path.endsWith('/metrics'))
-const registrations = (requests: { method: string; path: string }[]) =>
+const registrations = (requests: RecordedRequest[]) =>
   requests.filter((request) => request.method === 'POST' && request.path === '/api/agents')
 
 describe('PushLoop', () => {
