@@ -13,7 +13,8 @@ import { STRATEGIES } from './strategies.js'
 import type { BalancerState, SelectRequest } from './strategy.js'
 
 /**
- * Picks the node for one request. Pure apart from advancing the cursors in `state`; never mutates
+ * Picks the node for one request. Pure apart from advancing the cursors in `state` (and reusing its
+ * scratch buffer); never mutates
  * `nodes`; O(n) in the number of nodes.
  *
  * @example
@@ -21,9 +22,10 @@ import type { BalancerState, SelectRequest } from './strategy.js'
  * if (selection.kind === 'selected') forward(selection.node) // else map selection.cause to 404/503
  */
 export function select(nodes: readonly NodeView[], request: SelectRequest, state: BalancerState): Selection {
-  const candidates: NodeView[] = []
+  const candidates = state.candidateBuffer
   const model = request.model
   const hasExclusions = request.exclude.size > 0
+  let count = 0
   let eligible = 0
   let anyListsModels = false
   let coolingServers = 0
@@ -34,21 +36,23 @@ export function select(nodes: readonly NodeView[], request: SelectRequest, state
     if (node.models.size > 0) anyListsModels = true
     if (model !== undefined && !node.models.has(model)) continue
     if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) coolingServers++
-    else candidates.push(node)
+    else candidates[count++] = node
   }
 
   // No eligible node lists any model (runtimes that do not report them): the filter would reject
   // everything, so it does not apply. Rare enough that a second pass costs nothing overall.
-  if (candidates.length === 0 && model !== undefined && eligible > 0 && !anyListsModels) {
+  if (count === 0 && model !== undefined && eligible > 0 && !anyListsModels) {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i] as NodeView
       if (!isEligible(node, request, hasExclusions)) continue
       if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) coolingServers++
-      else candidates.push(node)
+      else candidates[count++] = node
     }
   }
 
-  if (candidates.length === 0) return { kind: 'none', cause: noneCause(eligible, coolingServers) }
+  // Trim leftovers of a larger earlier call; the buffer keeps no reference to this call's nodes beyond it.
+  candidates.length = count
+  if (count === 0) return { kind: 'none', cause: noneCause(eligible, coolingServers) }
   return STRATEGIES[state.mode](candidates, request, state)
 }
 

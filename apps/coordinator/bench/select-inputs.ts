@@ -1,0 +1,100 @@
+/**
+ * Deterministic fleets for the `select` benchmark, built so that the right answer is known by
+ * construction (planted nodes), which lets a test check the benchmarked path picks correctly.
+ */
+
+import type { SelectRequest } from '../src/core/balancer/strategy.js'
+import type { NodeView } from '../src/core/node-view.js'
+
+export const BENCH_NOW = 1_800_000_000_000
+export const BENCH_MODEL = 'llama3.1:8b'
+
+/** GPU classes with realistic compute scores and slot counts. */
+const CLASSES = [
+  { name: 'h100', score: 1800, maxConcurrency: 8 },
+  { name: 'a100', score: 1200, maxConcurrency: 6 },
+  { name: 'l40s', score: 900, maxConcurrency: 4 },
+  { name: 'rtx4090', score: 700, maxConcurrency: 4 },
+  { name: 't4', score: 150, maxConcurrency: 2 },
+] as const
+const TOP_CLASS = CLASSES[0]
+const BOTTOM_CLASS = CLASSES[4]
+const OTHER_MODELS = ['qwen2.5:32b', 'mistral:7b', 'phi3:mini']
+
+/** mulberry32: a tiny seeded PRNG, enough for reproducible inputs. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+export interface BenchFleet {
+  readonly nodes: readonly NodeView[]
+  readonly request: SelectRequest
+  /** `spec` must rotate over exactly these: the top-class nodes generated free and eligible. */
+  readonly topFreeIds: ReadonlySet<string>
+  /** `metrics` must pick this node: the only one with an all-zero load score. */
+  readonly metricsWinnerId: string
+  /** `round-robin`'s first pick: the first node, planted eligible. */
+  readonly firstId: string
+}
+
+/**
+ * `count` nodes (at least 2): mixed GPU classes; about 4 % stale, 1 % draining, 2 % cooling down,
+ * 5 % without metrics yet, 20 % not serving the benchmark model, 30 % busy (in-flight at capacity).
+ * Free nodes run at most 70 % CPU and 85 % GPU, under the busy thresholds.
+ */
+export function generateFleet(count: number, seed = 42): BenchFleet {
+  const random = seeded(seed)
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+  const nodes: NodeView[] = []
+  const topFreeIds = new Set<string>()
+  for (let i = 0; i < count; i++) {
+    const id = `node-${i}`
+    const planted = i < 2
+    const gpuClass = i === 0 ? TOP_CLASS : i === 1 ? BOTTOM_CLASS : pick(CLASSES)
+    const roll = random()
+    const state = planted ? 'online' : roll < 0.04 ? 'stale' : roll < 0.05 ? 'draining' : 'online'
+    const isCooling = !planted && random() < 0.02
+    const servesModel = planted || random() < 0.8
+    const hasFreshMetrics = planted || random() >= 0.05
+    const isBusy = !planted && random() < 0.3
+    const models = new Set(servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)])
+    const isZeroLoad = i === 1
+    nodes.push({
+      id,
+      name: `${gpuClass.name}-${i}`,
+      runtimeKind: random() < 0.7 ? 'ollama' : 'openai',
+      computeScore: gpuClass.score,
+      inFlight: isBusy
+        ? gpuClass.maxConcurrency
+        : isZeroLoad
+          ? 0
+          : Math.floor(random() * gpuClass.maxConcurrency),
+      runtimeBacklog: 0,
+      maxConcurrency: gpuClass.maxConcurrency,
+      state,
+      hasFreshMetrics,
+      cpuPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 5 + random() * 65,
+      memoryPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 80,
+      gpuUtilPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 75,
+      gpuMemoryPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 80,
+      models,
+      coolingDownUntilMs: isCooling ? BENCH_NOW + 10_000 : null,
+    })
+    if (gpuClass === TOP_CLASS && state === 'online' && !isCooling && servesModel && !isBusy)
+      topFreeIds.add(id)
+  }
+  return {
+    nodes,
+    request: { model: BENCH_MODEL, apiKind: 'openai', now: BENCH_NOW, exclude: new Set() },
+    topFreeIds,
+    metricsWinnerId: 'node-1',
+    firstId: 'node-0',
+  }
+}
