@@ -46,7 +46,7 @@ function measure(mode: BalancerMode, count: number): Row {
   return {
     mode,
     nodes: count,
-    usPerDecision: samples[Math.floor(RUNS / 2)] as number,
+    usPerDecision: Math.round((samples[Math.floor(RUNS / 2)] as number) * 1_000) / 1_000,
     decisionsPerRun: iterations,
   }
 }
@@ -58,13 +58,13 @@ const header = ['nodes', ...BALANCER_MODES.map((mode) => `${mode} µs`)]
 console.log(
   `\nselect(): µs per decision (median of ${RUNS} runs), Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}`,
 )
-console.log(header.map((cell) => cell.padStart(16)).join(''))
+console.log(header.map((cell) => cell.padStart(20)).join(''))
 for (const count of NODE_COUNTS) {
   const cells = BALANCER_MODES.map((mode) => {
     const row = rows.find((candidate) => candidate.mode === mode && candidate.nodes === count)
     return row === undefined ? '-' : row.usPerDecision.toFixed(3)
   })
-  console.log([String(count), ...cells].map((cell) => cell.padStart(16)).join(''))
+  console.log([String(count), ...cells].map((cell) => cell.padStart(20)).join(''))
 }
 const worstAt1000 = Math.max(...rows.filter((row) => row.nodes === 1_000).map((row) => row.usPerDecision))
 console.log(

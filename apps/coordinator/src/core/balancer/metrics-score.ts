@@ -29,6 +29,7 @@ export function loadScore(node: NodeView): number {
 
 export const metricsScore: Strategy = (candidates, _request, state): Selection => {
   let bestScore = Number.POSITIVE_INFINITY
+  let bestIndex = -1
   let tiedCount = 0
   let withMetrics = 0
   let hot = 0
@@ -40,6 +41,7 @@ export const metricsScore: Strategy = (candidates, _request, state): Selection =
     const score = loadScore(node)
     if (score < bestScore) {
       bestScore = score
+      bestIndex = i
       tiedCount = 1
     } else if (score === bestScore) {
       tiedCount++
@@ -64,10 +66,17 @@ export const metricsScore: Strategy = (candidates, _request, state): Selection =
     }
   }
 
+  if (tiedCount === 1) {
+    return {
+      kind: 'selected',
+      node: candidates[bestIndex] as NodeView,
+      reason: { kind: 'metrics-score', score: bestScore },
+    }
+  }
   // Ties rotate over the tied set: "first of equals" would starve the later ones (olla's
   // least_connections.go explains the same starvation).
-  let skip = tiedCount === 1 ? 0 : takeTurn(state, 'metrics-tie') % tiedCount
-  for (let i = 0; i < candidates.length; i++) {
+  let skip = takeTurn(state, 'metrics-tie') % tiedCount
+  for (let i = bestIndex; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
     if (!node.hasFreshMetrics || loadScore(node) !== bestScore) continue
     if (skip-- === 0) return { kind: 'selected', node, reason: { kind: 'metrics-score', score: bestScore } }

@@ -18,6 +18,7 @@ import { isBusy, type Strategy } from './strategy.js'
 
 export const specFirst: Strategy = (candidates, _request, state): Selection => {
   let bestFreeScore = Number.NEGATIVE_INFINITY
+  let bestIndex = -1
   let tiedCount = 0
   let topScore = Number.NEGATIVE_INFINITY
   for (let i = 0; i < candidates.length; i++) {
@@ -26,6 +27,7 @@ export const specFirst: Strategy = (candidates, _request, state): Selection => {
     if (isBusy(node, state.busy)) continue
     if (node.computeScore > bestFreeScore) {
       bestFreeScore = node.computeScore
+      bestIndex = i
       tiedCount = 1
     } else if (node.computeScore === bestFreeScore) {
       tiedCount++
@@ -44,7 +46,7 @@ export const specFirst: Strategy = (candidates, _request, state): Selection => {
   // One cursor per tier score, so each tier rotates on its own however traffic moves between tiers.
   let skip = tiedCount === 1 ? 0 : takeTurn(state, `spec:${bestFreeScore}`) % tiedCount
   let chosen: NodeView | undefined
-  for (let i = 0; i < candidates.length; i++) {
+  for (let i = bestIndex; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
     if (node.computeScore !== bestFreeScore || isBusy(node, state.busy)) continue
     if (skip-- === 0) {
