@@ -20,7 +20,7 @@ const plugin: FastifyPluginAsync = async (app) => {
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
     const isExpected = statusCode < 500 || error.code?.startsWith('FLEET_') === true
     if (isExpected) {
-      request.log.info({ code: error.code, statusCode }, error.message)
+      request.log.info({ code: error.code, statusCode, reason: error.message }, 'request rejected')
     } else {
       request.log.error({ err: error }, 'unhandled error')
     }

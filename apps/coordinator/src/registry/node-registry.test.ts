@@ -147,6 +147,21 @@ describe('NodeRegistry.ingestMetrics', () => {
     registry.acquire(agentId)
     expect(viewOf(registry, agentId)).toMatchObject({ inFlight: 4, runtimeBacklog: 0 })
   })
+
+  it('drops the runtime backlog once the metrics are no longer fresh', () => {
+    const { registry, advance } = setup()
+    const { agentId } = registry.register(registration())
+    registry.ingestMetrics(agentId, metrics(agentId, { activeRequests: 3 }))
+    advance(TTL_MS - 1)
+    registry.register(registration())
+    expect(viewOf(registry, agentId)).toMatchObject({ runtimeBacklog: 3, hasFreshMetrics: true })
+    advance(2)
+    expect(viewOf(registry, agentId)).toMatchObject({
+      state: 'online',
+      runtimeBacklog: 0,
+      hasFreshMetrics: false,
+    })
+  })
 })
 
 describe('NodeRegistry time', () => {

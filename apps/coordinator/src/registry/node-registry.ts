@@ -295,7 +295,9 @@ export class NodeRegistry {
       runtimeKind: record.registration.runtime.kind,
       computeScore: record.registration.computeScore,
       inFlight: record.inFlight,
-      runtimeBacklog: metrics === null ? 0 : Math.max(0, metrics.activeRequests - record.inFlight),
+      // An old sample's backlog has long drained or grown: only fresh metrics count.
+      runtimeBacklog:
+        metrics === null || !hasFreshMetrics ? 0 : Math.max(0, metrics.activeRequests - record.inFlight),
       maxConcurrency: record.registration.maxConcurrency,
       state,
       hasFreshMetrics,
