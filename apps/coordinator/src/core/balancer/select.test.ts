@@ -1,0 +1,79 @@
+/** Properties of `select` over arbitrary fleets: whatever the mode, a selection obeys every filter. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { NodeView } from '../node-view.js'
+import { select } from './select.js'
+import { BALANCER_MODES } from './strategies.js'
+import { createBalancerState, type SelectRequest } from './strategy.js'
+import { NOW } from './strategy-contract.test-suite.js'
+
+const MODELS = ['llama3.1:8b', 'qwen2.5:32b', 'mistral:7b'] as const
+const percent = fc.option(fc.double({ min: 0, max: 100, noNaN: true }), { nil: null })
+
+const arbitraryNode = (id: string) =>
+  fc
+    .record({
+      runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
+      computeScore: fc.constantFrom(0, 150, 700, 1200, 1800),
+      inFlight: fc.nat(10),
+      runtimeBacklog: fc.nat(5),
+      maxConcurrency: fc.integer({ min: 1, max: 8 }),
+      state: fc.constantFrom('online' as const, 'online' as const, 'stale' as const, 'draining' as const),
+      hasFreshMetrics: fc.boolean(),
+      cpuPct: percent,
+      memoryPct: percent,
+      gpuUtilPct: percent,
+      gpuMemoryPct: percent,
+      models: fc.subarray([...MODELS]).map((models) => new Set<string>(models)),
+      coolingDownUntilMs: fc.option(fc.integer({ min: NOW - 1_000, max: NOW + 1_000 }), { nil: null }),
+    })
+    .map((fields): NodeView => ({ id, name: id, ...fields }))
+
+const arbitraryFleet = fc
+  .integer({ min: 0, max: 12 })
+  .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => arbitraryNode(`n${i}`))))
+
+const arbitraryRequest = fc.record({
+  model: fc.option(fc.constantFrom(...MODELS), { nil: undefined }),
+  apiKind: fc.constantFrom('ollama' as const, 'openai' as const),
+  exclude: fc.subarray(['n0', 'n1', 'n2']).map((ids) => new Set(ids)),
+})
+
+/** Eligible in the sense of the filters every mode shares (the README's list, stated directly). */
+function passesFilters(node: NodeView, request: SelectRequest, applyModel: boolean): boolean {
+  return (
+    node.state === 'online' &&
+    !request.exclude.has(node.id) &&
+    (request.apiKind === 'openai' || node.runtimeKind === 'ollama') &&
+    (node.coolingDownUntilMs === null || node.coolingDownUntilMs <= request.now) &&
+    (!applyModel || request.model === undefined || node.models.has(request.model))
+  )
+}
+
+describe.each(BALANCER_MODES)('select in %s mode, over arbitrary fleets', (mode) => {
+  it('selects only nodes that pass every filter, and says none only when no node does', () => {
+    fc.assert(
+      fc.property(arbitraryFleet, arbitraryRequest, (nodes, partial) => {
+        const request: SelectRequest = { ...partial, now: NOW }
+        const state = createBalancerState(() => 0.5, { mode })
+        // The model filter applies when any online, compatible, not-excluded node lists models.
+        const applyModel = nodes.some(
+          (node) =>
+            node.state === 'online' &&
+            !request.exclude.has(node.id) &&
+            (request.apiKind === 'openai' || node.runtimeKind === 'ollama') &&
+            node.models.size > 0,
+        )
+        const selection = select(nodes, request, state)
+        const anyPasses = nodes.some((node) => passesFilters(node, request, applyModel))
+        if (selection.kind === 'selected') {
+          expect(nodes).toContain(selection.node)
+          expect(passesFilters(selection.node, request, applyModel)).toBe(true)
+        } else {
+          expect(anyPasses).toBe(false)
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
