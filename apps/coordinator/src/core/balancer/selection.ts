@@ -28,6 +28,18 @@ export type SelectionReason =
       readonly max: number
       readonly busyAbove: number
     }
+  /**
+   * `fastest-finish` mode: the node with the earliest expected finish. `inFlight` counts the runtime's
+   * backlog too; at or over `max` the request queues there. `allHot`: every candidate ran over the CPU
+   * threshold, so hot nodes were ranked too.
+   */
+  | {
+      readonly kind: 'fastest-finish'
+      readonly score: number
+      readonly inFlight: number
+      readonly max: number
+      readonly allHot: boolean
+    }
   /** Every candidate is busy: round-robin over all of them. */
   | { readonly kind: 'all-busy'; readonly position: number; readonly of: number }
 
@@ -53,6 +65,8 @@ export function formatReason(reason: SelectionReason): string {
       return `spec tier ${reason.tier} (score ${round(reason.score)}), ${reason.inFlight}/${reason.max} in flight`
     case 'spill-over':
       return `spill-over to tier ${reason.tier} (score ${round(reason.score)}, ${reason.inFlight}/${reason.max} in flight): ${reason.busyAbove} faster node${reason.busyAbove === 1 ? '' : 's'} busy`
+    case 'fastest-finish':
+      return `fastest expected finish (score ${round(reason.score)}), ${reason.inFlight}/${reason.max} in flight${reason.inFlight >= reason.max ? ', queues' : ''}${reason.allHot ? ', all nodes over the CPU threshold' : ''}`
     case 'all-busy':
       return `all busy: round-robin ${reason.position}/${reason.of}`
   }
