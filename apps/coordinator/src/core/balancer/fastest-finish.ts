@@ -65,8 +65,10 @@ export function expectedFinish(node: NodeView): number {
 
 export const fastestFinish: Strategy = (candidates, _request, state): Selection => {
   let best = Number.POSITIVE_INFINITY
+  let bestNode: NodeView | undefined
   let tiedCount = 0
   let bestHot = Number.POSITIVE_INFINITY
+  let bestHotNode: NodeView | undefined
   let tiedHotCount = 0
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
@@ -74,37 +76,44 @@ export const fastestFinish: Strategy = (candidates, _request, state): Selection 
     if (isHot(node, state)) {
       if (estimate < bestHot) {
         bestHot = estimate
+        bestHotNode = node
         tiedHotCount = 1
       } else if (estimate === bestHot) tiedHotCount++
     } else if (estimate < best) {
       best = estimate
+      bestNode = node
       tiedCount = 1
     } else if (estimate === best) tiedCount++
   }
 
   const pickHot = tiedCount === 0
-  const target = pickHot ? bestHot : best
   const ties = pickHot ? tiedHotCount : tiedCount
+  const first = pickHot ? bestHotNode : bestNode
+  if (first === undefined) throw new Error('fastest-finish: select passes at least one candidate')
+  if (ties === 1) return selected(first, pickHot)
   // Ties rotate over the tied set: "first of equals" would starve identical nodes listed later.
-  let skip = ties === 1 ? 0 : takeTurn(state, 'fastest-finish') % ties
+  const target = pickHot ? bestHot : best
+  let skip = takeTurn(state, 'fastest-finish') % ties
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
     if (isHot(node, state) !== pickHot || expectedFinish(node) !== target) continue
-    if (skip-- === 0) {
-      return {
-        kind: 'selected',
-        node,
-        reason: {
-          kind: 'fastest-finish',
-          score: node.computeScore,
-          inFlight: node.inFlight + node.runtimeBacklog,
-          max: node.maxConcurrency,
-          allHot: pickHot,
-        },
-      }
-    }
+    if (skip-- === 0) return selected(node, pickHot)
   }
   throw new Error('fastest-finish: the tied node vanished between two passes over the same array')
+}
+
+function selected(node: NodeView, allHot: boolean): Selection {
+  return {
+    kind: 'selected',
+    node,
+    reason: {
+      kind: 'fastest-finish',
+      score: node.computeScore,
+      inFlight: node.inFlight + node.runtimeBacklog,
+      max: node.maxConcurrency,
+      allHot,
+    },
+  }
 }
 
 function isHot(node: NodeView, state: BalancerState): boolean {
