@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       port: 8080,
       logLevel: 'info',
       insecure: false,
-      loadBalancerMode: 'spec',
+      loadBalancerMode: 'fastest-finish',
       pushIntervalMs: 2_000,
       agentTtlMs: 6_000,
       maxNodes: 10_000,

@@ -29,8 +29,11 @@ export const ConfigSchema = z.strictObject({
   agentToken: z.string().min(1).optional(),
   /** Allow a non-loopback HOST without AGENT_TOKEN (anyone who can reach the port can register nodes). */
   insecure: z.boolean().default(false),
-  /** How the balancer picks a node: `spec` (fastest GPU with room first), `round-robin`, `metrics`. */
-  loadBalancerMode: z.enum(BALANCER_MODES).default('spec'),
+  /**
+   * How the balancer picks a node: `fastest-finish` (earliest expected finish; see the README's balancing
+   * quality), `spec` (fastest GPU with room first), `round-robin`, `metrics`.
+   */
+  loadBalancerMode: z.enum(BALANCER_MODES).default('fastest-finish'),
   /** How often agents push metrics; told to each agent when it registers. */
   pushIntervalMs: milliseconds(100).default(DEFAULT_PUSH_INTERVAL_MS),
   /** A node without contact for this long is stale and gets no traffic. Default 3 push intervals. */
@@ -118,7 +121,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
   loadBalancerMode: {
     env: 'LOAD_BALANCER_MODE',
     flag: 'load-balancer-mode',
-    defaultText: 'spec',
+    defaultText: 'fastest-finish',
     help: BALANCER_MODES.join(' | '),
   },
   pushIntervalMs: {

@@ -13,7 +13,7 @@ describe('balancing under concurrency', () => {
   it('serves from the fastest node first, spills over when it is busy, then round-robins when all are', async () => {
     const fast = await startFakeRuntime({ name: 'fast', mode: { kind: 'gated' } })
     const slow = await startFakeRuntime({ name: 'slow', mode: { kind: 'gated' } })
-    const coordinator = await startProxyHarness()
+    const coordinator = await startProxyHarness({ loadBalancerMode: 'spec' })
     coordinator.addNode(fast.url, { hostname: 'fast', computeScore: 800, maxConcurrency: 1 })
     coordinator.addNode(slow.url, { hostname: 'slow', computeScore: 200, maxConcurrency: 1 })
     const client = createClient()
@@ -51,7 +51,7 @@ describe('balancing under concurrency', () => {
 describe('GET /api/route', () => {
   it('explains the decision with every candidate and why it lost, without sending anything', async () => {
     const runtime = await startFakeRuntime({ mode: { kind: 'gated' } })
-    const coordinator = await startProxyHarness()
+    const coordinator = await startProxyHarness({ loadBalancerMode: 'spec' })
     const fastId = coordinator.addNode(runtime.url, {
       hostname: 'fast',
       computeScore: 800,

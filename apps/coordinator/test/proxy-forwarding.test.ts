@@ -28,7 +28,7 @@ describe('forwarding', () => {
       choices: [{ message: { content: 'hello from gpu-a' } }],
     })
     expect(response.headers['x-fleet-node']).toBe('gpu-a.lan')
-    expect(response.headers['x-fleet-reason']).toBe('spec tier 1 (score 100), 0/4 in flight')
+    expect(response.headers['x-fleet-reason']).toBe('fastest expected finish (score 100), 0/4 in flight')
     expect(response.headers['x-request-id']).toBe('req-42')
     expect(response.headers['x-runtime']).toBe('gpu-a')
     expect(response.headers['x-accel-buffering']).toBeUndefined()
@@ -44,7 +44,7 @@ describe('forwarding', () => {
       node: 'gpu-a.lan',
       model: MODEL,
       route: '/v1/chat/completions',
-      reason: 'spec tier 1 (score 100), 0/4 in flight',
+      reason: 'fastest expected finish (score 100), 0/4 in flight',
       status: 200,
       retries: 0,
     })

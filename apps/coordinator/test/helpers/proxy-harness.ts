@@ -9,6 +9,7 @@ import { Agent, type Dispatcher, request } from 'undici'
 import { onTestFinished } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import type { BalancerMode } from '../../src/core/balancer/strategies.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 
@@ -17,6 +18,8 @@ export interface ProxyHarnessOptions {
   readonly maxRetries?: number
   readonly headersTimeoutMs?: number
   readonly coolDownMs?: number
+  /** `LOAD_BALANCER_MODE`; the configured default otherwise. */
+  readonly loadBalancerMode?: BalancerMode
 }
 
 export interface ProxyHarness {
@@ -57,6 +60,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
   if (options.headersTimeoutMs !== undefined)
     env.UPSTREAM_HEADERS_TIMEOUT_MS = String(options.headersTimeoutMs)
   if (options.coolDownMs !== undefined) env.COOL_DOWN_MS = String(options.coolDownMs)
+  if (options.loadBalancerMode !== undefined) env.LOAD_BALANCER_MODE = options.loadBalancerMode
   const config = loadConfig({ env, argv: [] })
   const registry = new NodeRegistry({
     clock: Date.now,
