@@ -47,6 +47,15 @@ describe('loadConfig', () => {
     expect(config.AGENT_TOKEN).toBe('tok')
   })
 
+  it('takes NODE_NAME for the node, so that two agents on one host stay apart', () => {
+    const env = { COORDINATOR_URL: 'http://a:1', NODE_NAME: 'gpu-7-ollama-1' }
+    expect(loadConfig({ env, argv: [] }).config.NODE_NAME).toBe('gpu-7-ollama-1')
+    expect(loadConfig({ env: { COORDINATOR_URL: 'http://a:1' }, argv: [] }).config.NODE_NAME).toBeUndefined()
+    expect(issuesOf(() => loadConfig({ env: { ...env, NODE_NAME: 'x'.repeat(254) }, argv: [] }))[0]).toMatch(
+      /^NODE_NAME: /,
+    )
+  })
+
   it('treats an empty env var as unset', () => {
     const { config } = loadConfig({ env: { AGENT_TOKEN: '', COORDINATOR_URL: 'http://a:1' }, argv: [] })
     expect(config.AGENT_TOKEN).toBeUndefined()

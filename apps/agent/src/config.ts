@@ -3,7 +3,14 @@
  * `RUNTIME_URL`), validated with zod. `loadConfig` is a pure function of `{ env, argv }`.
  */
 import { parseArgs } from 'node:util'
-import { formatZodIssues, Labels, MAX_CONCURRENCY, MAX_URL_LENGTH, UpstreamUrl } from '@llm-fleet/types'
+import {
+  formatZodIssues,
+  Labels,
+  MAX_CONCURRENCY,
+  MAX_HOSTNAME_LENGTH,
+  MAX_URL_LENGTH,
+  UpstreamUrl,
+} from '@llm-fleet/types'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { LOG_LEVELS } from './log.js'
@@ -86,6 +93,14 @@ export const ConfigSchema = z.strictObject({
     .enum(['auto', 'ollama', 'openai'])
     .default('auto')
     .describe('`auto` probes Ollama `/api/version`, then OpenAI `/v1/models`.'),
+  NODE_NAME: z
+    .string()
+    .min(1)
+    .max(MAX_HOSTNAME_LENGTH)
+    .optional()
+    .describe(
+      "The node's name at the coordinator (X-Fleet-Node, GET /api/agents). Default: the host's name; set it when one host runs several runtimes, each with its own agent.",
+    ),
   ADVERTISE_URL: UpstreamUrl.optional().describe(
     "The runtime as the coordinator reaches it. Default: RUNTIME_URL's port on the primary non-loopback IPv4.",
   ),

@@ -38,7 +38,7 @@ function buildSampler(config: Config, log: Logger): { sampler: AgentSampler; gpu
     log: log.child({ component: 'gpu' }),
   })
   const sampler = new AgentSampler({
-    hostname: hostname(),
+    hostname: config.NODE_NAME ?? hostname(),
     agentVersion: readAgentVersion(),
     hostInfo: readHostInfo(),
     advertiseUrl: config.ADVERTISE_URL ?? defaultAdvertiseUrl(config.RUNTIME_URL, networkInterfaces()),
