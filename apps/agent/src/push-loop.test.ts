@@ -7,7 +7,7 @@ import {
   type StubHandler,
   startStubCoordinator,
 } from '../test/helpers/stub-coordinator.js'
-import { CoordinatorClient } from './coordinator-client.js'
+import { type CoordinatorApi, CoordinatorClient } from './coordinator-client.js'
 import { type AgentSample, PushLoop, type PushLoopEnd } from './push-loop.js'
 
 const registration: AgentRegistration = {
@@ -45,16 +45,38 @@ function sampleAt(nowMs: number): AgentSample {
  * Drives the loop with a fake clock: `sleep` advances it and records each wait, and stops the loop
  * after `ticks` sleeps. Requests go to a real stub server over real HTTP.
  */
-async function runLoop(options: { urls: string[]; ticks: number; token?: string; random?: () => number }) {
+async function runLoop(options: {
+  urls: string[]
+  ticks: number
+  token?: string
+  random?: () => number
+  /** Fake time each sample and each request takes (the clock moves during a tick, as it does for real). */
+  sampleMs?: number
+  requestMs?: number
+}) {
   let nowMs = 1_000_000
   const sleeps: number[] = []
   const controller = new AbortController()
   const captured = captureLog()
   const loop = new PushLoop({
-    coordinators: options.urls.map(
-      (url) => new CoordinatorClient({ url, token: options.token, timeoutMs: 2000 }),
-    ),
-    takeSample: async () => sampleAt(nowMs),
+    coordinators: options.urls.map((url) => {
+      const client = new CoordinatorClient({ url, token: options.token, timeoutMs: 2000 })
+      const elapse = <T>(result: Promise<T>) =>
+        result.then((value) => {
+          nowMs += options.requestMs ?? 0
+          return value
+        })
+      return {
+        url,
+        register: (body, signal) => elapse(client.register(body, signal)),
+        pushMetrics: (id, metrics, signal) => elapse(client.pushMetrics(id, metrics, signal)),
+        deregister: (id, signal) => elapse(client.deregister(id, signal)),
+      } satisfies CoordinatorApi
+    }),
+    takeSample: async () => {
+      nowMs += options.sampleMs ?? 0
+      return sampleAt(nowMs)
+    },
     intervalMs: 2000,
     log: captured.log,
     now: () => nowMs,
@@ -87,6 +109,14 @@ describe('PushLoop', () => {
     expect(AgentMetrics.parse(pushed[0]?.body).agentId).toBe('agent-1')
     expect(coordinator.requests.every((request) => request.authorization === 'Bearer s3cret')).toBe(true)
     expect(sleeps).toEqual([2000, 2000, 2000])
+  })
+
+  it('pushes on every tick even when sampling takes time', async () => {
+    const coordinator = await startStubCoordinator()
+    const { sleeps } = await runLoop({ urls: [coordinator.url], ticks: 4, sampleMs: 150, requestMs: 20 })
+    expect(pushes(coordinator.requests)).toHaveLength(4)
+    // The sleep makes up for the time the tick took: one push every 2 s, not every 2.15 s.
+    expect(sleeps).toEqual([1810, 1830, 1830, 1830])
   })
 
   it('adopts the push interval the coordinator answers', async () => {

@@ -102,7 +102,9 @@ export class PushLoop {
         continue
       }
       if (signal.aborted) break
-      const ends = await Promise.all(this.#sessions.map((session) => this.#serve(session, sample, signal)))
+      const ends = await Promise.all(
+        this.#sessions.map((session) => this.#serve(session, sample, signal, startedAtMs)),
+      )
       const unauthorized = ends.find((end) => end !== undefined)
       if (unauthorized !== undefined) return unauthorized
       this.#adoptInterval()
@@ -136,6 +138,7 @@ export class PushLoop {
     session: Session,
     sample: AgentSample,
     signal: AbortSignal,
+    tickStartedAtMs: number,
     isRetryAfterUnknown = false,
   ): Promise<PushLoopEnd | undefined> {
     const now = this.#now()
@@ -161,7 +164,7 @@ export class PushLoop {
     const outcome = await session.api.pushMetrics(agentId, metrics, signal)
     switch (outcome.kind) {
       case 'ok':
-        this.#succeeded(session)
+        this.#succeeded(session, tickStartedAtMs)
         return undefined
       case 'unknown-agent':
         // The coordinator restarted and forgot us: register again now, so this sample is not lost.
@@ -172,7 +175,7 @@ export class PushLoop {
         session.agentId = undefined
         session.registeredJson = undefined
         session.nextAttemptAtMs = 0
-        return isRetryAfterUnknown ? undefined : this.#serve(session, sample, signal, true)
+        return isRetryAfterUnknown ? undefined : this.#serve(session, sample, signal, tickStartedAtMs, true)
       case 'unauthorized':
         return this.#unauthorized(session)
       default:
@@ -180,7 +183,7 @@ export class PushLoop {
     }
   }
 
-  #succeeded(session: Session): void {
+  #succeeded(session: Session, tickStartedAtMs: number): void {
     if (session.condition !== 'ok' && session.condition !== 'unknown') {
       this.#options.log.info(
         { coordinator: session.api.url, failures: session.failures },
@@ -189,7 +192,9 @@ export class PushLoop {
     }
     session.condition = 'ok'
     session.failures = 0
-    session.nextAttemptAtMs = this.#now() + session.intervalMs
+    // Counted from the tick's start, not from now: the next tick starts one interval after this one
+    // did, and a push that took 30 ms must not make the next tick skip it.
+    session.nextAttemptAtMs = tickStartedAtMs + session.intervalMs
   }
 
   #failed(session: Session, kind: 'unreachable' | 'rejected', message: string): undefined {

@@ -1,13 +1,13 @@
 /**
  * Host CPU and memory. Memory comes from systeminformation's `mem()` (an async read of
- * /proc/meminfo). CPU busy percent is computed here from `os.cpus()` tick deltas instead of
+ * /proc/meminfo), loaded alone from `systeminformation/lib/memory.js` (see systeminformation-memory.d.ts). CPU busy percent is computed here from `os.cpus()` tick deltas instead of
  * systeminformation's `currentLoad()`: that one does measure since its previous call, but on Linux it
  * also runs `execSync('cat /proc/stat | grep cpu')` through a shell on every call, which blocks the
  * event loop and costs three processes per sample (STYLE 2.7: no execSync in the daemon).
  */
 import { availableParallelism, cpus, type CpuInfo as OsCpuInfo, totalmem } from 'node:os'
 import type { CpuInfo } from '@llm-fleet/types'
-import si from 'systeminformation'
+import { mem } from 'systeminformation/lib/memory.js'
 
 /** Cumulative CPU ticks, summed over cores. */
 export interface CpuTicks {
@@ -65,7 +65,7 @@ export class CpuMemorySampler {
     const current = this.readTicks()
     const cpuUsage = cpuBusyPercent(this.#previous, current)
     this.#previous = current
-    const memory = await si.mem()
+    const memory = await mem()
     return { cpuUsage: round1(cpuUsage), memoryUsage: round1(memoryUsedPercent(memory)) }
   }
 }
