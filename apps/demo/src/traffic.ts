@@ -124,12 +124,12 @@ export async function runTraffic(
     const wave = Array.from({ length: phase.concurrency }, (_, slot) => {
       // Alternate, so that every wave and every node sees both kinds.
       const request: PlannedRequest = { id: nextId++, phase: index, isStreaming: slot % 2 === 0 }
-      return sendRequest(client, request, pending, options)
+      return sendRequest(client, request, pending, options).then((outcome) => {
+        options.observer.requestFinished(outcome)
+        return outcome
+      })
     })
-    for (const outcome of await Promise.all(wave)) {
-      outcomes.push(outcome)
-      options.observer.requestFinished(outcome)
-    }
+    outcomes.push(...(await Promise.all(wave)))
   }
   return outcomes
 }
