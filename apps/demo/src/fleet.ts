@@ -122,7 +122,9 @@ export class Fleet {
   }
 
   get hosts(): readonly FleetHost[] {
-    return [...this.#runtimes.keys()].map((name) => this.host(name))
+    return this.#options.hosts
+      .filter((host) => this.#agents.has(host.name))
+      .map((host) => this.host(host.name))
   }
 
   /** The coordinator process. */
@@ -168,9 +170,9 @@ export class Fleet {
     return pollUntil(async () => accept(await this.nodes()), { what, timeoutMs })
   }
 
-  /** Resolves once the named hosts (default: all) are online with a metrics sample. */
+  /** Resolves once the named hosts (default: all) are online with a metrics sample; their nodes in that order. */
   waitForOnline(
-    hostNames = [...this.#runtimes.keys()],
+    hostNames = this.#options.hosts.map((host) => host.name),
     timeoutMs = this.#startTimeoutMs,
   ): Promise<FleetNode[]> {
     const urls = hostNames.map((name) => this.host(name).runtimeUrl)
