@@ -17,6 +17,7 @@ import {
   UpstreamUnreachableError,
 } from '../errors.js'
 import type { Lease } from '../registry/lease.js'
+import type { ClientGoneSignal } from './client-gone-signal.js'
 import {
   buildUpstreamRequestHeaders,
   filterResponseHeaders,
@@ -67,7 +68,7 @@ export interface InferenceRequest {
   readonly body: Buffer
   readonly requestId: string
   /** Aborts when the client goes away: the upstream request is aborted at once. */
-  readonly signal: AbortSignal
+  readonly signal: ClientGoneSignal
   readonly log: ForwardLog
 }
 
@@ -78,6 +79,8 @@ export interface ForwardedResponse {
   readonly body: Dispatcher.ResponseData['body']
   readonly node: NodeView
   readonly reason: SelectionReason
+  /** `formatReason(reason)`, computed once for the header and the log line. */
+  readonly reasonText: string
 }
 
 /** Statuses after which another node may still succeed: the runtime is overloaded or a gateway failed. */
@@ -101,6 +104,9 @@ const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_DESTROYED',
 ])
 
+/** The `exclude` of a first attempt: shared, never mutated (failover allocates its own set). */
+const NOTHING_TRIED: ReadonlySet<string> = new Set()
+
 /** nginx's "client closed request": logged when the client left before the response. */
 const STATUS_CLIENT_CLOSED = 499
 
@@ -119,12 +125,14 @@ export class RequestForwarder {
   async forward(request: InferenceRequest): Promise<ForwardedResponse> {
     const { registry, pools, maxRetries } = this.#options
     const startedAt = performance.now()
-    const exclude = new Set<string>()
-    let selection = this.#select(request, exclude)
+    // Allocated only on failover: most requests never need one.
+    let exclude: Set<string> | null = null
+    let selection = this.#select(request, NOTHING_TRIED)
     if (selection.kind === 'none') throw this.#noCandidate(selection.cause, request.model)
 
     for (let retries = 0; ; retries++) {
       const { node, reason } = selection
+      const reasonText = formatReason(reason)
       const lease = registry.acquire(node.id)
       // The lease goes to the response body once it exists; until then this scope owns it.
       let isLeaseHandedOff = false
@@ -142,11 +150,12 @@ export class RequestForwarder {
           })
         } catch (error) {
           if (request.signal.aborted) {
-            this.#logProxied(request, node, reason, STATUS_CLIENT_CLOSED, null, startedAt, retries)
+            this.#logProxied(request, node, reasonText, STATUS_CLIENT_CLOSED, null, startedAt, retries)
             throw new ClientClosedRequestError({ cause: error })
           }
           const failure = describeFailure(error, node)
           this.#reportFailure(node, request.log)
+          exclude ??= new Set()
           exclude.add(node.id)
           const next = failure.isRetryable && retries < maxRetries ? this.#select(request, exclude) : null
           if (next?.kind === 'selected') {
@@ -157,7 +166,7 @@ export class RequestForwarder {
             selection = next
             continue
           }
-          this.#logProxied(request, node, reason, failure.error.statusCode, null, startedAt, retries)
+          this.#logProxied(request, node, reasonText, failure.error.statusCode, null, startedAt, retries)
           throw failure.error
         }
         const ttfbMs = performance.now() - startedAt
@@ -166,6 +175,7 @@ export class RequestForwarder {
         else registry.reportUpstreamSuccess(node.id)
 
         if (RETRYABLE_STATUSES.has(response.statusCode) && retries < maxRetries) {
+          exclude ??= new Set()
           exclude.add(node.id)
           const next = this.#select(request, exclude)
           if (next.kind === 'selected') {
@@ -182,7 +192,7 @@ export class RequestForwarder {
         const body = response.body
         body.once('close', () => {
           lease.release()
-          this.#logProxied(request, node, reason, response.statusCode, ttfbMs, startedAt, retries, body)
+          this.#logProxied(request, node, reasonText, response.statusCode, ttfbMs, startedAt, retries, body)
         })
         isLeaseHandedOff = true
         return {
@@ -191,6 +201,7 @@ export class RequestForwarder {
           body,
           node,
           reason,
+          reasonText,
         }
       } finally {
         if (!isLeaseHandedOff) lease.release()
@@ -227,7 +238,7 @@ export class RequestForwarder {
   #logProxied(
     request: InferenceRequest,
     node: NodeView,
-    reason: SelectionReason,
+    reasonText: string,
     status: number,
     ttfbMs: number | null,
     startedAt: number,
@@ -239,7 +250,7 @@ export class RequestForwarder {
       node: node.name,
       model: request.model,
       route: request.route,
-      reason: formatReason(reason),
+      reason: reasonText,
       status,
       ttfbMs: ttfbMs === null ? null : roundMs(ttfbMs),
       totalMs: roundMs(performance.now() - startedAt),

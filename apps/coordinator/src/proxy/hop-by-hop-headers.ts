@@ -83,7 +83,8 @@ export function filterResponseHeaders(headers: Record<string, string | string[] 
 
 /** Lower-cased names listed in a `Connection` header, or null when there are none (the usual case). */
 function namedInConnection(connection: string | string[] | undefined): ReadonlySet<string> | null {
-  if (connection === undefined) return null
+  // What nearly every client sends: nothing to collect, and no string splitting per request.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return null
   const values = Array.isArray(connection) ? connection : [connection]
   let names: Set<string> | null = null
   for (const value of values) {

@@ -1,8 +1,8 @@
 /** The one handler behind every inference route: parse, forward, stream the answer back. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { formatReason } from '../../core/balancer/selection.js'
 import type { ApiKind } from '../../core/balancer/strategy.js'
 import type { NodeView } from '../../core/node-view.js'
+import { ClientGoneSignal } from '../../proxy/client-gone-signal.js'
 import type { RequestForwarder } from '../../proxy/forward-request.js'
 import { parseInferenceBody } from './inference-body.js'
 
@@ -29,7 +29,7 @@ export async function proxyInference(
   route: InferenceRoute,
 ): Promise<FastifyReply> {
   const body = parseInferenceBody(request.body, route.isStreamingByDefault)
-  const clientGone = new AbortController()
+  const clientGone = new ClientGoneSignal()
   const response = reply.raw
   response.once('close', () => {
     // 'close' also follows a complete response; only an unfinished one means the client left.
@@ -45,14 +45,14 @@ export async function proxyInference(
     headers: request.headers,
     body: body.raw,
     requestId: request.id,
-    signal: clientGone.signal,
+    signal: clientGone,
     log: request.log,
   })
 
   reply.code(forwarded.statusCode)
   reply.headers(forwarded.headers)
   reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
-  reply.header('x-fleet-reason', formatReason(forwarded.reason))
+  reply.header('x-fleet-reason', forwarded.reasonText)
   const contentType = forwarded.headers['content-type']
   if (body.isStreaming || (typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType))) {
     // nginx (and other buffering proxies in front) would otherwise hold chunks back.
