@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadDemoConfig } from './config.js'
+import { HELP, loadDemoConfig } from './config.js'
 import { describeUnexpectedExit, Fleet } from './fleet.js'
 import { formatFleet, formatSummary, formatTryIt, TerminalView } from './render.js'
 import { DEMO_HOSTS, DEMO_MODEL } from './simulated-host.js'
@@ -18,6 +18,7 @@ import { demoPhases, runTraffic } from './traffic.js'
 
 const EXIT_OK = 0
 const EXIT_FAILURE = 1
+const EXIT_USAGE = 2
 /** 128 + SIGINT, as shells report a Ctrl-C. */
 const EXIT_INTERRUPTED = 130
 
@@ -31,7 +32,21 @@ const MAX_TOKENS = 48
 const PUSH_INTERVAL_MS = 1000
 
 async function main(): Promise<number> {
-  const config = loadDemoConfig({ env: process.env, isTty: process.stdout.isTTY === true })
+  let config: ReturnType<typeof loadDemoConfig>
+  try {
+    config = loadDemoConfig({
+      env: process.env,
+      argv: process.argv.slice(2),
+      isTty: process.stdout.isTTY === true,
+    })
+  } catch (error) {
+    process.stderr.write(`llm-fleet-demo: ${error instanceof Error ? error.message : String(error)}\n${HELP}`)
+    return EXIT_USAGE
+  }
+  if (config.isHelp) {
+    process.stdout.write(HELP)
+    return EXIT_OK
+  }
   const mode = config.isInteractive ? 'interactive' : 'ci'
   const logDir = mkdtempSync(join(tmpdir(), 'llm-fleet-demo-'))
   const fleet = new Fleet(
@@ -99,7 +114,8 @@ async function main(): Promise<number> {
     view.print(view.paint('Summary', 'bold'))
     for (const line of formatSummary(summary)) view.print(line)
     view.print()
-    if (!config.isInteractive) return summary.failures === 0 ? EXIT_OK : EXIT_FAILURE
+    if (summary.failures > 0) exitCode = EXIT_FAILURE
+    if (!config.isKeptRunning) return summary.failures === 0 ? EXIT_OK : EXIT_FAILURE
 
     for (const line of formatTryIt(fleet.coordinatorUrl, DEMO_MODEL)) view.print(line)
     await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }))
