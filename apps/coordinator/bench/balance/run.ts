@@ -51,21 +51,21 @@ const fleetText = classes
 console.log(
   `\nBalancing quality: ${fleetText}; capacity ${capacity.toFixed(1)} req/s; ${requests} requests per point (+${Math.round(requests / 10)} warm-up); default mode: ${defaultMode}`,
 )
-const seconds = (ms: number) => (ms / 1000).toFixed(2).padStart(8)
+const seconds = (ms: number) => (ms / 1000).toFixed(2).padStart(9)
 for (const load of LOADS) {
   const rows = results.filter((result) => result.load === load)
   console.log(
     `\nload ${Math.round(load * 100)} % (${(load * capacity).toFixed(1)} req/s); latencies in seconds`,
   )
   console.log(
-    `${'strategy'.padEnd(26)}${['mean', 'p50', 'p95', 'p99', 'ttft p95', 'req/s'].map((cell) => cell.padStart(8)).join('')}  share per GPU class`,
+    `${'strategy'.padEnd(26)}${['mean', 'p50', 'p95', 'p99', 'ttft p95', 'req/s'].map((cell) => cell.padStart(9)).join('')}  share per GPU class`,
   )
   for (const row of rows) {
     const shares = classes.map(
       (gpuClass) => `${gpuClass} ${Math.round((row.shareByClass[gpuClass] ?? 0) * 100)}%`,
     )
     console.log(
-      `${row.strategy.padEnd(26)}${seconds(row.meanMs)}${seconds(row.p50Ms)}${seconds(row.p95Ms)}${seconds(row.p99Ms)}${seconds(row.ttftP95Ms)}${row.throughput.toFixed(1).padStart(8)}  ${shares.join(', ')}`,
+      `${row.strategy.padEnd(26)}${seconds(row.meanMs)}${seconds(row.p50Ms)}${seconds(row.p95Ms)}${seconds(row.p99Ms)}${seconds(row.ttftP95Ms)}${row.throughput.toFixed(1).padStart(9)}  ${shares.join(', ')}`,
     )
   }
 }
