@@ -97,6 +97,7 @@ async function runAgent(config: Config): Promise<number> {
     // Exit within the grace period even if a coordinator or nvidia-smi hangs.
     setTimeout(() => {
       log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long: exiting')
+      gpu.close()
       process.exit(EXIT_OK)
     }, SHUTDOWN_GRACE_MS).unref()
     shutdown = loop.deregisterAll(DEREGISTER_TIMEOUT_MS).then(() => EXIT_OK)
