@@ -171,8 +171,8 @@ export class RequestForwarder {
         }
         const ttfbMs = performance.now() - startedAt
 
+        // Below 500 the head is not a success yet: a runtime may still die mid-stream. The body's end decides.
         if (response.statusCode >= 500) this.#reportFailure(node, request.log)
-        else registry.reportUpstreamSuccess(node.id)
 
         if (RETRYABLE_STATUSES.has(response.statusCode) && retries < maxRetries) {
           exclude ??= new Set()
@@ -192,6 +192,12 @@ export class RequestForwarder {
         const body = response.body
         body.once('close', () => {
           lease.release()
+          if (response.statusCode < 500) {
+            if (body.readableEnded) registry.reportUpstreamSuccess(node.id)
+            // The runtime broke off mid-stream: a failure like a refused connection (the client
+            // leaving is an abort, not one of these codes).
+            else if (isConnectionBreak(body.errored)) this.#reportFailure(node, request.log)
+          }
           this.#logProxied(request, node, reasonText, response.statusCode, ttfbMs, startedAt, retries, body)
         })
         isLeaseHandedOff = true
@@ -269,6 +275,12 @@ export class RequestForwarder {
 interface Failure {
   readonly error: Error & { statusCode: number }
   readonly isRetryable: boolean
+}
+
+/** The connection to the runtime broke (reset, socket closed), as opposed to an abort or a timeout. */
+function isConnectionBreak(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  return typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code)
 }
 
 /** Maps an undici or network error to the coded error to render, and whether another node may help. */
