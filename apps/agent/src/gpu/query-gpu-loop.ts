@@ -77,7 +77,7 @@ export class QueryGpuLoop {
     this.#child = undefined
     this.#latest = undefined
     this.#block = []
-    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL')
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) killGroup(child)
     this.#wake()
   }
 
@@ -91,7 +91,8 @@ export class QueryGpuLoop {
       '-lms',
       String(this.#options.intervalMs),
     ]
-    const child = spawn(this.#options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    // Own process group, as in runNvidiaSmi: stopping it also stops whatever a wrapper script forked.
+    const child = spawn(this.#options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     this.#child = child
     createInterface({ input: child.stdout }).on('line', (line) => this.#onLine(child, line))
     createInterface({ input: child.stderr }).on('line', (line) => this.#remember(line))
@@ -164,5 +165,15 @@ export class QueryGpuLoop {
       }
       this.#waiters.push(done)
     })
+  }
+}
+
+function killGroup(child: ChildProcessByStdio<null, Readable, Readable>): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch (error) {
+    // ESRCH: already gone. Anything else: fall back to the child alone.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') child.kill('SIGKILL')
   }
 }
