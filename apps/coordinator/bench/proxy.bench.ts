@@ -382,6 +382,8 @@ async function freePort(): Promise<number> {
 async function runRole(childRole: Role): Promise<void> {
   const send = (message: unknown) => process.send?.(message)
   process.once('SIGTERM', () => process.exit(0))
+  // An orchestrator that died (or was killed) must not leave servers behind.
+  if (childRole !== 'loadgen') process.once('disconnect', () => process.exit(0))
   process.on('message', (message) => {
     if (message === 'cpu') send(process.cpuUsage())
   })

@@ -19,10 +19,14 @@ export interface InferenceBody {
  * use `curl -d`, which labels JSON as form-encoded, and Ollama accepts it. Call inside the API's plugin.
  */
 export function acceptRawBodies(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+  const keepRaw = (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => {
     done(null, body)
-  })
+  }
+  app.removeAllContentTypeParsers()
+  // JSON by name as well: fastify caches exact matches, while the catch-all parses the header anew
+  // for every request.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keepRaw)
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, keepRaw)
 }
 
 /**
