@@ -46,12 +46,11 @@ function loadParseString(): ParseString {
   return parseString as ParseString
 }
 
-let cachedParseString: ParseString | undefined
+/** Resolved once, like an import: a library function, no state. */
+const parseString = loadParseString()
 
 /** Parses the XML text the way node-nvidia-smi does (`explicitArray: false, trim: true`). */
 export function parseNvidiaSmiXml(xml: string): Promise<unknown> {
-  cachedParseString ??= loadParseString()
-  const parseString = cachedParseString
   return new Promise((resolve, reject) => {
     parseString(xml, { explicitArray: false, trim: true }, (error, result) => {
       if (error) reject(new Error('nvidia-smi -q -x printed invalid XML', { cause: error }))
