@@ -219,7 +219,8 @@ export function formatSummary(summary: TrafficSummary): string[] {
 /** How to try the fleet by hand once the demo traffic is over. */
 export function formatTryIt(coordinatorUrl: string, model: string): string[] {
   return [
-    `The coordinator is running at ${coordinatorUrl}. Try it:`,
+    `The fleet keeps running; its coordinator is at ${coordinatorUrl}`,
+    'Try it:',
     '',
     `  curl -s ${coordinatorUrl}/v1/chat/completions -H 'content-type: application/json' \\`,
     `    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}],"max_tokens":32}' -i`,
