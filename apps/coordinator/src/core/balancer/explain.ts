@@ -3,6 +3,7 @@
  * It runs the real `select` on a copy of the cursors, so asking never moves the round-robin turn.
  */
 import type { NodeView } from '../node-view.js'
+import { expectedFinish } from './fastest-finish.js'
 import { loadScore } from './metrics-score.js'
 import { select } from './select.js'
 import type { Selection } from './selection.js'
@@ -21,11 +22,22 @@ export type LossReason =
       readonly kind: 'busy'
       readonly inFlight: number
       readonly max: number
+      /** Set only when over its threshold (one reason the node is busy). */
       readonly cpuPct: number | null
       readonly gpuUtilPct: number | null
     }
   /** Metrics mode: a lower load score won (null: the node has no fresh metrics and ranks last). */
   | { readonly kind: 'higher-load'; readonly loadScore: number | null; readonly winnerLoadScore: number }
+  /**
+   * Fastest-finish mode: another node is expected to finish a typical request sooner (relative
+   * estimates: only their order means anything). `isHot`: over the CPU threshold, so ranked last.
+   */
+  | {
+      readonly kind: 'slower-finish'
+      readonly expected: number
+      readonly winnerExpected: number
+      readonly isHot: boolean
+    }
   /** An equal peer (same tier, round-robin, tie) has the turn this time. */
   | { readonly kind: 'not-its-turn' }
 
@@ -104,6 +116,10 @@ export function formatLossReason(reason: LossReason): string {
       return reason.loadScore === null
         ? 'no fresh metrics: ranks after nodes with a load score'
         : `higher load score (${round(reason.loadScore)} > ${round(reason.winnerLoadScore)})`
+    case 'slower-finish':
+      return reason.isHot
+        ? 'over the CPU threshold: ranks after cooler nodes'
+        : `slower expected finish (${(reason.expected / reason.winnerExpected).toFixed(2)}x the winner's)`
     case 'not-its-turn':
       return 'an equal node has the round-robin turn'
   }
@@ -135,6 +151,16 @@ function lossReason(
     }
     return { kind: 'not-its-turn' }
   }
+  if (state.mode === 'fastest-finish') {
+    const isNodeHot = node.hasFreshMetrics && (node.cpuPct ?? 0) > state.busy.cpuPct
+    const isWinnerHot = winner.hasFreshMetrics && (winner.cpuPct ?? 0) > state.busy.cpuPct
+    const expected = expectedFinish(node)
+    const winnerExpected = expectedFinish(winner)
+    if ((isNodeHot && !isWinnerHot) || expected > winnerExpected) {
+      return { kind: 'slower-finish', expected, winnerExpected, isHot: isNodeHot && !isWinnerHot }
+    }
+    return { kind: 'not-its-turn' }
+  }
   if (state.mode === 'spec') {
     if (isBusy(node, state.busy)) {
       // Every node busy: round-robin over all of them, so busyness did not decide.
@@ -143,8 +169,8 @@ function lossReason(
         kind: 'busy',
         inFlight: node.inFlight + node.runtimeBacklog,
         max: node.maxConcurrency,
-        cpuPct: node.hasFreshMetrics ? node.cpuPct : null,
-        gpuUtilPct: node.hasFreshMetrics ? node.gpuUtilPct : null,
+        cpuPct: overThreshold(node, node.cpuPct, state.busy.cpuPct),
+        gpuUtilPct: overThreshold(node, node.gpuUtilPct, state.busy.gpuUtilPct),
       }
     }
     if (node.computeScore < winner.computeScore) {
@@ -152,6 +178,11 @@ function lossReason(
     }
   }
   return { kind: 'not-its-turn' }
+}
+
+/** A fresh metric that is over its busy threshold, else null. */
+function overThreshold(node: NodeView, value: number | null, threshold: number): number | null {
+  return node.hasFreshMetrics && value !== null && value > threshold ? value : null
 }
 
 /** Passes `select`'s state and API filters (the ones before the model filter). */
