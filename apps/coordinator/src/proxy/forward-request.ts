@@ -23,6 +23,7 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
+import { BODY_TIMEOUT_CODE } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
 
 /** What the forwarder needs from the registry (`NodeRegistry` provides it). */
@@ -196,7 +197,8 @@ export class RequestForwarder {
             if (body.readableEnded) registry.reportUpstreamSuccess(node.id)
             // The runtime broke off mid-stream: a failure like a refused connection (the client
             // leaving is an abort, not one of these codes).
-            else if (isConnectionBreak(body.errored)) this.#reportFailure(node, request.log)
+            else if (isConnectionBreak(body.errored) || isBodyTimeout(body.errored))
+              this.#reportFailure(node, request.log)
           }
           this.#logProxied(request, node, reasonText, response.statusCode, ttfbMs, startedAt, retries, body)
         })
@@ -281,6 +283,11 @@ interface Failure {
 function isConnectionBreak(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
   return typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code)
+}
+
+/** The runtime went silent mid-answer for longer than `bodyTimeout`: as much a failure as a break. */
+function isBodyTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === BODY_TIMEOUT_CODE
 }
 
 /** Maps an undici or network error to the coded error to render, and whether another node may help. */

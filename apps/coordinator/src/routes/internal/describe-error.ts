@@ -1,5 +1,6 @@
 /** What the OpenAI and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { codedUpstreamBodyError } from '../../proxy/upstream-body-error.js'
 
 /**
  * Seconds a client should wait after a 503 for lack of nodes. Agents push every few seconds, so a
@@ -20,10 +21,12 @@ export interface DescribedError {
  * their details, giving the request id instead. Sets `Retry-After` on 503s.
  */
 export function describeError(
-  error: FastifyError,
+  thrown: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
 ): DescribedError {
+  // An upstream body that failed before anything reached the client arrives here as undici's error.
+  const error = codedUpstreamBodyError(thrown) ?? thrown
   const statusCode =
     typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
       ? error.statusCode
