@@ -24,6 +24,9 @@ export function useFleet(options: TestFleetOptions = {}): () => Fleet {
         hosts: DEMO_HOSTS,
         speedScale: FAST_SPEED_SCALE,
         pushIntervalMs: 500,
+        // Far beyond the push interval: on a loaded machine a late push must not make a node stale
+        // in the middle of a test about something else.
+        agentTtlMs: 10_000,
         ...options,
       },
       process.env,
