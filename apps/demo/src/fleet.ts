@@ -217,9 +217,7 @@ export class Fleet {
     this.#isClosing = true
     await Promise.all([...this.#agents.values()].map((agent) => this.#stop(agent, 'SIGTERM')))
     const rest = [...[...this.#runtimes.values()].map((host) => host.runtime), this.#coordinator]
-    await Promise.all(
-      rest.map((process) => (process === undefined ? undefined : this.#stop(process, 'SIGTERM'))),
-    )
+    await Promise.all(rest.map((child) => (child === undefined ? undefined : this.#stop(child, 'SIGTERM'))))
   }
 
   /** SIGKILLs every process group at once, synchronously: the last resort in `process.on('exit')`. */
@@ -247,9 +245,9 @@ export class Fleet {
     }
   }
 
-  async #stop(process: ManagedProcess, signal: NodeJS.Signals): Promise<ProcessExit> {
-    this.#stopping.add(process)
-    return process.stop(signal, STOP_GRACE_MS)
+  async #stop(child: ManagedProcess, signal: NodeJS.Signals): Promise<ProcessExit> {
+    this.#stopping.add(child)
+    return child.stop(signal, STOP_GRACE_MS)
   }
 
   #spawn(
@@ -260,18 +258,18 @@ export class Fleet {
   ): ManagedProcess {
     const base: Record<string, string | undefined> = {}
     for (const key of INHERITED_ENV) base[key] = this.#env[key]
-    const process = ManagedProcess.start({
+    const child = ManagedProcess.start({
       name,
       script,
       args,
       env: { ...base, ...env },
       ...(this.#options.logDir === undefined ? {} : { logFile: join(this.#options.logDir, `${name}.log`) }),
     })
-    void process.exited.then((exit) => {
-      if (this.#isClosing || this.#stopping.has(process)) return
-      for (const listener of this.#exitListeners) listener(process, exit)
+    void child.exited.then((exit) => {
+      if (this.#isClosing || this.#stopping.has(child)) return
+      for (const listener of this.#exitListeners) listener(child, exit)
     })
-    return process
+    return child
   }
 
   async #startCoordinator(port: number): Promise<void> {
