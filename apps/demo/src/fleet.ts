@@ -75,6 +75,8 @@ export class Fleet {
   readonly #agentToken = randomBytes(24).toString('base64url')
   readonly #runtimes = new Map<string, HostRuntime>()
   readonly #agents = new Map<string, ManagedProcess>()
+  /** Every process started, including those still starting: what `close` stops. */
+  readonly #children = new Set<ManagedProcess>()
   readonly #stopping = new Set<ManagedProcess>()
   readonly #exitListeners = new Set<UnexpectedExitListener>()
   #coordinator: ManagedProcess | undefined
@@ -125,6 +127,11 @@ export class Fleet {
     return this.#options.hosts
       .filter((host) => this.#agents.has(host.name))
       .map((host) => this.host(host.name))
+  }
+
+  /** Every process the fleet started, running or not (replaced agents included). */
+  get processes(): readonly ManagedProcess[] {
+    return [...this.#children]
   }
 
   /** The coordinator process. */
@@ -215,17 +222,16 @@ export class Fleet {
   /** Stops every process, agents first (they deregister while the coordinator is still up). */
   async close(): Promise<void> {
     this.#isClosing = true
-    await Promise.all([...this.#agents.values()].map((agent) => this.#stop(agent, 'SIGTERM')))
-    const rest = [...[...this.#runtimes.values()].map((host) => host.runtime), this.#coordinator]
-    await Promise.all(rest.map((child) => (child === undefined ? undefined : this.#stop(child, 'SIGTERM'))))
+    const agents = new Set(this.#agents.values())
+    await Promise.all([...agents].map((agent) => this.#stop(agent, 'SIGTERM')))
+    const rest = [...this.#children].filter((child) => !agents.has(child))
+    await Promise.all(rest.map((child) => this.#stop(child, 'SIGTERM')))
   }
 
   /** SIGKILLs every process group at once, synchronously: the last resort in `process.on('exit')`. */
   killNow(): void {
     this.#isClosing = true
-    for (const agent of this.#agents.values()) agent.killNow()
-    for (const { runtime } of this.#runtimes.values()) runtime.killNow()
-    this.#coordinator?.killNow()
+    for (const child of this.#children) child.killNow()
   }
 
   get #startTimeoutMs(): number {
@@ -256,6 +262,8 @@ export class Fleet {
     env: Record<string, string>,
     args: readonly string[] = [],
   ): ManagedProcess {
+    // Nothing may start once close() has begun: it would outlive the fleet.
+    if (this.#isClosing) throw new Error(`the fleet is closing: not starting ${name}`)
     const base: Record<string, string | undefined> = {}
     for (const key of INHERITED_ENV) base[key] = this.#env[key]
     const child = ManagedProcess.start({
@@ -265,6 +273,7 @@ export class Fleet {
       env: { ...base, ...env },
       ...(this.#options.logDir === undefined ? {} : { logFile: join(this.#options.logDir, `${name}.log`) }),
     })
+    this.#children.add(child)
     void child.exited.then((exit) => {
       if (this.#isClosing || this.#stopping.has(child)) return
       for (const listener of this.#exitListeners) listener(child, exit)
