@@ -93,7 +93,7 @@ export class Fleet {
   }
 
   /**
-   * Starts everything and resolves once every host's node is online with metrics. On failure, stops
+   * Starts everything and resolves once every host's node is registered and online. On failure, stops
    * what it started and rejects with the failing process's output. `close()` may be called meanwhile
    * (Ctrl-C during the start).
    */
@@ -177,7 +177,7 @@ export class Fleet {
     return pollUntil(async () => accept(await this.nodes()), { what, timeoutMs })
   }
 
-  /** Resolves once the named hosts (default: all) are online with a metrics sample; their nodes in that order. */
+  /** Resolves once the named hosts (default: all) are registered and online; their nodes in that order. */
   waitForOnline(
     hostNames = this.#options.hosts.map((host) => host.name),
     timeoutMs = this.#startTimeoutMs,
@@ -186,9 +186,7 @@ export class Fleet {
     return this.waitForNodes(
       (nodes) => {
         const online = urls.map((url) =>
-          nodes.find(
-            (node) => node.registration.runtime.url === url && node.state === 'online' && node.metrics,
-          ),
+          nodes.find((node) => node.registration.runtime.url === url && node.state === 'online'),
         )
         return online.every((node) => node !== undefined) ? online : undefined
       },

@@ -15,7 +15,20 @@ const FAILURES_TO_COOL_DOWN = 3
 /** A hang would end here, as a timeout error the test tells apart from the clean error it expects. */
 const CLIENT_TIMEOUT_MS = 20_000
 
-const fleet = useFleet({ coolDownMs: COOL_DOWN_MS, loadBalancerMode: 'spec' })
+/**
+ * The agents sample once at start and then not again during the test. The fault breaks every request
+ * to the runtime, the agent's probes too, and a probe that failed would report the runtime down and
+ * take the node out of the balancer's choice: that is the agent's view, which lags by up to a push
+ * interval. What is tested here is what the coordinator does by itself within that interval.
+ */
+const QUIET_PUSH_INTERVAL_MS = 60_000
+
+const fleet = useFleet({
+  coolDownMs: COOL_DOWN_MS,
+  loadBalancerMode: 'spec',
+  pushIntervalMs: QUIET_PUSH_INTERVAL_MS,
+  agentTtlMs: 3 * QUIET_PUSH_INTERVAL_MS,
+})
 
 async function setFault(runtimeUrl: string, fault: { mode: string; afterChunks?: number }): Promise<void> {
   const response = await fetch(`${runtimeUrl}/_mock/faults`, {
@@ -58,8 +71,8 @@ it('ends the client stream with an error, cools the node down, and serves the ne
   for (let attempt = 1; attempt <= FAILURES_TO_COOL_DOWN; attempt++) {
     const broken = await streamOnce()
     expect(broken.node).toBe(fastest.host.name)
-    // The first tokens arrived, then a clean error: not a hang (a timeout) and not a silent end.
-    expect(broken.chunks).toBeGreaterThan(0)
+    // The answer had begun (its headers named the node), then a clean error: not a hang (a timeout)
+    // and not a silent end. Whether the first tokens got through before the break is up to TCP.
     expect(broken.error).toBeInstanceOf(Error)
     expect(broken.error).not.toBeInstanceOf(APIConnectionTimeoutError)
     expect(broken.error).not.toBeInstanceOf(APIUserAbortError)
