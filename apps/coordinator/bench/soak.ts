@@ -1,0 +1,285 @@
+/**
+ * Load and soak of one coordinator (the built `dist/main.js`), all on 127.0.0.1. Not a test, and not
+ * run by `pnpm bench` (no `.bench.ts` suffix): it takes minutes.
+ *
+ *   pnpm --filter @llm-fleet/coordinator exec tsx bench/soak.ts [--minutes 10] [--phase all|push|capacity|streams]
+ *
+ * - push: 1 000 simulated agents push metrics every second (spread evenly over the second) while the
+ *   coordinator proxies streaming requests to mock runtimes; prints pushes/s, push p50/p99 and the
+ *   coordinator's RSS every 10 s. Target: push p99 under 10 ms, no growing lag, flat RSS.
+ * - capacity: at a 2 s interval, ramps the agent count until push p99 passes 10 ms or pushes fall
+ *   behind; the last count that held is the capacity.
+ * - streams: 2 000 concurrent streams through the coordinator, each checked to be exactly its own
+ *   answer; prints the coordinator's RSS per open stream.
+ *
+ * Writes bench/results/soak.json (push, streams) and bench/results/capacity.json. The load generator
+ * shares the machine with the coordinator and the mock runtimes, so the numbers are this machine's,
+ * client included.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { Pool } from 'undici'
+import {
+  type ChildHandle,
+  type CoordinatorHandle,
+  startBackgroundStreams,
+  startCoordinator,
+  startMockFleet,
+} from './soak/processes.js'
+import { type PushLoadResult, registerAgents, round, runPushLoad } from './soak/push-load.js'
+import { planStreams, runStream, type StreamOutcome } from './soak/stream-clients.js'
+
+const SOAK_FILE = fileURLToPath(new URL('../../../bench/results/soak.json', import.meta.url))
+const CAPACITY_FILE = fileURLToPath(new URL('../../../bench/results/capacity.json', import.meta.url))
+/** The model the mock runtimes serve; simulated agents advertise another, so they never get traffic. */
+const STREAM_MODEL = 'soak-model'
+const SIMULATED_MODEL = 'simulated-only'
+/** An address nothing listens on: simulated agents advertise it, and no request is ever sent there. */
+const NOWHERE_URL = 'http://127.0.0.1:9'
+const P99_TARGET_MS = 10
+const RSS_SAMPLE_MS = 10_000
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    phase: { type: 'string', default: 'all' },
+    agents: { type: 'string', default: '1000' },
+    streams: { type: 'string', default: '2000' },
+    'background-streams': { type: 'string', default: '32' },
+  },
+})
+const phase = values.phase
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: round(totalmem() / 1024 ** 3),
+  node: process.version,
+}
+
+function log(message: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`)
+}
+
+function writeResult(file: string, key: string | null, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const existing: Record<string, unknown> =
+    key !== null && existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+      : {}
+  const next =
+    key === null
+      ? value
+      : { ...existing, machine, [key]: { ...(value as object), at: new Date().toISOString() } }
+  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`)
+}
+
+async function withFleet<T>(
+  env: Record<string, string>,
+  runtimes: number,
+  tokensPerS: number,
+  run: (coordinator: CoordinatorHandle, mocks: ChildHandle & { urls: string[] }) => Promise<T>,
+): Promise<T> {
+  const mocks = await startMockFleet(runtimes, tokensPerS, STREAM_MODEL)
+  const coordinator = await startCoordinator({ MAX_NODES: '100000', ...env })
+  try {
+    return await run(coordinator, mocks)
+  } finally {
+    await coordinator.stop()
+    await mocks.stop()
+  }
+}
+
+/** (a) 1 000 agents at 1 s with streaming traffic beside them, for `--minutes`. */
+async function pushSoak(): Promise<void> {
+  const agentCount = Number(values.agents)
+  const durationMs = Number(values.minutes) * 60_000
+  const backgroundStreams = Number(values['background-streams'])
+  log(
+    `push soak: ${agentCount} agents every 1 s for ${values.minutes} min, ${backgroundStreams} streams running`,
+  )
+  const result = await withFleet({ PUSH_INTERVAL_MS: '1000' }, 4, 50, async (coordinator, mocks) => {
+    const agentPool = new Pool(coordinator.url, { connections: 64 })
+    // The first agents are the mock runtimes' nodes (they push too, or they would turn stale).
+    const agents = await registerAgents(
+      agentPool,
+      agentCount,
+      (index) => mocks.urls[index] ?? NOWHERE_URL,
+      (index) => (index < mocks.urls.length ? [STREAM_MODEL] : [SIMULATED_MODEL]),
+    )
+    const streams = startBackgroundStreams(coordinator.url, backgroundStreams, STREAM_MODEL)
+    const rss: { atS: number; rssMiB: number; cpuPct: number }[] = []
+    let lastCpuS = coordinator.cpuSeconds()
+    const sample = (atS: number) => {
+      const cpuS = coordinator.cpuSeconds()
+      rss.push({
+        atS,
+        rssMiB: round(coordinator.rssMiB()),
+        cpuPct: round(((cpuS - lastCpuS) * 100_000) / RSS_SAMPLE_MS),
+      })
+      lastCpuS = cpuS
+    }
+    sample(0)
+    const pushes = await runPushLoad({
+      pool: agentPool,
+      agents,
+      intervalMs: 1000,
+      durationMs,
+      windowMs: RSS_SAMPLE_MS,
+      onWindow(window) {
+        sample(window.atS)
+        const last = rss.at(-1)
+        log(
+          `t=${window.atS}s pushes=${window.pushes} errors=${window.errors} p50=${window.p50Ms}ms p99=${window.p99Ms}ms lag=${window.maxLagMs}ms rss=${last?.rssMiB}MiB cpu=${last?.cpuPct}%`,
+        )
+      },
+    })
+    const streamCounts = await streams.stop()
+    await agentPool.close()
+    return { pushes, rss, streamCounts }
+  })
+  const { pushes, rss, streamCounts } = result
+  const firstMinute = rss.filter((point) => point.atS > 0 && point.atS <= 60)
+  const lastMinute = rss.filter((point) => point.atS > (rss.at(-1)?.atS ?? 0) - 60)
+  const mean = (points: typeof rss) =>
+    round(points.reduce((sum, point) => sum + point.rssMiB, 0) / Math.max(1, points.length))
+  const summary = {
+    agents: agentCount,
+    intervalMs: 1000,
+    minutes: Number(values.minutes),
+    pushesPerS: pushes.pushesPerS,
+    targetPushesPerS: pushes.targetPerS,
+    pushErrors: pushes.errors,
+    pushP50Ms: pushes.p50Ms,
+    pushP99Ms: pushes.p99Ms,
+    pushMaxMs: pushes.maxMs,
+    maxLagMs: pushes.maxLagMs,
+    endLagMs: pushes.endLagMs,
+    isP99UnderTarget: pushes.p99Ms < P99_TARGET_MS,
+    rssFirstMinuteMiB: mean(firstMinute),
+    rssLastMinuteMiB: mean(lastMinute),
+    backgroundStreams: streamCounts,
+    rssOverTime: rss,
+    windows: pushes.windows,
+  }
+  log(
+    `push soak: ${summary.pushesPerS} pushes/s (target ${summary.targetPushesPerS}), p50 ${summary.pushP50Ms} ms, p99 ${summary.pushP99Ms} ms, max lag ${summary.maxLagMs} ms; RSS ${summary.rssFirstMinuteMiB} MiB (first minute) → ${summary.rssLastMinuteMiB} MiB (last minute); streams ${JSON.stringify(streamCounts)}`,
+  )
+  writeResult(SOAK_FILE, 'push', summary)
+}
+
+/** (b) The most agents one coordinator holds at a 2 s interval. */
+async function capacity(): Promise<void> {
+  const intervalMs = 2000
+  const stepMs = 20_000
+  const steps = [1000, 2000, 3000, 4000, 5000, 6000, 8000, 10_000, 12_000, 16_000, 20_000]
+  log(
+    `capacity: agents at a ${intervalMs} ms interval, ${stepMs / 1000} s per step, until p99 > ${P99_TARGET_MS} ms or pushes fall behind`,
+  )
+  const results = await withFleet({ PUSH_INTERVAL_MS: String(intervalMs) }, 1, 50, async (coordinator) => {
+    const pool = new Pool(coordinator.url, { connections: 128 })
+    const rows: (Pick<
+      PushLoadResult,
+      'pushesPerS' | 'targetPerS' | 'p50Ms' | 'p99Ms' | 'maxLagMs' | 'errors'
+    > & { agents: number; rssMiB: number; cpuPct: number; holds: boolean })[] = []
+    const agents: Awaited<ReturnType<typeof registerAgents>> = []
+    for (const count of steps) {
+      const more = await registerAgents(
+        pool,
+        count - agents.length,
+        () => NOWHERE_URL,
+        () => [SIMULATED_MODEL],
+        `cap${count}`,
+      )
+      agents.push(...more)
+      const cpuBefore = coordinator.cpuSeconds()
+      const run = await runPushLoad({ pool, agents, intervalMs, durationMs: stepMs, windowMs: stepMs + 1 })
+      const cpuPct = round(((coordinator.cpuSeconds() - cpuBefore) * 100_000) / stepMs)
+      // Falling behind: fewer answered pushes than scheduled, or pushes leaving over an interval late.
+      const holds =
+        run.p99Ms <= P99_TARGET_MS &&
+        run.pushesPerS >= 0.97 * run.targetPerS &&
+        run.maxLagMs < intervalMs &&
+        run.errors === 0
+      const row = {
+        agents: count,
+        pushesPerS: run.pushesPerS,
+        targetPerS: run.targetPerS,
+        p50Ms: run.p50Ms,
+        p99Ms: run.p99Ms,
+        maxLagMs: run.maxLagMs,
+        errors: run.errors,
+        rssMiB: round(coordinator.rssMiB()),
+        cpuPct,
+        holds,
+      }
+      rows.push(row)
+      log(`capacity: ${JSON.stringify(row)}`)
+      if (!holds) break
+    }
+    await pool.close()
+    return rows
+  })
+  const held = results.filter((row) => row.holds)
+  const maxAgents = held.at(-1)?.agents ?? 0
+  log(`capacity: ${maxAgents} agents held at a 2 s interval (p99 ≤ ${P99_TARGET_MS} ms, no lag)`)
+  writeResult(CAPACITY_FILE, null, {
+    machine,
+    intervalMs,
+    p99TargetMs: P99_TARGET_MS,
+    maxAgents,
+    steps: results,
+    at: new Date().toISOString(),
+  })
+}
+
+/** (c) 2 000 concurrent streams, each checked to be its own. */
+async function concurrentStreams(): Promise<void> {
+  const count = Number(values.streams)
+  // 8 runtimes × 512 slots, 256 upstream connections per node: every stream is open at once, upstream too.
+  const runtimes = 8
+  log(`streams: ${count} concurrent streams over ${runtimes} mock runtimes`)
+  const plans = planStreams(count, 30, 89, 'concurrent')
+  const result = await withFleet({ PUSH_INTERVAL_MS: '600000' }, runtimes, 10, async (coordinator, mocks) => {
+    const pool = new Pool(coordinator.url, { connections: count + 16 })
+    await registerAgents(
+      pool,
+      runtimes,
+      (index) => mocks.urls[index] ?? NOWHERE_URL,
+      () => [STREAM_MODEL],
+      'stream-node',
+    )
+    // Warm up (JIT, pools), then settle: the baseline is the coordinator idle after real traffic.
+    const warmup = await Promise.all(
+      planStreams(40, 2, 3, 'warmup').map((plan) => runStream(pool, plan, STREAM_MODEL)),
+    )
+    if (warmup.some((outcome) => outcome !== 'ok'))
+      throw new Error(`warm-up streams failed: ${warmup.join(', ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const baselineMiB = coordinator.rssMiB()
+    let peakMiB = baselineMiB
+    const sampler = setInterval(() => {
+      peakMiB = Math.max(peakMiB, coordinator.rssMiB())
+    }, 100)
+    const startedAt = performance.now()
+    const outcomes = await Promise.all(plans.map((plan) => runStream(pool, plan, STREAM_MODEL)))
+    const elapsedS = (performance.now() - startedAt) / 1000
+    clearInterval(sampler)
+    await pool.close()
+    const counts: Record<StreamOutcome, number> = { ok: 0, lost: 0, 'mixed-up': 0 }
+    for (const outcome of outcomes) counts[outcome]++
+    return { counts, baselineMiB: round(baselineMiB), peakMiB: round(peakMiB), elapsedS: round(elapsedS) }
+  })
+  const perStreamKiB = round(((result.peakMiB - result.baselineMiB) * 1024) / count)
+  const summary = { streams: count, ...result.counts, ...result, counts: undefined, perStreamKiB }
+  log(
+    `streams: ${JSON.stringify(result.counts)} in ${result.elapsedS} s; RSS ${result.baselineMiB} → ${result.peakMiB} MiB: ${perStreamKiB} KiB per open stream`,
+  )
+  writeResult(SOAK_FILE, 'streams', summary)
+}
+
+if (phase === 'all' || phase === 'streams') await concurrentStreams()
+if (phase === 'all' || phase === 'capacity') await capacity()
+if (phase === 'all' || phase === 'push') await pushSoak()
