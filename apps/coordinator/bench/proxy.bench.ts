@@ -3,7 +3,7 @@
  * per second, p50/p99; open loop at a fixed 1 000 req/s: p50/p99) and chunks per second through a
  * streaming response, for
  *   direct       the runtime itself, no proxy
- *   coordinator  the built app (buildApp), info logging to /dev/null through pino as in production
+ *   coordinator  the built app (buildApp), info logging to /dev/null as main.ts logs to stdout
  *   reply-from   a bare fastify + @fastify/reply-from proxy
  *   nginx        where /usr/sbin/nginx exists (skipped with a note otherwise)
  * Every server and the load generator run in their own processes (this file, forked with a role),
@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
@@ -25,6 +25,7 @@ import { Pool } from 'undici'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { createBalancerState } from '../src/core/balancer/strategy.js'
+import { BatchedLogDestination } from '../src/log-destination.js'
 import { NodeRegistry } from '../src/registry/node-registry.js'
 
 const MODEL = 'bench-model'
@@ -456,8 +457,9 @@ async function startRuntime(): Promise<number> {
 /** The coordinator as production builds it: buildApp, pino at info to a file (/dev/null), one node. */
 async function startCoordinatorServer(runtimeUrl: string): Promise<number> {
   const config = loadConfig({ env: { PORT: '0', LOG_LEVEL: 'info' }, argv: [] })
+  // As main.ts logs (info, batched NDJSON), into /dev/null instead of stdout.
   const logger = Fastify({
-    logger: { level: process.env.BENCH_VARIANT === 'nolog' ? 'warn' : 'info', file: '/dev/null' },
+    logger: { level: 'info', stream: new BatchedLogDestination(openSync('/dev/null', 'w')) },
   }).log
   const clock = () => performance.timeOrigin + performance.now()
   const registry = new NodeRegistry({

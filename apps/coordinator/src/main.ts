@@ -8,6 +8,7 @@ import { buildApp } from './app.js'
 import { type Config, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
+import { BatchedLogDestination } from './log-destination.js'
 import { NodeRegistry } from './registry/node-registry.js'
 
 const EXIT_OK = 0
@@ -17,11 +18,15 @@ const EXIT_FAILURE = 1
 
 /**
  * The process logger: pino as fastify builds it from these options (pino is fastify's dependency,
- * not ours, so fastify constructs it; this instance never listens). NDJSON to stdout.
+ * not ours, so fastify constructs it; this instance never listens). NDJSON to stdout, written in
+ * batches (one write per event-loop turn rather than one per line: see log-destination.ts) and
+ * flushed when the process exits.
  */
 function createLogger(config: Config): FastifyBaseLogger {
+  const stdout = new BatchedLogDestination(1)
+  process.on('exit', () => stdout.flushSync())
   return Fastify({
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'], stream: stdout },
   }).log
 }
 
