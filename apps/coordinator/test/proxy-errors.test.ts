@@ -118,3 +118,15 @@ describe('errors in the API own format', () => {
     await allowed.body.dump()
   })
 })
+
+describe('errors in the log', () => {
+  it('logs a request refused before reaching a node once, with its code', async () => {
+    const coordinator = await startProxyHarness()
+    const response = await postJson(createClient(), `${coordinator.url}${OPENAI}`, { model: MODEL })
+    expect(response.statusCode).toBe(503)
+    await response.body.dump()
+    expect(coordinator.logs.filter((line) => line.code === 'FLEET_PROXY_NO_CANDIDATE')).toEqual([
+      expect.objectContaining({ level: 30, statusCode: 503, reqId: response.headers['x-request-id'] }),
+    ])
+  })
+})

@@ -18,7 +18,7 @@ export interface DescribedError {
 
 /**
  * Settles the status and the words for an error; logs unexpected ones (with `err`, once) and hides
- * their details, giving the request id instead. Sets `Retry-After` on 503s.
+ * their details, giving the request id instead; logs expected ones at info. Sets `Retry-After` on 503s.
  */
 export function describeError(
   thrown: FastifyError,
@@ -41,5 +41,16 @@ export function describeError(
       code: 'FLEET_INTERNAL',
     }
   }
-  return { statusCode, message: error.message, code: isCoded ? error.code : 'FLEET_BAD_REQUEST' }
+  const code = isCoded ? error.code : 'FLEET_BAD_REQUEST'
+  // Requests that reached a node already have their `proxied` line; the others (400, 401, 404, 503)
+  // would otherwise leave no trace, since fastify's own request lines are off.
+  if (!ALREADY_LOGGED_CODES.has(code)) request.log.info({ code, statusCode }, error.message)
+  return { statusCode, message: error.message, code }
 }
+
+/** Codes of failures the forwarder logs itself, in the request's `proxied` line. */
+const ALREADY_LOGGED_CODES: ReadonlySet<string> = new Set([
+  'FLEET_UPSTREAM_UNREACHABLE',
+  'FLEET_UPSTREAM_TIMEOUT',
+  'FLEET_PROXY_CLIENT_CLOSED',
+])
