@@ -80,9 +80,8 @@ it('runs the fixed set of requests in CI mode, prints the summary, exits 0 and l
   expect(exit, output).toEqual({ code: 0, signal: null })
   expect(output).toMatch(/Summary/)
   expect(output).toMatch(/\b0 failed\b/)
+  // Which node served what depends on timing here; spec-first-balancing.test.ts pins it down.
   for (const host of DEMO_HOSTS) expect(output).toContain(host.name)
-  expect(output).toMatch(/spill-over/)
-  expect(output).toMatch(/all busy/)
   // Coordinator and runtimes: 1 + one per host.
   const urls = printedUrls(output)
   expect(urls.length).toBeGreaterThanOrEqual(1 + DEMO_HOSTS.length)
