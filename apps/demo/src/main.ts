@@ -29,6 +29,8 @@ const EXIT_INTERRUPTED = 130
 const SPEED_SCALE = 1
 const PAUSE_BETWEEN_PHASES_MS = { interactive: 1500, ci: 0 } as const
 const MAX_TOKENS = 48
+/** Spec-first: the fastest host first, spill-over, round-robin when all are busy, each step easy to see. */
+const BALANCER_MODE = 'spec'
 const PUSH_INTERVAL_MS = 1000
 
 async function main(): Promise<number> {
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
       hosts: DEMO_HOSTS,
       speedScale: SPEED_SCALE,
       pushIntervalMs: PUSH_INTERVAL_MS,
+      loadBalancerMode: BALANCER_MODE,
       logDir,
     },
     process.env,
@@ -91,7 +94,7 @@ async function main(): Promise<number> {
     await abortable(fleet.start(), stop.signal)
     view.print()
     view.print(
-      `Coordinator ${fleet.coordinatorUrl}, balancer mode spec. Nodes, as the agents registered them:`,
+      `Coordinator ${fleet.coordinatorUrl}, balancer mode ${BALANCER_MODE}. Nodes, as the agents registered them:`,
     )
     for (const line of formatFleet(await fleet.nodes())) view.print(line)
 
