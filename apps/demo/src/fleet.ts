@@ -17,7 +17,7 @@ export interface FleetOptions {
   /** `shared/`: the fake nvidia-smi and the captures. */
   readonly sharedDir: string
   readonly hosts: readonly SimulatedHost[]
-  /** The mock runtimes' speed multiplier: 1 is the real GPU's speed; tests use 50 or more. */
+  /** The mock runtimes' speed multiplier: 1 is the real GPU's speed; tests use 100. */
   readonly speedScale: number
   /** PUSH_INTERVAL_MS of the coordinator (told to the agents) and of the agents until registered. */
   readonly pushIntervalMs: number
@@ -35,23 +35,21 @@ export interface FleetOptions {
   readonly startTimeoutMs?: number
 }
 
-/** One simulated host: its runtime and its agent. */
-export interface FleetHost {
-  readonly host: SimulatedHost
-  readonly runtimeUrl: string
-  readonly runtime: ManagedProcess
-  /** The current agent process (replaced by `startAgent`). */
-  readonly agent: ManagedProcess
-}
-
-/** Called when a process exits that the fleet did not stop: the demo stops; tests fail. */
-export type UnexpectedExitListener = (process: ManagedProcess, exit: ProcessExit) => void
-
+/** A simulated host's runtime, once it listens. */
 interface HostRuntime {
   readonly host: SimulatedHost
   readonly runtimeUrl: string
   readonly runtime: ManagedProcess
 }
+
+/** One simulated host: its runtime and its agent. */
+export interface FleetHost extends HostRuntime {
+  /** The current agent process (replaced by `startAgent`). */
+  readonly agent: ManagedProcess
+}
+
+/** Called when a process exits that the fleet did not stop: the demo stops; tests fail. */
+export type UnexpectedExitListener = (child: ManagedProcess, exit: ProcessExit) => void
 
 const DEFAULT_START_TIMEOUT_MS = 30_000
 /** Agents SIGTERMed deregister within 5 s (the agent's promise); the rest stop faster. */
