@@ -129,7 +129,7 @@ export class RequestForwarder {
     // Allocated only on failover: most requests never need one.
     let exclude: Set<string> | null = null
     let selection = this.#select(request, NOTHING_TRIED)
-    if (selection.kind === 'none') throw this.#noCandidate(selection.cause, request.model)
+    if (selection.kind === 'none') throw this.#noCandidate(selection.cause, request.model, request.apiKind)
 
     for (let retries = 0; ; retries++) {
       const { node, reason } = selection
@@ -225,12 +225,12 @@ export class RequestForwarder {
     )
   }
 
-  #noCandidate(cause: NoCandidateCause, model: string): Error {
+  #noCandidate(cause: NoCandidateCause, model: string, apiKind: ApiKind): Error {
     if (cause === 'model-not-served') return new ModelNotServedError(model)
     return new NoCandidateError(
       cause === 'all-cooling-down'
         ? `Every node serving ${model} is cooling down after upstream failures`
-        : 'No node is online',
+        : `No node that serves the ${apiKind === 'ollama' ? 'Ollama' : 'OpenAI'} API is online`,
     )
   }
 
