@@ -340,7 +340,7 @@ export class Fleet {
   }
 }
 
-/** `agent-a100-host exited unexpectedly (exit code 1)` and its last output. */
-export function describeUnexpectedExit(process: ManagedProcess, exit: ProcessExit): string {
-  return `${process.name} exited unexpectedly (${describeExit(exit)})\n${process.outputTail(15)}`
+/** `agent-h100-host exited unexpectedly (exit code 1)` and its last output. */
+export function describeUnexpectedExit(child: ManagedProcess, exit: ProcessExit): string {
+  return `${child.name} exited unexpectedly (${describeExit(exit)})\n${child.outputTail(15)}`
 }

@@ -102,7 +102,7 @@ export class ManagedProcess {
     return this.#lines.slice(-lineCount).join('\n')
   }
 
-  /** Every line printed so far (up to the last 200) and every later one, until `stop` is called. */
+  /** Calls `listener` with every line printed from now on; returns the unsubscribe function. */
   onLine(listener: LineListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
@@ -114,8 +114,10 @@ export class ManagedProcess {
    */
   waitForLogLine<T>(pick: (entry: Record<string, unknown>) => T | undefined, timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
+      let isSettled = false
       const finish = (outcome: () => void) => {
+        if (isSettled) return
+        isSettled = true
         clearTimeout(timer)
         unsubscribe()
         outcome()
@@ -125,23 +127,19 @@ export class ManagedProcess {
         const picked = entry === undefined ? undefined : pick(entry)
         if (picked !== undefined) finish(() => resolve(picked))
       }
-      const unsubscribe = this.onLine(check)
-      for (const line of this.#lines) check(line)
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         finish(() =>
           reject(
             new Error(`${this.name}: no expected log line within ${timeoutMs} ms\n${this.outputTail()}`),
           ),
         )
       }, timeoutMs)
-      this.exited.then(
-        (exit) =>
-          finish(() =>
-            reject(
-              new ProcessExitedError(`${this.name} exited (${describeExit(exit)})\n${this.outputTail()}`),
-            ),
-          ),
-        (error: unknown) => finish(() => reject(error)),
+      const unsubscribe = this.onLine(check)
+      for (const line of this.#lines) check(line)
+      void this.exited.then((exit) =>
+        finish(() =>
+          reject(new ProcessExitedError(`${this.name} exited (${describeExit(exit)})\n${this.outputTail()}`)),
+        ),
       )
     })
   }
