@@ -2,12 +2,12 @@
  * The demo itself, as `pnpm demo` runs it (the built `dist/main.js`), without a terminal: a fixed run
  * that exits 0; and, kept running, Ctrl-C (SIGINT) stops every process it started.
  */
-import { execFileSync } from 'node:child_process'
 import { expect, it } from 'vitest'
 import { ManagedProcess } from '../src/managed-process.js'
 import { pollUntil } from '../src/poll-until.js'
 import { binPaths, REPO_ROOT } from '../src/repo-paths.js'
 import { DEMO_HOSTS } from '../src/simulated-host.js'
+import { descendantPids, isRunning } from './helpers/process-table.js'
 
 const STOP_TIMEOUT_MS = 30_000
 
@@ -32,37 +32,6 @@ async function isListening(url: string): Promise<boolean> {
   } catch (error) {
     // Refused: nothing listens there any more, which is the point.
     return (error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED'
-  }
-}
-
-/** The pids of every process below `rootPid`, from `ps` (Linux and macOS). */
-function descendantPids(rootPid: number): number[] {
-  const children = new Map<number, number[]>()
-  for (const line of execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number)
-    if (pid === undefined || ppid === undefined || Number.isNaN(pid)) continue
-    children.set(ppid, [...(children.get(ppid) ?? []), pid])
-  }
-  const found: number[] = []
-  const queue = [rootPid]
-  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
-    for (const child of children.get(pid) ?? []) {
-      found.push(child)
-      queue.push(child)
-    }
-  }
-  return found
-}
-
-/** Running, as opposed to gone or a zombie (a container's PID 1 may never reap what it inherits). */
-function isRunning(pid: number): boolean {
-  try {
-    const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim()
-    return state !== '' && !state.startsWith('Z')
-  } catch (error) {
-    // ps exits 1 when no such process exists.
-    if ((error as { status?: number }).status === 1) return false
-    throw error
   }
 }
 
