@@ -66,6 +66,7 @@ async function main(): Promise<number> {
   const view = new TerminalView({
     sink: process.stdout,
     isInteractive: config.isInteractive,
+    ...(process.stdout.columns === undefined ? {} : { columns: process.stdout.columns }),
     nodes: DEMO_HOSTS.map((host) => ({ name: host.name, maxConcurrency: host.maxConcurrency })),
   })
 
@@ -96,7 +97,16 @@ async function main(): Promise<number> {
     view.print(
       `Coordinator ${fleet.coordinatorUrl}, balancer mode ${BALANCER_MODE}. Nodes, as the agents registered them:`,
     )
-    for (const line of formatFleet(await fleet.nodes())) view.print(line)
+    const nodes = await fleet.nodes()
+    for (const line of formatFleet(nodes)) view.print(line)
+    if (nodes.some((node) => node.registration.gpus.length === 0)) {
+      view.print(
+        view.paint(
+          `A node without GPUs: its fake nvidia-smi failed (it needs python3); see the agent logs in ${logDir}`,
+          'yellow',
+        ),
+      )
+    }
 
     view.startLive()
     const outcomes = await runTraffic(demoPhases(DEMO_HOSTS), {

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { formatSummary, TerminalView } from './render.js'
 import type { PlannedRequest } from './traffic.js'
@@ -60,6 +61,18 @@ describe('TerminalView', () => {
     // The cursor is hidden while live and shown again at the end.
     expect(text()).toContain(`${ESCAPE}?25l`)
     expect(text().endsWith(`${ESCAPE}?25h`)).toBe(true)
+  })
+
+  it('cuts footer lines to the terminal width, so that none wraps', () => {
+    const { sink, text } = collect()
+    const view = new TerminalView({ sink, isInteractive: true, nodes: NODES, columns: 30 })
+    view.startLive()
+    view.stopLive()
+    const footerRows = stripVTControlCharacters(text())
+      .split('\n')
+      .filter((row) => row.includes('fast') || row.includes('slow'))
+    expect(footerRows.length).toBeGreaterThan(0)
+    for (const row of footerRows) expect(row.length).toBeLessThan(30)
   })
 })
 

@@ -38,6 +38,8 @@ export interface TerminalViewOptions {
   readonly sink: TextSink
   /** ANSI colors and the live footer; plain lines otherwise (CI, a pipe). */
   readonly isInteractive: boolean
+  /** The terminal's width (`process.stdout.columns`): footer lines are cut to fit. */
+  readonly columns?: number
   /** The nodes to show in the footer, fastest first, with their MAX_CONCURRENCY. */
   readonly nodes: readonly { readonly name: string; readonly maxConcurrency: number }[]
 }
@@ -141,10 +143,15 @@ export class TerminalView implements TrafficObserver {
     return tally
   }
 
+  #paddedName(node: string): string {
+    return node.padEnd(
+      Math.max(...this.#options.nodes.map((candidate) => candidate.name.length), node.length),
+    )
+  }
+
   #paintNode(node: string): string {
     const index = this.#options.nodes.findIndex((candidate) => candidate.name === node)
-    const width = Math.max(...this.#options.nodes.map((candidate) => candidate.name.length), node.length)
-    return this.paint(node.padEnd(width), NODE_COLORS[index] ?? 'bold')
+    return this.paint(this.#paddedName(node), NODE_COLORS[index] ?? 'bold')
   }
 
   #footer(): string[] {
@@ -157,9 +164,16 @@ export class TerminalView implements TrafficObserver {
       const used = Math.min(tally.inFlight, node.maxConcurrency)
       const queued = Math.max(0, tally.inFlight - node.maxConcurrency)
       const slots = `${'■'.repeat(used)}${'□'.repeat(node.maxConcurrency - used)}${queued > 0 ? ` +${queued}` : ''}`
+      const name = this.#paddedName(node.name)
+      const line =
+        `  ${name}  ${slots.padEnd(10)} ${String(tally.inFlight).padStart(2)}/${node.maxConcurrency} in flight` +
+        `   served ${String(tally.served).padStart(3)}   tokens ${String(tally.tokens + streaming).padStart(5)}`
+      // A footer line that wrapped would take two rows, and the redraw would climb one row short.
+      const fitted = line.slice(0, Math.max(0, (this.#options.columns ?? Number.POSITIVE_INFINITY) - 1))
       lines.push(
-        `  ${this.#paintNode(node.name)}  ${slots.padEnd(10)} ${String(tally.inFlight).padStart(2)}/${node.maxConcurrency} in flight` +
-          `   served ${String(tally.served).padStart(3)}   tokens ${String(tally.tokens + streaming).padStart(5)}`,
+        fitted.startsWith(`  ${name}`)
+          ? `  ${this.#paintNode(node.name)}${fitted.slice(name.length + 2)}`
+          : fitted,
       )
     }
     return lines
