@@ -12,8 +12,9 @@ import type { BalancerState } from './core/balancer/strategy.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { RequestForwarder } from './proxy/forward-request.js'
+import { type InferenceRequest, RequestForwarder, type SelectedNode } from './proxy/forward-request.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
+import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { agentApi } from './routes/agent-api.js'
 import { health } from './routes/health.js'
@@ -81,6 +82,12 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
       app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
     })
   })
+  const waitQueue = config.queueWhenBusy
+    ? new WaitQueue<InferenceRequest, SelectedNode>({
+        maxWaiters: config.queueMax,
+        timeoutMs: config.queueTimeoutMs,
+      })
+    : undefined
   const forwarder = new RequestForwarder({
     registry: deps.registry,
     pools,
@@ -88,7 +95,10 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     maxRetries: config.maxRetries,
     coolDownMs: config.coolDownMs,
     now: deps.clock,
+    waitQueue,
   })
+  // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
+  if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
   const inferenceApi = {
     forwarder,
     registry: deps.registry,

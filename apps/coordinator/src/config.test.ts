@@ -36,6 +36,9 @@ describe('loadConfig', () => {
       upstreamBodyTimeoutMs: 120_000,
       maxRetries: 2,
       shutdownGraceMs: 30_000,
+      queueWhenBusy: false,
+      queueMax: 1024,
+      queueTimeoutMs: 30_000,
     })
   })
 

@@ -82,6 +82,15 @@ export const ConfigSchema = z.strictObject({
   maxRetries: z.coerce.number().int().min(0).max(10).default(2),
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish before the process exits. */
   shutdownGraceMs: milliseconds(0).default(30_000),
+  /**
+   * When every node is busy, hold requests in a FIFO queue until a slot frees instead of sending them
+   * to a busy node (spec and fastest-finish modes; round-robin and metrics ignore load).
+   */
+  queueWhenBusy: z.stringbool().default(false),
+  /** Most requests waiting at once; one more gets 503 + Retry-After. */
+  queueMax: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  /** Longest wait in the queue; then 503 + Retry-After. */
+  queueTimeoutMs: milliseconds(1).default(30_000),
 })
 
 type ParsedConfig = z.output<typeof ConfigSchema>
@@ -196,6 +205,24 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     flag: 'shutdown-grace-ms',
     defaultText: '30000',
     help: 'time in-flight requests get on SIGTERM',
+  },
+  queueWhenBusy: {
+    env: 'QUEUE_WHEN_BUSY',
+    flag: 'queue-when-busy',
+    defaultText: 'false',
+    help: 'queue requests (FIFO) while every node is busy instead of sending them to a busy node',
+  },
+  queueMax: {
+    env: 'QUEUE_MAX',
+    flag: 'queue-max',
+    defaultText: '1024',
+    help: 'most requests waiting at once (503 + Retry-After beyond)',
+  },
+  queueTimeoutMs: {
+    env: 'QUEUE_TIMEOUT_MS',
+    flag: 'queue-timeout-ms',
+    defaultText: '30000',
+    help: 'longest wait in the queue (503 + Retry-After after)',
   },
 }
 

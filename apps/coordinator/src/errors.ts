@@ -43,6 +43,18 @@ export const ModelNotServedError = createError(
   'No node serves the model %s',
   404,
 )
+/** QUEUE_WHEN_BUSY: the wait queue already holds QUEUE_MAX requests. */
+export const QueueFullError = createError(
+  'FLEET_PROXY_QUEUE_FULL',
+  'Every node is busy and the wait queue is full (%d requests)',
+  503,
+)
+/** QUEUE_WHEN_BUSY: no slot came free within QUEUE_TIMEOUT_MS. */
+export const QueueTimeoutError = createError(
+  'FLEET_PROXY_QUEUE_TIMEOUT',
+  'Every node stayed busy for the %d ms this request waited',
+  503,
+)
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)

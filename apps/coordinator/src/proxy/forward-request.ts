@@ -6,13 +6,20 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { select } from '../core/balancer/select.js'
-import { formatReason, type NoCandidateCause, type SelectionReason } from '../core/balancer/selection.js'
+import {
+  formatReason,
+  type NoCandidateCause,
+  type Selection,
+  type SelectionReason,
+} from '../core/balancer/selection.js'
 import type { ApiKind, BalancerState } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
 import {
   ClientClosedRequestError,
   ModelNotServedError,
   NoCandidateError,
+  QueueFullError,
+  QueueTimeoutError,
   UpstreamTimeoutError,
   UpstreamUnreachableError,
 } from '../errors.js'
@@ -25,6 +32,7 @@ import {
 } from './hop-by-hop-headers.js'
 import { BODY_TIMEOUT_CODE } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
+import type { WaitQueue } from './wait-queue.js'
 
 /** What the forwarder needs from the registry (`NodeRegistry` provides it). */
 export interface ForwardRegistry {
@@ -53,7 +61,15 @@ export interface RequestForwarderOptions {
   readonly coolDownMs: number
   /** Wall clock for the balancer (cool-down deadlines are wall-clock times). */
   readonly now: () => number
+  /**
+   * Where requests wait for a free slot when every node is busy (`QUEUE_WHEN_BUSY`); without it they
+   * go to the balancer's busy choice and queue inside that runtime.
+   */
+  readonly waitQueue?: WaitQueue<InferenceRequest, SelectedNode> | undefined
 }
+
+/** A selection that names a node. */
+export type SelectedNode = Extract<Selection, { kind: 'selected' }>
 
 /** One inference request as the route parsed it. */
 export interface InferenceRequest {
@@ -130,6 +146,9 @@ export class RequestForwarder {
     let exclude: Set<string> | null = null
     let selection = this.#select(request, NOTHING_TRIED)
     if (selection.kind === 'none') throw this.#noCandidate(selection.cause, request.model, request.apiKind)
+    const { waitQueue } = this.#options
+    if (waitQueue !== undefined && mustWait(selection))
+      selection = await this.#waitForSlot(request, waitQueue)
 
     for (let retries = 0; ; retries++) {
       const { node, reason } = selection
@@ -193,6 +212,7 @@ export class RequestForwarder {
         const body = response.body
         body.once('close', () => {
           lease.release()
+          this.#slotFreed()
           if (response.statusCode < 500) {
             if (body.readableEnded) registry.reportUpstreamSuccess(node.id)
             // The runtime broke off mid-stream: a failure like a refused connection (the client
@@ -212,9 +232,51 @@ export class RequestForwarder {
           reasonText,
         }
       } finally {
-        if (!isLeaseHandedOff) lease.release()
+        if (!isLeaseHandedOff) {
+          lease.release()
+          this.#slotFreed()
+        }
       }
     }
+  }
+
+  /** Waits in the queue for a slot; throws the coded 503 (or the client's abort) when none comes. */
+  async #waitForSlot(request: InferenceRequest, queue: WaitQueue<InferenceRequest, SelectedNode>) {
+    request.log.info({ model: request.model, route: request.route, ahead: queue.size }, 'request queued')
+    const result = await queue.wait(request, request.signal)
+    if (result.kind === 'granted') return result.grant
+    request.log.info(
+      { model: request.model, route: request.route, outcome: result.reason, waiting: queue.size },
+      'queued request got no slot',
+    )
+    switch (result.reason) {
+      case 'aborted':
+        throw new ClientClosedRequestError()
+      case 'full':
+        throw new QueueFullError(queue.maxWaiters)
+      case 'timeout':
+        throw new QueueTimeoutError(queue.timeoutMs)
+      case 'closed':
+        throw new NoCandidateError('The coordinator is shutting down')
+    }
+  }
+
+  /**
+   * A slot was freed: the oldest waiter that can now get a node with room gets it. Waiters for the same
+   * model and API see the same nodes, so one that cannot proceed rules out the rest of its kind.
+   */
+  #slotFreed(): void {
+    const queue = this.#options.waitQueue
+    if (queue === undefined || queue.size === 0) return
+    const stillBusy = new Set<string>()
+    queue.wakeFirst((waiting) => {
+      const key = `${waiting.apiKind}\n${waiting.model}`
+      if (stillBusy.has(key)) return undefined
+      const selection = this.#select(waiting, NOTHING_TRIED)
+      if (selection.kind === 'selected' && !mustWait(selection)) return selection
+      stillBusy.add(key)
+      return undefined
+    })
   }
 
   #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
@@ -288,6 +350,16 @@ function isConnectionBreak(error: unknown): boolean {
 /** The runtime went silent mid-answer for longer than `bodyTimeout`: as much a failure as a break. */
 function isBodyTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === BODY_TIMEOUT_CODE
+}
+
+/**
+ * Whether the balancer's choice has no room: spec mode found every candidate busy, or fastest-finish
+ * judged queueing on a full node better than any node with room. Round-robin and metrics modes ignore
+ * load by design and never wait.
+ */
+function mustWait(selection: SelectedNode): boolean {
+  const { reason } = selection
+  return reason.kind === 'all-busy' || (reason.kind === 'fastest-finish' && reason.inFlight >= reason.max)
 }
 
 /** Maps an undici or network error to the coded error to render, and whether another node may help. */
