@@ -5,7 +5,12 @@
  * can move forward (`advanceClock`), so cool-downs lift without sleeping while sockets stay real.
  */
 import { Writable } from 'node:stream'
-import { type MockRuntime, type MockRuntimeOptions, startMockRuntime } from '@llm-fleet/mock-runtime'
+import {
+  type MockRuntime,
+  type MockRuntimeOptions,
+  type RuntimeKind,
+  startMockRuntime,
+} from '@llm-fleet/mock-runtime'
 import { type AgentRegistration, type FleetNode, FleetNodeList, RegistrationAccepted } from '@llm-fleet/types'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Agent, request } from 'undici'
@@ -30,6 +35,11 @@ export interface Fleet {
   advanceClock(ms: number): void
   /** Starts a mock runtime and registers it through `POST /api/agents`. */
   addRuntime(options?: Partial<MockRuntimeOptions> & NodeExtras): Promise<FleetRuntime>
+  /** Registers any runtime URL through `POST /api/agents`; returns the node id. */
+  registerRuntime(
+    url: string,
+    node?: NodeExtras & { kind?: RuntimeKind; models?: readonly string[]; hostname?: string },
+  ): Promise<string>
   /** `GET /api/agents` */
   nodes(): Promise<FleetNode[]>
   close(): Promise<void>
@@ -102,18 +112,28 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
         ...runtimeOptions,
       })
       runtimes.push(runtime)
-      const body: AgentRegistration = {
+      const nodeId = await fleet.registerRuntime(runtime.url, {
         hostname: runtime.name,
+        kind: runtimeOptions.kind ?? 'ollama',
+        models: runtimeOptions.models ?? [FLEET_MODEL],
+        ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+        ...(computeScore === undefined ? {} : { computeScore }),
+      })
+      return { runtime, nodeId }
+    },
+    async registerRuntime(runtimeUrl, node = {}) {
+      const body: AgentRegistration = {
+        hostname: node.hostname ?? `host-${runtimeUrl}`,
         agentVersion: '0.1.0',
-        runtime: { kind: runtimeOptions.kind ?? 'ollama', url: runtime.url },
+        runtime: { kind: node.kind ?? 'ollama', url: runtimeUrl },
         cpu: { model: 'test CPU', cores: 8 },
         memoryTotalBytes: 32 * 1024 ** 3,
         gpus: [],
         driverVersion: null,
         cudaVersion: null,
-        computeScore: computeScore ?? 100,
-        maxConcurrency: maxConcurrency ?? 4,
-        models: [...(runtimeOptions.models ?? [FLEET_MODEL])],
+        computeScore: node.computeScore ?? 100,
+        maxConcurrency: node.maxConcurrency ?? 4,
+        models: [...(node.models ?? [FLEET_MODEL])],
       }
       const response = await request(`${url}/api/agents`, {
         method: 'POST',
@@ -122,8 +142,7 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
         body: JSON.stringify(body),
       })
       if (response.statusCode !== 201) throw new Error(`registration answered ${response.statusCode}`)
-      const { agentId } = RegistrationAccepted.parse(await response.body.json())
-      return { runtime, nodeId: agentId }
+      return RegistrationAccepted.parse(await response.body.json()).agentId
     },
     async nodes() {
       const response = await request(`${url}/api/agents`, { dispatcher: client, headers: auth })

@@ -1,0 +1,161 @@
+/**
+ * QUEUE_WHEN_BUSY end to end: a real coordinator, nodes registered through the agent API, gated fake
+ * runtimes that hold a slot until the test lets go. Requests wait in arrival order instead of going to
+ * the busy node; past QUEUE_MAX or QUEUE_TIMEOUT_MS they get 503 with Retry-After in the API's format;
+ * a client that leaves is dropped from the queue; one model's backlog does not block another model.
+ */
+import { once } from 'node:events'
+import { type Dispatcher, request } from 'undici'
+import { describe, expect, it } from 'vitest'
+import { type FakeRuntime, startFakeRuntime } from './helpers/fake-runtime.js'
+import { eventually, FLEET_MODEL, type Fleet, inFlightTotal, startFleet } from './helpers/start-fleet.js'
+
+function send(
+  fleet: Fleet,
+  tag: string,
+  options: { model?: string; path?: string; signal?: AbortSignal } = {},
+): Promise<Dispatcher.ResponseData> {
+  return request(`${fleet.url}${options.path ?? '/v1/chat/completions'}`, {
+    method: 'POST',
+    dispatcher: fleet.client,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: options.model ?? FLEET_MODEL,
+      messages: [{ role: 'user', content: tag }],
+      stream: false,
+    }),
+    signal: options.signal ?? null,
+  })
+}
+
+const queuedCount = (fleet: Fleet) => fleet.logs.filter((line) => line.msg === 'request queued').length
+
+/** Which tagged requests reached the runtime, in order. */
+function tagsSeen(runtime: FakeRuntime): string[] {
+  return runtime.requests.map((seen) => {
+    const body = JSON.parse(seen.body) as { messages: { content: string }[] }
+    return body.messages[0]?.content ?? ''
+  })
+}
+
+/** A node with one slot whose runtime holds its first answer (tag `hold`) until `release()`. */
+async function oneBusySlot(env: Record<string, string>, model = FLEET_MODEL) {
+  const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true', ...env })
+  return { fleet, ...(await busyNode(fleet, model)) }
+}
+
+async function busyNode(fleet: Fleet, model: string) {
+  const runtime = await startFakeRuntime({ name: `runtime-${model}`, mode: { kind: 'gated' } })
+  await fleet.registerRuntime(runtime.url, { maxConcurrency: 1, models: [model], hostname: `host-${model}` })
+  const firstChunk = once(runtime.events, 'first-chunk')
+  const holding = await send(fleet, 'hold', { model })
+  await firstChunk
+  runtime.setMode({ kind: 'ok' })
+  return { runtime, holding }
+}
+
+describe.each(['spec', 'fastest-finish'])('QUEUE_WHEN_BUSY in %s mode', (mode) => {
+  it('holds requests while the only slot is taken and serves them in arrival order', async () => {
+    const { fleet, runtime, holding } = await oneBusySlot({ LOAD_BALANCER_MODE: mode })
+    const waiting: Promise<Dispatcher.ResponseData>[] = []
+    for (const tag of ['first', 'second', 'third']) {
+      waiting.push(send(fleet, tag))
+      await eventually(() => queuedCount(fleet) === waiting.length, `${tag} queued`)
+    }
+    // Nothing went to the busy node meanwhile.
+    expect(tagsSeen(runtime)).toEqual(['hold'])
+
+    runtime.release()
+    await holding.body.text()
+    for (const response of await Promise.all(waiting)) {
+      expect(response.statusCode).toBe(200)
+      await response.body.dump()
+    }
+    expect(tagsSeen(runtime)).toEqual(['hold', 'first', 'second', 'third'])
+    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+  })
+})
+
+describe('QUEUE_WHEN_BUSY limits', () => {
+  it('past QUEUE_MAX: 503 with Retry-After in the OpenAI format, at once', async () => {
+    const { fleet, runtime, holding } = await oneBusySlot({ QUEUE_MAX: '2' })
+    const waiting = [send(fleet, 'first'), send(fleet, 'second')]
+    await eventually(() => queuedCount(fleet) === 2, 'two queued')
+    const refused = await send(fleet, 'third')
+    expect(refused.statusCode).toBe(503)
+    expect(refused.headers['retry-after']).toBeDefined()
+    expect(await refused.body.json()).toMatchObject({
+      error: { code: 'FLEET_PROXY_QUEUE_FULL', type: 'server_error' },
+    })
+
+    runtime.release()
+    await holding.body.text()
+    for (const response of await Promise.all(waiting)) expect(response.statusCode).toBe(200)
+    expect(tagsSeen(runtime)).toEqual(['hold', 'first', 'second'])
+  })
+
+  it('past QUEUE_TIMEOUT_MS: 503 with Retry-After in the Ollama format', async () => {
+    const { fleet, runtime, holding } = await oneBusySlot({ QUEUE_TIMEOUT_MS: '100' })
+    const timedOut = await send(fleet, 'late', { path: '/api/chat' })
+    expect(timedOut.statusCode).toBe(503)
+    expect(timedOut.headers['retry-after']).toBeDefined()
+    const body = (await timedOut.body.json()) as { error: unknown }
+    expect(body.error).toEqual(expect.stringMatching(/stayed busy/))
+    runtime.release()
+    await holding.body.text()
+    expect(tagsSeen(runtime)).toEqual(['hold'])
+    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+  })
+
+  it('a waiting client that disconnects leaves the queue; the slot goes to the next one', async () => {
+    const { fleet, runtime, holding } = await oneBusySlot({})
+    const leaving = new AbortController()
+    const left = send(fleet, 'leaves', { signal: leaving.signal }).catch((error: unknown) => error)
+    await eventually(() => queuedCount(fleet) === 1, 'the leaving request queued')
+    leaving.abort()
+    await left
+    await eventually(
+      () =>
+        fleet.logs.some((line) => line.msg === 'queued request got no slot' && line.outcome === 'aborted'),
+      'the queue dropped the request that left',
+    )
+    const staying = send(fleet, 'stays')
+    await eventually(() => queuedCount(fleet) === 2, 'the staying request queued')
+
+    runtime.release()
+    await holding.body.text()
+    expect((await staying).statusCode).toBe(200)
+    expect(tagsSeen(runtime)).toEqual(['hold', 'stays'])
+  })
+
+  it('a backlog for one model does not hold up another model whose node frees first', async () => {
+    const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true' })
+    const modelA = await busyNode(fleet, 'model-a')
+    const modelB = await busyNode(fleet, 'model-b')
+    const forA = send(fleet, 'for-a', { model: 'model-a' })
+    await eventually(() => queuedCount(fleet) === 1, 'the model-a request queued')
+    const forB = send(fleet, 'for-b', { model: 'model-b' })
+    await eventually(() => queuedCount(fleet) === 2, 'the model-b request queued')
+
+    modelB.runtime.release()
+    await modelB.holding.body.text()
+    expect((await forB).statusCode).toBe(200)
+    expect(tagsSeen(modelA.runtime)).toEqual(['hold'])
+
+    modelA.runtime.release()
+    await modelA.holding.body.text()
+    expect((await forA).statusCode).toBe(200)
+    expect(tagsSeen(modelA.runtime)).toEqual(['hold', 'for-a'])
+  })
+
+  it('without QUEUE_WHEN_BUSY a request goes to the busy node at once', async () => {
+    const fleet = await startFleet({ LOAD_BALANCER_MODE: 'spec' })
+    const { runtime, holding } = await busyNode(fleet, FLEET_MODEL)
+    const spilled = await send(fleet, 'spills')
+    expect(spilled.statusCode).toBe(200)
+    expect(tagsSeen(runtime)).toEqual(['hold', 'spills'])
+    expect(queuedCount(fleet)).toBe(0)
+    runtime.release()
+    await holding.body.text()
+  })
+})
