@@ -41,6 +41,8 @@ const SIMULATED_MODEL = 'simulated-only'
 const NOWHERE_URL = 'http://127.0.0.1:9'
 const P99_TARGET_MS = 10
 const RSS_SAMPLE_MS = 10_000
+/** Tries per capacity step before the step counts as failed. */
+const STEP_ATTEMPTS = 3
 
 const { values } = parseArgs({
   options: {
@@ -183,7 +185,7 @@ async function capacity(): Promise<void> {
     const rows: (Pick<
       PushLoadResult,
       'pushesPerS' | 'targetPerS' | 'p50Ms' | 'p99Ms' | 'maxLagMs' | 'errors'
-    > & { agents: number; rssMiB: number; cpuPct: number; holds: boolean })[] = []
+    > & { agents: number; attempt: number; rssMiB: number; cpuPct: number; holds: boolean })[] = []
     const agents: Awaited<ReturnType<typeof registerAgents>> = []
     for (const count of steps) {
       const more = await registerAgents(
@@ -194,30 +196,37 @@ async function capacity(): Promise<void> {
         `cap${count}`,
       )
       agents.push(...more)
-      const cpuBefore = coordinator.cpuSeconds()
-      const run = await runPushLoad({ pool, agents, intervalMs, durationMs: stepMs, windowMs: stepMs + 1 })
-      const cpuPct = round(((coordinator.cpuSeconds() - cpuBefore) * 100_000) / stepMs)
-      // Falling behind: fewer answered pushes than scheduled, or pushes leaving over an interval late.
-      const holds =
-        run.p99Ms <= P99_TARGET_MS &&
-        run.pushesPerS >= 0.97 * run.targetPerS &&
-        run.maxLagMs < intervalMs &&
-        run.errors === 0
-      const row = {
-        agents: count,
-        pushesPerS: run.pushesPerS,
-        targetPerS: run.targetPerS,
-        p50Ms: run.p50Ms,
-        p99Ms: run.p99Ms,
-        maxLagMs: run.maxLagMs,
-        errors: run.errors,
-        rssMiB: round(coordinator.rssMiB()),
-        cpuPct,
-        holds,
+      // The machine is shared (other processes, the load generator itself): a step gets up to
+      // STEP_ATTEMPTS tries, so that a passing burst of noise does not end the ramp early.
+      let row: (typeof rows)[number] | undefined
+      for (let attempt = 1; attempt <= STEP_ATTEMPTS && row?.holds !== true; attempt++) {
+        const cpuBefore = coordinator.cpuSeconds()
+        const run = await runPushLoad({ pool, agents, intervalMs, durationMs: stepMs, windowMs: stepMs + 1 })
+        const cpuPct = round(((coordinator.cpuSeconds() - cpuBefore) * 100_000) / stepMs)
+        // Falling behind: fewer answered pushes than scheduled, or pushes leaving over an interval late.
+        const holds =
+          run.p99Ms <= P99_TARGET_MS &&
+          run.pushesPerS >= 0.97 * run.targetPerS &&
+          run.maxLagMs < intervalMs &&
+          run.errors === 0
+        row = {
+          agents: count,
+          attempt,
+          pushesPerS: run.pushesPerS,
+          targetPerS: run.targetPerS,
+          p50Ms: run.p50Ms,
+          p99Ms: run.p99Ms,
+          maxLagMs: run.maxLagMs,
+          errors: run.errors,
+          rssMiB: round(coordinator.rssMiB()),
+          cpuPct,
+          holds,
+        }
+        log(`capacity: ${JSON.stringify(row)}`)
       }
+      if (row === undefined) break
       rows.push(row)
-      log(`capacity: ${JSON.stringify(row)}`)
-      if (!holds) break
+      if (!row.holds) break
     }
     await pool.close()
     return rows
