@@ -32,6 +32,8 @@ export const agentApi: FastifyPluginAsyncZod<AgentApiOptions> = async (app, opti
     tokens: options.agentToken === undefined ? [] : [options.agentToken],
     createError: () => new InvalidAgentTokenError(),
   })
+  // Agents send JSON only: any other body, text/plain included (fastify parses it by default), is a 415.
+  app.removeContentTypeParser('text/plain')
 
   app.post(
     '/',
