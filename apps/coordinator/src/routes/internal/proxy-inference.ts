@@ -41,7 +41,7 @@ export async function proxyInference(
     model: body.model,
     route: route.route,
     method: 'POST',
-    url: request.url,
+    url: originForm(request.url),
     headers: request.headers,
     body: body.raw,
     requestId: request.id,
@@ -59,6 +59,17 @@ export async function proxyInference(
     reply.header('x-accel-buffering', 'no')
   }
   return reply.send(forwarded.body)
+}
+
+/**
+ * The request target as a path and query. HTTP/1.1 servers must accept the absolute form
+ * (`POST http://elsewhere:1/v1/chat/completions`), and node passes it through as `request.url`:
+ * forwarded as it is, a runtime behind a forward proxy could be steered to the host it names.
+ */
+function originForm(url: string): string {
+  if (url.startsWith('/')) return url
+  const parsed = new URL(url)
+  return parsed.pathname + parsed.search
 }
 
 /** A node name as a header value: hostnames are ASCII, but a registration could say anything. */
