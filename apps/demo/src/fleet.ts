@@ -288,6 +288,9 @@ export class Fleet {
       BUSY_CPU_PCT: BUSY_THRESHOLD_OFF_PCT,
       BUSY_GPU_PCT: BUSY_THRESHOLD_OFF_PCT,
       SHUTDOWN_GRACE_MS: String(COORDINATOR_SHUTDOWN_GRACE_MS),
+      // The demo shows, and the tests check, that a request goes to a busy node when all are busy;
+      // waiting for a free slot instead is the coordinator's opt-in.
+      QUEUE_WHEN_BUSY: 'false',
     }
     if (options.agentTtlMs !== undefined) env.AGENT_TTL_MS = String(options.agentTtlMs)
     if (options.coolDownMs !== undefined) env.COOL_DOWN_MS = String(options.coolDownMs)
