@@ -36,7 +36,8 @@ export interface FakeRuntime {
   readonly requests: RecordedRequest[]
   /**
    * `request` (RecordedRequest) when a request arrives; `first-chunk` after a streamed answer's first
-   * chunk is written; `finished` when an answer ended; `client-closed` when the proxy closed the
+   * chunk is written; `finished` when an answer ended; `connection` and `connection-closed` when a TCP
+   * connection to the runtime opens and closes; `client-closed` when the proxy closed the
    * connection before the answer ended (an abort reached the runtime).
    */
   readonly events: EventEmitter
@@ -117,6 +118,12 @@ export async function startFakeRuntime(options: FakeRuntimeOptions = {}): Promis
     )
   }
 
+  // Longer than any test: an idle keep-alive connection only closes when the coordinator closes it.
+  server.keepAliveTimeout = 60_000
+  server.on('connection', (socket) => {
+    events.emit('connection')
+    socket.on('close', () => events.emit('connection-closed'))
+  })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
