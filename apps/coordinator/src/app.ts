@@ -7,17 +7,23 @@ import { randomUUID } from 'node:crypto'
 import fastifySwagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+import { Registry } from 'prom-client'
 import type { Config } from './config.js'
 import type { BalancerState } from './core/balancer/strategy.js'
+import { FleetMetrics } from './observability/fleet-metrics.js'
+import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
 import { type InferenceRequest, RequestForwarder, type SelectedNode } from './proxy/forward-request.js'
+import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { agentApi } from './routes/agent-api.js'
+import { dashboard } from './routes/dashboard.js'
 import { health } from './routes/health.js'
+import { metricsRoute } from './routes/metrics.js'
 import { ollamaApi } from './routes/ollama-api.js'
 import { openAiApi } from './routes/openai-api.js'
 import { routeExplain } from './routes/route-explain.js'
@@ -31,6 +37,11 @@ export interface AppDeps {
   readonly clock: () => number
   /** The process logger (pino, from `main.ts`); without it the app logs nothing. */
   readonly logger?: FastifyBaseLogger
+  /**
+   * Where the coordinator's metrics go (`GET /metrics`); `main.ts` passes one with the process metrics
+   * added. Without it the app makes its own, so that apps in one process never share series.
+   */
+  readonly metricsRegistry?: Registry
 }
 
 export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
@@ -62,6 +73,11 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     transform: jsonSchemaTransform,
   })
 
+  // Observability: Prometheus metrics and the dashboard's recent traffic, both fed by the proxy.
+  const metricsRegistry = deps.metricsRegistry ?? new Registry()
+  const metrics = new FleetMetrics({ registry: metricsRegistry, nodes: deps.registry })
+  const history = new RequestHistory({ now: deps.clock })
+
   // 2. Routes, each with exactly the services it needs.
   await app.register(health, { registry: deps.registry })
   await app.register(agentApi, {
@@ -69,6 +85,15 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     registry: deps.registry,
     agentToken: config.agentToken,
     pushIntervalMs: config.pushIntervalMs,
+    pushObserver: metrics,
+  })
+  await app.register(metricsRoute, { registry: metricsRegistry })
+  await app.register(dashboard, {
+    nodes: deps.registry,
+    history,
+    now: deps.clock,
+    apiKeys: config.apiKeys,
+    isAgentTokenRequired: config.agentToken !== undefined,
   })
 
   // 3. Inference routes (the proxy): the app owns the upstream pools and closes them with itself.
@@ -96,6 +121,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     coolDownMs: config.coolDownMs,
     now: deps.clock,
     waitQueue,
+    observer: combineProxyObservers([metrics, history]),
   })
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
@@ -117,6 +143,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 4. onClose hooks for what the app owns.
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
+    metrics.close()
     await pools.close()
   })
 

@@ -64,3 +64,10 @@ export const ClientClosedRequestError = createError(
   'The client closed the request before the response',
   499,
 )
+
+// Dashboard
+export const DashboardFullError = createError(
+  'FLEET_DASHBOARD_FULL',
+  'The most dashboards open at once (%d) are open already',
+  503,
+)

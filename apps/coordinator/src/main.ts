@@ -4,6 +4,7 @@
  * knows it is a process (reads env/argv, handles signals, exits).
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { buildApp } from './app.js'
 import { type Config, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
@@ -61,7 +62,10 @@ async function main(): Promise<number> {
     mode: config.loadBalancerMode,
     busy: { cpuPct: config.busyCpuPct, gpuUtilPct: config.busyGpuPct },
   })
-  const app = await buildApp({ registry, balancerState, clock, logger: log }, config)
+  // The process's own metrics (CPU, memory, event loop lag, GC) beside the fleet's, on /metrics.
+  const metricsRegistry = new Registry()
+  collectDefaultMetrics({ register: metricsRegistry })
+  const app = await buildApp({ registry, balancerState, clock, logger: log, metricsRegistry }, config)
   await app.listen({ host: config.host, port: config.port })
   log.info(
     {

@@ -30,6 +30,7 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
+import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord } from './proxy-observer.js'
 import { BODY_TIMEOUT_CODE } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import type { WaitQueue } from './wait-queue.js'
@@ -66,6 +67,8 @@ export interface RequestForwarderOptions {
    * go to the balancer's busy choice and queue inside that runtime.
    */
   readonly waitQueue?: WaitQueue<InferenceRequest, SelectedNode> | undefined
+  /** Told about every attempt and every outcome (metrics, the dashboard); none by default. */
+  readonly observer?: ProxyObserver | undefined
 }
 
 /** A selection that names a node. */
@@ -129,9 +132,11 @@ const STATUS_CLIENT_CLOSED = 499
 
 export class RequestForwarder {
   readonly #options: RequestForwarderOptions
+  readonly #observer: ProxyObserver
 
   constructor(options: RequestForwarderOptions) {
     this.#options = options
+    this.#observer = options.observer ?? NO_PROXY_OBSERVER
   }
 
   /**
@@ -145,7 +150,10 @@ export class RequestForwarder {
     // Allocated only on failover: most requests never need one.
     let exclude: Set<string> | null = null
     let selection = this.#select(request, NOTHING_TRIED)
-    if (selection.kind === 'none') throw this.#noCandidate(selection.cause, request.model, request.apiKind)
+    if (selection.kind === 'none') {
+      const error = this.#noCandidate(selection.cause, request.model, request.apiKind)
+      throw this.#rejected(request, selection.cause, error)
+    }
     const { waitQueue } = this.#options
     if (waitQueue !== undefined && mustWait(selection))
       selection = await this.#waitForSlot(request, waitQueue)
@@ -154,6 +162,7 @@ export class RequestForwarder {
       const { node, reason } = selection
       const reasonText = formatReason(reason)
       const lease = registry.acquire(node.id)
+      this.#observer.onAttempt(node, reason, retries)
       // The lease goes to the response body once it exists; until then this scope owns it.
       let isLeaseHandedOff = false
       try {
@@ -251,13 +260,17 @@ export class RequestForwarder {
     )
     switch (result.reason) {
       case 'aborted':
-        throw new ClientClosedRequestError()
+        throw this.#rejected(request, 'client-closed', new ClientClosedRequestError())
       case 'full':
-        throw new QueueFullError(queue.maxWaiters)
+        throw this.#rejected(request, 'queue-full', new QueueFullError(queue.maxWaiters))
       case 'timeout':
-        throw new QueueTimeoutError(queue.timeoutMs)
+        throw this.#rejected(request, 'queue-timeout', new QueueTimeoutError(queue.timeoutMs))
       case 'closed':
-        throw new NoCandidateError('The coordinator is shutting down')
+        throw this.#rejected(
+          request,
+          'shutting-down',
+          new NoCandidateError('The coordinator is shutting down'),
+        )
     }
   }
 
@@ -287,13 +300,29 @@ export class RequestForwarder {
     )
   }
 
-  #noCandidate(cause: NoCandidateCause, model: string, apiKind: ApiKind): Error {
+  #noCandidate(cause: NoCandidateCause, model: string, apiKind: ApiKind): Error & { statusCode: number } {
     if (cause === 'model-not-served') return new ModelNotServedError(model)
     return new NoCandidateError(
       cause === 'all-cooling-down'
         ? `Every node serving ${model} is cooling down after upstream failures`
         : `No node that serves the ${apiKind === 'ollama' ? 'Ollama' : 'OpenAI'} API is online`,
     )
+  }
+
+  /** Tells the observer that no node took the request; returns `error` to throw. */
+  #rejected<E extends Error & { statusCode: number }>(
+    request: InferenceRequest,
+    cause: RejectedRecord['cause'],
+    error: E,
+  ): E {
+    this.#observer.onRejected({
+      route: request.route,
+      model: request.model,
+      apiKind: request.apiKind,
+      cause,
+      status: error.statusCode,
+    })
+    return error
   }
 
   #reportFailure(node: NodeView, log: ForwardLog): void {
@@ -315,6 +344,7 @@ export class RequestForwarder {
     retries: number,
     body?: Dispatcher.ResponseData['body'],
   ): void {
+    const totalMs = performance.now() - startedAt
     const fields: Record<string, unknown> = {
       nodeId: node.id,
       node: node.name,
@@ -323,16 +353,30 @@ export class RequestForwarder {
       reason: reasonText,
       status,
       ttfbMs: ttfbMs === null ? null : roundMs(ttfbMs),
-      totalMs: roundMs(performance.now() - startedAt),
+      totalMs: roundMs(totalMs),
       retries,
     }
+    let finalStatus = status
     // A body that closed before its end: the client left, or the runtime broke off mid-stream.
     if (body !== undefined && !body.readableEnded) {
       fields.isComplete = false
-      if (request.signal.aborted) fields.status = STATUS_CLIENT_CLOSED
+      if (request.signal.aborted) {
+        finalStatus = STATUS_CLIENT_CLOSED
+        fields.status = finalStatus
+      }
       if (body.errored !== null) fields.err = body.errored
     }
     request.log.info(fields, 'proxied')
+    this.#observer.onProxied({
+      route: request.route,
+      model: request.model,
+      node,
+      reasonText,
+      status: finalStatus,
+      ttfbMs,
+      totalMs,
+      retries,
+    })
   }
 }
 

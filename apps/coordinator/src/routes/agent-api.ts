@@ -12,6 +12,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AgentIdMismatchError, AgentNotFoundError, InvalidAgentTokenError } from '../errors.js'
+import type { AgentPushObserver, PushRejection } from '../observability/fleet-metrics.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import type { NodeRegistry } from '../registry/node-registry.js'
 
@@ -21,6 +22,8 @@ export interface AgentApiOptions {
   readonly agentToken: string | undefined
   /** `PUSH_INTERVAL_MS`, told to every agent that registers. */
   readonly pushIntervalMs: number
+  /** Told about every metrics push, accepted or refused (the push counters of `/metrics`). */
+  readonly pushObserver?: AgentPushObserver
 }
 
 const AgentParams = z.strictObject({ id: AgentId })
@@ -59,6 +62,8 @@ export const agentApi: FastifyPluginAsyncZod<AgentApiOptions> = async (app, opti
         body: AgentMetrics,
         response: { 204: NoContent },
       },
+      // onResponse sees refusals from every stage: the token check, the body limit, validation.
+      onResponse: async (_request, reply) => options.pushObserver?.onPush(pushRejection(reply.statusCode)),
     },
     async (request, reply) => {
       const { id } = request.params
@@ -99,4 +104,14 @@ export const agentApi: FastifyPluginAsyncZod<AgentApiOptions> = async (app, opti
     },
     async () => ({ nodes: registry.list() }),
   )
+}
+
+/** A push's status as the rejection reason of the push counters; null when accepted. */
+function pushRejection(statusCode: number): PushRejection | null {
+  if (statusCode < 300) return null
+  if (statusCode === 400) return 'invalid'
+  if (statusCode === 401) return 'unauthorized'
+  if (statusCode === 404) return 'unknown-agent'
+  if (statusCode === 413) return 'too-large'
+  return 'error'
 }

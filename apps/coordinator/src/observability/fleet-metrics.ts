@@ -1,0 +1,354 @@
+/**
+ * FleetMetrics: the coordinator's Prometheus metrics on a prom-client `Registry` it is given (never the
+ * global default). Request counters and histograms move as the proxy reports (it is a
+ * `ProxyObserver`); every per-node gauge is computed from the registry at scrape time, so series of
+ * removed nodes vanish with them. Label values are bounded: route patterns, status codes, reason kinds,
+ * node names (at most `MAX_NODES`), GPU indexes, and the models that nodes serve (see `ModelLabels`).
+ */
+import type { FleetNode } from '@llm-fleet/types'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { SelectionReason } from '../core/balancer/selection.js'
+import type { NodeView } from '../core/node-view.js'
+import type { ProxiedRecord, ProxyObserver, RejectedRecord } from '../proxy/proxy-observer.js'
+import type { RemovedNode } from '../registry/node-registry.js'
+import { ModelLabels } from './model-labels.js'
+
+/**
+ * Seconds. LLM answers range from an embedding in tens of milliseconds to a long generation (or a model
+ * load before the first byte) of minutes; the upstream headers timeout defaults to 5 minutes.
+ */
+export const LLM_LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300] as const
+
+/** Why an agent's metrics push was refused: the `reason` label of `llm_fleet_agent_pushes_rejected_total`. */
+export type PushRejection = 'invalid' | 'unauthorized' | 'unknown-agent' | 'too-large' | 'error'
+
+/** What the agent API reports about each metrics push. */
+export interface AgentPushObserver {
+  /** A push was answered: `null` when accepted, else why it was refused. */
+  onPush(rejection: PushRejection | null): void
+}
+
+/** What the metrics read from the node registry (`NodeRegistry` provides it). */
+export interface MetricsNodeSource {
+  list(): FleetNode[]
+  /** Undefined once the node is gone: a request that ends after its node left adds no series. */
+  get(nodeId: string): unknown
+  onNodeRemoved(listener: (node: RemovedNode) => void): () => void
+}
+
+export interface FleetMetricsOptions {
+  /** Where the metrics are registered; `GET /metrics` renders it. */
+  readonly registry: Registry
+  readonly nodes: MetricsNodeSource
+  /** Most distinct `model` label values (default `DEFAULT_MAX_MODEL_LABELS`). */
+  readonly maxModelLabels?: number
+}
+
+export const DEFAULT_MAX_MODEL_LABELS = 100
+
+/** The `node` label of requests that reached no node. */
+const NO_NODE = ''
+/** The `reason` label of a selection made after the previous node failed. */
+const FAILOVER = 'failover'
+const MiB = 1024 * 1024
+
+type RequestLabel = 'route' | 'node' | 'model' | 'status'
+type LatencyLabel = 'route' | 'node'
+
+/** A node's cached label children: the hot path finds them with one Map lookup each. */
+interface NodeChildren {
+  readonly name: string
+  readonly requests: Map<string, Counter.Internal>
+  readonly duration: Map<string, Histogram.Internal<LatencyLabel>>
+  readonly ttfb: Map<string, Histogram.Internal<LatencyLabel>>
+  readonly selections: Map<string, Counter.Internal>
+}
+
+export class FleetMetrics implements ProxyObserver, AgentPushObserver {
+  readonly #requests: Counter<RequestLabel>
+  readonly #duration: Histogram<LatencyLabel>
+  readonly #ttfb: Histogram<LatencyLabel>
+  readonly #selections: Counter<'node' | 'reason'>
+  readonly #pushesReceived: Counter
+  readonly #pushesRejected: Counter<'reason'>
+  readonly #models: ModelLabels
+  /** By node id; entries go when the node is removed, and their series with them. */
+  readonly #children = new Map<string, NodeChildren>()
+  readonly #nodes: MetricsNodeSource
+  readonly #stopListening: () => void
+
+  constructor(options: FleetMetricsOptions) {
+    const { registry, nodes } = options
+    this.#nodes = nodes
+    this.#models = new ModelLabels(options.maxModelLabels ?? DEFAULT_MAX_MODEL_LABELS)
+    const registers = [registry]
+
+    this.#requests = new Counter({
+      name: 'llm_fleet_requests_total',
+      help: 'Inference requests that reached balancing, by route, node (empty when none could take it), model (`other` when no node serves it) and status',
+      labelNames: ['route', 'node', 'model', 'status'],
+      registers,
+    })
+    this.#duration = new Histogram({
+      name: 'llm_fleet_request_duration_seconds',
+      help: 'Inference request duration until the response ended, by route and node',
+      labelNames: ['route', 'node'],
+      buckets: [...LLM_LATENCY_BUCKETS_S],
+      registers,
+    })
+    this.#ttfb = new Histogram({
+      name: 'llm_fleet_request_ttfb_seconds',
+      help: "Time until the node's response headers (the first byte; model loading included), by route and node",
+      labelNames: ['route', 'node'],
+      buckets: [...LLM_LATENCY_BUCKETS_S],
+      registers,
+    })
+    this.#selections = new Counter({
+      name: 'llm_fleet_selections_total',
+      help: "Nodes chosen by the balancer, by node and the reason's kind (`failover`: a retry after the previous node failed)",
+      labelNames: ['node', 'reason'],
+      registers,
+    })
+    this.#pushesReceived = new Counter({
+      name: 'llm_fleet_agent_pushes_received_total',
+      help: 'Agent metrics pushes received, accepted or not',
+      registers,
+    })
+    this.#pushesRejected = new Counter({
+      name: 'llm_fleet_agent_pushes_rejected_total',
+      help: 'Agent metrics pushes refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    })
+    registerNodeGauges(registry, nodes)
+
+    this.#stopListening = nodes.onNodeRemoved((node) => this.#forgetNode(node.id))
+  }
+
+  onAttempt(node: NodeView, reason: SelectionReason, attempt: number): void {
+    const children = this.#childrenOf(node)
+    if (children === null) return
+    const label = attempt === 0 ? reason.kind : FAILOVER
+    let counter = children.selections.get(label)
+    if (counter === undefined) {
+      counter = this.#selections.labels({ node: children.name, reason: label })
+      children.selections.set(label, counter)
+    }
+    counter.inc()
+  }
+
+  onProxied(record: ProxiedRecord): void {
+    const children = this.#childrenOf(record.node)
+    if (children === null) return
+    const model = this.#models.labelOf(record.model, record.node.models)
+    const key = `${record.route}\n${model}\n${record.status}`
+    let counter = children.requests.get(key)
+    if (counter === undefined) {
+      counter = this.#requests.labels({
+        route: record.route,
+        node: children.name,
+        model,
+        status: String(record.status),
+      })
+      children.requests.set(key, counter)
+    }
+    counter.inc()
+    latencyChild(this.#duration, children.duration, record.route, children.name).observe(
+      record.totalMs / 1000,
+    )
+    if (record.ttfbMs !== null) {
+      latencyChild(this.#ttfb, children.ttfb, record.route, children.name).observe(record.ttfbMs / 1000)
+    }
+  }
+
+  onRejected(record: RejectedRecord): void {
+    // Rare (nothing can serve): no child cache needed.
+    this.#requests.inc({
+      route: record.route,
+      node: NO_NODE,
+      model: this.#models.labelOf(record.model, null),
+      status: String(record.status),
+    })
+  }
+
+  onPush(rejection: PushRejection | null): void {
+    this.#pushesReceived.inc()
+    if (rejection !== null) this.#pushesRejected.inc({ reason: rejection })
+  }
+
+  /** Stops following node removals (the app's onClose). */
+  close(): void {
+    this.#stopListening()
+  }
+
+  /** The node's cached children; null when the node is gone (its series were removed with it). */
+  #childrenOf(node: NodeView): NodeChildren | null {
+    let children = this.#children.get(node.id)
+    if (children === undefined || children.name !== node.name) {
+      // The first request of a node, or one that ended after the node was removed.
+      if (this.#nodes.get(node.id) === undefined) return null
+      // A re-registration may rename the node: its old series go.
+      if (children !== undefined) this.#forgetNode(node.id)
+      children = {
+        name: node.name,
+        requests: new Map(),
+        duration: new Map(),
+        ttfb: new Map(),
+        selections: new Map(),
+      }
+      this.#children.set(node.id, children)
+    }
+    return children
+  }
+
+  /** Removes the request series of a node that left, so that node churn cannot grow them forever. */
+  #forgetNode(nodeId: string): void {
+    const children = this.#children.get(nodeId)
+    if (children === undefined) return
+    this.#children.delete(nodeId)
+    for (const key of children.requests.keys()) {
+      const [route = '', model = '', status = ''] = key.split('\n')
+      this.#requests.remove({ route, node: children.name, model, status })
+    }
+    for (const route of children.duration.keys()) this.#duration.remove({ route, node: children.name })
+    for (const route of children.ttfb.keys()) this.#ttfb.remove({ route, node: children.name })
+    for (const reason of children.selections.keys()) {
+      this.#selections.remove({ node: children.name, reason })
+    }
+  }
+}
+
+function latencyChild(
+  histogram: Histogram<LatencyLabel>,
+  cache: Map<string, Histogram.Internal<LatencyLabel>>,
+  route: string,
+  node: string,
+): Histogram.Internal<LatencyLabel> {
+  let child = cache.get(route)
+  if (child === undefined) {
+    child = histogram.labels({ route, node })
+    cache.set(route, child)
+  }
+  return child
+}
+
+/**
+ * The gauges derived from the registry. One `collect` reads `list()` once per scrape and fills every
+ * gauge; each gauge is reset first, so a removed node's series are simply not there any more.
+ */
+function registerNodeGauges(registry: Registry, nodes: MetricsNodeSource): void {
+  const registers = [registry]
+  const gauge = <Label extends string>(name: string, help: string, labelNames: readonly Label[]) =>
+    new Gauge<Label>({ name, help, labelNames, registers })
+
+  // Registered first and rendered first: its collect (once per scrape) fills every gauge below from
+  // one `list()`, before the registry reads them.
+  const nodesByState = new Gauge({
+    name: 'llm_fleet_nodes',
+    help: 'Registered nodes by state',
+    labelNames: ['state'],
+    registers,
+    collect: () => fill(),
+  })
+  const nodeInfo = gauge('llm_fleet_node_info', 'One per node: its id and runtime kind', [
+    'node',
+    'node_id',
+    'runtime_kind',
+  ])
+  const nodeState = gauge('llm_fleet_node_state', "1 for the node's current state, 0 for the others", [
+    'node',
+    'state',
+  ])
+  const coolingDown = gauge(
+    'llm_fleet_node_cooling_down',
+    '1 while the node is skipped after repeated upstream failures',
+    ['node'],
+  )
+  const inFlight = gauge('llm_fleet_node_in_flight', 'Requests the coordinator is proxying to the node', [
+    'node',
+  ])
+  const maxConcurrency = gauge('llm_fleet_node_max_concurrency', 'Requests the runtime serves at once', [
+    'node',
+  ])
+  const computeScore = gauge('llm_fleet_node_compute_score', "The agent's compute score", ['node'])
+  const lastSeen = gauge(
+    'llm_fleet_node_last_seen_timestamp_seconds',
+    'When the node last registered or pushed metrics (Unix time)',
+    ['node'],
+  )
+  const runtimeUp = gauge('llm_fleet_node_runtime_up', "1 when the agent's last probe reached the runtime", [
+    'node',
+  ])
+  const activeRequests = gauge(
+    'llm_fleet_node_runtime_active_requests',
+    'Requests the runtime itself reports as running or waiting',
+    ['node'],
+  )
+  const cpu = gauge('llm_fleet_node_cpu_ratio', 'Host CPU busy, 0 to 1', ['node'])
+  const memory = gauge('llm_fleet_node_memory_ratio', 'Host memory used, 0 to 1', ['node'])
+  const gpuInfo = gauge('llm_fleet_gpu_info', 'One per GPU: its product name', ['node', 'gpu', 'name'])
+  const gpuUtilization = gauge('llm_fleet_gpu_utilization_ratio', 'GPU utilization, 0 to 1', ['node', 'gpu'])
+  const vramUsed = gauge('llm_fleet_gpu_memory_used_bytes', 'GPU memory in use', ['node', 'gpu'])
+  const vramTotal = gauge('llm_fleet_gpu_memory_total_bytes', 'GPU memory in total', ['node', 'gpu'])
+  const temperature = gauge('llm_fleet_gpu_temperature_celsius', 'GPU core temperature', ['node', 'gpu'])
+  const power = gauge('llm_fleet_gpu_power_watts', 'GPU board power draw', ['node', 'gpu'])
+
+  const all = [
+    nodesByState,
+    nodeInfo,
+    nodeState,
+    coolingDown,
+    inFlight,
+    maxConcurrency,
+    computeScore,
+    lastSeen,
+    runtimeUp,
+    activeRequests,
+    cpu,
+    memory,
+    gpuInfo,
+    gpuUtilization,
+    vramUsed,
+    vramTotal,
+    temperature,
+    power,
+  ]
+
+  const fill = (): void => {
+    for (const metric of all) metric.reset()
+    const counts = { online: 0, stale: 0, draining: 0 }
+    for (const node of nodes.list()) {
+      counts[node.state]++
+      const labels = { node: node.name }
+      nodeInfo.set({ node: node.name, node_id: node.id, runtime_kind: node.registration.runtime.kind }, 1)
+      for (const state of NODE_STATE_LABELS)
+        nodeState.set({ node: node.name, state }, node.state === state ? 1 : 0)
+      coolingDown.set(labels, node.coolingDownUntil === null ? 0 : 1)
+      inFlight.set(labels, node.inFlight)
+      maxConcurrency.set(labels, node.registration.maxConcurrency)
+      computeScore.set(labels, node.computeScore)
+      lastSeen.set(labels, Date.parse(node.lastSeenAt) / 1000)
+      for (const device of node.registration.gpus) {
+        gpuInfo.set({ node: node.name, gpu: String(device.index), name: device.name }, 1)
+      }
+      const metrics = node.metrics
+      if (metrics === null) continue
+      runtimeUp.set(labels, metrics.runtime.up ? 1 : 0)
+      activeRequests.set(labels, metrics.activeRequests)
+      cpu.set(labels, metrics.cpuUsage / 100)
+      memory.set(labels, metrics.memoryUsage / 100)
+      for (const device of metrics.gpus) {
+        const gpuLabels = { node: node.name, gpu: String(device.index) }
+        // A value the driver does not report is left out, never exported as 0.
+        if (device.utilizationPct !== null) gpuUtilization.set(gpuLabels, device.utilizationPct / 100)
+        if (device.vramUsedMiB !== null) vramUsed.set(gpuLabels, device.vramUsedMiB * MiB)
+        vramTotal.set(gpuLabels, device.vramTotalMiB * MiB)
+        if (device.temperatureC !== null) temperature.set(gpuLabels, device.temperatureC)
+        if (device.powerDrawW !== null) power.set(gpuLabels, device.powerDrawW)
+      }
+    }
+    for (const state of NODE_STATE_LABELS) nodesByState.set({ state }, counts[state])
+  }
+}
+
+const NODE_STATE_LABELS = ['online', 'stale', 'draining'] as const
