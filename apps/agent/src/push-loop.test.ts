@@ -130,7 +130,7 @@ describe('PushLoop', () => {
     expect(pushes(coordinator.requests)).toHaveLength(3)
   })
 
-  it('backs off exponentially (full jitter, capped at 30 s) from a coordinator that refuses, and keeps sampling', async () => {
+  it('retries at the push cadence, then backs off exponentially (capped at 30 s) from a coordinator that refuses, and keeps sampling', async () => {
     // Nothing listens on this port: every attempt is refused.
     const refused = await startStubCoordinator()
     const url = refused.url
@@ -170,12 +170,45 @@ describe('PushLoop', () => {
     // Sampling went on every 2 s tick although the coordinator was down.
     expect(samples).toBeGreaterThanOrEqual(100)
     const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] ?? 0))
-    // Waits of up to 1, 2, 4, 8, 16, 30, 30 … s, rounded up to the 2 s tick.
-    expect(gaps.slice(0, 5)).toEqual([2000, 2000, 4000, 8000, 16000])
+    // Three retries at the 2 s cadence, then waits of up to 4, 8, 16, 30 … s, rounded up to the tick.
+    expect(gaps.slice(0, 6)).toEqual([2000, 2000, 2000, 4000, 8000, 16000])
     expect(Math.max(...gaps)).toBeLessThanOrEqual(32_000)
     expect(gaps.slice(-3).every((gap) => gap >= 30_000)).toBe(true)
     // Logged once, not once per attempt.
     expect(captured.find(/unreachable/)).toHaveLength(1)
+  })
+
+  it('finds a restarted coordinator on the next tick after three failed pushes (within two intervals)', async () => {
+    let metricsPushes = 0
+    const handler: StubHandler = (request) => {
+      if (request.path === '/api/agents') {
+        return {
+          status: 201,
+          body: { agentId: metricsPushes === 0 ? 'agent-1' : 'agent-2', pushIntervalMs: 2000 },
+        }
+      }
+      metricsPushes += 1
+      // Push 1 lands; pushes 2-4 meet a coordinator that is restarting; push 5 meets the new one.
+      if (metricsPushes === 1) return { status: 204 }
+      if (metricsPushes <= 4) return { status: 503, body: { message: 'restarting' } }
+      if (request.path === '/api/agents/agent-1/metrics')
+        return { status: 404, body: { code: 'FLEET_AGENT_NOT_FOUND' } }
+      return { status: 204 }
+    }
+    const coordinator = await startStubCoordinator(handler)
+    // The jitter at its largest: a backoff that grew during the outage would skip a tick here.
+    const { sleeps } = await runLoop({ urls: [coordinator.url], ticks: 5, random: () => 0.999 })
+    expect(coordinator.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'POST /api/agents',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents/agent-1/metrics',
+      'POST /api/agents',
+      'POST /api/agents/agent-2/metrics',
+    ])
+    expect(sleeps).toEqual([2000, 2000, 2000, 2000, 2000])
   })
 
   it('registers again when the coordinator answers 404 (it restarted and forgot us)', async () => {

@@ -199,7 +199,7 @@ export class PushLoop {
 
   #failed(session: Session, kind: 'unreachable' | 'rejected', message: string): undefined {
     session.failures += 1
-    const waitMs = backoffDelayMs(session.failures, { random: this.#random })
+    const waitMs = backoffDelayMs(session.failures, { random: this.#random, baseMs: session.intervalMs })
     session.nextAttemptAtMs = this.#now() + waitMs
     if (session.condition !== kind) {
       const fields = { coordinator: session.api.url, reason: message }
