@@ -201,6 +201,11 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       }
     }
     closeRun(values.length - 1);
+    // A lone known value has no line to draw: mark it with a dot.
+    for (var dot = 0; dot < values.length; dot++) {
+      var isAlone = values[dot] !== null && (dot === 0 || values[dot - 1] === null) && (dot === values.length - 1 || values[dot + 1] === null);
+      if (isAlone) children.push(svgEl('line', { x1: dot * step, x2: dot * step, y1: height - values[dot] * scale, y2: height, class: 'line' }));
+    }
     if (line !== '') {
       children.push(svgEl('path', { d: area, class: 'area' }));
       children.push(svgEl('path', { d: line, class: 'line' }));

@@ -93,5 +93,20 @@ table.grid { width: 100%; border-collapse: collapse; }
   .nodes td:first-child::before { content: none; }
   .gpu { min-width: 0; flex: 1; }
   .gpu-line { justify-content: flex-end; }
+  /* A node card: name, state and GPUs across, then the five small numbers in a grid. */
+  .nodes tbody tr { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); column-gap: 0.6rem; }
+  .nodes td:nth-child(-n+3) { grid-column: 1 / -1; }
+  .nodes td:nth-child(n+4) { display: block; text-align: left; border-bottom: 0; padding-bottom: 0.2rem; }
+  .nodes td:nth-child(n+4)::before { display: block; }
+  /* A decision is one compact card: time, model and status; node and duration; the reason. */
+  .decisions tbody tr { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; grid-template-areas: "time model status" "node node duration" "reason reason reason"; column-gap: 0.6rem; row-gap: 0.1rem; padding: 0.45rem 0.7rem; }
+  .decisions td, .decisions tbody tr td:last-child { display: block; border: 0; padding: 0; text-align: left; width: auto; }
+  .decisions td::before { content: none; }
+  .decisions td:nth-child(1) { grid-area: time; color: var(--muted); }
+  .decisions td:nth-child(2) { grid-area: model; font-weight: 600; }
+  .decisions td:nth-child(3) { grid-area: node; }
+  .decisions td:nth-child(4) { grid-area: reason; }
+  .decisions td:nth-child(5) { grid-area: status; }
+  .decisions td:nth-child(6) { grid-area: duration; text-align: right; color: var(--muted); }
 }
 `

@@ -45,6 +45,17 @@ export interface RequestHistoryOptions {
 /** Longest model name kept: the client chooses it, and every dashboard snapshot carries it. */
 export const MAX_MODEL_LENGTH = 200
 
+/** Why nothing was selected, in the dashboard's words. */
+const REJECTION_TEXT: Readonly<Record<RejectedRecord['cause'], string>> = {
+  'none-online': 'no node online for this API',
+  'model-not-served': 'no node serves this model',
+  'all-cooling-down': 'every node serving it is cooling down',
+  'queue-full': 'every node busy and the queue full',
+  'queue-timeout': 'every node stayed busy while it waited',
+  'shutting-down': 'the coordinator is shutting down',
+  'client-closed': 'the client left while it waited',
+}
+
 /** Latency bins grow by 25 %: a p95 read from them is at most 25 % high. */
 const BIN_GROWTH = 1.25
 const FIRST_BIN_UPPER_MS = 1
@@ -103,7 +114,7 @@ export class RequestHistory implements ProxyObserver {
       route: record.route,
       model: cut(record.model),
       node: null,
-      reason: record.cause,
+      reason: REJECTION_TEXT[record.cause],
       status: record.status,
       totalMs: 0,
       ttfbMs: null,

@@ -72,11 +72,10 @@ export const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, optio
       .header('x-content-type-options', 'nosniff')
       .send(body)
 
-  app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) =>
-    sendAsset(reply, 'text/html; charset=utf-8', DASHBOARD_HTML)
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
-      .header('referrer-policy', 'no-referrer'),
-  )
+  app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('referrer-policy', 'no-referrer')
+    return sendAsset(reply, 'text/html; charset=utf-8', DASHBOARD_HTML)
+  })
   app.get('/dashboard/app.js', { schema: { hide: true } }, async (_request, reply) =>
     sendAsset(reply, 'text/javascript; charset=utf-8', DASHBOARD_SCRIPT),
   )
