@@ -184,7 +184,7 @@ describe('dashboard in chromium', () => {
       expect(await row.locator('.node-name').textContent()).toBe(hostile)
       expect(await row.locator('.gpu-name').textContent()).toBe('<script>window.__xss=2</script>')
       expect(await row.locator('img, script, svg, b').count()).toBe(0)
-      expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined()
+      expect(await page.evaluate('window.__xss')).toBeUndefined()
       expect(errors).toEqual([])
       await close()
     },
@@ -286,7 +286,7 @@ describe('dashboard in chromium', () => {
       await expect.poll(() => phone.page.locator('#nodes tbody tr').count()).toBe(3)
       // Under 700 px the table header is gone and each row is a card.
       expect(await phone.page.locator('#nodes thead').isVisible()).toBe(false)
-      const bodyWidth = await phone.page.evaluate(() => document.documentElement.scrollWidth)
+      const bodyWidth = await phone.page.evaluate('document.documentElement.scrollWidth')
       expect(bodyWidth).toBeLessThanOrEqual(390)
       await phone.page.screenshot({ path: `${OUTPUT_DIR}dashboard-phone.png` })
       await phone.page.screenshot({ path: `${OUTPUT_DIR}dashboard-phone-full.png`, fullPage: true })
