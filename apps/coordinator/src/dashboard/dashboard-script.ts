@@ -241,7 +241,7 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
 
     var rpsMax = drawChart(byId('chart-rps'), traffic.map(function (point) { return point.requestsPerSecond; }));
     var p95Max = drawChart(byId('chart-p95'), traffic.map(function (point) { return point.p95Ms; }));
-    byId('chart-rps-max').textContent = 'max ' + formatRate(rpsMax);
+    byId('chart-rps-max').textContent = rpsMax > 0 ? 'max ' + formatRate(rpsMax) : '';
     byId('chart-p95-max').textContent = p95Max > 0 ? 'max ' + formatMs(p95Max) : '';
 
     byId('node-count').textContent = nodes.length > 0 ? '(' + nodes.length + ')' : '';
