@@ -29,7 +29,7 @@ import {
   startCoordinator,
   startMockFleet,
 } from './soak/processes.js'
-import { type PushLoadResult, registerAgents, round, runPushLoad } from './soak/push-load.js'
+import { type PushLoadResult, percentile, registerAgents, round, runPushLoad } from './soak/push-load.js'
 import { planStreams, runStream, type StreamOutcome } from './soak/stream-clients.js'
 
 const SOAK_FILE = fileURLToPath(new URL('../../../bench/results/soak.json', import.meta.url))
@@ -156,6 +156,11 @@ async function pushSoak(): Promise<void> {
     pushErrors: pushes.errors,
     pushP50Ms: pushes.p50Ms,
     pushP99Ms: pushes.p99Ms,
+    // The whole run's p99 holds every stall of a shared machine; the typical 10-s window says more.
+    medianWindowP99Ms: percentile(
+      pushes.windows.map((window) => window.p99Ms),
+      0.5,
+    ),
     pushMaxMs: pushes.maxMs,
     maxLagMs: pushes.maxLagMs,
     endLagMs: pushes.endLagMs,
@@ -176,7 +181,7 @@ async function pushSoak(): Promise<void> {
 async function capacity(): Promise<void> {
   const intervalMs = 2000
   const stepMs = 20_000
-  const steps = [1000, 2000, 3000, 4000, 5000, 6000, 8000, 10_000, 12_000, 16_000, 20_000]
+  const steps = [1000, 2000, 4000, 6000, 8000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000, 40_000, 48_000, 64_000]
   log(
     `capacity: agents at a ${intervalMs} ms interval, ${stepMs / 1000} s per step, until p99 > ${P99_TARGET_MS} ms or pushes fall behind`,
   )
