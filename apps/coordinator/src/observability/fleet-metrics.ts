@@ -195,12 +195,11 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
 
   /** The node's cached children; null when the node is gone (its series were removed with it). */
   #childrenOf(node: NodeView): NodeChildren | null {
+    // An id keeps its name: the registry keys nodes by hostname and runtime URL.
     let children = this.#children.get(node.id)
-    if (children === undefined || children.name !== node.name) {
+    if (children === undefined) {
       // The first request of a node, or one that ended after the node was removed.
       if (this.#nodes.get(node.id) === undefined) return null
-      // A re-registration may rename the node: its old series go.
-      if (children !== undefined) this.#forgetNode(node.id)
       children = {
         name: node.name,
         requests: new Map(),
