@@ -33,6 +33,10 @@ export function describeError(
       : 500
   const isCoded = typeof error.code === 'string' && /^(FLEET|FST)_/.test(error.code)
   if (statusCode === 503) reply.header('retry-after', String(NO_CANDIDATE_RETRY_AFTER_S))
+  // The upstream's headers may already be on the reply (its body failed before a byte went out): they
+  // describe a body that is not coming, and an SSE content type would make fastify refuse the JSON error.
+  reply.removeHeader('content-encoding')
+  reply.type('application/json; charset=utf-8')
   if (statusCode >= 500 && !isCoded) {
     request.log.error({ err: error }, 'unexpected error')
     return {
