@@ -130,6 +130,16 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
     await expectCoolDownLifts(fleet, api)
   })
 
+  it('breaks off after its headers, before any chunk: 502 in the API format (JSON, not SSE)', async () => {
+    const { fleet, runtime } = await startOneNodeFleet(api)
+    await runtime.setFault({ mode: 'die-mid-stream', afterChunks: 0, count: 1 })
+    const response = await send(fleet, api, true)
+    expect(response.statusCode).toBe(502)
+    expect(response.headers['content-type']).toMatch(/^application\/json/)
+    expect(api.errorOf(await response.body.json())).toMatch(/broke off/)
+    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+  })
+
   it('dies mid-stream: the client gets the first chunks, then an incomplete response; cool-down after 3', async () => {
     const { fleet, runtime, nodeId } = await startOneNodeFleet(api)
     await runtime.setFault({ mode: 'die-mid-stream', afterChunks: 2 })
