@@ -181,7 +181,9 @@ async function pushSoak(): Promise<void> {
 async function capacity(): Promise<void> {
   const intervalMs = 2000
   const stepMs = 20_000
-  const steps = [1000, 2000, 4000, 6000, 8000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000, 40_000, 48_000, 64_000]
+  const steps = [
+    1000, 2000, 4000, 6000, 8000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000, 40_000, 48_000, 64_000,
+  ]
   log(
     `capacity: agents at a ${intervalMs} ms interval, ${stepMs / 1000} s per step, until p99 > ${P99_TARGET_MS} ms or pushes fall behind`,
   )

@@ -142,7 +142,7 @@ export function deepArray(depth: number): string {
 
 /** `{"a":{"a":…1…}}` nested `depth` levels. */
 export function deepObject(depth: number): string {
-  return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
+  return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
 }
 
 function isContainer(value: unknown): boolean {
