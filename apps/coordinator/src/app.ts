@@ -15,7 +15,7 @@ import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { type InferenceRequest, RequestForwarder, type SelectedNode } from './proxy/forward-request.js'
+import { type InferenceRequest, type QueueGrant, RequestForwarder } from './proxy/forward-request.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     })
   })
   const waitQueue = config.queueWhenBusy
-    ? new WaitQueue<InferenceRequest, SelectedNode>({
+    ? new WaitQueue<InferenceRequest, QueueGrant>({
         maxWaiters: config.queueMax,
         timeoutMs: config.queueTimeoutMs,
       })

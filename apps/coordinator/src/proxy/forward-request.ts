@@ -66,13 +66,19 @@ export interface RequestForwarderOptions {
    * Where requests wait for a free slot when every node is busy (`QUEUE_WHEN_BUSY`); without it they
    * go to the balancer's busy choice and queue inside that runtime.
    */
-  readonly waitQueue?: WaitQueue<InferenceRequest, SelectedNode> | undefined
+  readonly waitQueue?: WaitQueue<InferenceRequest, QueueGrant> | undefined
   /** Told about every attempt and every outcome (metrics, the dashboard); none by default. */
   readonly observer?: ProxyObserver | undefined
 }
 
 /** A selection that names a node. */
 export type SelectedNode = Extract<Selection, { kind: 'selected' }>
+
+/** What a waiting request is handed: its node, and the slot on it, already taken for it. */
+export interface QueueGrant {
+  readonly selection: SelectedNode
+  readonly lease: Lease
+}
 
 /** One inference request as the route parsed it. */
 export interface InferenceRequest {
@@ -150,18 +156,29 @@ export class RequestForwarder {
     // Allocated only on failover: most requests never need one.
     let exclude: Set<string> | null = null
     let selection = this.#select(request, NOTHING_TRIED)
+    const { waitQueue } = this.#options
+    // Capacity that appeared without a freed slot (a node registered, a cool-down ended) goes to the
+    // requests already waiting, before this one.
+    if (waitQueue !== undefined && waitQueue.size > 0 && this.#offerCapacity()) {
+      selection = this.#select(request, NOTHING_TRIED)
+    }
     if (selection.kind === 'none') {
       const error = this.#noCandidate(selection.cause, request.model, request.apiKind)
       throw this.#rejected(request, selection.cause, error)
     }
-    const { waitQueue } = this.#options
-    if (waitQueue !== undefined && mustWait(selection))
-      selection = await this.#waitForSlot(request, waitQueue)
+    // The slot a waiting request was granted, taken for it when it was woken.
+    let grantedLease: Lease | null = null
+    if (waitQueue !== undefined && mustWait(selection)) {
+      const grant = await this.#waitForSlot(request, waitQueue)
+      selection = grant.selection
+      grantedLease = grant.lease
+    }
 
     for (let retries = 0; ; retries++) {
       const { node, reason } = selection
       const reasonText = formatReason(reason)
-      const lease = registry.acquire(node.id)
+      const lease = grantedLease ?? registry.acquire(node.id)
+      grantedLease = null
       this.#observer.onAttempt(node, reason, retries)
       // The lease goes to the response body once it exists; until then this scope owns it.
       let isLeaseHandedOff = false
@@ -221,7 +238,7 @@ export class RequestForwarder {
         const body = response.body
         body.once('close', () => {
           lease.release()
-          this.#slotFreed()
+          this.#offerCapacity()
           if (response.statusCode < 500) {
             if (body.readableEnded) registry.reportUpstreamSuccess(node.id)
             // The runtime broke off mid-stream: a failure like a refused connection (the client
@@ -243,14 +260,14 @@ export class RequestForwarder {
       } finally {
         if (!isLeaseHandedOff) {
           lease.release()
-          this.#slotFreed()
+          this.#offerCapacity()
         }
       }
     }
   }
 
   /** Waits in the queue for a slot; throws the coded 503 (or the client's abort) when none comes. */
-  async #waitForSlot(request: InferenceRequest, queue: WaitQueue<InferenceRequest, SelectedNode>) {
+  async #waitForSlot(request: InferenceRequest, queue: WaitQueue<InferenceRequest, QueueGrant>) {
     request.log.info({ model: request.model, route: request.route, ahead: queue.size }, 'request queued')
     const result = await queue.wait(request, request.signal)
     if (result.kind === 'granted') return result.grant
@@ -275,21 +292,28 @@ export class RequestForwarder {
   }
 
   /**
-   * A slot was freed: the oldest waiter that can now get a node with room gets it. Waiters for the same
-   * model and API see the same nodes, so one that cannot proceed rules out the rest of its kind.
+   * Hands free capacity to the waiters, oldest first, each with its node's slot already taken, so that
+   * the next waiter (and a request arriving meanwhile) sees that slot gone. Waiters for the same model
+   * and API see the same nodes, so one that cannot proceed rules out the rest of its kind. Returns
+   * whether any waiter got a slot.
    */
-  #slotFreed(): void {
+  #offerCapacity(): boolean {
     const queue = this.#options.waitQueue
-    if (queue === undefined || queue.size === 0) return
+    if (queue === undefined || queue.size === 0) return false
     const stillBusy = new Set<string>()
-    queue.wakeFirst((waiting) => {
+    const grantFor = (waiting: InferenceRequest): QueueGrant | undefined => {
       const key = `${waiting.apiKind}\n${waiting.model}`
       if (stillBusy.has(key)) return undefined
       const selection = this.#select(waiting, NOTHING_TRIED)
-      if (selection.kind === 'selected' && !mustWait(selection)) return selection
+      if (selection.kind === 'selected' && !mustWait(selection)) {
+        return { selection, lease: this.#options.registry.acquire(selection.node.id) }
+      }
       stillBusy.add(key)
       return undefined
-    })
+    }
+    let hasGranted = false
+    while (queue.wakeFirst(grantFor)) hasGranted = true
+    return hasGranted
   }
 
   #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
