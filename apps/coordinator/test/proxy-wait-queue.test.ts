@@ -148,6 +148,29 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     expect(tagsSeen(modelA.runtime)).toEqual(['hold', 'for-a'])
   })
 
+  it('a node that registers while requests wait serves them first, not a request that arrives later', async () => {
+    const { fleet, runtime: first, holding } = await oneBusySlot({})
+    const waiting = send(fleet, 'waited')
+    await eventually(() => queuedCount(fleet) === 1, 'the first request queued')
+    // Nothing frees a slot: the new node's capacity is found when the next request arrives.
+    const second = await startFakeRuntime({ name: 'second', mode: { kind: 'gated' } })
+    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host' })
+    const reachedSecond = once(second.events, 'first-chunk')
+    const later = send(fleet, 'arrived-later')
+    await reachedSecond
+    second.setMode({ kind: 'ok' })
+    await eventually(() => queuedCount(fleet) === 2, 'the later request queued behind')
+    expect(tagsSeen(second)).toEqual(['waited'])
+
+    second.release()
+    expect((await waiting).statusCode).toBe(200)
+    expect((await later).statusCode).toBe(200)
+    expect(tagsSeen(second)).toEqual(['waited', 'arrived-later'])
+    first.release()
+    await holding.body.text()
+    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+  })
+
   it('without QUEUE_WHEN_BUSY a request goes to the busy node at once', async () => {
     const fleet = await startFleet({ LOAD_BALANCER_MODE: 'spec' })
     const { runtime, holding } = await busyNode(fleet, FLEET_MODEL)
