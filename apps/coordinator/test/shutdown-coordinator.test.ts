@@ -95,7 +95,14 @@ async function register(coordinator: Coordinator, runtime: MockRuntime, client: 
   RegistrationAccepted.parse(await response.body.json())
 }
 
-/** Starts a streamed chat and resolves once its first chunk arrived, with a promise of the rest. */
+/** How a streamed answer ended: read to its end, or broken off (the error is undici's). */
+type StreamOutcome = { kind: 'complete'; text: string } | { kind: 'broken'; error: unknown }
+
+/**
+ * Starts a streamed chat and resolves once its first chunk arrived, with a promise of how it ends. That
+ * promise never rejects: a stream broken while the test awaits something else would otherwise be an
+ * unhandled rejection before the test got to look at it.
+ */
 async function startStream(coordinator: Coordinator, client: Agent) {
   const response = await request(`${coordinator.url}/api/chat`, {
     method: 'POST',
@@ -111,12 +118,16 @@ async function startStream(coordinator: Coordinator, client: Agent) {
   expect(response.statusCode).toBe(200)
   const iterator = response.body[Symbol.asyncIterator]()
   const first = await iterator.next()
-  const rest = (async () => {
+  const rest = (async (): Promise<StreamOutcome> => {
     let text = first.done === true ? '' : (first.value as Buffer).toString('utf8')
-    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
-      text += (next.value as Buffer).toString('utf8')
+    try {
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+        text += (next.value as Buffer).toString('utf8')
+      }
+    } catch (error) {
+      return { kind: 'broken', error }
     }
-    return text
+    return { kind: 'complete', text }
   })()
   return { rest }
 }
@@ -157,8 +168,9 @@ describe('coordinator shutdown on SIGTERM (dist/main.js)', () => {
     })
     expect(['error ECONNREFUSED', 'status 503']).toContain(await tryNewConnection(coordinator.url))
 
-    const text = await rest
-    const chunks = text
+    const outcome = await rest
+    if (outcome.kind !== 'complete') throw new Error('the stream in flight was broken off by the shutdown')
+    const chunks = outcome.text
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { done?: boolean; message?: { content?: string } })
@@ -188,6 +200,10 @@ describe('coordinator shutdown on SIGTERM (dist/main.js)', () => {
       'grace period over: exiting with requests in flight',
     )
     // The client's stream ends with the process (an incomplete response), it does not hang.
-    await expect(rest).rejects.toThrow()
+    const outcome = await rest
+    expect(outcome.kind).toBe('broken')
+    expect(outcome.kind === 'broken' ? (outcome.error as { code?: unknown }).code : undefined).toBe(
+      'UND_ERR_SOCKET',
+    )
   })
 })
