@@ -1,5 +1,7 @@
 /** The CLI's settings: flags override env, env overrides defaults; every value validated by zod. */
+
 import { parseArgs } from 'node:util'
+import { formatZodIssues } from '@llm-fleet/types'
 import { z } from 'zod'
 import { FAULT_MODES } from './fault-state.js'
 import { PROFILE_IDS } from './profiles.js'
@@ -109,11 +111,9 @@ export function loadConfig(input: {
   if (!result.success) {
     return {
       kind: 'invalid',
-      problems: result.error.issues.map((issue) => {
-        const key = String(issue.path[0] ?? '') as SettingKey
-        const setting = SETTINGS[key]
-        const label = setting === undefined ? key : `--${setting.flag} (${setting.env})`
-        return `${label}: ${issue.message}`
+      problems: formatZodIssues(result.error, (key) => {
+        const setting = SETTINGS[key as SettingKey]
+        return setting === undefined ? key : `--${setting.flag} (${setting.env})`
       }),
     }
   }

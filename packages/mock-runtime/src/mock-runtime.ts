@@ -3,9 +3,11 @@
  * mock must stay cheap at thousands of concurrent streams), serves the control API under `/_mock/*`, and
  * implements the `refuse` fault by closing its listening socket.
  */
+
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { formatZodError } from '@llm-fleet/types'
 import { type FaultDirective, FaultSettings, FaultState } from './fault-state.js'
 import { GenerationScheduler } from './generation-scheduler.js'
 import { readJsonBody, sendJson, sendText } from './http-exchange.js'
@@ -29,7 +31,6 @@ import {
   sendOpenAiError,
 } from './openai-api.js'
 import { GPU_PROFILES, type GpuProfile, type ProfileId } from './profiles.js'
-import { describeIssues } from './request-issues.js'
 import type { ApiRequest, RuntimeContext, RuntimeKind } from './runtime-context.js'
 import { RuntimeCounters, type RuntimeStats } from './runtime-stats.js'
 import { scaleProfile } from './speed-model.js'
@@ -197,7 +198,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
       const body = await readJsonBody(request)
       if (!body.ok) return sendJson(response, body.status, { error: body.message })
       const parsed = FaultSettings.safeParse(body.value)
-      if (!parsed.success) return sendJson(response, 400, { error: describeIssues(parsed.error) })
+      if (!parsed.success) return sendJson(response, 400, { error: formatZodError(parsed.error) })
       // Answer before a refuse closes the connection this request came on.
       sendJson(response, 200, parsed.data)
       await once(response, 'finish')

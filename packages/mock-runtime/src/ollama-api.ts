@@ -1,13 +1,13 @@
 /** The native Ollama API (`/api/*`): NDJSON streaming by default, `stream: false` for one object. */
 
 import type { ServerResponse } from 'node:http'
+import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
 import { embedText } from './embedding.js'
 import { type GenerationRenderer, runGeneration } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
 import { type ModelInfo, resolveModel } from './model-catalog.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
-import { describeIssues } from './request-issues.js'
 import type { ApiRequest, RuntimeContext } from './runtime-context.js'
 
 /** The version `/api/version` reports: one with the OpenAI-compatible routes and `/api/embed`. */
@@ -48,7 +48,7 @@ export function sendOllamaError(response: ServerResponse, status: number, messag
 function parse<T>(schema: z.ZodType<T>, body: unknown, response: ServerResponse): T | undefined {
   const result = schema.safeParse(body)
   if (result.success) return result.data
-  sendOllamaError(response, 400, describeIssues(result.error))
+  sendOllamaError(response, 400, formatZodError(result.error))
   return undefined
 }
 

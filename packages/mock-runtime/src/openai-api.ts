@@ -1,13 +1,14 @@
 /** The OpenAI-compatible API (`/v1/*`): SSE streaming with `data: [DONE]`, usage, embeddings, models. */
+
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
+import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
 import { embeddingToBase64, embedText } from './embedding.js'
 import { type GenerationRenderer, runGeneration } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
 import { type ModelInfo, resolveModel } from './model-catalog.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
-import { describeIssues } from './request-issues.js'
 import type { ApiRequest, RuntimeContext } from './runtime-context.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
@@ -49,7 +50,7 @@ export function sendOpenAiError(
 function parse<T>(schema: z.ZodType<T>, body: unknown, response: ServerResponse): T | undefined {
   const result = schema.safeParse(body)
   if (result.success) return result.data
-  sendOpenAiError(response, 400, { message: describeIssues(result.error), type: 'invalid_request_error' })
+  sendOpenAiError(response, 400, { message: formatZodError(result.error), type: 'invalid_request_error' })
   return undefined
 }
 
