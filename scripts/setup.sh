@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what llm-fleet needs on a fresh machine: pnpm (pinned in package.json), the workspace's
-# packages from the lockfile, and, with --browser, Debian's chromium for the dashboard's browser tests.
+# packages from the lockfile, and, with --browser, Debian's chromium for the dashboard's browser tests;
+# with --bench, Debian's nginx, the reference proxy of apps/coordinator/bench/proxy.bench.ts.
 set -euo pipefail
+ARGS=("$@")
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
@@ -17,12 +19,30 @@ pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -v 'Failed to 
 # grep above only filters pnpm's warnings about workspace bins that appear after the first build.
 test -d node_modules/.pnpm || { echo "setup: pnpm install failed" >&2; exit 1; }
 
-if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then
+has_flag() {
+  local flag
+  for flag in "${ARGS[@]}"; do [[ $flag == "$1" ]] && return 0; done
+  return 1
+}
+
+if has_flag --browser && ! command -v chromium >/dev/null 2>&1; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian's chromium for the dashboard browser tests" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2 ||
       echo "setup: chromium could not be installed; the browser tests will fail" >&2
   else
     echo "setup: chromium is missing and apt-get is not usable here; the browser tests will fail" >&2
+  fi
+fi
+
+# The bench runs nginx itself (its own config, prefix and logs in a temp dir, `daemon off`); Debian's
+# package also enables a system nginx service, which the bench neither needs nor touches.
+if has_flag --bench && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's nginx for the proxy benchmark's reference" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) >&2 ||
+      echo "setup: nginx could not be installed; the proxy benchmark will skip it" >&2
+  else
+    echo "setup: nginx is missing and apt-get is not usable here; the proxy benchmark will skip it" >&2
   fi
 fi
