@@ -22,6 +22,7 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
+import { percentile } from './internal/percentiles.js'
 import {
   type ChildHandle,
   type CoordinatorHandle,
@@ -29,7 +30,7 @@ import {
   startCoordinator,
   startMockFleet,
 } from './soak/processes.js'
-import { type PushLoadResult, percentile, registerAgents, round, runPushLoad } from './soak/push-load.js'
+import { type PushLoadResult, registerAgents, round, runPushLoad } from './soak/push-load.js'
 import { planStreams, runStream, type StreamOutcome } from './soak/stream-clients.js'
 
 const SOAK_FILE = fileURLToPath(new URL('../../../bench/results/soak.json', import.meta.url))
@@ -51,8 +52,16 @@ const { values } = parseArgs({
     agents: { type: 'string', default: '1000' },
     streams: { type: 'string', default: '2000' },
     'background-streams': { type: 'string', default: '32' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 })
+const USAGE = `usage: tsx bench/soak.ts [--phase all|push|capacity|streams] [--minutes 10] [--agents 1000]
+                          [--background-streams 32] [--streams 2000]
+  push      --agents agents push every 1 s for --minutes beside --background-streams streams
+  capacity  agents at a 2 s interval, ramped until push p99 passes ${P99_TARGET_MS} ms
+  streams   --streams concurrent streams, each checked to be exactly its own
+Needs the built coordinator (pnpm --filter @llm-fleet/coordinator build). Writes bench/results/soak.json
+and bench/results/capacity.json.`
 const phase = values.phase
 const machine = {
   cpus: cpus().length,
@@ -158,7 +167,7 @@ async function pushSoak(): Promise<void> {
     pushP99Ms: pushes.p99Ms,
     // The whole run's p99 holds every stall of a shared machine; the typical 10-s window says more.
     medianWindowP99Ms: percentile(
-      pushes.windows.map((window) => window.p99Ms),
+      pushes.windows.map((window) => window.p99Ms).sort((a, b) => a - b),
       0.5,
     ),
     pushMaxMs: pushes.maxMs,
@@ -296,6 +305,9 @@ async function concurrentStreams(): Promise<void> {
   writeResult(SOAK_FILE, 'streams', summary)
 }
 
-if (phase === 'all' || phase === 'streams') await concurrentStreams()
-if (phase === 'all' || phase === 'capacity') await capacity()
-if (phase === 'all' || phase === 'push') await pushSoak()
+if (values.help) console.log(USAGE)
+else {
+  if (phase === 'all' || phase === 'streams') await concurrentStreams()
+  if (phase === 'all' || phase === 'capacity') await capacity()
+  if (phase === 'all' || phase === 'push') await pushSoak()
+}

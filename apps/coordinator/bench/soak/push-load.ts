@@ -6,6 +6,9 @@
  */
 import type { AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import type { Pool } from 'undici'
+import { runOpenLoop } from '../internal/open-loop-load.js'
+import { summarizeLatencies } from '../internal/percentiles.js'
+import { postJson } from '../internal/post-json.js'
 
 export interface SimulatedAgent {
   readonly agentId: string
@@ -40,12 +43,7 @@ export async function registerAgents(
           maxConcurrency: 512,
           models: [...models],
         }
-        const response = await pool.request({
-          method: 'POST',
-          path: '/api/agents',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
+        const response = await postJson(pool, '/api/agents', body)
         const answer = (await response.body.json()) as { agentId?: unknown }
         if (response.statusCode >= 300 || typeof answer.agentId !== 'string') {
           throw new Error(`registration ${index} answered ${response.statusCode}`)
@@ -97,24 +95,20 @@ export interface PushLoadOptions {
 export async function runPushLoad(options: PushLoadOptions): Promise<PushLoadResult> {
   const { pool, agents, intervalMs, durationMs } = options
   const windowMs = options.windowMs ?? 10_000
-  const spacingMs = intervalMs / agents.length
   const all: number[] = []
   const windows: PushWindow[] = []
   let windowLatencies: number[] = []
   let windowErrors = 0
   let windowMaxLag = 0
   let errors = 0
-  let maxLagMs = 0
-  let lastLagMs = 0
-  let inFlight = 0
-  let sent = 0
-  const startedAt = performance.now()
-  let nextWindowAt = startedAt + windowMs
+  let nextWindowAtMs = windowMs
 
-  const push = (agent: SimulatedAgent, sequence: number): void => {
+  const push = async (sequence: number, lagMs: number): Promise<void> => {
+    const agent = agents[sequence % agents.length] as SimulatedAgent
+    if (lagMs > windowMaxLag) windowMaxLag = lagMs
     const metrics: AgentMetrics = {
       agentId: agent.agentId,
-      cpuUsage: 10 + (sequence % 50),
+      cpuUsage: 10 + (Math.floor(sequence / agents.length) % 50),
       memoryUsage: 40,
       activeRequests: 0,
       avgResponseTimeMs: null,
@@ -125,86 +119,65 @@ export async function runPushLoad(options: PushLoadOptions): Promise<PushLoadRes
       runtime: { up: true, models: [...agent.models], loadedModels: [] },
     }
     const sentAt = performance.now()
-    inFlight++
-    pool
-      .request({
-        method: 'POST',
-        path: `/api/agents/${agent.agentId}/metrics`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(metrics),
-      })
-      .then(async (response) => {
-        await response.body.dump()
-        const latencyMs = performance.now() - sentAt
-        if (response.statusCode !== 204) {
-          errors++
-          windowErrors++
-        } else {
-          all.push(latencyMs)
-          windowLatencies.push(latencyMs)
-        }
-      })
-      .catch(() => {
+    try {
+      const response = await postJson(pool, `/api/agents/${agent.agentId}/metrics`, metrics)
+      await response.body.dump()
+      const latencyMs = performance.now() - sentAt
+      if (response.statusCode !== 204) {
         errors++
         windowErrors++
-      })
-      .finally(() => {
-        inFlight--
-      })
+      } else {
+        all.push(latencyMs)
+        windowLatencies.push(latencyMs)
+      }
+    } catch {
+      // A failed push is what this bench counts, not an error to handle.
+      errors++
+      windowErrors++
+    }
   }
 
-  for (;;) {
-    const now = performance.now()
-    if (now - startedAt >= durationMs) break
-    // Every push due by now leaves now; its lateness is the lag.
-    while (startedAt + sent * spacingMs <= now) {
-      const agent = agents[sent % agents.length] as SimulatedAgent
-      lastLagMs = now - (startedAt + sent * spacingMs)
-      if (lastLagMs > maxLagMs) maxLagMs = lastLagMs
-      if (lastLagMs > windowMaxLag) windowMaxLag = lastLagMs
-      push(agent, Math.floor(sent / agents.length))
-      sent++
+  const closeWindow = (elapsedMs: number): void => {
+    if (elapsedMs < nextWindowAtMs) return
+    const latencies = summarizeLatencies(windowLatencies)
+    const window: PushWindow = {
+      atS: Math.round(elapsedMs / 1000),
+      pushes: latencies.count,
+      errors: windowErrors,
+      p50Ms: round(latencies.p50Ms),
+      p99Ms: round(latencies.p99Ms),
+      maxLagMs: round(windowMaxLag),
     }
-    if (now >= nextWindowAt) {
-      const window: PushWindow = {
-        atS: Math.round((now - startedAt) / 1000),
-        pushes: windowLatencies.length,
-        errors: windowErrors,
-        p50Ms: percentile(windowLatencies, 0.5),
-        p99Ms: percentile(windowLatencies, 0.99),
-        maxLagMs: round(windowMaxLag),
-      }
-      windows.push(window)
-      options.onWindow?.(window)
-      windowLatencies = []
-      windowErrors = 0
-      windowMaxLag = 0
-      nextWindowAt += windowMs
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1))
+    windows.push(window)
+    options.onWindow?.(window)
+    windowLatencies = []
+    windowErrors = 0
+    windowMaxLag = 0
+    nextWindowAtMs += windowMs
   }
-  const elapsedS = (performance.now() - startedAt) / 1000
-  while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+
+  const run = await runOpenLoop({
+    ratePerS: (agents.length * 1000) / intervalMs,
+    durationMs,
+    send: push,
+    onTick: closeWindow,
+  })
+  const latencies = summarizeLatencies(all)
   return {
-    pushes: all.length,
+    pushes: latencies.count,
     errors,
-    pushesPerS: round(all.length / elapsedS),
+    pushesPerS: round(latencies.count / (run.elapsedMs / 1000)),
     targetPerS: round((agents.length * 1000) / intervalMs),
-    p50Ms: percentile(all, 0.5),
-    p99Ms: percentile(all, 0.99),
-    maxMs: round(all.reduce((max, value) => Math.max(max, value), 0)),
-    endLagMs: round(lastLagMs),
-    maxLagMs: round(maxLagMs),
+    p50Ms: round(latencies.p50Ms),
+    p99Ms: round(latencies.p99Ms),
+    maxMs: round(latencies.count === 0 ? 0 : latencies.maxMs),
+    endLagMs: round(run.endLagMs),
+    maxLagMs: round(run.maxLagMs),
     windows,
   }
 }
 
-export function percentile(values: readonly number[], fraction: number): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = Float64Array.from(values).sort()
-  return round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] as number)
-}
-
+/** Two decimals: the precision the soak prints and stores. */
 export function round(value: number): number {
   return Math.round(value * 100) / 100
 }

@@ -6,6 +6,8 @@
  */
 import { hashString, tokenText } from '@llm-fleet/mock-runtime'
 import type { Pool } from 'undici'
+import { runClosedLoop } from '../internal/closed-loop-load.js'
+import { postJson } from '../internal/post-json.js'
 
 export interface StreamPlan {
   readonly prompt: string
@@ -44,16 +46,11 @@ function expectedAnswer(prompt: string, length: number): string {
 /** Streams one chat completion through `pool` and checks it against its plan. */
 export async function runStream(pool: Pool, plan: StreamPlan, model: string): Promise<StreamOutcome> {
   try {
-    const response = await pool.request({
-      method: 'POST',
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model,
-        messages: [{ role: 'user', content: plan.prompt }],
-        max_tokens: plan.maxTokens,
-        stream: true,
-      }),
+    const response = await postJson(pool, '/v1/chat/completions', {
+      model,
+      messages: [{ role: 'user', content: plan.prompt }],
+      max_tokens: plan.maxTokens,
+      stream: true,
     })
     if (response.statusCode !== 200) {
       await response.body.dump()
@@ -97,12 +94,9 @@ export async function runBackgroundStreams(
 ): Promise<Record<StreamOutcome, number>> {
   const counts: Record<StreamOutcome, number> = { ok: 0, lost: 0, 'mixed-up': 0 }
   const plans = planStreams(64, 20, 40, 'background')
-  const worker = async (offset: number) => {
-    for (let round = 0; !signal.aborted; round++) {
-      const plan = plans[(offset + round * concurrency) % plans.length] as StreamPlan
-      counts[await runStream(pool, plan, model)]++
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, (_, offset) => worker(offset)))
+  await runClosedLoop(concurrency, signal, async (lane, iteration) => {
+    const plan = plans[(lane + iteration * concurrency) % plans.length] as StreamPlan
+    counts[await runStream(pool, plan, model)]++
+  })
   return counts
 }
