@@ -5,6 +5,7 @@
 
 import type { SelectRequest } from '../src/core/balancer/strategy.js'
 import type { NodeView } from '../src/core/node-view.js'
+import { ModelSets } from '../src/registry/model-sets.js'
 
 export const BENCH_NOW = 1_800_000_000_000
 export const BENCH_MODEL = 'llama3.1:8b'
@@ -54,6 +55,8 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
   const nodes: NodeView[] = []
   const topFreeIds = new Set<string>()
+  // Shared per distinct list, as the registry hands them out.
+  const modelSets = new ModelSets()
   for (let i = 0; i < count; i++) {
     const id = `node-${i}`
     const planted = i < 2
@@ -64,7 +67,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
     const servesModel = planted || random() < 0.8
     const hasFreshMetrics = planted || random() >= 0.05
     const isBusy = !planted && random() < 0.3
-    const models = new Set(servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)])
+    const models = modelSets.intern(servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)])
     const isZeroLoad = i === 1
     nodes.push({
       id,

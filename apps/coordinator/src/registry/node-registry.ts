@@ -9,6 +9,7 @@ import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
 import { createLease, type Lease } from './lease.js'
+import { ModelSets } from './model-sets.js'
 
 /** The slice of a pino logger the registry uses (fastify's `log.child(...)` satisfies it). */
 export interface RegistryLog {
@@ -81,6 +82,8 @@ export class NodeRegistry {
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
+  /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
+  readonly #modelSets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
 
@@ -107,7 +110,7 @@ export class NodeRegistry {
     const existing = existingId === undefined ? undefined : this.#records.get(existingId)
     if (existing !== undefined) {
       existing.registration = registration
-      existing.models = new Set(registration.models)
+      existing.models = this.#modelSets.intern(registration.models)
       existing.lastSeenMs = now
       existing.isDraining = false
       this.#changed(existing)
@@ -125,7 +128,7 @@ export class NodeRegistry {
       key,
       registration,
       metrics: null,
-      models: new Set(registration.models),
+      models: this.#modelSets.intern(registration.models),
       registeredAtMs: now,
       lastSeenMs: now,
       lastMetricsMs: null,
@@ -160,7 +163,8 @@ export class NodeRegistry {
     const record = this.#records.get(id)
     if (record === undefined) return { kind: 'unknown-agent' }
     const now = this.#options.clock()
-    if (!sameModels(record.models, metrics.runtime.models)) record.models = new Set(metrics.runtime.models)
+    if (!sameModels(record.models, metrics.runtime.models))
+      record.models = this.#modelSets.intern(metrics.runtime.models)
     record.metrics = metrics
     record.lastSeenMs = now
     record.lastMetricsMs = now

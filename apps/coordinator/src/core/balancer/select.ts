@@ -24,18 +24,33 @@ import type { BalancerState, SelectRequest } from './strategy.js'
 export function select(nodes: readonly NodeView[], request: SelectRequest, state: BalancerState): Selection {
   const candidates = state.candidateBuffer
   const model = request.model
-  const hasExclusions = request.exclude.size > 0
+  const now = request.now
+  const isOllamaOnly = request.apiKind === 'ollama'
+  const exclude = request.exclude.size > 0 ? request.exclude : null
   let count = 0
   let eligible = 0
   let anyListsModels = false
   let coolingServers = 0
+  // The registry shares one Set per distinct model list, so consecutive nodes often hold the very same
+  // Set: remembering the last verdict skips the hash lookup (the dominant per-node cost: a builtin call
+  // per node) for them. Any other Set is still looked up, so the result never depends on sharing.
+  let lastModels: ReadonlySet<string> | null = null
+  let lastServes = false
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as NodeView
-    if (!isEligible(node, request, hasExclusions)) continue
+    if (node.state !== 'online') continue
+    if (isOllamaOnly && node.runtimeKind !== 'ollama') continue
+    if (exclude?.has(node.id)) continue
     eligible++
-    if (node.models.size > 0) anyListsModels = true
-    if (model !== undefined && !node.models.has(model)) continue
-    if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) coolingServers++
+    const models = node.models
+    if (models !== lastModels) {
+      lastModels = models
+      if (models.size > 0) anyListsModels = true
+      lastServes = model === undefined || models.has(model)
+    }
+    if (!lastServes) continue
+    const coolingDownUntilMs = node.coolingDownUntilMs
+    if (coolingDownUntilMs !== null && coolingDownUntilMs > now) coolingServers++
     else candidates[count++] = node
   }
 
@@ -44,22 +59,22 @@ export function select(nodes: readonly NodeView[], request: SelectRequest, state
   if (count === 0 && model !== undefined && eligible > 0 && !anyListsModels) {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i] as NodeView
-      if (!isEligible(node, request, hasExclusions)) continue
-      if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) coolingServers++
+      if (!isEligible(node, request, exclude)) continue
+      if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > now) coolingServers++
       else candidates[count++] = node
     }
   }
 
   // Trim leftovers of a larger earlier call; the buffer keeps no reference to this call's nodes beyond it.
-  candidates.length = count
+  if (candidates.length !== count) candidates.length = count
   if (count === 0) return { kind: 'none', cause: noneCause(eligible, coolingServers) }
   return STRATEGIES[state.mode](candidates, request, state)
 }
 
-function isEligible(node: NodeView, request: SelectRequest, hasExclusions: boolean): boolean {
+function isEligible(node: NodeView, request: SelectRequest, exclude: ReadonlySet<string> | null): boolean {
   if (node.state !== 'online') return false
   if (request.apiKind === 'ollama' && node.runtimeKind !== 'ollama') return false
-  return !(hasExclusions && request.exclude.has(node.id))
+  return exclude?.has(node.id) !== true
 }
 
 function noneCause(eligible: number, coolingServers: number): NoCandidateCause {
