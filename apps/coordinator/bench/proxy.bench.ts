@@ -2,21 +2,23 @@
  * The proxy's overhead, side by side in one run: short non-streaming requests (closed loop: requests
  * per second, p50/p99; open loop at a fixed 1 000 req/s: p50/p99) and chunks per second through a
  * streaming response, for
- *   direct       the runtime itself, no proxy
- *   coordinator  the built app (buildApp), info logging to /dev/null as main.ts logs to stdout
- *   reply-from   a bare fastify + @fastify/reply-from proxy
- *   nginx        where /usr/sbin/nginx exists (skipped with a note otherwise)
+ *   direct       the runtime itself, no proxy; logs nothing
+ *   coordinator  the built app (buildApp); its one info line per request (`proxied`), batched as
+ *                main.ts does, goes to /dev/null instead of stdout
+ *   reply-from   a bare fastify + @fastify/reply-from proxy; logs nothing (the bare baseline)
+ *   nginx        where installed (`scripts/setup.sh --bench`; skipped with a note otherwise): one
+ *                buffered access-log line per request to /dev/null (see proxy/nginx-reference.ts)
  * Every server and the load generator run in their own processes (this file, forked with a role),
  * so the client never shares an event loop with a server. Writes bench/results/proxy.json at the
  * repository root. Targets (issue 4): coordinator ≥ 0.9x reply-from's throughput; added p99 < 2 ms
  * at 1 000 req/s.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs'
+import { mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import replyFrom from '@fastify/reply-from'
@@ -27,6 +29,13 @@ import { loadConfig } from '../src/config.js'
 import { createBalancerState } from '../src/core/balancer/strategy.js'
 import { BatchedLogDestination } from '../src/log-destination.js'
 import { NodeRegistry } from '../src/registry/node-registry.js'
+import { stopChild } from './internal/child-process.js'
+import { runClosedLoop } from './internal/closed-loop-load.js'
+import { runOpenLoop } from './internal/open-loop-load.js'
+import { summarizeLatencies } from './internal/percentiles.js'
+import { postJson } from './internal/post-json.js'
+import { readCpuSeconds } from './internal/proc-stats.js'
+import { startNginx } from './proxy/nginx-reference.js'
 
 const MODEL = 'bench-model'
 const CHAT_PATH = '/v1/chat/completions'
@@ -85,7 +94,7 @@ interface TargetResult {
   /**
    * CPU time the proxy process spent per request in the closed loop (user + system), warm-up
    * included: unlike requests per second, it barely moves when other processes load the machine.
-   * Null for `direct` (no proxy) and nginx (not a child we can ask).
+   * Null for `direct` (no proxy). Read from /proc, so at 10 ms resolution over a whole sample.
    */
   readonly proxyCpuUsPerRequest: number | null
   readonly proxyCpuUsPerChunk: number | null
@@ -110,31 +119,37 @@ async function orchestrate(): Promise<void> {
   const runtime = await startChild('runtime', [])
   const runtimeUrl = `http://127.0.0.1:${runtime.port}`
   const notes: string[] = []
-  const targets: Target[] = [{ name: 'direct', url: runtimeUrl, server: null }]
-  const servers: ChildProcess[] = [runtime.process]
+  const targets: Target[] = [{ name: 'direct', url: runtimeUrl, cpuSeconds: null }]
+  const stops: (() => Promise<void>)[] = [() => stopChild(runtime.process)]
   try {
     for (const name of ['coordinator', 'reply-from'] as const) {
       const child = await startChild(name, [runtimeUrl])
-      servers.push(child.process)
-      targets.push({ name, url: `http://127.0.0.1:${child.port}`, server: child.process })
+      stops.push(() => stopChild(child.process))
+      const pid = child.process.pid
+      if (pid === undefined) throw new Error(`${name} did not start`)
+      targets.push({ name, url: `http://127.0.0.1:${child.port}`, cpuSeconds: () => readCpuSeconds(pid) })
     }
     const nginx = await startNginx(runtime.port)
-    if (nginx === null) notes.push('nginx: skipped (/usr/sbin/nginx not installed)')
-    else {
-      servers.push(nginx.process)
-      targets.push({ name: 'nginx', url: nginx.url, server: null })
+    if (nginx === null) {
+      notes.push(
+        'nginx: skipped, not installed (as root: scripts/setup.sh --bench, or apt-get install nginx)',
+      )
+    } else {
+      stops.push(() => nginx.stop())
+      targets.push({ name: 'nginx', url: nginx.url, cpuSeconds: () => nginx.cpuSeconds() })
     }
+    for (const note of notes) console.log(note)
     report(await measureInterleaved(targets), notes)
   } finally {
-    for (const server of servers) await stop(server)
+    for (const stop of stops.reverse()) await stop()
   }
 }
 
 interface Target {
   readonly name: string
   readonly url: string
-  /** The proxy's process, to read its CPU time; null where there is none to ask. */
-  readonly server: ChildProcess | null
+  /** The proxy's CPU time so far (seconds, every process of it); null for `direct`. */
+  readonly cpuSeconds: (() => number) | null
 }
 
 interface Sample<T> {
@@ -189,10 +204,10 @@ async function sampleWithCpu<T extends LatencyResult | StreamResult>(
   target: Target,
   spec: LoadSpec,
 ): Promise<Sample<T>> {
-  const before = target.server === null ? null : await cpuTimeUs(target.server)
+  const before = target.cpuSeconds?.() ?? null
   const result = (await runLoad(spec)) as T
-  const after = target.server === null ? null : await cpuTimeUs(target.server)
-  return { result, cpuUs: before === null || after === null ? null : after - before }
+  const after = target.cpuSeconds?.() ?? null
+  return { result, cpuUs: before === null || after === null ? null : (after - before) * 1_000_000 }
 }
 
 function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
@@ -205,14 +220,6 @@ function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
 function medianOrNull(values: readonly (number | null)[]): number | null {
   const numbers = values.filter((value) => value !== null)
   return numbers.length === 0 ? null : medianBy(numbers, (value) => value)
-}
-
-/** A server child's CPU time so far (user + system, µs). */
-async function cpuTimeUs(child: ChildProcess): Promise<number> {
-  const answer = once(child, 'message')
-  child.send('cpu')
-  const [usage] = (await answer) as [NodeJS.CpuUsage]
-  return usage.user + usage.system
 }
 
 function report(results: readonly TargetResult[], notes: readonly string[]): void {
@@ -253,6 +260,17 @@ function report(results: readonly TargetResult[], notes: readonly string[]): voi
     ratios.coordinatorVsDirectThroughput =
       coordinator.closedLoop.requestsPerS / direct.closedLoop.requestsPerS
     ratios.coordinatorAddedP99MsAt1000 = coordinator.fixedRate.p99Ms - direct.fixedRate.p99Ms
+  }
+  const nginx = byTarget.get('nginx')
+  if (coordinator !== undefined && nginx !== undefined) {
+    ratios.coordinatorVsNginxThroughput = coordinator.closedLoop.requestsPerS / nginx.closedLoop.requestsPerS
+    if (coordinator.proxyCpuUsPerRequest !== null && nginx.proxyCpuUsPerRequest !== null) {
+      // How many times nginx's CPU a request costs through the coordinator.
+      ratios.coordinatorVsNginxCpuPerRequest = coordinator.proxyCpuUsPerRequest / nginx.proxyCpuUsPerRequest
+    }
+    if (replyFromResult?.proxyCpuUsPerRequest != null && nginx.proxyCpuUsPerRequest !== null) {
+      ratios.replyFromVsNginxCpuPerRequest = replyFromResult.proxyCpuUsPerRequest / nginx.proxyCpuUsPerRequest
+    }
   }
   for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value.toFixed(2)}`)
   const throughputRatio = ratios.coordinatorVsReplyFromThroughput
@@ -312,71 +330,6 @@ async function runLoad(spec: LoadSpec): Promise<LatencyResult | StreamResult> {
   return result
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = once(child, 'exit')
-  child.kill('SIGTERM')
-  await exited
-}
-
-async function startNginx(runtimePort: number): Promise<{ process: ChildProcess; url: string } | null> {
-  const nginxBinary = '/usr/sbin/nginx'
-  try {
-    const { accessSync, constants } = await import('node:fs')
-    accessSync(nginxBinary, constants.X_OK)
-  } catch {
-    return null
-  }
-  const port = await freePort()
-  const directory = mkdtempSync(join(tmpdir(), 'llm-fleet-nginx-'))
-  writeFileSync(
-    join(directory, 'nginx.conf'),
-    `daemon off;
-worker_processes 1;
-pid ${directory}/nginx.pid;
-error_log ${directory}/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  upstream runtime { server 127.0.0.1:${runtimePort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://runtime;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-`,
-  )
-  const child = spawn(nginxBinary, ['-c', join(directory, 'nginx.conf'), '-p', directory], {
-    stdio: 'inherit',
-  })
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 5_000
-  for (;;) {
-    try {
-      const pool = new Pool(url)
-      await (await pool.request({ method: 'GET', path: '/' })).body.dump()
-      await pool.close()
-      return { process: child, url }
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error('nginx did not start', { cause: error })
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Roles
 
@@ -385,9 +338,6 @@ async function runRole(childRole: Role): Promise<void> {
   process.once('SIGTERM', () => process.exit(0))
   // An orchestrator that died (or was killed) must not leave servers behind.
   if (childRole !== 'loadgen') process.once('disconnect', () => process.exit(0))
-  process.on('message', (message) => {
-    if (message === 'cpu') send(process.cpuUsage())
-  })
   switch (childRole) {
     case 'runtime': {
       send({ port: await startRuntime() })
@@ -518,106 +468,67 @@ async function generateLoad(spec: LoadSpec): Promise<LatencyResult | StreamResul
 }
 
 async function shortRequest(pool: Pool): Promise<boolean> {
-  const response = await pool.request({
-    method: 'POST',
-    path: CHAT_PATH,
-    headers: { 'content-type': 'application/json' },
-    body: SHORT_BODY,
-  })
+  const response = await postJson(pool, CHAT_PATH, SHORT_BODY)
   await response.body.text()
   return response.statusCode === 200
+}
+
+/** Times one short request into `latenciesMs`; false when it failed (an error status or a throw). */
+async function timedShortRequest(pool: Pool, latenciesMs: number[]): Promise<boolean> {
+  const sentAt = performance.now()
+  let isOk = false
+  try {
+    isOk = await shortRequest(pool)
+  } catch {
+    // A failed request is counted, not thrown: the bench reports errors beside its numbers.
+  }
+  latenciesMs.push(performance.now() - sentAt)
+  return isOk
 }
 
 async function closedLoop(pool: Pool, durationMs: number): Promise<LatencyResult> {
   const latenciesMs: number[] = []
   let errors = 0
   const startedAt = performance.now()
-  const deadline = startedAt + durationMs
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const sentAt = performance.now()
-      try {
-        if (!(await shortRequest(pool))) errors++
-      } catch {
-        // A failed request is counted, not thrown: the bench reports errors beside its numbers.
-        errors++
-      }
-      latenciesMs.push(performance.now() - sentAt)
-    }
-  }
-  await Promise.all(Array.from({ length: CLOSED_LOOP_CONNECTIONS }, worker))
+  await runClosedLoop(CLOSED_LOOP_CONNECTIONS, AbortSignal.timeout(durationMs), async () => {
+    if (!(await timedShortRequest(pool, latenciesMs))) errors++
+  })
   return summarize(latenciesMs, performance.now() - startedAt, errors)
 }
 
 /** Open loop: requests leave on schedule whatever the answers do, so queueing shows in the latency. */
 async function fixedRate(pool: Pool, ratePerS: number, durationMs: number): Promise<LatencyResult> {
   const latenciesMs: number[] = []
-  const inFlight = new Set<Promise<void>>()
   let errors = 0
-  let sent = 0
-  const total = Math.round((ratePerS * durationMs) / 1_000)
-  const startedAt = performance.now()
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - startedAt) * ratePerS) / 1_000))
-    for (; sent < due; sent++) {
-      const sentAt = performance.now()
-      const request: Promise<void> = shortRequest(pool)
-        .then(
-          (isOk) => {
-            if (!isOk) errors++
-          },
-          () => {
-            errors++
-          },
-        )
-        .finally(() => {
-          latenciesMs.push(performance.now() - sentAt)
-          inFlight.delete(request)
-        })
-      inFlight.add(request)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-  await Promise.all(inFlight)
-  return summarize(latenciesMs, performance.now() - startedAt, errors)
+  const run = await runOpenLoop({
+    ratePerS,
+    durationMs,
+    async send() {
+      if (!(await timedShortRequest(pool, latenciesMs))) errors++
+    },
+  })
+  return summarize(latenciesMs, run.elapsedMs, errors)
 }
 
 async function streamLoad(pool: Pool): Promise<StreamResult> {
   let bytes = 0
   let errors = 0
   const startedAt = performance.now()
-  const deadline = startedAt + STREAM_MS
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      try {
-        const response = await pool.request({
-          method: 'POST',
-          path: CHAT_PATH,
-          headers: { 'content-type': 'application/json' },
-          body: STREAM_BODY,
-        })
-        for await (const part of response.body) bytes += (part as Buffer).length
-      } catch {
-        // Counted and reported beside the result.
-        errors++
-      }
+  await runClosedLoop(STREAM_CONCURRENCY, AbortSignal.timeout(STREAM_MS), async () => {
+    try {
+      const response = await postJson(pool, CHAT_PATH, STREAM_BODY)
+      for await (const part of response.body) bytes += (part as Buffer).length
+    } catch {
+      // Counted and reported beside the result.
+      errors++
     }
-  }
-  await Promise.all(Array.from({ length: STREAM_CONCURRENCY }, worker))
+  })
   const seconds = (performance.now() - startedAt) / 1_000
   const chunks = bytes / Buffer.byteLength(STREAM_CHUNK)
   return { chunks, chunksPerS: chunks / seconds, errors }
 }
 
-function summarize(latenciesMs: number[], elapsedMs: number, errors: number): LatencyResult {
-  latenciesMs.sort((a, b) => a - b)
-  const at = (quantile: number) =>
-    latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(quantile * latenciesMs.length))] ?? 0
-  return {
-    requests: latenciesMs.length,
-    requestsPerS: (latenciesMs.length / elapsedMs) * 1_000,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    errors,
-  }
+function summarize(latenciesMs: readonly number[], elapsedMs: number, errors: number): LatencyResult {
+  const { count, p50Ms, p99Ms } = summarizeLatencies(latenciesMs)
+  return { requests: count, requestsPerS: (count / elapsedMs) * 1_000, p50Ms, p99Ms, errors }
 }
