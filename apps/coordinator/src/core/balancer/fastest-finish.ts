@@ -28,7 +28,7 @@
 import type { NodeView } from '../node-view.js'
 import { takeTurn } from './round-robin.js'
 import type { Selection } from './selection.js'
-import type { BalancerState, Strategy } from './strategy.js'
+import { type BalancerState, type Strategy, takeTied } from './strategy.js'
 
 /** Assumed batching exponent α of every host (aggregate tokens/s = single × n^α). */
 export const ASSUMED_BATCHING_EXPONENT = 0.7
@@ -64,11 +64,11 @@ export function expectedFinish(node: NodeView): number {
 }
 
 export const fastestFinish: Strategy = (candidates, _request, state): Selection => {
+  // The cool nodes tied for best are gathered as the pass goes, so the usual case needs one pass.
+  const ties = state.tieBuffer
   let best = Number.POSITIVE_INFINITY
-  let bestNode: NodeView | undefined
   let tiedCount = 0
   let bestHot = Number.POSITIVE_INFINITY
-  let bestHotNode: NodeView | undefined
   let tiedHotCount = 0
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
@@ -76,28 +76,27 @@ export const fastestFinish: Strategy = (candidates, _request, state): Selection 
     if (isHot(node, state)) {
       if (estimate < bestHot) {
         bestHot = estimate
-        bestHotNode = node
         tiedHotCount = 1
       } else if (estimate === bestHot) tiedHotCount++
     } else if (estimate < best) {
       best = estimate
-      bestNode = node
-      tiedCount = 1
-    } else if (estimate === best) tiedCount++
+      tiedCount = 0
+      ties[tiedCount++] = node
+    } else if (estimate === best) ties[tiedCount++] = node
   }
 
-  const pickHot = tiedCount === 0
-  const ties = pickHot ? tiedHotCount : tiedCount
-  const first = pickHot ? bestHotNode : bestNode
-  if (first === undefined) throw new Error('fastest-finish: select passes at least one candidate')
-  if (ties === 1) return selected(first, pickHot)
-  // Ties rotate over the tied set: "first of equals" would starve identical nodes listed later.
-  const target = pickHot ? bestHot : best
-  let skip = takeTurn(state, 'fastest-finish') % ties
+  if (tiedCount > 0) {
+    // Ties rotate over the tied set: "first of equals" would starve identical nodes listed later.
+    const turn = tiedCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedCount
+    return selected(takeTied(state, tiedCount, turn), false)
+  }
+  ties.length = 0
+  // Every candidate is hot (rare): a second pass finds the hot tie whose turn it is.
+  let skip = tiedHotCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedHotCount
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    if (isHot(node, state) !== pickHot || expectedFinish(node) !== target) continue
-    if (skip-- === 0) return selected(node, pickHot)
+    if (!isHot(node, state) || expectedFinish(node) !== bestHot) continue
+    if (skip-- === 0) return selected(node, true)
   }
   throw new Error('fastest-finish: the tied node vanished between two passes over the same array')
 }

@@ -11,7 +11,7 @@
 import type { NodeView } from '../node-view.js'
 import { takeTurn } from './round-robin.js'
 import type { Selection } from './selection.js'
-import type { Strategy } from './strategy.js'
+import { type Strategy, takeTied } from './strategy.js'
 
 /** Each active request weighs as much as 10 points of utilization (the original design's weight). */
 const ACTIVE_REQUEST_WEIGHT = 10
@@ -28,8 +28,8 @@ export function loadScore(node: NodeView): number {
 }
 
 export const metricsScore: Strategy = (candidates, _request, state): Selection => {
+  const ties = state.tieBuffer
   let bestScore = Number.POSITIVE_INFINITY
-  let bestIndex = -1
   let tiedCount = 0
   let withMetrics = 0
   let hot = 0
@@ -41,14 +41,15 @@ export const metricsScore: Strategy = (candidates, _request, state): Selection =
     const score = loadScore(node)
     if (score < bestScore) {
       bestScore = score
-      bestIndex = i
-      tiedCount = 1
+      tiedCount = 0
+      ties[tiedCount++] = node
     } else if (score === bestScore) {
-      tiedCount++
+      ties[tiedCount++] = node
     }
   }
 
   if (withMetrics > 0 && hot === withMetrics) {
+    ties.length = 0
     const index = takeTurn(state, 'metrics-all-hot') % candidates.length
     return {
       kind: 'selected',
@@ -58,6 +59,7 @@ export const metricsScore: Strategy = (candidates, _request, state): Selection =
   }
   if (withMetrics === 0) {
     // No node has reported yet: nothing to rank by, so every candidate ties.
+    ties.length = 0
     const index = takeTurn(state, 'metrics-unranked') % candidates.length
     return {
       kind: 'selected',
@@ -66,20 +68,12 @@ export const metricsScore: Strategy = (candidates, _request, state): Selection =
     }
   }
 
-  if (tiedCount === 1) {
-    return {
-      kind: 'selected',
-      node: candidates[bestIndex] as NodeView,
-      reason: { kind: 'metrics-score', score: bestScore },
-    }
-  }
   // Ties rotate over the tied set: "first of equals" would starve the later ones (olla's
   // least_connections.go explains the same starvation).
-  let skip = takeTurn(state, 'metrics-tie') % tiedCount
-  for (let i = bestIndex; i < candidates.length; i++) {
-    const node = candidates[i] as NodeView
-    if (!node.hasFreshMetrics || loadScore(node) !== bestScore) continue
-    if (skip-- === 0) return { kind: 'selected', node, reason: { kind: 'metrics-score', score: bestScore } }
+  const turn = tiedCount === 1 ? 0 : takeTurn(state, 'metrics-tie') % tiedCount
+  return {
+    kind: 'selected',
+    node: takeTied(state, tiedCount, turn),
+    reason: { kind: 'metrics-score', score: bestScore },
   }
-  throw new Error('metrics-score: the tied node vanished between two passes over the same array')
 }

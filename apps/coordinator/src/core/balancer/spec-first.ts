@@ -7,34 +7,36 @@
  * every candidate is busy there is no better choice left and the mode spreads load round-robin,
  * letting the runtimes queue.
  *
- * One pass finds the best free score and its tie count, a second picks the cursor's turn among the
- * tie: O(n) with no sorting. Tier numbers (1 = highest score) are only counted when a request spills
+ * One pass finds the best free score and gathers its tied nodes (in `state.tieBuffer`); the cursor's
+ * turn indexes into them: O(n), one pass, no sorting. Tier numbers (1 = highest score) are only counted when a request spills
  * over, which is the only time the reason needs them.
  */
 import type { NodeView } from '../node-view.js'
 import { takeTurn } from './round-robin.js'
 import type { Selection, SelectionReason } from './selection.js'
-import { isBusy, type Strategy } from './strategy.js'
+import { isBusy, type Strategy, takeTied } from './strategy.js'
 
 export const specFirst: Strategy = (candidates, _request, state): Selection => {
+  const ties = state.tieBuffer
   let bestFreeScore = Number.NEGATIVE_INFINITY
-  let bestIndex = -1
   let tiedCount = 0
   let topScore = Number.NEGATIVE_INFINITY
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    if (node.computeScore > topScore) topScore = node.computeScore
+    const score = node.computeScore
+    if (score > topScore) topScore = score
     if (isBusy(node, state.busy)) continue
-    if (node.computeScore > bestFreeScore) {
-      bestFreeScore = node.computeScore
-      bestIndex = i
-      tiedCount = 1
-    } else if (node.computeScore === bestFreeScore) {
-      tiedCount++
+    if (score > bestFreeScore) {
+      bestFreeScore = score
+      tiedCount = 0
+      ties[tiedCount++] = node
+    } else if (score === bestFreeScore) {
+      ties[tiedCount++] = node
     }
   }
 
   if (tiedCount === 0) {
+    ties.length = 0
     const index = takeTurn(state, 'all-busy') % candidates.length
     return {
       kind: 'selected',
@@ -44,17 +46,8 @@ export const specFirst: Strategy = (candidates, _request, state): Selection => {
   }
 
   // One cursor per tier score, so each tier rotates on its own however traffic moves between tiers.
-  let skip = tiedCount === 1 ? 0 : takeTurn(state, `spec:${bestFreeScore}`) % tiedCount
-  let chosen: NodeView | undefined
-  for (let i = bestIndex; i < candidates.length; i++) {
-    const node = candidates[i] as NodeView
-    if (node.computeScore !== bestFreeScore || isBusy(node, state.busy)) continue
-    if (skip-- === 0) {
-      chosen = node
-      break
-    }
-  }
-  if (chosen === undefined) throw new Error('spec-first: the tied node vanished between two passes')
+  const turn = tiedCount === 1 ? 0 : takeTurn(state, `spec:${bestFreeScore}`) % tiedCount
+  const chosen = takeTied(state, tiedCount, turn)
 
   if (bestFreeScore === topScore) {
     return {

@@ -49,6 +49,11 @@ export interface BalancerState {
    * receive it as `candidates` and must not keep it past the call.
    */
   readonly candidateBuffer: NodeView[]
+  /**
+   * Scratch space for the nodes tied for best, gathered during a strategy's one pass so that the
+   * rotating pick among them needs no second pass over the candidates. Only valid during the call.
+   */
+  readonly tieBuffer: NodeView[]
 }
 
 export interface BalancerOptions {
@@ -69,6 +74,7 @@ export function createBalancerState(random: () => number, options: BalancerOptio
     cursors: new Map(),
     random,
     candidateBuffer: [],
+    tieBuffer: [],
   }
 }
 
@@ -81,6 +87,18 @@ export function isBusy(node: NodeView, busy: BusyThresholds): boolean {
   if (node.inFlight + node.runtimeBacklog >= node.maxConcurrency) return true
   if (!node.hasFreshMetrics) return false
   return (node.cpuPct ?? 0) > busy.cpuPct || (node.gpuUtilPct ?? 0) > busy.gpuUtilPct
+}
+
+/**
+ * Ends a strategy's use of `state.tieBuffer`: trims it to this call's `count`, so it keeps no reference
+ * to older snapshots' nodes beyond what the call needed, and returns the node at `index`.
+ */
+export function takeTied(state: BalancerState, count: number, index: number): NodeView {
+  const ties = state.tieBuffer
+  if (ties.length !== count) ties.length = count
+  const node = ties[index]
+  if (node === undefined) throw new Error('tie buffer: index out of range')
+  return node
 }
 
 /**
