@@ -11,13 +11,8 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { type Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  type ProxyHarness,
-  postJson,
-  startProxyHarness,
-} from './helpers/proxy-harness.js'
+import { type ProxyHarness, postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL } from './helpers/start-coordinator.js'
 import { metrics, registration } from './helpers/wire-samples.js'
 
 const CHROMIUM = '/usr/bin/chromium'

@@ -7,14 +7,8 @@ import { type Agent, type Dispatcher, request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import type { DashboardSnapshot } from '../src/dashboard/dashboard-snapshot.js'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  proxiedLines,
-  startProxyHarness,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL, waitFor } from './helpers/start-coordinator.js'
 
 function get(client: Agent, url: string, headers: Record<string, string> = {}) {
   return request(url, { dispatcher: client, headers })

@@ -12,7 +12,8 @@
 import type { RuntimeKind } from '@llm-fleet/mock-runtime'
 import { type Dispatcher, request } from 'undici'
 import { describe, expect, it } from 'vitest'
-import { eventually, FLEET_MODEL, type Fleet, inFlightTotal, startFleet } from './helpers/start-fleet.js'
+import { MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
+import { type Fleet, startFleet } from './helpers/start-fleet.js'
 
 const COOL_DOWN_MS = 60_000
 const BODY_TIMEOUT_MS = 200
@@ -30,7 +31,7 @@ const OPENAI: Api = {
   kind: 'openai',
   path: '/v1/chat/completions',
   body: (stream) => ({
-    model: FLEET_MODEL,
+    model: MODEL,
     messages: [{ role: 'user', content: 'hello' }],
     max_tokens: 20,
     stream,
@@ -41,7 +42,7 @@ const OLLAMA: Api = {
   kind: 'ollama',
   path: '/api/chat',
   body: (stream) => ({
-    model: FLEET_MODEL,
+    model: MODEL,
     messages: [{ role: 'user', content: 'hello' }],
     options: { num_predict: 20 },
     stream,
@@ -98,7 +99,7 @@ async function expectCoolDownLifts(fleet: Fleet, api: Api): Promise<void> {
   expect(served.statusCode).toBe(200)
   const { error } = await drain(served.body)
   expect(error).toBeNull()
-  await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+  await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
 }
 
 describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
@@ -109,7 +110,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const response = await send(fleet, api, true)
       expect(response.statusCode).toBe(502)
       expect(api.errorOf(await response.body.json())).toMatch(/unreachable/)
-      expect(inFlightTotal(fleet.registry)).toBe(0)
+      expect(totalInFlight(fleet.registry)).toBe(0)
     }
     await expectCoolingDown(fleet, nodeId, api)
     await runtime.setFault({ mode: 'ok' })
@@ -123,7 +124,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const response = await send(fleet, api, true)
       expect(response.statusCode).toBe(503)
       await response.body.dump()
-      await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
     }
     await expectCoolingDown(fleet, nodeId, api)
     await runtime.setFault({ mode: 'ok' })
@@ -137,7 +138,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
     expect(response.statusCode).toBe(502)
     expect(response.headers['content-type']).toMatch(/^application\/json/)
     expect(api.errorOf(await response.body.json())).toMatch(/broke off/)
-    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
   })
 
   it('dies mid-stream: the client gets the first chunks, then an incomplete response; cool-down after 3', async () => {
@@ -149,7 +150,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const { text, error } = await drain(response.body)
       expect(text.length).toBeGreaterThan(0)
       expect(error).toBeInstanceOf(Error)
-      await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
     }
     await expectCoolingDown(fleet, nodeId, api)
     await runtime.setFault({ mode: 'ok' })
@@ -165,11 +166,11 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const { text, error } = await drain(response.body)
       expect(text.length).toBeGreaterThan(0)
       expect(error).toBeInstanceOf(Error)
-      await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
     }
     await expectCoolingDown(fleet, nodeId, api)
     // The runtime saw its request go away (the coordinator closed the upstream connection).
-    await eventually(() => runtime.stats().active === 0, 'the runtime freed its slots')
+    await waitFor(() => runtime.stats().active === 0, 'the runtime freed its slots')
     await runtime.setFault({ mode: 'ok' })
     await expectCoolDownLifts(fleet, api)
   })
@@ -180,7 +181,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
     const response = await send(fleet, api, false)
     expect(response.statusCode).toBe(504)
     expect(api.errorOf(await response.body.json())).toMatch(/went silent/)
-    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
   })
 
   it('returns garbage: passed through as sent, the response ends, nothing left in flight', async () => {
@@ -192,7 +193,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const { text, error } = await drain(response.body)
       expect(error).toBeNull()
       expect(() => JSON.parse(text)).toThrow()
-      await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
     }
   })
 })
@@ -210,6 +211,6 @@ describe('a failing node among healthy ones', () => {
     }
     const node = (await fleet.nodes()).find((candidate) => candidate.id === broken.nodeId)
     expect(node?.coolingDownUntil).not.toBeNull()
-    expect(inFlightTotal(fleet.registry)).toBe(0)
+    expect(totalInFlight(fleet.registry)).toBe(0)
   })
 })

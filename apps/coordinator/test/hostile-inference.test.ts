@@ -10,8 +10,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
 import { deepArray, deepObject, hostileMutation, mutatedBodyText } from './helpers/hostile-input.js'
-import { createClient, MODEL, postJson, startProxyHarness } from './helpers/proxy-harness.js'
-import { buildTestApp } from './helpers/start-coordinator.js'
+import { postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { buildTestApp, createClient, MODEL } from './helpers/start-coordinator.js'
 import { registration } from './helpers/wire-samples.js'
 
 const RUNS = 100

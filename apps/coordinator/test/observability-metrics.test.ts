@@ -7,15 +7,9 @@ import type { AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import { type Agent, request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { refusedUrl, startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  proxiedLines,
-  startProxyHarness,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
 import { scrapeMetrics } from './helpers/scrape-metrics.js'
+import { createClient, MODEL, waitFor } from './helpers/start-coordinator.js'
 import { metrics, registration } from './helpers/wire-samples.js'
 
 const MiB = 1024 * 1024

@@ -1,15 +1,8 @@
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  proxiedLines,
-  startProxyHarness,
-  totalInFlight,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
 
 describe('client abort', () => {
   it('reaches the runtime while it is still working on the first byte', async () => {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  startProxyHarness,
-  totalInFlight,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
 
 describe('balancing under concurrency', () => {
   it('serves from the fastest node first, spills over when it is busy, then round-robins when all are', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import { createClient, MODEL, postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL } from './helpers/start-coordinator.js'
 
 const OPENAI = '/v1/chat/completions'
 const OLLAMA = '/api/chat'

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { refusedUrl, startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  proxiedLines,
-  startProxyHarness,
-  totalInFlight,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
 
 const CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }] }
 

@@ -1,14 +1,8 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  proxiedLines,
-  startProxyHarness,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL, waitFor } from './helpers/start-coordinator.js'
 
 describe('forwarding', () => {
   it('forwards a non-streaming OpenAI request as sent and returns the answer with the fleet headers', async () => {

@@ -1,13 +1,7 @@
 import { expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import {
-  createClient,
-  MODEL,
-  postJson,
-  proxiedLines,
-  startProxyHarness,
-  waitFor,
-} from './helpers/proxy-harness.js'
+import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL, waitFor } from './helpers/start-coordinator.js'
 
 const STREAMED_CHAT = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true }
 

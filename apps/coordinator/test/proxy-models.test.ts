@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import { createClient, startProxyHarness } from './helpers/proxy-harness.js'
+import { startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient } from './helpers/start-coordinator.js'
 
 describe('model lists and version', () => {
   it('lists the union of models over online nodes: every runtime for OpenAI, Ollama runtimes for Ollama', async () => {

@@ -1,7 +1,8 @@
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import { createClient, MODEL, postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { postJson, startProxyHarness } from './helpers/proxy-harness.js'
+import { createClient, MODEL } from './helpers/start-coordinator.js'
 
 describe('upstream connections', () => {
   it('keeps the connection to a runtime alive across requests', async () => {

@@ -8,7 +8,8 @@ import { once } from 'node:events'
 import { type Dispatcher, request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { type FakeRuntime, startFakeRuntime } from './helpers/fake-runtime.js'
-import { eventually, FLEET_MODEL, type Fleet, inFlightTotal, startFleet } from './helpers/start-fleet.js'
+import { MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
+import { type Fleet, startFleet } from './helpers/start-fleet.js'
 
 function send(
   fleet: Fleet,
@@ -20,7 +21,7 @@ function send(
     dispatcher: fleet.client,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      model: options.model ?? FLEET_MODEL,
+      model: options.model ?? MODEL,
       messages: [{ role: 'user', content: tag }],
       stream: false,
     }),
@@ -39,7 +40,7 @@ function tagsSeen(runtime: FakeRuntime): string[] {
 }
 
 /** A node with one slot whose runtime holds its first answer (tag `hold`) until `release()`. */
-async function oneBusySlot(env: Record<string, string>, model = FLEET_MODEL) {
+async function oneBusySlot(env: Record<string, string>, model = MODEL) {
   const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true', ...env })
   return { fleet, ...(await busyNode(fleet, model)) }
 }
@@ -60,7 +61,7 @@ describe.each(['spec', 'fastest-finish'])('QUEUE_WHEN_BUSY in %s mode', (mode) =
     const waiting: Promise<Dispatcher.ResponseData>[] = []
     for (const tag of ['first', 'second', 'third']) {
       waiting.push(send(fleet, tag))
-      await eventually(() => queuedCount(fleet) === waiting.length, `${tag} queued`)
+      await waitFor(() => queuedCount(fleet) === waiting.length, `${tag} queued`)
     }
     // Nothing went to the busy node meanwhile.
     expect(tagsSeen(runtime)).toEqual(['hold'])
@@ -72,7 +73,7 @@ describe.each(['spec', 'fastest-finish'])('QUEUE_WHEN_BUSY in %s mode', (mode) =
       await response.body.dump()
     }
     expect(tagsSeen(runtime)).toEqual(['hold', 'first', 'second', 'third'])
-    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
   })
 })
 
@@ -80,7 +81,7 @@ describe('QUEUE_WHEN_BUSY limits', () => {
   it('past QUEUE_MAX: 503 with Retry-After in the OpenAI format, at once', async () => {
     const { fleet, runtime, holding } = await oneBusySlot({ QUEUE_MAX: '2' })
     const waiting = [send(fleet, 'first'), send(fleet, 'second')]
-    await eventually(() => queuedCount(fleet) === 2, 'two queued')
+    await waitFor(() => queuedCount(fleet) === 2, 'two queued')
     const refused = await send(fleet, 'third')
     expect(refused.statusCode).toBe(503)
     expect(refused.headers['retry-after']).toBeDefined()
@@ -104,23 +105,23 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     runtime.release()
     await holding.body.text()
     expect(tagsSeen(runtime)).toEqual(['hold'])
-    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
   })
 
   it('a waiting client that disconnects leaves the queue; the slot goes to the next one', async () => {
     const { fleet, runtime, holding } = await oneBusySlot({})
     const leaving = new AbortController()
     const left = send(fleet, 'leaves', { signal: leaving.signal }).catch((error: unknown) => error)
-    await eventually(() => queuedCount(fleet) === 1, 'the leaving request queued')
+    await waitFor(() => queuedCount(fleet) === 1, 'the leaving request queued')
     leaving.abort()
     await left
-    await eventually(
+    await waitFor(
       () =>
         fleet.logs.some((line) => line.msg === 'queued request got no slot' && line.outcome === 'aborted'),
       'the queue dropped the request that left',
     )
     const staying = send(fleet, 'stays')
-    await eventually(() => queuedCount(fleet) === 2, 'the staying request queued')
+    await waitFor(() => queuedCount(fleet) === 2, 'the staying request queued')
 
     runtime.release()
     await holding.body.text()
@@ -133,9 +134,9 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     const modelA = await busyNode(fleet, 'model-a')
     const modelB = await busyNode(fleet, 'model-b')
     const forA = send(fleet, 'for-a', { model: 'model-a' })
-    await eventually(() => queuedCount(fleet) === 1, 'the model-a request queued')
+    await waitFor(() => queuedCount(fleet) === 1, 'the model-a request queued')
     const forB = send(fleet, 'for-b', { model: 'model-b' })
-    await eventually(() => queuedCount(fleet) === 2, 'the model-b request queued')
+    await waitFor(() => queuedCount(fleet) === 2, 'the model-b request queued')
 
     modelB.runtime.release()
     await modelB.holding.body.text()
@@ -151,7 +152,7 @@ describe('QUEUE_WHEN_BUSY limits', () => {
   it('a node that registers while requests wait serves them first, not a request that arrives later', async () => {
     const { fleet, runtime: first, holding } = await oneBusySlot({})
     const waiting = send(fleet, 'waited')
-    await eventually(() => queuedCount(fleet) === 1, 'the first request queued')
+    await waitFor(() => queuedCount(fleet) === 1, 'the first request queued')
     // Nothing frees a slot: the new node's capacity is found when the next request arrives.
     const second = await startFakeRuntime({ name: 'second', mode: { kind: 'gated' } })
     await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host' })
@@ -159,7 +160,7 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     const later = send(fleet, 'arrived-later')
     await reachedSecond
     second.setMode({ kind: 'ok' })
-    await eventually(() => queuedCount(fleet) === 2, 'the later request queued behind')
+    await waitFor(() => queuedCount(fleet) === 2, 'the later request queued behind')
     expect(tagsSeen(second)).toEqual(['waited'])
 
     second.release()
@@ -168,12 +169,12 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     expect(tagsSeen(second)).toEqual(['waited', 'arrived-later'])
     first.release()
     await holding.body.text()
-    await eventually(() => inFlightTotal(fleet.registry) === 0, 'no request in flight')
+    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
   })
 
   it('without QUEUE_WHEN_BUSY a request goes to the busy node at once', async () => {
     const fleet = await startFleet({ LOAD_BALANCER_MODE: 'spec' })
-    const { runtime, holding } = await busyNode(fleet, FLEET_MODEL)
+    const { runtime, holding } = await busyNode(fleet, MODEL)
     const spilled = await send(fleet, 'spills')
     expect(spilled.statusCode).toBe(200)
     expect(tagsSeen(runtime)).toEqual(['hold', 'spills'])
