@@ -5,6 +5,7 @@ import { select } from './select.js'
 import { formatReason } from './selection.js'
 import {
   describeStrategyContract,
+  holdSlots,
   makeNode,
   makeRequest,
   makeState,
@@ -13,19 +14,6 @@ import {
 } from './strategy-contract.test-suite.js'
 
 describeStrategyContract('fastest-finish')
-
-/** Sends `count` requests, each holding its slot (in-flight grows), the way the proxy's leases do. */
-function fill(nodes: NodeView[], count: number, state = makeState('fastest-finish')): string[] {
-  const picked: string[] = []
-  for (let i = 0; i < count; i++) {
-    const selection = select(nodes, makeRequest(), state)
-    if (selection.kind !== 'selected') throw new Error('expected a selection')
-    picked.push(selection.node.id)
-    const index = nodes.indexOf(selection.node)
-    nodes[index] = { ...selection.node, inFlight: selection.node.inFlight + 1 }
-  }
-  return picked
-}
 
 describe('fastest-finish', () => {
   it('sends an idle fleet’s requests to the fastest node, like spec', () => {
@@ -44,7 +32,8 @@ describe('fastest-finish', () => {
       makeNode('h100', { computeScore: 434, maxConcurrency: 32 }),
       makeNode('a100', { computeScore: 235.1, maxConcurrency: 24 }),
     ]
-    expect(fill(nodes, 8)).toEqual(['h100', 'h100', 'h100', 'h100', 'h100', 'h100', 'h100', 'a100'])
+    const picks = holdSlots(nodes, makeState('fastest-finish'), 8)
+    expect(picks).toEqual(['h100', 'h100', 'h100', 'h100', 'h100', 'h100', 'h100', 'a100'])
   })
 
   it('queues on a much faster full node while that still beats a slow idle one, unlike spec', () => {
@@ -70,7 +59,7 @@ describe('fastest-finish', () => {
       makeNode('fast', { computeScore: 400, maxConcurrency: 4, inFlight: 4 }),
       makeNode('slow', { computeScore: 40, maxConcurrency: 4, inFlight: 4 }),
     ]
-    const picks = fill(nodes, 20)
+    const picks = holdSlots(nodes, makeState('fastest-finish'), 20)
     expect(picks.filter((id) => id === 'slow').length).toBeLessThan(4)
   })
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { NodeView } from '../node-view.js'
 import { select } from './select.js'
 import { formatReason } from './selection.js'
 import { createBalancerState } from './strategy.js'
 import {
   describeStrategyContract,
+  holdSlots,
   makeNode,
   makeRequest,
   makeState,
@@ -14,19 +14,6 @@ import {
 
 describeStrategyContract('spec')
 
-/** Sends `count` requests, each holding its slot (in-flight grows), the way the proxy's leases do. */
-function fill(nodes: NodeView[], count: number, state = makeState('spec')): string[] {
-  const picked: string[] = []
-  for (let i = 0; i < count; i++) {
-    const selection = select(nodes, makeRequest(), state)
-    if (selection.kind !== 'selected') throw new Error('expected a selection')
-    picked.push(`${selection.node.id}:${selection.reason.kind}`)
-    const index = nodes.indexOf(selection.node)
-    nodes[index] = { ...selection.node, inFlight: selection.node.inFlight + 1 }
-  }
-  return picked
-}
-
 describe('spec', () => {
   it('prefers the higher-spec node until it is busy, then the next, then round-robin', () => {
     const nodes = [
@@ -34,7 +21,8 @@ describe('spec', () => {
       makeNode('h100', { computeScore: 900, maxConcurrency: 2 }),
       makeNode('a100', { computeScore: 500, maxConcurrency: 1 }),
     ]
-    expect(fill(nodes, 7)).toEqual([
+    const picks = holdSlots(nodes, makeState('spec'), 7, ({ node, reason }) => `${node.id}:${reason.kind}`)
+    expect(picks).toEqual([
       'h100:spec-tier',
       'h100:spec-tier',
       'a100:spill-over',

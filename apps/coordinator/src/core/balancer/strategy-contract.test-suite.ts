@@ -69,6 +69,27 @@ export function spread(
   return counts
 }
 
+/**
+ * Sends `count` requests, each holding its slot (the chosen node's in-flight grows), the way the
+ * proxy's leases do; returns a label per pick, the node id unless `label` says otherwise.
+ */
+export function holdSlots(
+  nodes: NodeView[],
+  state: BalancerState,
+  count: number,
+  label: (selection: Extract<Selection, { kind: 'selected' }>) => string = (selection) => selection.node.id,
+): string[] {
+  const picked: string[] = []
+  for (let i = 0; i < count; i++) {
+    const selection = select(nodes, makeRequest(), state)
+    if (selection.kind !== 'selected') throw new Error('expected a selection')
+    picked.push(label(selection))
+    const index = nodes.indexOf(selection.node)
+    nodes[index] = { ...selection.node, inFlight: selection.node.inFlight + 1 }
+  }
+  return picked
+}
+
 export function describeStrategyContract(mode: BalancerMode): void {
   describe(`${mode}: the strategy contract`, () => {
     const ineligible = [
