@@ -23,6 +23,8 @@ interface Row {
   readonly nodes: number
   /** Median over the runs. */
   readonly usPerDecision: number
+  /** `usPerDecision` per node: flat while the fleet fits in the CPU's caches, rising once it does not. */
+  readonly nsPerNode: number
   readonly decisionsPerRun: number
 }
 
@@ -43,10 +45,12 @@ function measure(mode: BalancerMode, count: number): Row {
   }
   if (selected !== iterations * (RUNS + 1)) throw new Error(`${mode} at ${count} nodes failed to select`)
   samples.sort((a, b) => a - b)
+  const median = samples[Math.floor(RUNS / 2)] as number
   return {
     mode,
     nodes: count,
-    usPerDecision: Math.round((samples[Math.floor(RUNS / 2)] as number) * 1_000) / 1_000,
+    usPerDecision: Math.round(median * 1_000) / 1_000,
+    nsPerNode: Math.round((median * 1_000 * 100) / count) / 100,
     decisionsPerRun: iterations,
   }
 }
@@ -66,6 +70,12 @@ for (const count of NODE_COUNTS) {
   })
   console.log([String(count), ...cells].map((cell) => cell.padStart(20)).join(''))
 }
+const growth = BALANCER_MODES.map((mode) => {
+  const at = (count: number) =>
+    rows.find((row) => row.mode === mode && row.nodes === count)?.usPerDecision ?? 0
+  return `${mode} ${(at(10_000) / at(1_000)).toFixed(1)}x`
+})
+console.log(`\n1 000 -> 10 000 nodes (10x): ${growth.join(', ')}`)
 const worstAt1000 = Math.max(...rows.filter((row) => row.nodes === 1_000).map((row) => row.usPerDecision))
 console.log(
   `\nworst mode at 1 000 nodes: ${worstAt1000.toFixed(2)} µs (target < ${TARGET_US_AT_1000} µs: ${worstAt1000 < TARGET_US_AT_1000 ? 'met' : 'MISSED'})`,
