@@ -99,7 +99,24 @@ async function expectCoolDownLifts(fleet: Fleet, api: Api): Promise<void> {
   expect(served.statusCode).toBe(200)
   const { error } = await drain(served.body)
   expect(error).toBeNull()
-  await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
+  await nothingInFlight(fleet)
+}
+
+/** Waits until no request holds a slot on any node. */
+function nothingInFlight(fleet: Fleet): Promise<void> {
+  return waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
+}
+
+/** Sends `count` streams that each start (200, some bytes) and then end with an error, not a hang. */
+async function expectStreamsCutShort(fleet: Fleet, api: Api, count: number): Promise<void> {
+  for (let attempt = 0; attempt < count; attempt++) {
+    const response = await send(fleet, api, true)
+    expect(response.statusCode).toBe(200)
+    const { text, error } = await drain(response.body)
+    expect(text.length).toBeGreaterThan(0)
+    expect(error).toBeInstanceOf(Error)
+    await nothingInFlight(fleet)
+  }
 }
 
 describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
@@ -124,7 +141,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const response = await send(fleet, api, true)
       expect(response.statusCode).toBe(503)
       await response.body.dump()
-      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
+      await nothingInFlight(fleet)
     }
     await expectCoolingDown(fleet, nodeId, api)
     await runtime.setFault({ mode: 'ok' })
@@ -138,20 +155,13 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
     expect(response.statusCode).toBe(502)
     expect(response.headers['content-type']).toMatch(/^application\/json/)
     expect(api.errorOf(await response.body.json())).toMatch(/broke off/)
-    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
+    await nothingInFlight(fleet)
   })
 
   it('dies mid-stream: the client gets the first chunks, then an incomplete response; cool-down after 3', async () => {
     const { fleet, runtime, nodeId } = await startOneNodeFleet(api)
     await runtime.setFault({ mode: 'die-mid-stream', afterChunks: 2 })
-    for (let attempt = 0; attempt < FAILURES_TO_COOL_DOWN; attempt++) {
-      const response = await send(fleet, api, true)
-      expect(response.statusCode).toBe(200)
-      const { text, error } = await drain(response.body)
-      expect(text.length).toBeGreaterThan(0)
-      expect(error).toBeInstanceOf(Error)
-      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
-    }
+    await expectStreamsCutShort(fleet, api, FAILURES_TO_COOL_DOWN)
     await expectCoolingDown(fleet, nodeId, api)
     await runtime.setFault({ mode: 'ok' })
     await expectCoolDownLifts(fleet, api)
@@ -160,14 +170,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
   it('stalls past the idle timeout: the stream ends instead of hanging; cool-down after 3', async () => {
     const { fleet, runtime, nodeId } = await startOneNodeFleet(api)
     await runtime.setFault({ mode: 'stall', afterChunks: 2 })
-    for (let attempt = 0; attempt < FAILURES_TO_COOL_DOWN; attempt++) {
-      const response = await send(fleet, api, true)
-      expect(response.statusCode).toBe(200)
-      const { text, error } = await drain(response.body)
-      expect(text.length).toBeGreaterThan(0)
-      expect(error).toBeInstanceOf(Error)
-      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
-    }
+    await expectStreamsCutShort(fleet, api, FAILURES_TO_COOL_DOWN)
     await expectCoolingDown(fleet, nodeId, api)
     // The runtime saw its request go away (the coordinator closed the upstream connection).
     await waitFor(() => runtime.stats().active === 0, 'the runtime freed its slots')
@@ -181,7 +184,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
     const response = await send(fleet, api, false)
     expect(response.statusCode).toBe(504)
     expect(api.errorOf(await response.body.json())).toMatch(/went silent/)
-    await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
+    await nothingInFlight(fleet)
   })
 
   it('returns garbage: passed through as sent, the response ends, nothing left in flight', async () => {
@@ -193,7 +196,7 @@ describe.each([OPENAI, OLLAMA])('a $kind runtime that fails', (api) => {
       const { text, error } = await drain(response.body)
       expect(error).toBeNull()
       expect(() => JSON.parse(text)).toThrow()
-      await waitFor(() => totalInFlight(fleet.registry) === 0, 'no request in flight')
+      await nothingInFlight(fleet)
     }
   })
 })
