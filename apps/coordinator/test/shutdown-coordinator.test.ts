@@ -8,12 +8,12 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type GpuProfile, type MockRuntime, startMockRuntime } from '@llm-fleet/mock-runtime'
-import { type AgentRegistration, RegistrationAccepted } from '@llm-fleet/types'
+import { RegistrationAccepted } from '@llm-fleet/types'
 import { Agent, request } from 'undici'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { createClient, MODEL, nodeRegistration } from './helpers/start-coordinator.js'
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-const MODEL = 'llama3.1:8b'
 /** Tokens of the streamed answer: at SLOW's 40 tokens/s the stream lasts about a second. */
 const ANSWER_TOKENS = 40
 
@@ -72,19 +72,7 @@ async function startSlowRuntime(): Promise<MockRuntime> {
 }
 
 async function register(coordinator: Coordinator, runtime: MockRuntime, client: Agent): Promise<void> {
-  const body: AgentRegistration = {
-    hostname: 'slow-host',
-    agentVersion: '0.1.0',
-    runtime: { kind: 'ollama', url: runtime.url },
-    cpu: { model: 'test CPU', cores: 4 },
-    memoryTotalBytes: 8 * 1024 ** 3,
-    gpus: [],
-    driverVersion: null,
-    cudaVersion: null,
-    computeScore: 100,
-    maxConcurrency: 4,
-    models: [MODEL],
-  }
+  const body = nodeRegistration(runtime.url, { hostname: 'slow-host' })
   const response = await request(`${coordinator.url}/api/agents`, {
     method: 'POST',
     dispatcher: client,
@@ -155,8 +143,7 @@ describe('coordinator shutdown on SIGTERM (dist/main.js)', () => {
   it('stops accepting, lets the stream in flight finish in full, and exits 0', async () => {
     const runtime = await startSlowRuntime()
     const coordinator = await startCoordinator({ SHUTDOWN_GRACE_MS: '20000' })
-    const client = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 })
-    onTestFinished(() => client.close())
+    const client = createClient()
     await register(coordinator, runtime, client)
 
     const { rest } = await startStream(coordinator, client)
@@ -187,8 +174,7 @@ describe('coordinator shutdown on SIGTERM (dist/main.js)', () => {
   it('exits 0 once SHUTDOWN_GRACE_MS is over even with a stream still open, and logs it', async () => {
     const runtime = await startSlowRuntime()
     const coordinator = await startCoordinator({ SHUTDOWN_GRACE_MS: '300' })
-    const client = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 })
-    onTestFinished(() => client.close())
+    const client = createClient()
     await register(coordinator, runtime, client)
     // The answer stops after two tokens and never ends: only the grace period can end the shutdown.
     await runtime.setFault({ mode: 'stall', afterChunks: 2 })
