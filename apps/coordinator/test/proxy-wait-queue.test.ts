@@ -80,8 +80,12 @@ describe.each(['spec', 'fastest-finish'])('QUEUE_WHEN_BUSY in %s mode', (mode) =
 describe('QUEUE_WHEN_BUSY limits', () => {
   it('past QUEUE_MAX: 503 with Retry-After in the OpenAI format, at once', async () => {
     const { fleet, runtime, holding } = await oneBusySlot({ QUEUE_MAX: '2' })
-    const waiting = [send(fleet, 'first'), send(fleet, 'second')]
-    await waitFor(() => queuedCount(fleet) === 2, 'two queued')
+    // One at a time: two requests sent together on two connections may reach the server in either order.
+    const waiting: Promise<Dispatcher.ResponseData>[] = []
+    for (const tag of ['first', 'second']) {
+      waiting.push(send(fleet, tag))
+      await waitFor(() => queuedCount(fleet) === waiting.length, `${tag} queued`)
+    }
     const refused = await send(fleet, 'third')
     expect(refused.statusCode).toBe(503)
     expect(refused.headers['retry-after']).toBeDefined()
