@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { type MockRuntime, outputLengthTokens, seededRandom, startMockRuntime } from '@llm-fleet/mock-runtime'
-import { type AgentMetrics, type AgentRegistration, RegistrationAccepted } from '@llm-fleet/types'
+import { type AgentMetrics, RegistrationAccepted } from '@llm-fleet/types'
 import { Agent, request } from 'undici'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -19,7 +19,7 @@ import type { BalancerMode } from '../../src/core/balancer/strategies.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import { COMPARED_STRATEGIES, type ComparedStrategy } from './compared-strategies.js'
-import { defaultFleet, fleetCapacityPerS, MODEL_MIX, type SimHost } from './fleet.js'
+import { defaultFleet, fleetCapacityPerS, MODEL_MIX, type SimHost, simulatedRegistration } from './fleet.js'
 import { percentile, simulate } from './simulate.js'
 
 /** Every speed × this (tokens/s up, TTFT down): a simulated minute takes 30 s here. */
@@ -55,22 +55,6 @@ function strategyFor(mode: BalancerMode): ComparedStrategy {
   return strategy
 }
 
-function registrationOf(host: SimHost, runtime: MockRuntime): AgentRegistration {
-  return {
-    hostname: host.name,
-    agentVersion: 'e2e',
-    runtime: { kind: 'ollama', url: runtime.url },
-    cpu: { model: 'simulated', cores: host.cpuCores },
-    memoryTotalBytes: 256 * 1024 ** 3,
-    gpus: [],
-    driverVersion: null,
-    cudaVersion: null,
-    computeScore: host.computeScore,
-    maxConcurrency: host.maxConcurrency,
-    models: [...host.models],
-  }
-}
-
 /** A fake agent: registers, then pushes what the runtime reports, like the real agent's push loop. */
 function startFakeAgent(coordinatorUrl: string, host: SimHost, runtime: MockRuntime, dispatcher: Agent) {
   const controller = new AbortController()
@@ -79,7 +63,7 @@ function startFakeAgent(coordinatorUrl: string, host: SimHost, runtime: MockRunt
       dispatcher,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(registrationOf(host, runtime)),
+      body: JSON.stringify(simulatedRegistration(host, runtime.url, 'e2e')),
     })
     const accepted = RegistrationAccepted.parse(await response.body.json())
     let samples = 0

@@ -3,6 +3,7 @@
  * profiles, the models each serves, the request mix, and what "capacity" means.
  */
 import { GPU_PROFILES, type GpuProfile, MEAN_OUTPUT_TOKENS } from '@llm-fleet/mock-runtime'
+import { AgentRegistration } from '@llm-fleet/types'
 
 /** One simulated host: its speed, what its agent registers, and the metrics constants it reports. */
 export interface SimHost {
@@ -102,4 +103,28 @@ export function hostCapacityPerS(profile: GpuProfile, meanTokens = MEAN_OUTPUT_T
  */
 export function fleetCapacityPerS(hosts: readonly SimHost[], meanTokens = MEAN_OUTPUT_TOKENS): number {
   return hosts.reduce((sum, simHost) => sum + hostCapacityPerS(simHost.profile, meanTokens), 0)
+}
+
+/**
+ * What a simulated host's agent registers: its score, slot count, models and runtime URL. The
+ * registry reads those, not the device list, so `gpus` stays empty.
+ */
+export function simulatedRegistration(
+  host: SimHost,
+  runtimeUrl: string,
+  agentVersion: string,
+): AgentRegistration {
+  return AgentRegistration.parse({
+    hostname: host.name,
+    agentVersion,
+    runtime: { kind: 'ollama', url: runtimeUrl },
+    cpu: { model: 'simulated', cores: host.cpuCores },
+    memoryTotalBytes: 256 * 1024 ** 3,
+    gpus: [],
+    driverVersion: null,
+    cudaVersion: null,
+    computeScore: host.computeScore,
+    maxConcurrency: host.maxConcurrency,
+    models: [...host.models],
+  })
 }

@@ -8,12 +8,12 @@
  */
 
 import { outputLengthTokens, perRequestTokensPerS, seededRandom } from '@llm-fleet/mock-runtime'
-import { type AgentMetrics, AgentRegistration } from '@llm-fleet/types'
+import type { AgentMetrics } from '@llm-fleet/types'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
 import type { Lease } from '../../src/registry/lease.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import { busyThresholdsOf, type ComparedStrategy } from './compared-strategies.js'
-import { fleetCapacityPerS, MODEL_MIX, type SimHost } from './fleet.js'
+import { fleetCapacityPerS, MODEL_MIX, type SimHost, simulatedRegistration } from './fleet.js'
 
 /** The simulation's epoch, as the registry's clock sees it. */
 const EPOCH_MS = 1_800_000_000_000
@@ -127,23 +127,6 @@ function generateWorkload(options: SimulationOptions, ratePerMs: number): Worklo
   return { arrivalsMs, tokens, models, pushPhases }
 }
 
-function registration(host: SimHost, index: number): AgentRegistration {
-  return AgentRegistration.parse({
-    hostname: host.name,
-    agentVersion: 'sim',
-    runtime: { kind: 'ollama', url: `http://10.0.0.${index + 1}:11434` },
-    cpu: { model: 'simulated', cores: host.cpuCores },
-    memoryTotalBytes: 256 * 1024 ** 3,
-    // The registry reads the score, maxConcurrency, models and runtime, not the device list.
-    gpus: [],
-    driverVersion: null,
-    cudaVersion: null,
-    computeScore: host.computeScore,
-    maxConcurrency: host.maxConcurrency,
-    models: [...host.models],
-  })
-}
-
 export function simulate(options: SimulationOptions): SimulationResult {
   const { hosts, strategy, pushIntervalMs } = options
   const arrivalRatePerS = options.load * fleetCapacityPerS(hosts)
@@ -163,7 +146,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
   })
   const runs: HostRun[] = hosts.map((host, index) => ({
     host,
-    nodeId: registry.register(registration(host, index)).agentId,
+    nodeId: registry.register(simulatedRegistration(host, `http://10.0.0.${index + 1}:11434`, 'sim')).agentId,
     prefilling: [],
     prefillHead: 0,
     decoding: [],
