@@ -19,7 +19,7 @@ import type { BalancerMode } from '../../src/core/balancer/strategies.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import { COMPARED_STRATEGIES, type ComparedStrategy } from './compared-strategies.js'
-import { defaultFleet, fleetCapacityPerS, MODEL_MIX, type SimHost, simulatedRegistration } from './fleet.js'
+import { defaultFleet, fleetCapacityPerS, pickModel, type SimHost, simulatedRegistration } from './fleet.js'
 import { percentile, simulate } from './simulate.js'
 
 /** Every speed × this (tokens/s up, TTFT down): a simulated minute takes 30 s here. */
@@ -154,15 +154,7 @@ async function runOnce(mode: BalancerMode, load: number, hosts: readonly SimHost
   let failed = 0
   const inFlight: Promise<void>[] = []
   const send = async (index: number, isMeasured: boolean) => {
-    let pick = random()
-    let model: string = MODEL_MIX[0].model
-    for (const entry of MODEL_MIX) {
-      if (pick < entry.share) {
-        model = entry.model
-        break
-      }
-      pick -= entry.share
-    }
+    const model = pickModel(random)
     const maxTokens = outputLengthTokens(Math.floor(random() * 4_294_967_296))
     const startedMs = performance.now()
     try {

@@ -37,6 +37,17 @@ export const MODEL_MIX = [
   { model: 'mistral:7b', share: 0.15 },
 ] as const
 
+/** A model drawn by `MODEL_MIX`'s shares; consumes exactly one draw of `random`. */
+export function pickModel(random: () => number): string {
+  let pick = random()
+  for (const entry of MODEL_MIX) {
+    if (pick < entry.share) return entry.model
+    pick -= entry.share
+  }
+  // Floating-point shares may sum to a hair under 1.
+  return MODEL_MIX[0].model
+}
+
 const ALL = ['llama3.1:8b', 'qwen2.5:7b', 'mistral:7b'] as const
 const LLAMA_QWEN = ['llama3.1:8b', 'qwen2.5:7b'] as const
 const LLAMA_MISTRAL = ['llama3.1:8b', 'mistral:7b'] as const

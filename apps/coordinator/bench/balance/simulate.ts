@@ -13,7 +13,7 @@ import { createBalancerState } from '../../src/core/balancer/strategy.js'
 import type { Lease } from '../../src/registry/lease.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import { busyThresholdsOf, type ComparedStrategy } from './compared-strategies.js'
-import { fleetCapacityPerS, MODEL_MIX, type SimHost, simulatedRegistration } from './fleet.js'
+import { fleetCapacityPerS, pickModel, type SimHost, simulatedRegistration } from './fleet.js'
 
 /** The simulation's epoch, as the registry's clock sees it. */
 const EPOCH_MS = 1_800_000_000_000
@@ -112,16 +112,7 @@ function generateWorkload(options: SimulationOptions, ratePerMs: number): Worklo
     time += -Math.log(1 - random()) / ratePerMs
     arrivalsMs[i] = time
     tokens[i] = outputLengthTokens(Math.floor(random() * 4_294_967_296))
-    let pick = random()
-    let model: string = MODEL_MIX[0].model
-    for (const entry of MODEL_MIX) {
-      if (pick < entry.share) {
-        model = entry.model
-        break
-      }
-      pick -= entry.share
-    }
-    models.push(model)
+    models.push(pickModel(random))
   }
   const pushPhases = options.hosts.map(() => random() * options.pushIntervalMs)
   return { arrivalsMs, tokens, models, pushPhases }
