@@ -8,6 +8,7 @@
  * lose the current turn's lines.
  */
 import { writeSync } from 'node:fs'
+import { errorCode } from './error-code.js'
 
 /** Pending bytes that trigger an immediate write, bounding memory under a burst. */
 export const MAX_PENDING_BYTES = 64 * 1024
@@ -52,7 +53,7 @@ export class BatchedLogDestination {
       try {
         offset += writeSync(this.#fd, bytes, offset)
       } catch (error) {
-        const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+        const code = errorCode(error)
         if (code !== 'EAGAIN' || ++attempts > EAGAIN_ATTEMPTS) throw error
         // A full non-blocking pipe: wait for the reader, as pino's own synchronous destination does.
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EAGAIN_WAIT_MS)

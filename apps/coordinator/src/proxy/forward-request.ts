@@ -14,6 +14,7 @@ import {
 } from '../core/balancer/selection.js'
 import type { ApiKind, BalancerState } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
+import { errorCode } from '../error-code.js'
 import {
   ClientClosedRequestError,
   ModelNotServedError,
@@ -411,13 +412,13 @@ interface Failure {
 
 /** The connection to the runtime broke (reset, socket closed), as opposed to an abort or a timeout. */
 function isConnectionBreak(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
-  return typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code)
+  const code = errorCode(error)
+  return code !== undefined && UNREACHABLE_ERROR_CODES.has(code)
 }
 
 /** The runtime went silent mid-answer for longer than `bodyTimeout`: as much a failure as a break. */
 function isBodyTimeout(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === BODY_TIMEOUT_CODE
+  return errorCode(error) === BODY_TIMEOUT_CODE
 }
 
 /**
@@ -432,7 +433,7 @@ function mustWait(selection: SelectedNode): boolean {
 
 /** Maps an undici or network error to the coded error to render, and whether another node may help. */
 function describeFailure(error: unknown, node: NodeView): Failure {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  const code = errorCode(error)
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
     // Minutes already went by (a model may have been loading); another node would start over.
     return {
@@ -443,7 +444,7 @@ function describeFailure(error: unknown, node: NodeView): Failure {
   if (error instanceof UpstreamUnreachableError) return { error, isRetryable: true }
   return {
     error: new UpstreamUnreachableError(`node ${node.name} is unreachable`, { cause: error }),
-    isRetryable: typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code),
+    isRetryable: code !== undefined && UNREACHABLE_ERROR_CODES.has(code),
   }
 }
 

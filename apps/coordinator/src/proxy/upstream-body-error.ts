@@ -4,6 +4,7 @@
  * stream's error to the route's error handler, which would otherwise render undici's error as a 500.
  */
 import type { FastifyError } from 'fastify'
+import { errorCode } from '../error-code.js'
 import { UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js'
 
 /** undici's code for `bodyTimeout`: no chunk within the idle limit. */
@@ -20,11 +21,11 @@ const BROKEN_BODY_CODES: ReadonlySet<string> = new Set([
 
 /** The coded 504/502 for an upstream body failure; undefined for any other error. */
 export function codedUpstreamBodyError(error: unknown): FastifyError | undefined {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  const code = errorCode(error)
   if (code === BODY_TIMEOUT_CODE) {
     return new UpstreamTimeoutError('the runtime went silent in the middle of its answer', { cause: error })
   }
-  if (typeof code === 'string' && BROKEN_BODY_CODES.has(code)) {
+  if (code !== undefined && BROKEN_BODY_CODES.has(code)) {
     return new UpstreamUnreachableError('the runtime broke off in the middle of its answer', { cause: error })
   }
   return undefined
