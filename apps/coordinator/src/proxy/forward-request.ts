@@ -32,7 +32,7 @@ import {
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
 import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord } from './proxy-observer.js'
-import { BODY_TIMEOUT_CODE } from './upstream-body-error.js'
+import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import type { WaitQueue } from './wait-queue.js'
 
@@ -242,10 +242,8 @@ export class RequestForwarder {
           this.#offerCapacity()
           if (response.statusCode < 500) {
             if (body.readableEnded) registry.reportUpstreamSuccess(node.id)
-            // The runtime broke off mid-stream: a failure like a refused connection (the client
-            // leaving is an abort, not one of these codes).
-            else if (isConnectionBreak(body.errored) || isBodyTimeout(body.errored))
-              this.#reportFailure(node, request.log)
+            // The runtime broke off or went silent mid-stream: a failure like a refused connection.
+            else if (isUpstreamBodyFailure(body.errored)) this.#reportFailure(node, request.log)
           }
           this.#logProxied(request, node, reasonText, response.statusCode, ttfbMs, startedAt, retries, body)
         })
@@ -408,17 +406,6 @@ export class RequestForwarder {
 interface Failure {
   readonly error: Error & { statusCode: number }
   readonly isRetryable: boolean
-}
-
-/** The connection to the runtime broke (reset, socket closed), as opposed to an abort or a timeout. */
-function isConnectionBreak(error: unknown): boolean {
-  const code = errorCode(error)
-  return code !== undefined && UNREACHABLE_ERROR_CODES.has(code)
-}
-
-/** The runtime went silent mid-answer for longer than `bodyTimeout`: as much a failure as a break. */
-function isBodyTimeout(error: unknown): boolean {
-  return errorCode(error) === BODY_TIMEOUT_CODE
 }
 
 /**

@@ -19,6 +19,15 @@ const BROKEN_BODY_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_DESTROYED',
 ])
 
+/**
+ * Whether a response body failed because of the runtime: the connection broke mid-answer, or the
+ * runtime went silent past `bodyTimeout`. A client leaving is an abort, not one of these.
+ */
+export function isUpstreamBodyFailure(error: unknown): boolean {
+  const code = errorCode(error)
+  return code === BODY_TIMEOUT_CODE || (code !== undefined && BROKEN_BODY_CODES.has(code))
+}
+
 /** The coded 504/502 for an upstream body failure; undefined for any other error. */
 export function codedUpstreamBodyError(error: unknown): FastifyError | undefined {
   const code = errorCode(error)
