@@ -2,7 +2,9 @@
 
 /** `40000` → `40 000` (the docs' thousands separator); decimals as given. */
 export function grouped(value: number, digits = 0): string {
-  const [whole = '', fraction] = Math.abs(value).toFixed(digits).split('.')
+  // Rounds the decimal the JSON holds, half up: 9.485 → 9.49, where toFixed alone gives 9.48 (binary 9.48499…).
+  const rounded = Number(`${Math.round(Number(`${Math.abs(value)}e${digits}`))}e-${digits}`)
+  const [whole = '', fraction] = rounded.toFixed(digits).split('.')
   const withSpaces = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ' ')
   return `${value < 0 ? '−' : ''}${withSpaces}${fraction === undefined ? '' : `.${fraction}`}`
 }

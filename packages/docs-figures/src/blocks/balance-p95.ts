@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { fromResults } from '../block.js'
-import { significant, table } from '../format.js'
+import { grouped, significant, table } from '../format.js'
 
 const Spread = z.object({ median: z.number(), min: z.number(), max: z.number() })
 const SeededRow = z.object({
@@ -17,6 +17,8 @@ const SeededRow = z.object({
 })
 const SingleRunRow = z.object({ load: z.number(), strategy: z.string(), p95Ms: z.number() })
 const BalanceResults = z.object({
+  fleet: z.array(z.object({ profile: z.string() })).optional(),
+  pushIntervalMs: z.number().optional(),
   seed: z.number().optional(),
   requestsPerPoint: z.number().optional(),
   capacityPerS: z.number().optional(),
@@ -29,18 +31,30 @@ const percent = (load: number) => `${Math.round(load * 100)} %`
 export default fromResults('balance.json', BalanceResults, (results) => {
   const { rows } = results
   if (rows.length > 0 && 'workload' in (rows[0] as object))
-    return seededTables(rows as z.output<typeof SeededRow>[])
+    return `${seededTables(rows as z.output<typeof SeededRow>[])}${fleetSentence(results)}`
   const single = rows as z.output<typeof SingleRunRow>[]
   const note = [
     'p95 end-to-end latency in seconds, from one simulated run',
     results.seed === undefined ? '' : ` (seed ${results.seed}`,
-    results.requestsPerPoint === undefined ? '' : `, ${results.requestsPerPoint} measured requests per point`,
+    results.requestsPerPoint === undefined
+      ? ''
+      : `, ${grouped(results.requestsPerPoint)} measured requests per point`,
     results.seed === undefined ? '' : ')',
     results.capacityPerS === undefined ? '' : `; 100 % load is ${results.capacityPerS} requests/s`,
     '. One seed gives no spread.',
   ].join('')
-  return [grid(single, (row) => seconds(row.p95Ms)), '', note].join('\n')
+  return [grid(single, (row) => seconds(row.p95Ms)), '', `${note}${fleetSentence(results)}`].join('\n')
 })
+
+/** ` Fleet: 1 × h100, 2 × a100; metrics pushed every 2 000 ms.` from what the file records. */
+function fleetSentence({ fleet, pushIntervalMs }: z.output<typeof BalanceResults>): string {
+  const counts = new Map<string, number>()
+  for (const { profile } of fleet ?? []) counts.set(profile, (counts.get(profile) ?? 0) + 1)
+  const hosts = [...counts].map(([profile, count]) => `${count} × ${profile}`).join(', ')
+  const push = pushIntervalMs === undefined ? '' : `metrics pushed every ${grouped(pushIntervalMs)} ms`
+  const parts = [hosts === '' ? '' : `${fleet?.length} hosts (${hosts})`, push].filter(Boolean)
+  return parts.length === 0 ? '' : ` Fleet: ${parts.join('; ')}.`
+}
 
 function seededTables(rows: z.output<typeof SeededRow>[]): string {
   const workloads = [...new Set(rows.map((row) => row.workload))]

@@ -14,5 +14,5 @@ export default fromResults('select.json', SelectResults, ({ rows, targetUsAt1000
   const slowest = at1000.at(-1)
   if (fastest === undefined || slowest === undefined) return 'select.json has no run at 1 000 nodes.'
   const target = targetUsAt1000Nodes === undefined ? '' : ` (target: under ${targetUsAt1000Nodes} µs)`
-  return `${significant(fastest.usPerDecision)} to ${significant(slowest.usPerDecision)} µs per decision at 1 000 nodes${target}`
+  return `${significant(fastest.usPerDecision)} to ${significant(slowest.usPerDecision)} µs at 1 000 nodes${target}`
 })
