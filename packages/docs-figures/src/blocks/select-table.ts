@@ -7,12 +7,13 @@ const SelectResults = z.object({
   cpu: z.string().optional(),
   node: z.string().optional(),
   targetUsAt1000Nodes: z.number().optional(),
+  runs: z.number().optional(),
   rows: z.array(
     z.object({ mode: z.string(), nodes: z.number(), usPerDecision: z.number(), nsPerNode: z.number() }),
   ),
 })
 
-export default fromResults('select.json', SelectResults, ({ rows, cpu, node }) => {
+export default fromResults('select.json', SelectResults, ({ rows, cpu, node, runs }) => {
   const sizes = [...new Set(rows.map((row) => row.nodes))].sort((a, b) => a - b)
   const modes = [...new Set(rows.map((row) => row.mode))]
   const cell = (mode: string, nodes: number) => {
@@ -29,6 +30,6 @@ export default fromResults('select.json', SelectResults, ({ rows, cpu, node }) =
       `l${'r'.repeat(sizes.length)}`,
     ),
     '',
-    `Median time per decision (and per node) as \`select.json\` records it${machine === '' ? '' : ` (${machine})`}.`,
+    `Time per decision (and per node), the median ${runs === undefined ? 'over several runs (`select.json` does not record how many)' : `of ${runs} runs`}${machine === '' ? '' : `, on ${machine}`}.`,
   ].join('\n')
 })
