@@ -77,6 +77,21 @@ describe('capacity-table', () => {
     expect(text).toContain('The file does not record the settings the ramp ran with')
   })
 
+  it('shows a median with its spread when a step summarises several tries', () => {
+    const [step] = base.steps
+    const text = capacityTable.render({
+      ...base,
+      steps: [
+        {
+          ...step,
+          p99Ms: { median: 6.97, min: 5.1, max: 8.24 },
+          rssMiB: { median: 283.7, min: 280, max: 290 },
+        },
+      ],
+    })
+    expect(text).toContain('| 40 000 | 19 999 | 0.45 / 6.97 (5.1–8.24) ms | 0 | 45.6 % | 284 (280–290) MiB |')
+  })
+
   it('lists the settings when the file has them', () => {
     const text = capacityTable.render({
       ...base,

@@ -4,17 +4,18 @@
  */
 import { z } from 'zod'
 import { fromResults } from '../block.js'
-import { grouped, significant, table } from '../format.js'
+import { grouped, table } from '../format.js'
+import { Measured, showMeasured } from '../measured.js'
 
 const Step = z.object({
   agents: z.number(),
   attempt: z.number().optional(),
-  pushesPerS: z.number(),
-  p50Ms: z.number(),
-  p99Ms: z.number(),
+  pushesPerS: Measured,
+  p50Ms: Measured,
+  p99Ms: Measured,
   errors: z.number(),
-  rssMiB: z.number(),
-  cpuPct: z.number(),
+  rssMiB: Measured,
+  cpuPct: Measured,
   holds: z.boolean(),
 })
 const CapacityResults = z.object({
@@ -30,11 +31,11 @@ const CapacityResults = z.object({
 export default fromResults('capacity.json', CapacityResults, (results) => {
   const rows = results.steps.map((step) => [
     grouped(step.agents),
-    grouped(step.pushesPerS),
-    `${significant(step.p50Ms)} / ${significant(step.p99Ms)} ms`,
+    showMeasured(step.pushesPerS, (n) => grouped(n)),
+    `${showMeasured(step.p50Ms)} / ${showMeasured(step.p99Ms)} ms`,
     grouped(step.errors),
-    `${significant(step.cpuPct)} %`,
-    `${significant(step.rssMiB)} MiB`,
+    `${showMeasured(step.cpuPct)} %`,
+    `${showMeasured(step.rssMiB)} MiB`,
     step.attempt === undefined ? '' : String(step.attempt),
     step.holds ? 'yes' : 'no',
   ])
