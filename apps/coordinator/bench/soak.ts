@@ -300,7 +300,8 @@ async function capacity(): Promise<void> {
       intervalMs,
       stepSeconds: stepMs / 1000,
       attempts,
-      maxAgents: option('max-agents'),
+      // The ramp's cap (--max-agents), not its result (maxAgents below).
+      rampUpToAgents: option('max-agents'),
       steps,
       maxNodes: MAX_NODES,
       poolConnections: connections,
