@@ -122,10 +122,12 @@ function writeResult(file: string, key: string | null, value: unknown): void {
     key !== null && existsSync(file)
       ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
       : {}
+  // soak.json's phases run separately: each keeps the machine (and its load) it ran on; the top-level
+  // `machine` is the latest run's.
   const next =
     key === null
       ? value
-      : { ...existing, machine, [key]: { ...(value as object), at: new Date().toISOString() } }
+      : { ...existing, machine, [key]: { ...(value as object), machine, at: new Date().toISOString() } }
   writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`)
 }
 
