@@ -106,7 +106,7 @@ export type ConfigKey = keyof typeof ConfigSchema.shape
 export interface SettingSource {
   readonly env: string | null
   readonly flag: string | null
-  /** The default as `--help` and the README show it. */
+  /** The default as `--help` and docs/configuration.md show it (when the schema has none). */
   readonly defaultText: string
   readonly help: string
 }

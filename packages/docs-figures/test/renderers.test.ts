@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import balanceP95 from '../src/blocks/balance-p95.js'
 import capacityTable from '../src/blocks/capacity-table.js'
+import selectTable from '../src/blocks/select-table.js'
 import { renderSettingsTable } from '../src/settings-table.js'
 
 describe('balance-p95', () => {
@@ -73,7 +74,7 @@ describe('capacity-table', () => {
   it('says plainly that the file lacks the settings it ran with', () => {
     const text = capacityTable.render(base)
     expect(text).toContain('Most agents held: **40 000** at a 2 000 ms push interval')
-    expect(text).toContain('| 40 000 | 19 999 | 0.45 / 6.97 ms | 0 | 45.6 % | 284 MiB |  | yes |')
+    expect(text).toContain('| 40 000 | 19 999 | 0.45 | 6.97 | 0 | 45.6 % | 284 MiB | yes |')
     expect(text).toContain('The file does not record the settings the ramp ran with')
   })
 
@@ -89,15 +90,35 @@ describe('capacity-table', () => {
         },
       ],
     })
-    expect(text).toContain('| 40 000 | 19 999 | 0.45 / 6.97 (5.1–8.24) ms | 0 | 45.6 % | 284 (280–290) MiB |')
+    expect(text).toContain(
+      '| 40 000 | 19 999 | 0.45 | 6.97 (5.1–8.24) | 0 | 45.6 % | 284 (280–290) MiB | yes |',
+    )
+  })
+
+  it('says when no step held, shows the p99 spread over attempts, and marks a shortened run', () => {
+    const [step] = base.steps
+    const text = capacityTable.render({
+      ...base,
+      maxAgents: 0,
+      shortened: true,
+      machine: { ...base.machine, loadAverage1m: 13.52 },
+      steps: [{ ...step, agents: 1000, p99Ms: 37.67, p99MinMs: 20.46, p99MaxMs: 564.84, holds: false }],
+    })
+    expect(text).toContain('No step held at a 2 000 ms push interval')
+    expect(text).toContain('| 1 000 | 19 999 | 0.45 | 37.7 (20.5–565) | 0 | 45.6 % | 284 MiB | no |')
+    expect(text).toContain(
+      'on 2 × AMD EPYC, Node v20.20.2, load average 13.52 (1 min), load generator on the same cores. A shortened run.',
+    )
   })
 
   it('lists the settings when the file has them', () => {
     const text = capacityTable.render({
       ...base,
-      settings: { maxNodes: 100_000, summary: 'median of 3 tries' },
+      settings: { maxNodes: 100_000, verdict: 'median attempt per step', steps: [1000, 2000] },
     })
-    expect(text).toContain('Settings: `maxNodes` = 100000, `summary` = "median of 3 tries".')
+    expect(text).toContain(
+      'Settings: `maxNodes` = 100000; `verdict` = "median attempt per step"; `steps` = 1000, 2000.',
+    )
     expect(text).not.toContain('does not record')
   })
 })
@@ -137,5 +158,31 @@ describe('renderSettingsTable', () => {
       '| `MODE` | `--mode` | `a`, `b` | `a` | How \\| to pick. |',
       '| `TOKEN` |  | string | unset | Secret. |',
     ])
+  })
+})
+
+describe('select-table', () => {
+  it('renders both paths per mode and size, with spread, the clock and whether the target was met', () => {
+    const spread = (median: number, min: number, max: number) => ({ median, min, max })
+    const text = selectTable.render({
+      clock: 'process CPU time',
+      runs: 9,
+      targetUsAt1000Nodes: 22,
+      targetMet: false,
+      results: {
+        spec: {
+          '10000': { selectOnly: spread(452.848, 300.4, 574.2), wholePath: spread(849.56, 598.47, 1296.8) },
+          '1000': { selectOnly: spread(13.874, 12.889, 24.024), wholePath: spread(31.632, 23.867, 48.131) },
+        },
+      },
+    })
+    expect(text.split('\n').slice(2, 4)).toEqual([
+      '| `spec` | 1 000 | 31.6 (23.9–48.1) | 13.9 (12.9–24) |  |',
+      '| `spec` | 10 000 | 850 (598–1 297) | 453 (300–574) |  |',
+    ])
+    expect(text).toContain(
+      'the median of 9 runs with the min–max in parentheses, counted as process CPU time.',
+    )
+    expect(text).toContain('Target: under 22 µs at 1 000 nodes, not met in this run.')
   })
 })

@@ -1,35 +1,53 @@
-/** docs/benchmarks.md: time per balancing decision by mode and fleet size, from bench/results/select.json. */
+/**
+ * docs/benchmarks.md: CPU time per balancing decision by mode and fleet size, from
+ * bench/results/select.json: `select()` alone and the whole path through the registry, medians with spread.
+ */
 import { z } from 'zod'
 import { fromResults } from '../block.js'
-import { grouped, significant, table } from '../format.js'
+import { grouped, table } from '../format.js'
+import { describeMachine, Machine } from '../machine.js'
+import { Measured, showMeasured } from '../measured.js'
 
-const SelectResults = z.object({
-  cpu: z.string().optional(),
-  node: z.string().optional(),
-  targetUsAt1000Nodes: z.number().optional(),
+const Timing = z.object({ selectOnly: Measured, wholePath: Measured })
+export const SelectResults = z.object({
+  clock: z.string().optional(),
+  paths: z.object({ selectOnly: z.string(), wholePath: z.string() }).optional(),
+  machine: Machine.optional(),
   runs: z.number().optional(),
-  rows: z.array(
-    z.object({ mode: z.string(), nodes: z.number(), usPerDecision: z.number(), nsPerNode: z.number() }),
-  ),
+  targetUsAt1000Nodes: z.number().optional(),
+  targetMet: z.boolean().optional(),
+  results: z.record(z.string(), z.record(z.string(), Timing.extend({ wallClock: Timing.optional() }))),
 })
 
-export default fromResults('select.json', SelectResults, ({ rows, cpu, node, runs }) => {
-  const sizes = [...new Set(rows.map((row) => row.nodes))].sort((a, b) => a - b)
-  const modes = [...new Set(rows.map((row) => row.mode))]
-  const cell = (mode: string, nodes: number) => {
-    const row = rows.find((candidate) => candidate.mode === mode && candidate.nodes === nodes)
-    return row === undefined
-      ? ''
-      : `${significant(row.usPerDecision)} µs (${significant(row.nsPerNode)} ns/node)`
-  }
-  const machine = [cpu, node === undefined ? undefined : `Node ${node}`].filter(Boolean).join(', ')
+export default fromResults('select.json', SelectResults, (results) => {
+  const rows = Object.entries(results.results).flatMap(([mode, bySize]) =>
+    Object.entries(bySize)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([nodes, timing]) => [
+        `\`${mode}\``,
+        grouped(Number(nodes)),
+        showMeasured(timing.wholePath),
+        showMeasured(timing.selectOnly),
+        timing.wallClock === undefined ? '' : showMeasured(timing.wallClock.wholePath),
+      ]),
+  )
+  const { paths, machine } = results
   return [
     table(
-      ['mode', ...sizes.map((size) => `${grouped(size)} nodes`)],
-      modes.map((mode) => [`\`${mode}\``, ...sizes.map((size) => cell(mode, size))]),
-      `l${'r'.repeat(sizes.length)}`,
+      ['mode', 'nodes', 'whole path, µs', '`select()` alone, µs', 'whole path, wall clock µs'],
+      rows,
+      'lrrrr',
     ),
     '',
-    `Time per decision (and per node), the median ${runs === undefined ? 'over several runs (`select.json` does not record how many)' : `of ${runs} runs`}${machine === '' ? '' : `, on ${machine}`}.`,
+    [
+      `Per decision: the median of ${results.runs ?? 'several'} runs with the min–max in parentheses`,
+      results.clock === undefined ? '' : `, counted as ${results.clock}`,
+      '.',
+      paths === undefined ? '' : ` Whole path: ${paths.wholePath}. \`select()\` alone: ${paths.selectOnly}.`,
+      results.targetUsAt1000Nodes === undefined
+        ? ''
+        : ` Target: under ${results.targetUsAt1000Nodes} µs at 1 000 nodes${results.targetMet === undefined ? '' : `, ${results.targetMet ? 'met' : 'not met'} in this run`}.`,
+      machine === undefined ? '' : ` Run on ${describeMachine(machine)}.`,
+    ].join(''),
   ].join('\n')
 })

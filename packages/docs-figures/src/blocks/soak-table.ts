@@ -1,11 +1,23 @@
-/** docs/benchmarks.md: the 10-minute push soak and the concurrent-streams run, from bench/results/soak.json. */
+/** docs/benchmarks.md: the push soak and the concurrent-streams run, from bench/results/soak.json. */
 import { z } from 'zod'
 import { fromResults } from '../block.js'
 import { grouped, significant, table } from '../format.js'
+import { describeMachine, describeSettings, Machine } from '../machine.js'
+
+const Outcome = z.object({ ok: z.number(), lost: z.number(), 'mixed-up': z.number() })
+const Phase = {
+  settings: z.record(z.string(), z.unknown()).optional(),
+  shortened: z.boolean().optional(),
+  machine: Machine.optional(),
+  at: z.string().optional(),
+}
+const PhaseSchema = z.object(Phase)
+type PhaseFields = z.output<typeof PhaseSchema>
 
 const SoakResults = z.object({
-  machine: z.object({ cpus: z.number(), cpuModel: z.string(), node: z.string() }),
+  machine: Machine,
   streams: z.object({
+    ...Phase,
     streams: z.number(),
     ok: z.number(),
     lost: z.number(),
@@ -15,6 +27,7 @@ const SoakResults = z.object({
     perStreamKiB: z.number(),
   }),
   push: z.object({
+    ...Phase,
     agents: z.number(),
     intervalMs: z.number(),
     minutes: z.number(),
@@ -25,7 +38,7 @@ const SoakResults = z.object({
     endLagMs: z.number(),
     rssFirstMinuteMiB: z.number(),
     rssLastMinuteMiB: z.number(),
-    backgroundStreams: z.object({ ok: z.number(), lost: z.number(), 'mixed-up': z.number() }),
+    backgroundStreams: Outcome,
   }),
 })
 
@@ -37,15 +50,23 @@ export default fromResults('soak.json', SoakResults, ({ machine, streams, push }
       [
         [
           `${grouped(push.agents)} agents pushing every ${grouped(push.intervalMs)} ms for ${push.minutes} minutes, beside streams in flight`,
-          `${grouped(push.pushesPerS)} pushes/s, ${grouped(push.pushErrors)} errors; push p50 ${significant(push.pushP50Ms)} ms, p99 ${significant(push.pushP99Ms)} ms; event-loop lag at the end ${significant(push.endLagMs)} ms; RSS ${significant(push.rssFirstMinuteMiB)} MiB over the first minute, ${significant(push.rssLastMinuteMiB)} MiB over the last; ${grouped(background.ok)} background streams complete, ${background.lost} lost, ${background['mixed-up']} mixed up`,
+          `${grouped(push.pushesPerS)} pushes/s, ${grouped(push.pushErrors)} errors; push p50 ${significant(push.pushP50Ms)} ms, p99 ${significant(push.pushP99Ms)} ms; event-loop lag at the end ${significant(push.endLagMs)} ms; RSS ${significant(push.rssFirstMinuteMiB)} MiB over the first minute, ${significant(push.rssLastMinuteMiB)} MiB over the last; background streams ${grouped(background.ok)} complete, ${grouped(background.lost)} lost, ${background['mixed-up']} mixed up`,
         ],
         [
           `${grouped(streams.streams)} concurrent streams`,
-          `${grouped(streams.ok)} complete, ${streams.lost} lost, ${streams['mixed-up']} mixed up; RSS ${significant(streams.baselineMiB)} → ${significant(streams.peakMiB)} MiB, about ${significant(streams.perStreamKiB)} KiB per open stream`,
+          `${grouped(streams.ok)} complete, ${grouped(streams.lost)} lost, ${streams['mixed-up']} mixed up; RSS ${significant(streams.baselineMiB)} → ${significant(streams.peakMiB)} MiB, about ${significant(streams.perStreamKiB)} KiB per open stream`,
         ],
       ],
     ),
     '',
-    `On ${machine.cpus} × ${machine.cpuModel} (Node ${machine.node}), load generator and mock runtimes on the same cores.`,
+    `Push soak: ${phaseNote(push, machine)} Streams: ${phaseNote(streams, machine)} Load generator and mock runtimes ran on the same cores.`,
   ].join('\n')
 })
+
+function phaseNote(phase: PhaseFields, fallback: z.output<typeof Machine>): string {
+  const when = phase.at === undefined ? '' : ` of ${phase.at.slice(0, 10)}`
+  const shortened = phase.shortened === true ? ', shortened' : ''
+  const settings =
+    phase.settings === undefined ? ' (settings not recorded)' : ` with ${describeSettings(phase.settings)}`
+  return `run${when}${shortened} on ${describeMachine(phase.machine ?? fallback)}${settings}.`
+}
