@@ -21,7 +21,7 @@ const BalanceResults = z.object({
   pushIntervalMs: z.number().optional(),
   seed: z.number().optional(),
   requestsPerPoint: z.number().optional(),
-  capacityPerS: z.number().optional(),
+  capacityPerS: z.union([z.number(), z.record(z.string(), z.unknown())]).optional(),
   rows: z.union([z.array(SeededRow), z.array(SingleRunRow)]),
 })
 
@@ -40,7 +40,7 @@ export default fromResults('balance.json', BalanceResults, (results) => {
       ? ''
       : `, ${grouped(results.requestsPerPoint)} measured requests per point`,
     results.seed === undefined ? '' : ')',
-    results.capacityPerS === undefined ? '' : `; 100 % load is ${results.capacityPerS} requests/s`,
+    typeof results.capacityPerS !== 'number' ? '' : `; 100 % load is ${results.capacityPerS} requests/s`,
     '. One seed gives no spread.',
   ].join('')
   return [grid(single, (row) => seconds(row.p95Ms)), '', `${note}${fleetSentence(results)}`].join('\n')
