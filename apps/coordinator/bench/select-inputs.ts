@@ -4,6 +4,7 @@
  */
 
 import type { SelectRequest } from '../src/core/balancer/strategy.js'
+import { ollamaModelKey } from '../src/core/model-name.js'
 import type { NodeView } from '../src/core/node-view.js'
 import { ModelSets } from '../src/registry/model-sets.js'
 
@@ -57,6 +58,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
   const topFreeIds = new Set<string>()
   // Shared per distinct list, as the registry hands them out.
   const modelSets = new ModelSets()
+  const ollamaKeySets = new ModelSets()
   for (let i = 0; i < count; i++) {
     const id = `node-${i}`
     const planted = i < 2
@@ -67,12 +69,14 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
     const servesModel = planted || random() < 0.8
     const hasFreshMetrics = planted || random() >= 0.05
     const isBusy = !planted && random() < 0.3
-    const models = modelSets.intern(servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)])
+    const modelList = servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)]
+    const models = modelSets.intern(modelList)
     const isZeroLoad = i === 1
+    const runtimeKind = random() < 0.7 ? 'ollama' : 'openai'
     nodes.push({
       id,
       name: `${gpuClass.name}-${i}`,
-      runtimeKind: random() < 0.7 ? 'ollama' : 'openai',
+      runtimeKind,
       computeScore: gpuClass.score,
       inFlight: isBusy
         ? gpuClass.maxConcurrency
@@ -88,6 +92,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       gpuUtilPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 75,
       gpuMemoryPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 80,
       models,
+      modelKeys: runtimeKind === 'ollama' ? ollamaKeySets.intern(modelList.map(ollamaModelKey)) : models,
       coolingDownUntilMs: isCooling ? BENCH_NOW + 10_000 : null,
     })
     if (gpuClass === TOP_CLASS && state === 'online' && !isCooling && servesModel && !isBusy)
@@ -95,7 +100,14 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
   }
   return {
     nodes,
-    request: { model: BENCH_MODEL, apiKind: 'openai', now: BENCH_NOW, exclude: new Set() },
+    request: {
+      model: BENCH_MODEL,
+      // As the forwarder passes it: normalised once per request.
+      ollamaModelKey: ollamaModelKey(BENCH_MODEL),
+      apiKind: 'openai',
+      now: BENCH_NOW,
+      exclude: new Set(),
+    },
     topFreeIds,
     metricsWinnerId: 'node-1',
     firstId: 'node-0',

@@ -55,7 +55,9 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, response: ServerResponse)
 }
 
 function findModel(context: RuntimeContext, name: string, response: ServerResponse): ModelInfo | undefined {
-  const model = resolveModel(context.models, name)
+  // vLLM compares the served model name exactly (vllm/entrypoints/openai/serving_engine.py
+  // `_check_model`); Ollama's OpenAI layer resolves names as its native API does.
+  const model = context.kind === 'ollama' ? resolveModel(context.models, name) : context.models.get(name)
   if (model !== undefined) return model
   if (context.kind === 'ollama') {
     // Ollama's OpenAI layer wraps its native message.

@@ -85,6 +85,8 @@ export interface QueueGrant {
 export interface InferenceRequest {
   readonly apiKind: ApiKind
   readonly model: string
+  /** `ollamaModelKey(model)`, computed once per request for the balancer's Ollama nodes. */
+  readonly ollamaModelKey?: string | undefined
   /** The route pattern, for the log (`/v1/chat/completions`). */
   readonly route: string
   readonly method: Dispatcher.HttpMethod
@@ -318,7 +320,13 @@ export class RequestForwarder {
   #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
     return select(
       this.#options.registry.snapshot(),
-      { model: request.model, apiKind: request.apiKind, now: this.#options.now(), exclude },
+      {
+        model: request.model,
+        ollamaModelKey: request.ollamaModelKey,
+        apiKind: request.apiKind,
+        now: this.#options.now(),
+        exclude,
+      },
       this.#options.balancerState,
     )
   }

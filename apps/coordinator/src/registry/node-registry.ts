@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AgentMetrics, AgentRegistration, FleetNode, NodeState } from '@llm-fleet/types'
+import { ollamaModelKey } from '../core/model-name.js'
 import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
@@ -55,12 +56,16 @@ export interface RemovedNode {
 
 export const DEFAULT_COOL_DOWN_FAILURES = 3
 
+const EMPTY_SET: ReadonlySet<string> = new Set()
+
 interface NodeRecord {
   readonly id: string
   readonly key: string
   registration: AgentRegistration
   metrics: AgentMetrics | null
   models: ReadonlySet<string>
+  /** `models` as the runtime matches them (see `NodeView.modelKeys`). */
+  modelKeys: ReadonlySet<string>
   readonly registeredAtMs: number
   lastSeenMs: number
   lastMetricsMs: number | null
@@ -84,6 +89,8 @@ export class NodeRegistry {
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
+  /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
+  readonly #ollamaKeySets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
 
@@ -110,7 +117,7 @@ export class NodeRegistry {
     const existing = existingId === undefined ? undefined : this.#records.get(existingId)
     if (existing !== undefined) {
       existing.registration = registration
-      existing.models = this.#modelSets.intern(registration.models)
+      this.#setModels(existing, registration.models)
       existing.lastSeenMs = now
       existing.isDraining = false
       this.#changed(existing)
@@ -128,7 +135,8 @@ export class NodeRegistry {
       key,
       registration,
       metrics: null,
-      models: this.#modelSets.intern(registration.models),
+      models: EMPTY_SET,
+      modelKeys: EMPTY_SET,
       registeredAtMs: now,
       lastSeenMs: now,
       lastMetricsMs: null,
@@ -139,6 +147,7 @@ export class NodeRegistry {
       view: null,
       viewValidUntilMs: 0,
     }
+    this.#setModels(record, registration.models)
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
     this.#snapshot = null
@@ -163,8 +172,7 @@ export class NodeRegistry {
     const record = this.#records.get(id)
     if (record === undefined) return { kind: 'unknown-agent' }
     const now = this.#options.clock()
-    if (!sameModels(record.models, metrics.runtime.models))
-      record.models = this.#modelSets.intern(metrics.runtime.models)
+    if (!sameModels(record.models, metrics.runtime.models)) this.#setModels(record, metrics.runtime.models)
     record.metrics = metrics
     record.lastSeenMs = now
     record.lastMetricsMs = now
@@ -277,6 +285,14 @@ export class NodeRegistry {
     }
   }
 
+  #setModels(record: NodeRecord, models: readonly string[]): void {
+    record.models = this.#modelSets.intern(models)
+    record.modelKeys =
+      record.registration.runtime.kind === 'ollama'
+        ? this.#ollamaKeySets.intern(models.map(ollamaModelKey))
+        : record.models
+  }
+
   #changed(record: NodeRecord): void {
     record.view = null
     this.#snapshot = null
@@ -310,6 +326,7 @@ export class NodeRegistry {
       gpuUtilPct: metrics?.gpuUsage ?? null,
       gpuMemoryPct: metrics?.gpuMemoryUsage ?? null,
       models: record.models,
+      modelKeys: record.modelKeys,
       coolingDownUntilMs: record.coolingDownUntilMs,
     }
     record.view = view

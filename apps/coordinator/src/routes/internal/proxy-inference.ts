@@ -1,6 +1,7 @@
 /** The one handler behind every inference route: parse, forward, stream the answer back. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiKind } from '../../core/balancer/strategy.js'
+import { ollamaModelKey } from '../../core/model-name.js'
 import type { NodeView } from '../../core/node-view.js'
 import { ClientGoneSignal } from '../../proxy/client-gone-signal.js'
 import type { RequestForwarder } from '../../proxy/forward-request.js'
@@ -39,6 +40,7 @@ export async function proxyInference(
   const forwarded = await forwarder.forward({
     apiKind: route.apiKind,
     model: body.model,
+    ollamaModelKey: ollamaModelKey(body.model),
     route: route.route,
     method: 'POST',
     url: originForm(request.url),
