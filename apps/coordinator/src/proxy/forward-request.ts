@@ -42,6 +42,8 @@ export interface ForwardRegistry {
   acquire(nodeId: string): Lease
   /** The node's registration (for its runtime URL), undefined once it is gone. */
   get(nodeId: string): { readonly registration: { readonly runtime: { readonly url: string } } } | undefined
+  /** `Authorization` for the node's runtime (its registered API key), undefined without one. */
+  upstreamAuthorization?(nodeId: string): string | undefined
   /** Counts a failure; true when it just put the node into cool-down. */
   reportUpstreamFailure(nodeId: string): boolean
   reportUpstreamSuccess(nodeId: string): void
@@ -193,7 +195,11 @@ export class RequestForwarder {
           response = await target.pool.request({
             method: request.method,
             path: target.basePath + request.url,
-            headers: buildUpstreamRequestHeaders(request.headers, request.requestId),
+            headers: buildUpstreamRequestHeaders(
+              request.headers,
+              request.requestId,
+              registry.upstreamAuthorization?.(node.id),
+            ),
             body: request.body,
             signal: request.signal,
           })

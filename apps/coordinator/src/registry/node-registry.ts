@@ -4,7 +4,13 @@
  * the upstream failure streaks and cool-downs, and hands the balancer cheap `NodeView` snapshots.
  */
 import { randomBytes } from 'node:crypto'
-import type { AgentMetrics, AgentRegistration, FleetNode, NodeState } from '@llm-fleet/types'
+import type {
+  AgentMetrics,
+  AgentRegistration,
+  FleetNode,
+  NodeState,
+  PublicRegistration,
+} from '@llm-fleet/types'
 import { ollamaModelKey } from '../core/model-name.js'
 import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
@@ -61,7 +67,10 @@ const EMPTY_SET: ReadonlySet<string> = new Set()
 interface NodeRecord {
   readonly id: string
   readonly key: string
-  registration: AgentRegistration
+  /** Without the runtime's API key: this is what `GET /api/agents` and the dashboard show. */
+  registration: PublicRegistration
+  /** `Bearer <runtime.apiKey>` to send upstream, kept apart from everything shown; null without a key. */
+  upstreamAuthorization: string | null
   metrics: AgentMetrics | null
   models: ReadonlySet<string>
   /** `models` as the runtime matches them (see `NodeView.modelKeys`). */
@@ -110,13 +119,15 @@ export class NodeRegistry {
    * (keeping its id, in-flight count and metrics, and cancelling a drain: the agent is back).
    * @throws RegistryFullError when `maxNodes` are held and no stale idle node can make room.
    */
-  register(registration: AgentRegistration): RegisterResult {
+  register(received: AgentRegistration): RegisterResult {
+    const { registration, upstreamAuthorization } = withoutApiKey(received)
     const now = this.#options.clock()
     const key = `${registration.hostname}\n${registration.runtime.url}`
     const existingId = this.#idsByKey.get(key)
     const existing = existingId === undefined ? undefined : this.#records.get(existingId)
     if (existing !== undefined) {
       existing.registration = registration
+      existing.upstreamAuthorization = upstreamAuthorization
       this.#setModels(existing, registration.models)
       existing.lastSeenMs = now
       existing.isDraining = false
@@ -134,6 +145,7 @@ export class NodeRegistry {
       id,
       key,
       registration,
+      upstreamAuthorization,
       metrics: null,
       models: EMPTY_SET,
       modelKeys: EMPTY_SET,
@@ -255,6 +267,14 @@ export class NodeRegistry {
     this.#snapshot = views
     this.#snapshotValidUntilMs = validUntilMs
     return views
+  }
+
+  /**
+   * The `Authorization` value for requests to the node's runtime (the agent's `RUNTIME_API_KEY`), or
+   * undefined when it has none or is gone. The only way the key leaves the registry.
+   */
+  upstreamAuthorization(nodeId: string): string | undefined {
+    return this.#records.get(nodeId)?.upstreamAuthorization ?? undefined
   }
 
   /** Every node as `GET /api/agents` reports it. */
@@ -379,6 +399,16 @@ export class NodeRegistry {
     const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
     for (const listener of this.#removedListeners) listener(removed)
   }
+}
+
+/** Splits the runtime's API key off a registration: stored and shown apart, never together. */
+function withoutApiKey(registration: AgentRegistration): {
+  registration: PublicRegistration
+  upstreamAuthorization: string | null
+} {
+  const { apiKey, ...runtime } = registration.runtime
+  if (apiKey === undefined) return { registration, upstreamAuthorization: null }
+  return { registration: { ...registration, runtime }, upstreamAuthorization: `Bearer ${apiKey}` }
 }
 
 function sameModels(current: ReadonlySet<string>, next: readonly string[]): boolean {
