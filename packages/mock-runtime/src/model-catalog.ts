@@ -66,6 +66,10 @@ function canonicalName(name: string): string {
   const tagged = hasTag ? name : `${name}:latest`
   const slashes = tagged.split('/').length - 1
   const qualified =
-    slashes === 0 ? `registry.ollama.ai/library/${tagged}` : slashes === 1 ? `registry.ollama.ai/${tagged}` : tagged
+    slashes === 0
+      ? `registry.ollama.ai/library/${tagged}`
+      : slashes === 1
+        ? `registry.ollama.ai/${tagged}`
+        : tagged
   return qualified.toLowerCase()
 }
