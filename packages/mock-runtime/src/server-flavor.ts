@@ -8,8 +8,8 @@
  *   "type":"authentication_error","code":401}}`; gauges `llamacpp:requests_processing` /
  *   `llamacpp:requests_deferred` (tools/server/server-context.cpp metrics handler), `/slots`.
  * - SGLang (python/sglang/srt/metrics/collector.py): gauges `sglang:num_running_reqs` /
- *   `sglang:num_queue_reqs`; `--api-key` guards every route but `/health` and `/metrics`, 401
- *   `{"error":"Unauthorized"}`.
+ *   `sglang:num_queue_reqs`; `--api-key` guards every route but `/health*` and `/metrics*`, 401
+ *   `{"error":"Unauthorized"}` (python/sglang/srt/utils.py `add_api_key_middleware`).
  */
 import type { ServerResponse } from 'node:http'
 import { sendJson } from './http-exchange.js'
@@ -24,7 +24,7 @@ const LLAMA_SERVER_PUBLIC = new Set(['/health', '/v1/health', '/models', '/v1/mo
 export function isGuarded(flavor: ServerFlavor, path: string): boolean {
   if (flavor === 'vllm') return path === '/v1' || path.startsWith('/v1/')
   if (flavor === 'llama-server') return !LLAMA_SERVER_PUBLIC.has(path)
-  return path !== '/health' && path !== '/metrics'
+  return !path.startsWith('/health') && !path.startsWith('/metrics')
 }
 
 /** Whether `authorization` carries `key` (llama-server also reads `x-api-key`). */

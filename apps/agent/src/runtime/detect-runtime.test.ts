@@ -171,13 +171,16 @@ describe('RuntimeProbe against the mock of each real server (issue 12)', () => {
 })
 
 describe('parseActiveRequests', () => {
-  it('reads SGLang and llama.cpp server gauges as well as vLLM', () => {
+  it('reads SGLang, llama.cpp server and TGI gauges as well as vLLM', () => {
     expect(
       parseActiveRequests(
         'sglang:num_running_reqs{model_name="m"} 4.0\nsglang:num_queue_reqs{model_name="m"} 2.0\n',
       ),
     ).toBe(6)
     expect(parseActiveRequests('llamacpp:requests_processing 1\nllamacpp:requests_deferred 3\n')).toBe(4)
+    expect(
+      parseActiveRequests('tgi_batch_current_size 3\ntgi_queue_size 2\ntgi_batch_current_max_tokens 2048\n'),
+    ).toBe(5)
     expect(parseActiveRequests('llamacpp:prompt_tokens_total 100\n')).toBeNull()
   })
 })

@@ -222,11 +222,12 @@ function modelNames(models: readonly { name: string }[]): string[] {
 
 /**
  * The gauges each runtime exposes for requests running and waiting, summed over label sets (one per
- * model): vLLM (vllm/v1/metrics/loggers.py), SGLang (python/sglang/srt/metrics/collector.py) and
- * llama.cpp server started with `--metrics` (tools/server/server-context.cpp, "llamacpp:" prefix).
+ * model): vLLM (vllm/v1/metrics/loggers.py), SGLang (python/sglang/srt/metrics/collector.py),
+ * llama.cpp server started with `--metrics` (tools/server/server-context.cpp, "llamacpp:" prefix) and
+ * TGI (router/src/infer: `tgi_batch_current_size`, `tgi_queue_size`).
  */
 const ACTIVE_REQUEST_GAUGES =
-  /^(?:vllm:num_requests_(?:running|waiting)|sglang:num_(?:running|queue)_reqs|llamacpp:requests_(?:processing|deferred))(?:\{[^}]*\})?\s+([0-9.eE+-]+)/
+  /^(?:vllm:num_requests_(?:running|waiting)|sglang:num_(?:running|queue)_reqs|llamacpp:requests_(?:processing|deferred)|tgi_(?:batch_current|queue)_size)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/
 
 /**
  * PURE: requests running plus waiting by the runtime's own gauges (see `ACTIVE_REQUEST_GAUGES`); null
