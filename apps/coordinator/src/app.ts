@@ -21,10 +21,13 @@ import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { agentApi } from './routes/agent-api.js'
+import { anthropicApi } from './routes/anthropic-api.js'
 import { dashboard } from './routes/dashboard.js'
 import { health } from './routes/health.js'
 import { metricsRoute } from './routes/metrics.js'
+import { notFound } from './routes/not-found.js'
 import { ollamaApi } from './routes/ollama-api.js'
+import { ollamaRoot } from './routes/ollama-root.js'
 import { openAiApi } from './routes/openai-api.js'
 import { routeExplain } from './routes/route-explain.js'
 
@@ -61,6 +64,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   await app.register(zodValidation)
   await app.register(errorShape)
   await app.register(requestId)
+  await app.register(notFound)
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -132,7 +136,9 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyLimitBytes: config.inferenceBodyLimitBytes,
   }
   await app.register(openAiApi, inferenceApi)
+  await app.register(anthropicApi, inferenceApi)
   await app.register(ollamaApi, inferenceApi)
+  await app.register(ollamaRoot)
   await app.register(routeExplain, {
     registry: deps.registry,
     balancerState: deps.balancerState,

@@ -38,6 +38,12 @@ export const InvalidApiKeyError = createError(
 
 // Proxy
 export const NoCandidateError = createError('FLEET_PROXY_NO_CANDIDATE', '%s', 503)
+/** Ollama's pull, push, create, copy, delete and blobs: the coordinator holds no models. */
+export const ModelsManagedOnNodesError = createError(
+  'FLEET_PROXY_MODELS_MANAGED_ON_NODES',
+  '%s is not available through llm-fleet: models are managed on the nodes (run `ollama pull <model>` on a node; its agent reports the model within one push interval)',
+  501,
+)
 export const ModelNotServedError = createError(
   'FLEET_PROXY_MODEL_NOT_SERVED',
   'No node serves the model %s',

@@ -5,9 +5,11 @@
  * removed nodes vanish with them. Label values are bounded: route patterns, status codes, reason kinds,
  * node names (at most `MAX_NODES`), GPU indexes, and the models that nodes serve (see `ModelLabels`).
  */
+
 import type { FleetNode } from '@llm-fleet/types'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { SelectionReason } from '../core/balancer/selection.js'
+import { servesModel } from '../core/model-name.js'
 import type { NodeView } from '../core/node-view.js'
 import type { ProxiedRecord, ProxyObserver, RejectedRecord } from '../proxy/proxy-observer.js'
 import type { RemovedNode } from '../registry/node-registry.js'
@@ -154,7 +156,8 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
   onProxied(record: ProxiedRecord): void {
     const children = this.#childrenOf(record.node)
     if (children === null) return
-    const model = this.#models.labelOf(record.model, record.node.models)
+    // The name as the client sent it, admitted when the node serves it by its runtime's own matching.
+    const model = this.#models.labelOf(record.model, { has: (name) => servesModel(record.node, name) })
     const key = `${record.route}\n${model}\n${record.status}`
     let count = children.requests.get(key)
     if (count === undefined) {

@@ -19,6 +19,7 @@ const NODE: NodeView = {
   gpuUtilPct: null,
   gpuMemoryPct: null,
   models: new Set(['m']),
+  modelKeys: new Set(['registry.ollama.ai/library/m:latest']),
   coolingDownUntilMs: null,
 }
 

@@ -42,6 +42,8 @@ export interface ForwardRegistry {
   acquire(nodeId: string): Lease
   /** The node's registration (for its runtime URL), undefined once it is gone. */
   get(nodeId: string): { readonly registration: { readonly runtime: { readonly url: string } } } | undefined
+  /** `Authorization` for the node's runtime (its registered API key), undefined without one. */
+  upstreamAuthorization?(nodeId: string): string | undefined
   /** Counts a failure; true when it just put the node into cool-down. */
   reportUpstreamFailure(nodeId: string): boolean
   reportUpstreamSuccess(nodeId: string): void
@@ -85,6 +87,8 @@ export interface QueueGrant {
 export interface InferenceRequest {
   readonly apiKind: ApiKind
   readonly model: string
+  /** `ollamaModelKey(model)`, computed once per request for the balancer's Ollama nodes. */
+  readonly ollamaModelKey?: string | undefined
   /** The route pattern, for the log (`/v1/chat/completions`). */
   readonly route: string
   readonly method: Dispatcher.HttpMethod
@@ -191,7 +195,11 @@ export class RequestForwarder {
           response = await target.pool.request({
             method: request.method,
             path: target.basePath + request.url,
-            headers: buildUpstreamRequestHeaders(request.headers, request.requestId),
+            headers: buildUpstreamRequestHeaders(
+              request.headers,
+              request.requestId,
+              registry.upstreamAuthorization?.(node.id),
+            ),
             body: request.body,
             signal: request.signal,
           })
@@ -318,7 +326,13 @@ export class RequestForwarder {
   #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
     return select(
       this.#options.registry.snapshot(),
-      { model: request.model, apiKind: request.apiKind, now: this.#options.now(), exclude },
+      {
+        model: request.model,
+        ollamaModelKey: request.ollamaModelKey,
+        apiKind: request.apiKind,
+        now: this.#options.now(),
+        exclude,
+      },
       this.#options.balancerState,
     )
   }

@@ -4,7 +4,14 @@
  * the upstream failure streaks and cool-downs, and hands the balancer cheap `NodeView` snapshots.
  */
 import { randomBytes } from 'node:crypto'
-import type { AgentMetrics, AgentRegistration, FleetNode, NodeState } from '@llm-fleet/types'
+import type {
+  AgentMetrics,
+  AgentRegistration,
+  FleetNode,
+  NodeState,
+  PublicRegistration,
+} from '@llm-fleet/types'
+import { ollamaModelKey } from '../core/model-name.js'
 import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
@@ -55,12 +62,19 @@ export interface RemovedNode {
 
 export const DEFAULT_COOL_DOWN_FAILURES = 3
 
+const EMPTY_SET: ReadonlySet<string> = new Set()
+
 interface NodeRecord {
   readonly id: string
   readonly key: string
-  registration: AgentRegistration
+  /** Without the runtime's API key: this is what `GET /api/agents` and the dashboard show. */
+  registration: PublicRegistration
+  /** `Bearer <runtime.apiKey>` to send upstream, kept apart from everything shown; null without a key. */
+  upstreamAuthorization: string | null
   metrics: AgentMetrics | null
   models: ReadonlySet<string>
+  /** `models` as the runtime matches them (see `NodeView.modelKeys`). */
+  modelKeys: ReadonlySet<string>
   readonly registeredAtMs: number
   lastSeenMs: number
   lastMetricsMs: number | null
@@ -84,6 +98,8 @@ export class NodeRegistry {
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
+  /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
+  readonly #ollamaKeySets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
 
@@ -103,14 +119,16 @@ export class NodeRegistry {
    * (keeping its id, in-flight count and metrics, and cancelling a drain: the agent is back).
    * @throws RegistryFullError when `maxNodes` are held and no stale idle node can make room.
    */
-  register(registration: AgentRegistration): RegisterResult {
+  register(received: AgentRegistration): RegisterResult {
+    const { registration, upstreamAuthorization } = withoutApiKey(received)
     const now = this.#options.clock()
     const key = `${registration.hostname}\n${registration.runtime.url}`
     const existingId = this.#idsByKey.get(key)
     const existing = existingId === undefined ? undefined : this.#records.get(existingId)
     if (existing !== undefined) {
       existing.registration = registration
-      existing.models = this.#modelSets.intern(registration.models)
+      existing.upstreamAuthorization = upstreamAuthorization
+      this.#setModels(existing, registration.models)
       existing.lastSeenMs = now
       existing.isDraining = false
       this.#changed(existing)
@@ -127,8 +145,10 @@ export class NodeRegistry {
       id,
       key,
       registration,
+      upstreamAuthorization,
       metrics: null,
-      models: this.#modelSets.intern(registration.models),
+      models: EMPTY_SET,
+      modelKeys: EMPTY_SET,
       registeredAtMs: now,
       lastSeenMs: now,
       lastMetricsMs: null,
@@ -139,6 +159,7 @@ export class NodeRegistry {
       view: null,
       viewValidUntilMs: 0,
     }
+    this.#setModels(record, registration.models)
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
     this.#snapshot = null
@@ -163,8 +184,7 @@ export class NodeRegistry {
     const record = this.#records.get(id)
     if (record === undefined) return { kind: 'unknown-agent' }
     const now = this.#options.clock()
-    if (!sameModels(record.models, metrics.runtime.models))
-      record.models = this.#modelSets.intern(metrics.runtime.models)
+    if (!sameModels(record.models, metrics.runtime.models)) this.#setModels(record, metrics.runtime.models)
     record.metrics = metrics
     record.lastSeenMs = now
     record.lastMetricsMs = now
@@ -249,6 +269,14 @@ export class NodeRegistry {
     return views
   }
 
+  /**
+   * The `Authorization` value for requests to the node's runtime (the agent's `RUNTIME_API_KEY`), or
+   * undefined when it has none or is gone. The only way the key leaves the registry.
+   */
+  upstreamAuthorization(nodeId: string): string | undefined {
+    return this.#records.get(nodeId)?.upstreamAuthorization ?? undefined
+  }
+
   /** Every node as `GET /api/agents` reports it. */
   list(): FleetNode[] {
     const now = this.#options.clock()
@@ -275,6 +303,14 @@ export class NodeRegistry {
     return () => {
       this.#removedListeners.delete(listener)
     }
+  }
+
+  #setModels(record: NodeRecord, models: readonly string[]): void {
+    record.models = this.#modelSets.intern(models)
+    record.modelKeys =
+      record.registration.runtime.kind === 'ollama'
+        ? this.#ollamaKeySets.intern(models.map(ollamaModelKey))
+        : record.models
   }
 
   #changed(record: NodeRecord): void {
@@ -310,6 +346,7 @@ export class NodeRegistry {
       gpuUtilPct: metrics?.gpuUsage ?? null,
       gpuMemoryPct: metrics?.gpuMemoryUsage ?? null,
       models: record.models,
+      modelKeys: record.modelKeys,
       coolingDownUntilMs: record.coolingDownUntilMs,
     }
     record.view = view
@@ -362,6 +399,16 @@ export class NodeRegistry {
     const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
     for (const listener of this.#removedListeners) listener(removed)
   }
+}
+
+/** Splits the runtime's API key off a registration: stored and shown apart, never together. */
+function withoutApiKey(registration: AgentRegistration): {
+  registration: PublicRegistration
+  upstreamAuthorization: string | null
+} {
+  const { apiKey, ...runtime } = registration.runtime
+  if (apiKey === undefined) return { registration, upstreamAuthorization: null }
+  return { registration: { ...registration, runtime }, upstreamAuthorization: `Bearer ${apiKey}` }
 }
 
 function sameModels(current: ReadonlySet<string>, next: readonly string[]): boolean {

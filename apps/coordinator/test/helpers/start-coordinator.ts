@@ -119,6 +119,10 @@ export interface NodeOptions {
   readonly computeScore?: number
   readonly maxConcurrency?: number
   readonly models?: readonly string[]
+  /** The runtime's key, registered as an agent with `RUNTIME_API_KEY` does. */
+  readonly apiKey?: string
+  readonly runtimeVersion?: string
+  readonly modelDetails?: AgentRegistration['modelDetails']
 }
 
 /** The model every test node serves unless told otherwise. */
@@ -129,7 +133,12 @@ export function nodeRegistration(runtimeUrl: string, node: NodeOptions = {}): Ag
   return {
     hostname: node.hostname ?? 'node',
     agentVersion: '0.1.0',
-    runtime: { kind: node.kind ?? 'ollama', url: runtimeUrl },
+    runtime: {
+      kind: node.kind ?? 'ollama',
+      url: runtimeUrl,
+      ...(node.apiKey === undefined ? {} : { apiKey: node.apiKey }),
+      ...(node.runtimeVersion === undefined ? {} : { version: node.runtimeVersion }),
+    },
     cpu: { model: 'test CPU', cores: 8 },
     memoryTotalBytes: 32 * 1024 ** 3,
     gpus: [],
@@ -138,6 +147,7 @@ export function nodeRegistration(runtimeUrl: string, node: NodeOptions = {}): Ag
     computeScore: node.computeScore ?? 100,
     maxConcurrency: node.maxConcurrency ?? 4,
     models: [...(node.models ?? [MODEL])],
+    ...(node.modelDetails === undefined ? {} : { modelDetails: node.modelDetails }),
   }
 }
 

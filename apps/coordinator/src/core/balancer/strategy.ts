@@ -10,6 +10,8 @@ export type ApiKind = RuntimeKind
 export interface SelectRequest {
   /** The model the request names; absent for requests that do not name one. */
   readonly model?: string | undefined
+  /** `ollamaModelKey(model)`, computed once per request; derived here when absent. */
+  readonly ollamaModelKey?: string | undefined
   readonly apiKind: ApiKind
   /** Milliseconds since the epoch; time is an input, never read inside `core/`. */
   readonly now: number
