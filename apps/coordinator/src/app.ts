@@ -43,6 +43,8 @@ export interface AppDeps {
    * added. Without it the app makes its own, so that apps in one process never share series.
    */
   readonly metricsRegistry?: Registry
+  /** The wait queue when `QUEUE_WHEN_BUSY` is on; built from the config when absent (tests watch theirs). */
+  readonly waitQueue?: ForwardWaitQueue
 }
 
 export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
@@ -110,10 +112,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     })
   })
   const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
-    ? new WaitQueue({
-        maxWaiters: config.queueMax,
-        timeoutMs: config.queueTimeoutMs,
-      })
+    ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
   const forwarder = new RequestForwarder({
     registry: deps.registry,
