@@ -65,6 +65,8 @@ type Step =
       readonly score: number
     }
   | { readonly kind: 'push'; readonly node: number; readonly backlog: number }
+  /** Every node pushes: the whole fleet busy with other work, or free again. */
+  | { readonly kind: 'push-all'; readonly backlog: number }
   | { readonly kind: 'stale'; readonly node: number }
   | { readonly kind: 'drain'; readonly node: number }
   | { readonly kind: 'cool-down'; readonly node: number }
@@ -121,6 +123,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stale' as const), node: nodeIndex }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('drain' as const), node: nodeIndex }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cool-down' as const), node: nodeIndex }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('push-all' as const), backlog: fc.constantFrom(0, 2) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'settle' as const }) },
 )
 
@@ -328,14 +334,29 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<void> {
           nodes.push({ id, name, upstream, runtime: current.runtime, models: current.models, isGone: false })
           break
         }
-        case 'request':
-          sent.push(send(base, client, current, `r${index}`, abortAtUpstream))
+        case 'request': {
+          const queued = waitQueue.size
+          const entry = send(base, client, current, `r${index}`, abortAtUpstream)
+          sent.push(entry)
+          // Until it lands (at an upstream, in the queue, or answered), so the next step meets it there.
+          await waitFor(
+            () =>
+              entry.isSettled ||
+              waitQueue.size > queued ||
+              nodes.some((node) => node.upstream.seen.has(entry.tag)),
+            `${entry.tag} landed`,
+            3_000,
+          )
           break
+        }
         case 'push': {
           const node = pick(current.node)
           if (node !== undefined) pushMetrics(registry, node, current.backlog)
           break
         }
+        case 'push-all':
+          for (const node of live()) pushMetrics(registry, node, current.backlog)
+          break
         case 'stale': {
           // Time passes beyond the TTL; every other node pushes and stays online.
           const node = pick(current.node)
@@ -535,6 +556,25 @@ function freeSlotFor(registry: NodeRegistry, nodes: readonly NodeModel[], entry:
 }
 
 describe('the forwarder against a reference model', () => {
+  it('a fixed sequence: a push that frees the busy fleet wakes the request waiting for it', async () => {
+    await run(
+      [
+        { kind: 'register', runtime: 'ollama', models: ['m1'], maxConcurrency: 1, score: 100 },
+        { kind: 'push-all', backlog: 2 },
+        {
+          kind: 'request',
+          model: 'm1',
+          api: 'ollama',
+          stream: false,
+          behaviour: { kind: 'ok' },
+          abort: 'none',
+        },
+        { kind: 'push-all', backlog: 0 },
+      ],
+      true,
+    )
+  })
+
   it.each([
     ['queue off', false],
     ['queue on', true],
