@@ -556,6 +556,23 @@ function freeSlotFor(registry: NodeRegistry, nodes: readonly NodeModel[], entry:
 }
 
 describe('the forwarder against a reference model', () => {
+  it('a fixed sequence: a status beyond 599 ends in an API-shaped 502 with the lease returned', async () => {
+    await run(
+      [
+        { kind: 'register', runtime: 'openai', models: ['m1'], maxConcurrency: 1, score: 100 },
+        {
+          kind: 'request',
+          model: 'm1',
+          api: 'openai',
+          stream: false,
+          behaviour: { kind: 'status', status: 852 },
+          abort: 'none',
+        },
+      ],
+      false,
+    )
+  })
+
   it('a fixed sequence: a push that frees the busy fleet wakes the request waiting for it', async () => {
     await run(
       [
