@@ -9,13 +9,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { Registry } from 'prom-client'
 import type { Config } from './config.js'
+import { forgetTierCursors } from './core/balancer/spec-first.js'
 import type { BalancerState } from './core/balancer/strategy.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { type InferenceRequest, type QueueGrant, RequestForwarder } from './proxy/forward-request.js'
+import { type ForwardWaitQueue, RequestForwarder } from './proxy/forward-request.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
@@ -45,6 +46,8 @@ export interface AppDeps {
    * added. Without it the app makes its own, so that apps in one process never share series.
    */
   readonly metricsRegistry?: Registry
+  /** The wait queue when `QUEUE_WHEN_BUSY` is on; built from the config when absent (tests watch theirs). */
+  readonly waitQueue?: ForwardWaitQueue
 }
 
 export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
@@ -106,16 +109,14 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyTimeoutMs: config.upstreamBodyTimeoutMs,
   })
   const stopClosingRemovedPools = deps.registry.onNodeRemoved((node) => {
+    forgetTierCursors(deps.balancerState, deps.registry.snapshot())
     // undici's close lets in-flight requests finish; a drained node has none left anyway.
     pools.remove(node.id).catch((error: unknown) => {
       app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
     })
   })
-  const waitQueue = config.queueWhenBusy
-    ? new WaitQueue<InferenceRequest, QueueGrant>({
-        maxWaiters: config.queueMax,
-        timeoutMs: config.queueTimeoutMs,
-      })
+  const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
+    ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
   const forwarder = new RequestForwarder({
     registry: deps.registry,
@@ -127,6 +128,11 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     waitQueue,
     observer: combineProxyObservers([metrics, history]),
   })
+  // A node that registers or pushes, or a cool-down that ends, frees capacity no released lease announces.
+  const stopWakingWaiters = deps.registry.onCapacity(() => forwarder.wakeWaiters())
+  // Nodes stale for long leave with their pools, series and cursors (see NodeRegistry.sweep).
+  const sweeper = setInterval(() => deps.registry.sweep(), Math.max(config.agentTtlMs, 1_000))
+  sweeper.unref()
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
   const inferenceApi = {
@@ -149,6 +155,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 4. onClose hooks for what the app owns.
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
+    stopWakingWaiters()
+    clearInterval(sweeper)
     metrics.close()
     await pools.close()
   })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigSchema, helpText, isLoopbackHost, loadConfig, SETTINGS } from './config.js'
+import { createBalancerState } from './core/balancer/strategy.js'
 
 function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
   code: unknown
@@ -39,6 +40,10 @@ describe('loadConfig', () => {
       queueMax: 1024,
       queueTimeoutMs: 30_000,
     })
+  })
+
+  it('balances with the same mode by default as a balancer state made without one', () => {
+    expect(createBalancerState(() => 0).mode).toBe(loadConfig({ env: {}, argv: [] }).loadBalancerMode)
   })
 
   it('reads the environment', () => {

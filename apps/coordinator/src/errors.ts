@@ -64,6 +64,8 @@ export const QueueTimeoutError = createError(
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)
+/** The runtime answered with a status outside 100-599 (seen behind broken proxies): not HTTP we can pass on. */
+export const UpstreamInvalidResponseError = createError('FLEET_UPSTREAM_INVALID_RESPONSE', '%s', 502)
 /** The client went away before the response started; logged with nginx's 499, never seen by anyone. */
 export const ClientClosedRequestError = createError(
   'FLEET_PROXY_CLIENT_CLOSED',

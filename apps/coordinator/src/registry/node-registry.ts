@@ -16,6 +16,7 @@ import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
 import { createLease, type Lease } from './lease.js'
+import { ModelHealth } from './model-health.js'
 import { ModelSets } from './model-sets.js'
 
 /** The slice of a pino logger the registry uses (fastify's `log.child(...)` satisfies it). */
@@ -40,6 +41,14 @@ export interface NodeRegistryOptions {
   readonly log: RegistryLog
   /** New agent ids; default 12 random url-safe characters. */
   readonly generateId?: () => string
+  /**
+   * A node stale this long with nothing in flight is removed by `sweep()` (the coordinator passes
+   * `STALE_NODE_FORGET_TTLS` × TTL): its pool, metric series and cursors go with it. Default: never
+   * (only when the registry is full).
+   */
+  readonly forgetStaleAfterMs?: number
+  /** Runs `fn` after `ms` (cool-down ends); default an unref'd `setTimeout`. */
+  readonly setTimer?: (fn: () => void, ms: number) => void
 }
 
 export interface RegisterResult {
@@ -63,6 +72,13 @@ export interface RemovedNode {
 export const DEFAULT_COOL_DOWN_FAILURES = 3
 
 const EMPTY_SET: ReadonlySet<string> = new Set()
+
+/**
+ * A node stale for this many TTLs with nothing in flight is forgotten (10 minutes at the default 6 s
+ * TTL): long enough for a host to reboot and come back under its id, short enough that churn leaves
+ * nothing behind.
+ */
+export const STALE_NODE_FORGET_TTLS = 100
 
 interface NodeRecord {
   readonly id: string
@@ -96,6 +112,9 @@ export class NodeRegistry {
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
+  readonly #capacityListeners = new Set<() => void>()
+  readonly #modelHealth: ModelHealth
+  readonly #setTimer: (fn: () => void, ms: number) => void
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
   /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
@@ -107,6 +126,8 @@ export class NodeRegistry {
     this.#options = options
     this.#coolDownFailures = options.coolDownFailures ?? DEFAULT_COOL_DOWN_FAILURES
     this.#generateId = options.generateId ?? (() => randomBytes(9).toString('base64url'))
+    this.#modelHealth = new ModelHealth({ failures: this.#coolDownFailures, coolDownMs: options.coolDownMs })
+    this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms).unref())
   }
 
   /** Nodes held, in every state. */
@@ -133,6 +154,7 @@ export class NodeRegistry {
       existing.isDraining = false
       this.#changed(existing)
       this.#options.log.info({ nodeId: existing.id, name: registration.hostname }, 'node re-registered')
+      this.#capacityMayHaveGrown()
       return { agentId: existing.id, created: false }
     }
 
@@ -172,6 +194,7 @@ export class NodeRegistry {
       },
       'node registered',
     )
+    this.#capacityMayHaveGrown()
     return { agentId: id, created: true }
   }
 
@@ -189,6 +212,8 @@ export class NodeRegistry {
     record.lastSeenMs = now
     record.lastMetricsMs = now
     this.#changed(record)
+    // The push may have cleared a backlog or a busy GPU, or brought a stale node back.
+    this.#capacityMayHaveGrown()
     return { kind: 'ok' }
   }
 
@@ -239,14 +264,82 @@ export class NodeRegistry {
     record.failureStreak = 0
     record.coolingDownUntilMs = now + this.#options.coolDownMs
     this.#changed(record)
+    this.#wakeAfterCoolDown()
     return true
   }
 
-  /** A successful upstream response ends the failure streak. */
-  reportUpstreamSuccess(nodeId: string): void {
+  /**
+   * Counts a failure of the runtime for one model (a 500, an error inside a stream) that the request
+   * itself did not cause. Returns true exactly when it starts a cool-down of the node for that model.
+   */
+  reportModelFailure(nodeId: string, model: string): boolean {
+    if (!this.#records.has(nodeId)) return false
+    if (this.#modelHealth.reportFailure(nodeId, model, this.#options.clock()) === null) return false
+    this.#wakeAfterCoolDown()
+    return true
+  }
+
+  /** A successful upstream response ends the node's failure streak (and the model's, given one). */
+  reportUpstreamSuccess(nodeId: string, model?: string): void {
     const record = this.#records.get(nodeId)
     if (record === undefined) return
     record.failureStreak = 0
+    if (model !== undefined) this.#modelHealth.reportSuccess(nodeId, model)
+  }
+
+  /** Nodes cooling down for `model` alone; null when none. */
+  coolingForModel(model: string): ReadonlySet<string> | null {
+    return this.#modelHealth.coolingNodes(model, this.#options.clock())
+  }
+
+  /**
+   * The node answered 404 for a model its list names: its list went stale. The node stops being
+   * offered for the model until its next push or registration says otherwise.
+   */
+  markModelMissing(nodeId: string, model: string): void {
+    const record = this.#records.get(nodeId)
+    if (record === undefined) return
+    // An Ollama node matches names as Ollama does: drop every listed spelling of the model.
+    const isOllama = record.registration.runtime.kind === 'ollama'
+    const key = isOllama ? ollamaModelKey(model) : model
+    if (!record.modelKeys.has(key)) return
+    const kept = [...record.models].filter((name) => (isOllama ? ollamaModelKey(name) : name) !== key)
+    this.#setModels(record, kept)
+    this.#changed(record)
+    this.#options.log.warn({ nodeId, model }, 'node does not serve a model its list names')
+  }
+
+  /**
+   * Calls `listener` whenever a slot may have become usable without a request ending: a node
+   * registered or pushed, or a cool-down ended. Returns a function that unsubscribes it.
+   */
+  onCapacity(listener: () => void): () => void {
+    this.#capacityListeners.add(listener)
+    return () => {
+      this.#capacityListeners.delete(listener)
+    }
+  }
+
+  /**
+   * Removes nodes stale for longer than `forgetStaleAfterMs` with nothing in flight: a host that
+   * vanished leaves nothing behind. Returns how many went.
+   */
+  sweep(): number {
+    const forgetAfterMs = this.#options.forgetStaleAfterMs
+    if (forgetAfterMs === undefined) return 0
+    const now = this.#options.clock()
+    let removed = 0
+    for (const record of [...this.#records.values()]) {
+      if (record.inFlight > 0 || now - record.lastSeenMs <= this.#options.ttlMs + forgetAfterMs) continue
+      this.#remove(record, 'forgotten: stale too long')
+      removed++
+    }
+    return removed
+  }
+
+  /** Per-model health entries held: 0 once every node that failed is gone (for leak checks). */
+  get modelHealthEntries(): number {
+    return this.#modelHealth.size
   }
 
   /**
@@ -311,6 +404,20 @@ export class NodeRegistry {
       record.registration.runtime.kind === 'ollama'
         ? this.#ollamaKeySets.intern(models.map(ollamaModelKey))
         : record.models
+  }
+
+  #capacityMayHaveGrown(): void {
+    for (const listener of this.#capacityListeners) listener()
+  }
+
+  /** A cool-down ending frees capacity that no request or push would announce. */
+  #wakeAfterCoolDown(): void {
+    if (this.#capacityListeners.size === 0) return
+    this.#setTimer(() => {
+      this.#snapshot = null
+      this.#capacityMayHaveGrown()
+      // +1: the balancer compares `until > now`, so the end itself is still cooling.
+    }, this.#options.coolDownMs + 1)
   }
 
   #changed(record: NodeRecord): void {
@@ -394,6 +501,7 @@ export class NodeRegistry {
   #remove(record: NodeRecord, why: string): void {
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
+    this.#modelHealth.forgetNode(record.id)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
     const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }

@@ -12,7 +12,7 @@ import { onTestFinished } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
-import { NodeRegistry } from '../../src/registry/node-registry.js'
+import { NodeRegistry, STALE_NODE_FORGET_TTLS } from '../../src/registry/node-registry.js'
 
 export const T0 = 1_800_000_000_000
 
@@ -69,6 +69,7 @@ export async function buildTestApp(options: TestAppOptions = {}) {
     maxNodes: config.maxNodes,
     pushIntervalMs: config.pushIntervalMs,
     coolDownMs: config.coolDownMs,
+    forgetStaleAfterMs: STALE_NODE_FORGET_TTLS * config.agentTtlMs,
     log: logger ?? { info: () => undefined, warn: () => undefined },
   })
   const balancerState = createBalancerState(options.random ?? (() => 0.5), {

@@ -135,8 +135,12 @@ export function describeStrategyContract(mode: BalancerMode): void {
       for (let i = 0; i < 10; i++) {
         expect(selectedId(select(nodes, makeRequest({ apiKind: 'ollama' }), state))).toBe('ollama')
       }
-      const seen = spread(nodes, makeState(mode), 20, makeRequest({ apiKind: 'openai' }))
-      expect(Object.keys(seen).every((id) => id === 'vllm' || id === 'ollama')).toBe(true)
+      // Each kind alone takes an OpenAI request: neither is filtered out.
+      for (const alone of nodes) {
+        expect(selectedId(select([alone], makeRequest({ apiKind: 'openai' }), makeState(mode)))).toBe(
+          alone.id,
+        )
+      }
       expect(select([nodes[0] as NodeView], makeRequest({ apiKind: 'ollama' }), state)).toEqual({
         kind: 'none',
         cause: 'none-online',

@@ -59,7 +59,7 @@ export interface BalancerState {
 }
 
 export interface BalancerOptions {
-  /** Default `spec`. */
+  /** Default `fastest-finish`, as `LOAD_BALANCER_MODE`'s (config.ts). */
   readonly mode?: BalancerMode
   /** Default {@link DEFAULT_BUSY_THRESHOLDS}. */
   readonly busy?: BusyThresholds
@@ -71,7 +71,7 @@ export interface BalancerOptions {
  */
 export function createBalancerState(random: () => number, options: BalancerOptions = {}): BalancerState {
   return {
-    mode: options.mode ?? 'spec',
+    mode: options.mode ?? 'fastest-finish',
     busy: options.busy ?? DEFAULT_BUSY_THRESHOLDS,
     cursors: new Map(),
     random,
