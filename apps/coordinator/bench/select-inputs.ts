@@ -74,6 +74,8 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       name: `${gpuClass.name}-${i}`,
       runtimeKind: random() < 0.7 ? 'ollama' : 'openai',
       computeScore: gpuClass.score,
+      gpuScore: gpuClass.score,
+      slot: i,
       inFlight: isBusy
         ? gpuClass.maxConcurrency
         : isZeroLoad

@@ -10,6 +10,7 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { Registry } from 'prom-client'
 import type { Config } from './config.js'
 import type { BalancerState } from './core/balancer/strategy.js'
+import { TrafficLearner } from './learning/traffic-learner.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
@@ -107,6 +108,16 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
       app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
     })
   })
+  // The default balancer learns rates, residency and cached prefixes from the traffic and the pushes.
+  const learner = new TrafficLearner({
+    knowledge: deps.balancerState.knowledge,
+    prefixIndex: deps.balancerState.prefixIndex,
+    clock: deps.clock,
+    inFlightOf: (nodeId) => deps.registry.inFlightOf(nodeId),
+    pushLagMs: config.pushIntervalMs,
+  })
+  const stopLearningPushes = deps.registry.onMetrics((pushed) => learner.onMetrics(pushed))
+  const stopForgettingNodes = deps.registry.onNodeRemoved((node) => learner.onNodeRemoved(node))
   const waitQueue = config.queueWhenBusy
     ? new WaitQueue<InferenceRequest, QueueGrant>({
         maxWaiters: config.queueMax,
@@ -121,7 +132,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     coolDownMs: config.coolDownMs,
     now: deps.clock,
     waitQueue,
-    observer: combineProxyObservers([metrics, history]),
+    observer: combineProxyObservers([metrics, history, learner]),
   })
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
@@ -143,6 +154,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 4. onClose hooks for what the app owns.
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
+    stopLearningPushes()
+    stopForgettingNodes()
     metrics.close()
     await pools.close()
   })

@@ -159,7 +159,9 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     await waitFor(() => queuedCount(fleet) === 1, 'the first request queued')
     // Nothing frees a slot: the new node's capacity is found when the next request arrives.
     const second = await startFakeRuntime({ name: 'second', mode: { kind: 'gated' } })
-    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host' })
+    // An OpenAI-style runtime serves the model it started with: warm, so the default balancer sees the
+    // new capacity as sooner than queueing on the warm busy node (a cold Ollama node might not be).
+    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host', kind: 'openai' })
     const reachedSecond = once(second.events, 'first-chunk')
     const later = send(fleet, 'arrived-later')
     await reachedSecond

@@ -12,7 +12,7 @@ import {
   type Selection,
   type SelectionReason,
 } from '../core/balancer/selection.js'
-import type { ApiKind, BalancerState } from '../core/balancer/strategy.js'
+import type { ApiKind, BalancerState, RequestProbe } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
 import { errorCode } from '../error-code.js'
 import {
@@ -31,7 +31,7 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
-import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord } from './proxy-observer.js'
+import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord, tapBody } from './proxy-observer.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import type { WaitQueue } from './wait-queue.js'
@@ -97,6 +97,8 @@ export interface InferenceRequest {
   /** Aborts when the client goes away: the upstream request is aborted at once. */
   readonly signal: ClientGoneSignal
   readonly log: ForwardLog
+  /** Prompt size and prefix hashes for the default balancer (`probeOf(body)`); absent: not estimated. */
+  readonly probe?: RequestProbe | undefined
 }
 
 /** The upstream response to send on. Its body releases the lease and logs the request when it closes. */
@@ -180,7 +182,7 @@ export class RequestForwarder {
       const reasonText = formatReason(reason)
       const lease = grantedLease ?? registry.acquire(node.id)
       grantedLease = null
-      this.#observer.onAttempt(node, reason, retries)
+      this.#observer.onAttempt(node, reason, retries, request)
       // The lease goes to the response body once it exists; until then this scope owns it.
       let isLeaseHandedOff = false
       try {
@@ -237,6 +239,14 @@ export class RequestForwarder {
         }
 
         const body = response.body
+        const tap = this.#observer.onResponse?.({
+          node,
+          request,
+          statusCode: response.statusCode,
+          startedAt,
+          headersAt: startedAt + ttfbMs,
+        })
+        if (tap !== undefined) tapBody(body, tap)
         body.once('close', () => {
           lease.release()
           this.#offerCapacity()
@@ -318,7 +328,13 @@ export class RequestForwarder {
   #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
     return select(
       this.#options.registry.snapshot(),
-      { model: request.model, apiKind: request.apiKind, now: this.#options.now(), exclude },
+      {
+        model: request.model,
+        apiKind: request.apiKind,
+        now: this.#options.now(),
+        exclude,
+        probe: request.probe,
+      },
       this.#options.balancerState,
     )
   }

@@ -51,6 +51,17 @@ export type IngestResult =
 export interface RemovedNode {
   readonly id: string
   readonly runtimeUrl: string
+  /** The slot it held (`NodeView.slot`); the next node may reuse it. */
+  readonly slot: number
+}
+
+/** Passed to `onMetrics` listeners after a push is stored (the balancer learns what is loaded). */
+export interface IngestedMetrics {
+  readonly id: string
+  readonly slot: number
+  readonly metrics: AgentMetrics
+  /** When the coordinator stored it (its clock). */
+  readonly atMs: number
 }
 
 export const DEFAULT_COOL_DOWN_FAILURES = 3
@@ -58,6 +69,8 @@ export const DEFAULT_COOL_DOWN_FAILURES = 3
 interface NodeRecord {
   readonly id: string
   readonly key: string
+  /** Dense index among the held nodes (`NodeView.slot`). */
+  readonly slot: number
   registration: AgentRegistration
   metrics: AgentMetrics | null
   models: ReadonlySet<string>
@@ -82,6 +95,10 @@ export class NodeRegistry {
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
+  readonly #metricsListeners = new Set<(pushed: IngestedMetrics) => void>()
+  /** Slots of removed nodes, reused before new ones so the slot range stays as small as the fleet. */
+  readonly #freeSlots: number[] = []
+  #nextSlot = 0
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
@@ -126,6 +143,7 @@ export class NodeRegistry {
     const record: NodeRecord = {
       id,
       key,
+      slot: this.#freeSlots.pop() ?? this.#nextSlot++,
       registration,
       metrics: null,
       models: this.#modelSets.intern(registration.models),
@@ -169,6 +187,7 @@ export class NodeRegistry {
     record.lastSeenMs = now
     record.lastMetricsMs = now
     this.#changed(record)
+    for (const listener of this.#metricsListeners) listener({ id, slot: record.slot, metrics, atMs: now })
     return { kind: 'ok' }
   }
 
@@ -277,6 +296,19 @@ export class NodeRegistry {
     }
   }
 
+  /** Requests the coordinator is proxying to the node now; 0 for an unknown node. */
+  inFlightOf(nodeId: string): number {
+    return this.#records.get(nodeId)?.inFlight ?? 0
+  }
+
+  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
+  onMetrics(listener: (pushed: IngestedMetrics) => void): () => void {
+    this.#metricsListeners.add(listener)
+    return () => {
+      this.#metricsListeners.delete(listener)
+    }
+  }
+
   #changed(record: NodeRecord): void {
     record.view = null
     this.#snapshot = null
@@ -298,6 +330,8 @@ export class NodeRegistry {
       name: record.registration.hostname,
       runtimeKind: record.registration.runtime.kind,
       computeScore: record.registration.computeScore,
+      gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
+      slot: record.slot,
       inFlight: record.inFlight,
       // An old sample's backlog has long drained or grown: only fresh metrics count.
       runtimeBacklog:
@@ -359,7 +393,12 @@ export class NodeRegistry {
     this.#idsByKey.delete(record.key)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
-    const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
+    this.#freeSlots.push(record.slot)
+    const removed: RemovedNode = {
+      id: record.id,
+      runtimeUrl: record.registration.runtime.url,
+      slot: record.slot,
+    }
     for (const listener of this.#removedListeners) listener(removed)
   }
 }

@@ -27,7 +27,15 @@ const arbitraryNode = (id: string) =>
       models: fc.subarray([...MODELS]).map((models) => new Set<string>(models)),
       coolingDownUntilMs: fc.option(fc.integer({ min: NOW - 1_000, max: NOW + 1_000 }), { nil: null }),
     })
-    .map((fields): NodeView => ({ id, name: id, ...fields }))
+    .map(
+      (fields): NodeView => ({
+        id,
+        name: id,
+        gpuScore: fields.computeScore,
+        slot: Number(id.slice(1)),
+        ...fields,
+      }),
+    )
 
 const arbitraryFleet = fc
   .integer({ min: 0, max: 12 })
