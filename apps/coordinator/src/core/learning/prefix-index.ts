@@ -155,16 +155,22 @@ export class PrefixIndex {
     } else rows.delete(hash)
     rows.set(hash, row)
     const generation = this.#slotGeneration[slot] as number
-    // The same node again refreshes its way; otherwise the older way is replaced.
-    let target = row * WAYS
+    // The same node again refreshes its way; otherwise an empty or departed node's way, else the older.
+    let target = -1
+    let targetAge = Number.POSITIVE_INFINITY
     for (let way = 0; way < WAYS; way++) {
       const cell = row * WAYS + way
-      if (this.#slot[cell] === slot && this.#generation[cell] === generation) {
+      const held = this.#slot[cell] as number
+      if (held === slot && this.#generation[cell] === generation) {
         target = cell
         break
       }
-      if ((this.#atMs[cell] as number) < (this.#atMs[target] as number) || this.#slot[cell] === -1)
+      const isVacant = held < 0 || this.#generation[cell] !== this.#slotGeneration[held]
+      const age = isVacant ? Number.NEGATIVE_INFINITY : (this.#atMs[cell] as number)
+      if (age < targetAge) {
         target = cell
+        targetAge = age
+      }
     }
     this.#slot[target] = slot
     this.#generation[target] = generation
