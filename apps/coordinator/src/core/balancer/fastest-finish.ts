@@ -11,7 +11,13 @@
  */
 import { DEFAULT_PRIORS } from '../learning/fleet-knowledge.js'
 import type { NodeView } from '../node-view.js'
-import { type EstimateTerms, estimateFinish, type RequestContext } from './finish-estimate.js'
+import {
+  type EstimateTerms,
+  estimateFinish,
+  estimateTotal,
+  type RequestContext,
+  useTable,
+} from './finish-estimate.js'
 import { takeTurn } from './round-robin.js'
 import type { FinishDecider, Selection } from './selection.js'
 import { type BalancerState, type SelectRequest, type Strategy, takeTied } from './strategy.js'
@@ -25,8 +31,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   const knowledge = state.knowledge
   knowledge.refresh(request.now)
   const table = request.model === undefined ? undefined : knowledge.peek(request.model)
-  context.table = table
-  context.now = request.now
+  useTable(context, table, request.now)
   context.priorWeight = knowledge.priorWeight
   context.outputTokens = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
   context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean
@@ -52,10 +57,11 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
   let runnerUpS = Number.POSITIVE_INFINITY
   let bestHot = Number.POSITIVE_INFINITY
   let tiedHotCount = 0
+  const hotCpuPct = state.busy.cpuPct
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    const estimate = estimateFinish(node, context, terms)
-    if (isHot(node, state)) {
+    const estimate = estimateTotal(node, context)
+    if (node.hasFreshMetrics && (node.cpuPct ?? 0) > hotCpuPct) {
       if (estimate < bestHot) {
         bestHot = estimate
         tiedHotCount = 1
@@ -86,7 +92,7 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
   let skip = tiedHotCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedHotCount
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    if (!isHot(node, state) || estimateFinish(node, context, terms) !== bestHot) continue
+    if (!isHot(node, state) || estimateTotal(node, context) !== bestHot) continue
     if (skip-- === 0) return selected(node, true, context, terms, null)
   }
   throw new Error('fastest-finish: the tied node vanished between two passes over the same array')

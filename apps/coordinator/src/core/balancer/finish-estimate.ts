@@ -29,9 +29,83 @@ export const EVICTING_VRAM_PCT = 60
 /** Ollama unloads an idle model after keep_alive (5 min by default): routed longer ago counts as cold. */
 export const RESIDENT_AFTER_ROUTING_MS = 5 * 60_000
 
+const NO_ROWS = new Float64Array(0)
+
+/** Points `context` at `table`'s columns (or at none). */
+export function useTable(context: RequestContext, table: ModelTable | undefined, now: number): void {
+  context.table = table
+  context.now = now
+  context.residentSinceMs = now - RESIDENT_AFTER_ROUTING_MS
+  if (table === undefined) {
+    context.slots = 0
+    return
+  }
+  context.slots = table.slots
+  context.decodeMean = table.decodeMean
+  context.decodeWeight = table.decodeWeight
+  context.prefillMean = table.prefillMean
+  context.prefillWeight = table.prefillWeight
+  context.reportedLoaded = table.reportedLoaded
+  context.routedAtMs = table.routedAtMs
+}
+
+/**
+ * The total of `estimateFinish` without the terms: the per-candidate pass of a decision. Kept beside
+ * it line for line; a property test holds the two equal.
+ */
+export function estimateTotal(node: NodeView, c: RequestContext): number {
+  const slot = node.slot
+  const points = node.gpuScore > MIN_SCORE ? node.gpuScore : MIN_SCORE
+  let decodeRate = points * c.decodePerPoint
+  let prefillRate = points * c.prefillPerPoint
+  let resident = node.runtimeKind === 'openai'
+  if (slot < c.slots) {
+    const decodeWeight = c.decodeWeight[slot] as number
+    if (decodeWeight > 0) {
+      decodeRate =
+        (c.priorWeight * decodeRate + decodeWeight * (c.decodeMean[slot] as number)) /
+        (c.priorWeight + decodeWeight)
+    }
+    const prefillWeight = c.prefillWeight[slot] as number
+    if (prefillWeight > 0) {
+      prefillRate =
+        (c.priorWeight * prefillRate + prefillWeight * (c.prefillMean[slot] as number)) /
+        (c.priorWeight + prefillWeight)
+    }
+    if (!resident)
+      resident = c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs
+  }
+  const max = node.maxConcurrency > 1 ? node.maxConcurrency : 1
+  const after = node.inFlight + node.runtimeBacklog + 1
+  const slowdown = batchSlowdown(after < max ? after : max)
+  const decodeAlone = c.outputTokens / decodeRate
+  let total = decodeAlone * slowdown
+  const prompt = c.promptTokens
+  if (prompt > 0) {
+    const hits = c.hits
+    const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
+    const cached =
+      cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
+    total += ((prompt - cached) * slowdown) / prefillRate
+  }
+  if (after > max) total += ((after - max) * (decodeAlone + prompt / prefillRate)) / batchSpeedup(max)
+  if (!resident) total += (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds
+  return total
+}
+
 /** What a decision knows about the request, worked out once before the pass over the candidates. */
 export interface RequestContext {
   table: ModelTable | undefined
+  /** The table's columns and size, held here so the pass reads locals, not the table's fields. */
+  slots: number
+  decodeMean: Float64Array
+  decodeWeight: Float64Array
+  prefillMean: Float64Array
+  prefillWeight: Float64Array
+  reportedLoaded: Uint8Array
+  routedAtMs: Float64Array
+  /** Routed to a node after this, the model is still resident there. */
+  residentSinceMs: number
   promptTokens: number
   outputTokens: number
   loadSeconds: number
@@ -46,6 +120,14 @@ export interface RequestContext {
 export function createRequestContext(): RequestContext {
   return {
     table: undefined,
+    slots: 0,
+    decodeMean: NO_ROWS,
+    decodeWeight: NO_ROWS,
+    prefillMean: NO_ROWS,
+    prefillWeight: NO_ROWS,
+    reportedLoaded: new Uint8Array(0),
+    routedAtMs: NO_ROWS,
+    residentSinceMs: 0,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
