@@ -12,7 +12,7 @@ import { type PrefixIndex, prefixBlockHashes } from '../core/learning/prefix-ind
 import type { NodeView } from '../core/node-view.js'
 import type { AttemptRequest, ObservedResponse, ProxyObserver, ResponseTap } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RemovedNode } from '../registry/node-registry.js'
-import { parseRuntimeUsage } from './runtime-usage.js'
+import { parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
 const TAIL_BYTES = 8 * 1024
@@ -45,10 +45,31 @@ export class TrafficLearner implements ProxyObserver {
   }
 
   onAttempt(node: NodeView, _reason: unknown, _attempt: number, request: AttemptRequest): void {
+    this.noteDispatched(node, request.model, request.probe)
+  }
+
+  /** A request for `model` went to `node`: the model is resident there now, and so is the prompt's prefix. */
+  noteDispatched(node: NodeView, model: string, probe: RequestProbe | undefined): void {
     const now = this.#options.clock()
-    this.#options.knowledge.noteRouted(node.slot, request.model, now)
-    const hashes = request.probe?.prefixHashes
-    if (hashes !== undefined) this.#options.prefixIndex.record(hashes, node.slot, now)
+    this.#options.knowledge.noteRouted(node.slot, model, now)
+    if (probe !== undefined) this.#options.prefixIndex.record(probe.prefixHashes, node.slot, now)
+  }
+
+  /**
+   * A request on `node` finished and the runtime reported `usage` (what the proxy parses from the body's
+   * tail; the balancing benchmark passes its simulated Ollama fields). `startConcurrency` counts the
+   * requests on the node when it started, itself included.
+   */
+  observeUsage(
+    node: NodeView,
+    model: string,
+    startConcurrency: number,
+    usage: RuntimeUsage,
+    timing: Timing,
+  ): void {
+    const endConcurrency = Math.max(1, this.#options.inFlightOf(node.id))
+    const sample = toSample(usage, node, model, (startConcurrency + endConcurrency) / 2, timing)
+    this.#options.knowledge.observe(sample)
   }
 
   onProxied(): void {}
@@ -77,11 +98,10 @@ export class TrafficLearner implements ProxyObserver {
       },
       end: (isComplete) => {
         if (!isComplete || chunks === 0) return
-        const endConcurrency = this.#options.inFlightOf(node.id)
-        const concurrency = (startConcurrency + Math.max(1, endConcurrency)) / 2
+        const usage = parseRuntimeUsage(Buffer.concat(tail).toString('latin1'))
+        if (usage === null) return
         const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks }
-        const sample = toSample(Buffer.concat(tail).toString('latin1'), node, response, concurrency, timing)
-        if (sample !== null) this.#options.knowledge.observe(sample)
+        this.observeUsage(node, response.request.model, startConcurrency, usage, timing)
       },
     }
   }
@@ -102,7 +122,8 @@ export class TrafficLearner implements ProxyObserver {
   }
 }
 
-interface Timing {
+/** When a response started, sent its first and last chunk (monotonic ms), and how many chunks it had. */
+export interface Timing {
   readonly startedAt: number
   readonly firstAt: number
   readonly lastAt: number
@@ -110,15 +131,13 @@ interface Timing {
 }
 
 function toSample(
-  tail: string,
+  usage: RuntimeUsage,
   node: NodeView,
-  response: ObservedResponse,
+  model: string,
   concurrency: number,
   timing: Timing,
-): CompletionSample | null {
-  const usage = parseRuntimeUsage(tail)
-  if (usage === null) return null
-  const base = { slot: node.slot, model: response.request.model, gpuScore: node.gpuScore, concurrency }
+): CompletionSample {
+  const base = { slot: node.slot, model, gpuScore: node.gpuScore, concurrency }
   if (usage.kind === 'ollama') {
     return {
       ...base,

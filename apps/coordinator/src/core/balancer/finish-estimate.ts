@@ -55,7 +55,7 @@ export function useTable(context: RequestContext, table: ModelTable | undefined,
  */
 export function estimateTotal(node: NodeView, c: RequestContext): number {
   const slot = node.slot
-  const points = node.gpuScore > MIN_SCORE ? node.gpuScore : MIN_SCORE
+  const points = Math.max(node.gpuScore, MIN_SCORE)
   let decodeRate = points * c.decodePerPoint
   let prefillRate = points * c.prefillPerPoint
   let resident = node.runtimeKind === 'openai'
@@ -75,9 +75,9 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
     if (!resident)
       resident = c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs
   }
-  const max = node.maxConcurrency > 1 ? node.maxConcurrency : 1
+  const max = Math.max(node.maxConcurrency, 1)
   const after = node.inFlight + node.runtimeBacklog + 1
-  const slowdown = batchSlowdown(after < max ? after : max)
+  const slowdown = batchSlowdown(Math.min(after, max))
   const decodeAlone = c.outputTokens / decodeRate
   let total = decodeAlone * slowdown
   const prompt = c.promptTokens
