@@ -10,6 +10,7 @@ describe('parseRuntimeUsage', () => {
       '"eval_count":282,"eval_duration":4535599000}\n'
     expect(parseRuntimeUsage(tail)).toEqual({
       kind: 'ollama',
+      totalNs: 4_883_583_458,
       loadNs: 1_334_875,
       promptEvalCount: 26,
       promptEvalNs: 342_546_000,

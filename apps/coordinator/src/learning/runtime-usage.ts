@@ -11,6 +11,7 @@
 
 export interface OllamaUsage {
   readonly kind: 'ollama'
+  readonly totalNs: number | null
   readonly loadNs: number | null
   readonly promptEvalCount: number | null
   readonly promptEvalNs: number | null
@@ -35,6 +36,7 @@ export function parseRuntimeUsage(tail: string): RuntimeUsage | null {
   if (evalNs !== null || evalCount !== null || promptEvalNs !== null) {
     return {
       kind: 'ollama',
+      totalNs: lastNumber(tail, '"total_duration":'),
       loadNs: lastNumber(tail, '"load_duration":'),
       promptEvalCount: lastNumber(tail, '"prompt_eval_count":'),
       promptEvalNs,

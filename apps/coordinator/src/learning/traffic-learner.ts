@@ -12,7 +12,7 @@ import { type PrefixIndex, prefixBlockHashes } from '../core/learning/prefix-ind
 import type { NodeView } from '../core/node-view.js'
 import type { AttemptRequest, ObservedResponse, ProxyObserver, ResponseTap } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RemovedNode } from '../registry/node-registry.js'
-import { parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
+import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
 const TAIL_BYTES = 8 * 1024
@@ -68,7 +68,14 @@ export class TrafficLearner implements ProxyObserver {
     timing: Timing,
   ): void {
     const endConcurrency = Math.max(1, this.#options.inFlightOf(node.id))
-    const sample = toSample(usage, node, model, (startConcurrency + endConcurrency) / 2, timing)
+    const sample = toSample(
+      usage,
+      node,
+      model,
+      startConcurrency,
+      (startConcurrency + endConcurrency) / 2,
+      timing,
+    )
     this.#options.knowledge.observe(sample)
   }
 
@@ -134,6 +141,7 @@ function toSample(
   usage: RuntimeUsage,
   node: NodeView,
   model: string,
+  startConcurrency: number,
   concurrency: number,
   timing: Timing,
 ): CompletionSample {
@@ -147,6 +155,8 @@ function toSample(
       prefillSeconds: nanosToSeconds(usage.promptEvalNs),
       loadSeconds: nanosToSeconds(usage.loadNs),
       outputTokens: usage.evalCount,
+      queuedSeconds: queuedSeconds(usage),
+      startConcurrency,
     }
   }
   // OpenAI-style: only a stream separates prefill (to the first chunk) from decode (first to last), and
@@ -162,6 +172,12 @@ function toSample(
     loadSeconds: null,
     outputTokens: usage.completionTokens,
   }
+}
+
+/** Ollama's `total_duration` counts from the handler's start: what load, prefill and decode leave is the wait for a slot. */
+function queuedSeconds(usage: OllamaUsage): number | null {
+  if (usage.totalNs === null || usage.evalNs === null || usage.promptEvalNs === null) return null
+  return Math.max(0, usage.totalNs - (usage.loadNs ?? 0) - usage.promptEvalNs - usage.evalNs) / 1e9
 }
 
 function nanosToSeconds(nanos: number | null): number | null {

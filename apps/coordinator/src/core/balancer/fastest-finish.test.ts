@@ -179,6 +179,39 @@ describe('fastest-finish: speed apart from capacity', () => {
     expect(finishReason(selection).estimateS).toBeCloseTo(2.012, 3)
   })
 
+  it('learns that a host runs more at once than its MAX_CONCURRENCY says, and stops counting a queue', () => {
+    // Registered with the agent's default 4 slots, 14 in flight. Seen running 16 at once without
+    // queueing: batch 15, 15^0.3 = 2.2533, 0.590 × 2.2533 = 1.329 s, ahead of the 3090's 2.542 s.
+    // Believing the 4 slots it would be 11 queued: 11 × 0.590 / 2.639 + 0.894 = 3.353 s.
+    const host = makeNode('8xh100', {
+      computeScore: 3_472,
+      gpuScore: 434,
+      inFlight: 14,
+      runtimeKind: 'openai',
+    })
+    const rtx3090 = makeNode('rtx3090', { computeScore: 100.7, runtimeKind: 'openai' })
+    const state = makeState('fastest-finish')
+    expect(selectedId(select([host, rtx3090], makeRequest({ model: MODEL }), state))).toBe('rtx3090')
+    state.knowledge.observe({
+      slot: host.slot,
+      model: 'other-model',
+      gpuScore: 434,
+      concurrency: 16,
+      decodeTokens: null,
+      decodeSeconds: null,
+      prefillTokens: null,
+      prefillSeconds: null,
+      loadSeconds: null,
+      outputTokens: null,
+      queuedSeconds: 0,
+      startConcurrency: 16,
+    })
+    const selection = select([host, rtx3090], makeRequest({ model: MODEL }), state)
+    expect(selectedId(selection)).toBe('8xh100')
+    expect(finishReason(selection)).toMatchObject({ max: 16, inFlight: 14 })
+    expect(finishReason(selection).estimateS).toBeCloseTo(1.329, 3)
+  })
+
   it('loses the long prompt on a busy host to an idle 3090 once prefill counts', () => {
     // 8 192-token prompt, host at 12 in flight: alone 0.590 + 8 192 / 13 020 = 1.219 s; queue
     // 9 × 1.219 / 2.6390 = 4.157 s; prefill 0.629 × 1.5157 = 0.954 s; decode 0.894 s; total 6.005 s.

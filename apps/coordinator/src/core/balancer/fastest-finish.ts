@@ -32,6 +32,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   knowledge.refresh(request.now)
   const table = request.model === undefined ? undefined : knowledge.peek(request.model)
   useTable(context, table, request.now)
+  context.capacity = knowledge.capacity
   context.priorWeight = knowledge.priorWeight
   context.outputTokens = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
   context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean
@@ -122,7 +123,7 @@ function selected(
       kind: 'fastest-finish',
       score: node.gpuScore,
       inFlight: node.inFlight + node.runtimeBacklog,
-      max: node.maxConcurrency,
+      max: winner.slots,
       allHot,
       estimateS: winner.totalS,
       isResident: winner.isResident,

@@ -33,6 +33,8 @@ describe('estimateTotal', () => {
           isRouted: fc.boolean(),
           promptBytes: fc.integer({ min: 0, max: 20_000 }),
           cachedOnSlot: fc.boolean(),
+          isUnqueued: fc.boolean(),
+          startConcurrency: fc.integer({ min: 1, max: 100 }),
         }),
         (fields, learned) => {
           const node = makeNode('n', fields)
@@ -52,6 +54,8 @@ describe('estimateTotal', () => {
             decodeSeconds: learned.decodeTokensPerS === null ? null : 256 / learned.decodeTokensPerS,
             prefillTokens: learned.prefillTokensPerS === null ? null : 1_000,
             prefillSeconds: learned.prefillTokensPerS === null ? null : 1_000 / learned.prefillTokensPerS,
+            queuedSeconds: learned.isUnqueued ? 0 : 1,
+            startConcurrency: learned.startConcurrency,
           })
           if (learned.isLoaded) knowledge.noteLoaded(node.slot, new Set([MODEL]), NOW)
           if (learned.isRouted) knowledge.noteRouted(node.slot, MODEL, NOW - 1_000)
@@ -70,6 +74,7 @@ describe('estimateTotal', () => {
           context.decodePerPoint = table?.decodePerPoint.mean ?? 1
           context.prefillPerPoint = table?.prefillPerPoint.mean ?? 30
           context.hits = hits
+          context.capacity = knowledge.capacity
           const terms = createTerms()
           const total = estimateFinish(node, context, terms)
           expect(total).toBeCloseTo(terms.queueS + terms.coldS + terms.prefillS + terms.decodeS, 9)

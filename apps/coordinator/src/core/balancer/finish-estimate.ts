@@ -75,7 +75,7 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
     if (!resident)
       resident = c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs
   }
-  const max = Math.max(node.maxConcurrency, 1)
+  const max = Math.max(node.maxConcurrency, 1, slot < c.capacity.length ? (c.capacity[slot] as number) : 0)
   const after = node.inFlight + node.runtimeBacklog + 1
   const slowdown = batchSlowdown(Math.min(after, max))
   const decodeAlone = c.outputTokens / decodeRate
@@ -106,6 +106,8 @@ export interface RequestContext {
   routedAtMs: Float64Array
   /** Routed to a node after this, the model is still resident there. */
   residentSinceMs: number
+  /** FleetKnowledge.capacity: requests each slot was seen running at once (0: unknown). */
+  capacity: Float64Array
   promptTokens: number
   outputTokens: number
   loadSeconds: number
@@ -128,6 +130,7 @@ export function createRequestContext(): RequestContext {
     reportedLoaded: new Uint8Array(0),
     routedAtMs: NO_ROWS,
     residentSinceMs: 0,
+    capacity: NO_ROWS,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
@@ -150,6 +153,8 @@ export interface EstimateTerms {
   isResident: boolean
   /** Loading here evicts a resident model (VRAM mostly used). */
   evicts: boolean
+  /** Requests the node runs at once: MAX_CONCURRENCY, or more where it was seen running more. */
+  slots: number
   decodeRate: number
   prefillRate: number
   decodeSamples: number
@@ -166,6 +171,7 @@ export function createTerms(): EstimateTerms {
     cachedTokens: 0,
     isResident: true,
     evicts: false,
+    slots: 1,
     decodeRate: 0,
     prefillRate: 0,
     decodeSamples: 0,
@@ -207,7 +213,11 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
     }
   }
 
-  const max = Math.max(node.maxConcurrency, 1)
+  const max = Math.max(
+    node.maxConcurrency,
+    1,
+    slot < context.capacity.length ? (context.capacity[slot] as number) : 0,
+  )
   const after = node.inFlight + node.runtimeBacklog + 1
   const batch = Math.min(after, max)
   const queued = after > max ? after - max : 0
@@ -229,6 +239,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   out.cachedTokens = cachedTokens
   out.isResident = resident
   out.evicts = evicts
+  out.slots = max
   out.decodeRate = decodeRate
   out.prefillRate = prefillRate
   out.decodeSamples = decodeWeight

@@ -142,6 +142,14 @@ export interface CompletionSample {
   readonly loadSeconds: number | null
   /** Tokens in the answer (for the expected answer length of the model). */
   readonly outputTokens: number | null
+  /**
+   * Seconds the request waited inside the runtime for a slot (Ollama: `total_duration` minus load,
+   * prompt eval and eval), null where not reported. None while `startConcurrency` requests were on
+   * the node shows it runs at least that many at once, whatever MAX_CONCURRENCY says.
+   */
+  readonly queuedSeconds?: number | null
+  /** Requests on the node when this one was sent, itself included. */
+  readonly startConcurrency?: number
 }
 
 /** Below this, a load duration is a warm model's bookkeeping, not a load from disk. */
@@ -149,12 +157,20 @@ const COLD_LOAD_MIN_SECONDS = 0.5
 /** Fewer prompt tokens than this time setup, not prefill: too noisy to learn a rate from. */
 const MIN_PREFILL_TOKENS = 32
 const MIN_DECODE_TOKENS = 8
+/** A wait for a slot shorter than this is scheduling noise, not queueing. */
+const UNQUEUED_SECONDS = 0.05
 
 export class FleetKnowledge {
   readonly halfLifeMs: number
   readonly maxWeight: number
   readonly priorWeight: number
   readonly #models = new Map<string, ModelTable>()
+  /**
+   * Per slot: the most requests the node was seen running at once without queueing one (0: never
+   * seen). A host registered with the agent's default MAX_CONCURRENCY of 4 but serving 8 GPUs shows
+   * its real capacity here after its first busy minutes.
+   */
+  capacity = new Float64Array(16)
   #slots = 0
   #refreshedAtMs = Number.NaN
 
@@ -189,11 +205,14 @@ export class FleetKnowledge {
   ensureSlots(slots: number): void {
     if (slots <= this.#slots) return
     this.#slots = slots
+    if (slots > this.capacity.length)
+      this.capacity = resized(this.capacity, Math.max(slots, this.capacity.length * 2))
     for (const table of this.#models.values()) table.grow(slots)
   }
 
   /** A node left: everything learned about it goes, so a node that reuses the slot starts clean. */
   forgetSlot(slot: number): void {
+    if (slot < this.capacity.length) this.capacity[slot] = 0
     for (const table of this.#models.values()) table.clearSlot(slot)
   }
 
@@ -268,6 +287,11 @@ export class FleetKnowledge {
     }
     if (sample.outputTokens !== null && sample.outputTokens > 0) {
       addSample(table.outputTokens, sample.outputTokens, maxWeight * 4)
+    }
+    const queued = sample.queuedSeconds
+    const started = sample.startConcurrency
+    if (queued !== null && queued !== undefined && started !== undefined && queued < UNQUEUED_SECONDS) {
+      this.capacity[slot] = Math.max(this.capacity[slot] as number, Math.floor(started))
     }
   }
 }
