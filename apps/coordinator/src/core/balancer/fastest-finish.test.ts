@@ -181,7 +181,7 @@ describe('fastest-finish: speed apart from capacity', () => {
 
   it('learns that a host runs more at once than its MAX_CONCURRENCY says, and stops counting a queue', () => {
     // Registered with the agent's default 4 slots, 14 in flight. Seen running 16 at once without
-    // queueing: batch 15, 15^0.3 = 2.2533, 0.590 × 2.2533 = 1.329 s, ahead of the 3090's 2.542 s.
+    // queueing, so 17 slots are assumed (probing one above): batch 15, 15^0.3 = 2.2533, 0.590 × 2.2533 = 1.329 s, ahead of the 3090's 2.542 s.
     // Believing the 4 slots it would be 11 queued: 11 × 0.590 / 2.639 + 0.894 = 3.353 s.
     const host = makeNode('8xh100', {
       computeScore: 3_472,
@@ -208,7 +208,7 @@ describe('fastest-finish: speed apart from capacity', () => {
     })
     const selection = select([host, rtx3090], makeRequest({ model: MODEL }), state)
     expect(selectedId(selection)).toBe('8xh100')
-    expect(finishReason(selection)).toMatchObject({ max: 16, inFlight: 14 })
+    expect(finishReason(selection)).toMatchObject({ max: 17, inFlight: 14 })
     expect(finishReason(selection).estimateS).toBeCloseTo(1.329, 3)
   })
 

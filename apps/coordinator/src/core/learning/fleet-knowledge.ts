@@ -291,7 +291,9 @@ export class FleetKnowledge {
     const queued = sample.queuedSeconds
     const started = sample.startConcurrency
     if (queued !== null && queued !== undefined && started !== undefined && queued < UNQUEUED_SECONDS) {
-      this.capacity[slot] = Math.max(this.capacity[slot] as number, Math.floor(started))
+      // One more than seen: probing upward one slot at a time finds a misconfigured MAX_CONCURRENCY
+      // within as many responses, and a queued answer stops the probe there.
+      this.capacity[slot] = Math.max(this.capacity[slot] as number, Math.floor(started) + 1)
     }
   }
 }
