@@ -51,7 +51,7 @@ describe('ModelResidency', () => {
     const { state, clock } = residency()
     state.acquire('a', GB)
     state.release('a')
-    expect(state.loaded()[0]?.expiresAtMs).toBe(300_000)
+    expect(state.loaded()[0]?.expiresInMs).toBe(300_000)
     clock.advance(300_001)
     expect(state.loaded()).toEqual([])
   })

@@ -20,8 +20,8 @@ export interface ResidencyOptions {
 export interface LoadedModel {
   readonly name: string
   readonly sizeBytes: number
-  /** When an idle model unloads; undefined while requests use it. */
-  readonly expiresAtMs: number | undefined
+  /** How long until an idle model unloads; undefined while requests use it. */
+  readonly expiresInMs: number | undefined
 }
 
 interface Runner {
@@ -82,7 +82,7 @@ export class ModelResidency {
       .map((runner) => ({
         name: runner.name,
         sizeBytes: runner.sizeBytes,
-        expiresAtMs: runner.refCount > 0 ? undefined : runner.lastUsedMs + this.options.keepAliveMs,
+        expiresInMs: runner.refCount > 0 ? undefined : runner.lastUsedMs + this.options.keepAliveMs - now,
       }))
   }
 
