@@ -88,6 +88,8 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       name: `${gpuClass.name}-${i}`,
       runtimeKind,
       computeScore: gpuClass.score,
+      gpuScore: gpuClass.score,
+      slot: i,
       // The registry removes a draining node once nothing is in flight: a draining node still has work.
       inFlight: state === 'draining' ? Math.max(1, load) : load,
       runtimeBacklog: 0,

@@ -11,6 +11,7 @@ import { Registry } from 'prom-client'
 import type { Config } from './config.js'
 import { forgetTierCursors } from './core/balancer/spec-first.js'
 import type { BalancerState } from './core/balancer/strategy.js'
+import { TrafficLearner } from './learning/traffic-learner.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
@@ -115,6 +116,16 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
       app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
     })
   })
+  // The default balancer learns rates, residency and cached prefixes from the traffic and the pushes.
+  const learner = new TrafficLearner({
+    knowledge: deps.balancerState.knowledge,
+    prefixIndex: deps.balancerState.prefixIndex,
+    clock: deps.clock,
+    inFlightOf: (nodeId) => deps.registry.inFlightOf(nodeId),
+    pushLagMs: config.pushIntervalMs,
+  })
+  const stopLearningPushes = deps.registry.onMetrics((pushed) => learner.onMetrics(pushed))
+  const stopForgettingNodes = deps.registry.onNodeRemoved((node) => learner.onNodeRemoved(node))
   const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
     ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
@@ -126,7 +137,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     coolDownMs: config.coolDownMs,
     now: deps.clock,
     waitQueue,
-    observer: combineProxyObservers([metrics, history]),
+    observer: combineProxyObservers([metrics, history, learner]),
   })
   // A node that registers or pushes, or a cool-down that ends, frees capacity no released lease announces.
   const stopWakingWaiters = deps.registry.onCapacity(() => forwarder.wakeWaiters())
@@ -157,6 +168,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     stopClosingRemovedPools()
     stopWakingWaiters()
     clearInterval(sweeper)
+    stopLearningPushes()
+    stopForgettingNodes()
     metrics.close()
     await pools.close()
   })

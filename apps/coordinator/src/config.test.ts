@@ -39,6 +39,9 @@ describe('loadConfig', () => {
       queueWhenBusy: false,
       queueMax: 1024,
       queueTimeoutMs: 30_000,
+      balancerHalfLifeMs: 30_000,
+      prefixIndexMaxEntries: 1_048_576,
+      prefixCacheTtlMs: 600_000,
     })
   })
 

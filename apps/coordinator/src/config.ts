@@ -91,6 +91,12 @@ export const ConfigSchema = z.strictObject({
   queueMax: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   /** Longest wait in the queue; then 503 + Retry-After. */
   queueTimeoutMs: milliseconds(1).default(30_000),
+  /** Half-life of what the default balancer learned from a response (rates, load times): newer counts more. */
+  balancerHalfLifeMs: milliseconds(1_000).default(30_000),
+  /** Most prompt-prefix blocks the default balancer remembers (~72 B each; 1 048 576 ≈ 75 MB at most). */
+  prefixIndexMaxEntries: z.coerce.number().int().min(1).max(67_108_864).default(1_048_576),
+  /** How long a node's computed prompt prefix counts as still in its KV cache. */
+  prefixCacheTtlMs: milliseconds(1_000).default(600_000),
 })
 
 type ParsedConfig = z.output<typeof ConfigSchema>
@@ -169,6 +175,24 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     flag: 'busy-gpu-pct',
     defaultText: '90',
     help: 'GPU utilization % above which a node is busy',
+  },
+  balancerHalfLifeMs: {
+    env: 'BALANCER_HALF_LIFE_MS',
+    flag: 'balancer-half-life-ms',
+    defaultText: '30000',
+    help: 'half-life of the rates and load times the default balancer learns',
+  },
+  prefixIndexMaxEntries: {
+    env: 'PREFIX_INDEX_MAX_ENTRIES',
+    flag: 'prefix-index-max-entries',
+    defaultText: '1048576',
+    help: 'prompt-prefix blocks remembered for cache affinity (~72 B each)',
+  },
+  prefixCacheTtlMs: {
+    env: 'PREFIX_CACHE_TTL_MS',
+    flag: 'prefix-cache-ttl-ms',
+    defaultText: '600000',
+    help: 'how long a computed prompt prefix counts as cached on its node',
   },
   coolDownMs: {
     env: 'COOL_DOWN_MS',

@@ -63,6 +63,11 @@ async function main(): Promise<number> {
   const balancerState = createBalancerState(Math.random, {
     mode: config.loadBalancerMode,
     busy: { cpuPct: config.busyCpuPct, gpuUtilPct: config.busyGpuPct },
+    learning: {
+      halfLifeMs: config.balancerHalfLifeMs,
+      prefixMaxEntries: config.prefixIndexMaxEntries,
+      prefixTtlMs: config.prefixCacheTtlMs,
+    },
   })
   // The process's own metrics (CPU, memory, event loop lag, GC) beside the fleet's, on /metrics.
   const metricsRegistry = new Registry()

@@ -160,7 +160,9 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     await waitFor(() => queuedCount(fleet) === 1, 'the first request queued')
     // Nothing frees a slot: the registration itself hands the new node's capacity to the waiter.
     const second = await startFakeRuntime({ name: 'second', mode: { kind: 'gated' } })
-    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host' })
+    // An OpenAI-style runtime serves the model it started with: warm, so the default balancer sees the
+    // new capacity as sooner than queueing on the warm busy node (a cold Ollama node might not be).
+    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host', kind: 'openai' })
     const reachedSecond = once(second.events, 'first-chunk')
     const later = send(fleet, 'arrived-later')
     await reachedSecond
@@ -195,7 +197,9 @@ describe('capacity that appears without a released lease wakes the waiters', () 
     const waiting = send(fleet, 'waited')
     await waitFor(() => queuedCount(fleet) === 1, 'queued')
     const second = await startFakeRuntime({ name: 'second' })
-    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host' })
+    // Warm (an OpenAI-style runtime serves the model it started with), so the default balancer rates the
+    // new slot sooner than queueing on the busy node; a cold Ollama node might rightly lose to the queue.
+    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host', kind: 'openai' })
     // No other request arrives and the busy slot stays taken: only the registration can wake it.
     expect((await waiting).statusCode).toBe(200)
     expect(tagsSeen(second)).toEqual(['waited'])

@@ -9,6 +9,8 @@ const NODE: NodeView = {
   name: 'gpu-a',
   runtimeKind: 'ollama',
   computeScore: 10,
+  gpuScore: 10,
+  slot: 0,
   inFlight: 0,
   runtimeBacklog: 0,
   maxConcurrency: 4,

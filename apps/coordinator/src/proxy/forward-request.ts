@@ -13,7 +13,7 @@ import {
   type Selection,
   type SelectionReason,
 } from '../core/balancer/selection.js'
-import type { ApiKind, BalancerState } from '../core/balancer/strategy.js'
+import type { ApiKind, BalancerState, RequestProbe } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
 import { errorCode } from '../error-code.js'
 import {
@@ -33,7 +33,7 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
-import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord } from './proxy-observer.js'
+import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord, tapBody } from './proxy-observer.js'
 import { StreamErrorScanner } from './stream-error-scanner.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
@@ -119,6 +119,8 @@ export interface InferenceRequest {
   /** Aborts when the client goes away: the upstream request is aborted at once. */
   readonly signal: ClientGoneSignal
   readonly log: ForwardLog
+  /** Prompt size and prefix hashes for the default balancer (`probeOf(body)`); absent: not estimated. */
+  readonly probe?: RequestProbe | undefined
 }
 
 /** The upstream response to send on. Its body releases the lease and logs the request when it closes. */
@@ -201,7 +203,7 @@ export class RequestForwarder {
       const { node, reason } = selection
       const reasonText = formatReason(reason)
       const lease = grantedLease ?? registry.acquire(node.id)
-      this.#observer.onAttempt(node, reason, retries)
+      this.#observer.onAttempt(node, reason, retries, request)
       // The lease goes to the response body once it exists; until then this scope owns it.
       let isLeaseHandedOff = false
       try {
@@ -264,6 +266,14 @@ export class RequestForwarder {
         const body = this.#watchBody(verdict, response, node, request, lease, suspects, (outcome) =>
           this.#logProxied(request, node, reasonText, outcome, ttfbMs, startedAt, retries, body),
         )
+        const tap = this.#observer.onResponse?.({
+          node,
+          request,
+          statusCode: response.statusCode,
+          startedAt,
+          headersAt: startedAt + ttfbMs,
+        })
+        if (tap !== undefined) tapBody(body, tap)
         isLeaseHandedOff = true
         return {
           statusCode: response.statusCode,
@@ -412,6 +422,7 @@ export class RequestForwarder {
         apiKind: request.apiKind,
         now: this.#options.now(),
         exclude: cooling === null ? exclude : new Set([...exclude, ...cooling]),
+        probe: request.probe,
       },
       this.#options.balancerState,
     )

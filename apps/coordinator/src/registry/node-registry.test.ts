@@ -100,7 +100,12 @@ describe('NodeRegistry.register', () => {
       agentId: 'node-3',
       created: true,
     })
-    expect(removed).toEqual([{ id: 'node-1', runtimeUrl: 'http://10.0.0.7:11434' }])
+    expect(removed).toEqual([{ id: 'node-1', runtimeUrl: 'http://10.0.0.7:11434', slot: 0 }])
+    // The newcomer reuses the freed slot, so the balancer's learned tables stay as small as the fleet.
+    expect(registry.snapshot().map((node) => [node.name, node.slot])).toEqual([
+      ['newer', 1],
+      ['fresh', 0],
+    ])
     expect(registry.list().map((node) => node.name)).toEqual(['newer', 'fresh'])
   })
 })

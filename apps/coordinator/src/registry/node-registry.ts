@@ -67,6 +67,17 @@ export type IngestResult =
 export interface RemovedNode {
   readonly id: string
   readonly runtimeUrl: string
+  /** The slot it held (`NodeView.slot`); the next node may reuse it. */
+  readonly slot: number
+}
+
+/** Passed to `onMetrics` listeners after a push is stored (the balancer learns what is loaded). */
+export interface IngestedMetrics {
+  readonly id: string
+  readonly slot: number
+  readonly metrics: AgentMetrics
+  /** When the coordinator stored it (its clock). */
+  readonly atMs: number
 }
 
 export const DEFAULT_COOL_DOWN_FAILURES = 3
@@ -83,6 +94,8 @@ export const STALE_NODE_FORGET_TTLS = 100
 interface NodeRecord {
   readonly id: string
   readonly key: string
+  /** Dense index among the held nodes (`NodeView.slot`). */
+  readonly slot: number
   /** Without the runtime's API key: this is what `GET /api/agents` and the dashboard show. */
   registration: PublicRegistration
   /** `Bearer <runtime.apiKey>` to send upstream, kept apart from everything shown; null without a key. */
@@ -115,6 +128,10 @@ export class NodeRegistry {
   readonly #capacityListeners = new Set<() => void>()
   readonly #modelHealth: ModelHealth
   readonly #setTimer: (fn: () => void, ms: number) => void
+  readonly #metricsListeners = new Set<(pushed: IngestedMetrics) => void>()
+  /** Slots of removed nodes, reused before new ones so the slot range stays as small as the fleet. */
+  readonly #freeSlots: number[] = []
+  #nextSlot = 0
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
   /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
@@ -166,6 +183,7 @@ export class NodeRegistry {
     const record: NodeRecord = {
       id,
       key,
+      slot: this.#freeSlots.pop() ?? this.#nextSlot++,
       registration,
       upstreamAuthorization,
       metrics: null,
@@ -214,6 +232,7 @@ export class NodeRegistry {
     this.#changed(record)
     // The push may have cleared a backlog or a busy GPU, or brought a stale node back.
     this.#capacityMayHaveGrown()
+    for (const listener of this.#metricsListeners) listener({ id, slot: record.slot, metrics, atMs: now })
     return { kind: 'ok' }
   }
 
@@ -420,6 +439,19 @@ export class NodeRegistry {
     }, this.#options.coolDownMs + 1)
   }
 
+  /** Requests the coordinator is proxying to the node now; 0 for an unknown node. */
+  inFlightOf(nodeId: string): number {
+    return this.#records.get(nodeId)?.inFlight ?? 0
+  }
+
+  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
+  onMetrics(listener: (pushed: IngestedMetrics) => void): () => void {
+    this.#metricsListeners.add(listener)
+    return () => {
+      this.#metricsListeners.delete(listener)
+    }
+  }
+
   #changed(record: NodeRecord): void {
     record.view = null
     this.#snapshot = null
@@ -441,6 +473,8 @@ export class NodeRegistry {
       name: record.registration.hostname,
       runtimeKind: record.registration.runtime.kind,
       computeScore: record.registration.computeScore,
+      gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
+      slot: record.slot,
       inFlight: record.inFlight,
       // An old sample's backlog has long drained or grown: only fresh metrics count.
       runtimeBacklog:
@@ -504,7 +538,12 @@ export class NodeRegistry {
     this.#modelHealth.forgetNode(record.id)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
-    const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
+    this.#freeSlots.push(record.slot)
+    const removed: RemovedNode = {
+      id: record.id,
+      runtimeUrl: record.registration.runtime.url,
+      slot: record.slot,
+    }
     for (const listener of this.#removedListeners) listener(removed)
   }
 }

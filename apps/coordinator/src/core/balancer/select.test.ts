@@ -32,6 +32,8 @@ const arbitraryNode = (id: string) =>
       (fields): NodeView => ({
         id,
         name: id,
+        gpuScore: fields.computeScore,
+        slot: Number(id.slice(1)),
         ...fields,
         modelKeys: modelKeySet(fields.runtimeKind, fields.models),
       }),

@@ -12,13 +12,21 @@ import { type BalancerState, createBalancerState, type SelectRequest } from './s
 
 export const NOW = 1_800_000_000_000
 
-/** An idle online Ollama node with fresh, cool metrics; override what a test is about. */
+/** Slots handed out by `makeNode`: unique across a test file, as the registry keeps them among its nodes. */
+let nextSlot = 0
+
+/**
+ * An idle online Ollama node with fresh, cool metrics; override what a test is about. `gpuScore`
+ * follows `computeScore` (a one-GPU host) unless given.
+ */
 export function makeNode(id: string, overrides: Partial<NodeView> = {}): NodeView {
   const node: Omit<NodeView, 'modelKeys'> = {
     id,
     name: id,
     runtimeKind: 'ollama',
     computeScore: 100,
+    gpuScore: overrides.gpuScore ?? overrides.computeScore ?? 100,
+    slot: nextSlot++,
     inFlight: 0,
     runtimeBacklog: 0,
     maxConcurrency: 4,

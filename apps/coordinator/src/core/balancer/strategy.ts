@@ -1,6 +1,14 @@
 /** The shape every balancing strategy shares, and the inputs `select` takes besides the nodes. */
 import type { RuntimeKind } from '@llm-fleet/types'
+import { FleetKnowledge } from '../learning/fleet-knowledge.js'
+import { PrefixHits, PrefixIndex } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
+import {
+  createRequestContext,
+  createTerms,
+  type EstimateTerms,
+  type RequestContext,
+} from './finish-estimate.js'
 import type { Selection } from './selection.js'
 import type { BalancerMode } from './strategies.js'
 
@@ -17,6 +25,16 @@ export interface SelectRequest {
   readonly now: number
   /** Nodes already tried for this request (failover). */
   readonly exclude: ReadonlySet<string>
+  /** What the default balancer estimates prefill and cache hits from; absent: decode and queue only. */
+  readonly probe?: RequestProbe | undefined
+}
+
+/** The prompt as the balancer sees it, worked out once per request (never per candidate). */
+export interface RequestProbe {
+  /** Estimated prompt tokens (body bytes over `BYTES_PER_TOKEN`). */
+  readonly promptTokens: number
+  /** `prefixBlockHashes` of the body: what the prefix index is looked up and recorded with. */
+  readonly prefixHashes: Int32Array
 }
 
 /**
@@ -56,6 +74,32 @@ export interface BalancerState {
    * rotating pick among them needs no second pass over the candidates. Only valid during the call.
    */
   readonly tieBuffer: NodeView[]
+  /**
+   * What the default balancer learned from proxied traffic (rates, residency). Shared by reference:
+   * `explain`'s copy of the state reads the same knowledge. Fed by the proxy's learning observer.
+   */
+  readonly knowledge: FleetKnowledge
+  /** Which nodes computed which prompt prefixes recently; fed like `knowledge`. */
+  readonly prefixIndex: PrefixIndex
+  /** Scratch for one decision of the default balancer (valid during the call only). */
+  readonly scratch: {
+    readonly context: RequestContext
+    readonly hits: PrefixHits
+    readonly terms: EstimateTerms
+  }
+}
+
+/** The learning settings (`BALANCER_HALF_LIFE_MS`, `PREFIX_INDEX_MAX_ENTRIES`, `PREFIX_CACHE_TTL_MS`). */
+export interface LearningOptions {
+  readonly halfLifeMs: number
+  readonly prefixMaxEntries: number
+  readonly prefixTtlMs: number
+}
+
+export const DEFAULT_LEARNING: LearningOptions = {
+  halfLifeMs: 30_000,
+  prefixMaxEntries: 1_048_576,
+  prefixTtlMs: 10 * 60_000,
 }
 
 export interface BalancerOptions {
@@ -63,6 +107,8 @@ export interface BalancerOptions {
   readonly mode?: BalancerMode
   /** Default {@link DEFAULT_BUSY_THRESHOLDS}. */
   readonly busy?: BusyThresholds
+  /** Default {@link DEFAULT_LEARNING}. */
+  readonly learning?: LearningOptions
 }
 
 /**
@@ -70,6 +116,7 @@ export interface BalancerOptions {
  * @example createBalancerState(Math.random, { mode: 'spec', busy: { cpuPct: 80, gpuUtilPct: 90 } })
  */
 export function createBalancerState(random: () => number, options: BalancerOptions = {}): BalancerState {
+  const learning = options.learning ?? DEFAULT_LEARNING
   return {
     mode: options.mode ?? 'fastest-finish',
     busy: options.busy ?? DEFAULT_BUSY_THRESHOLDS,
@@ -77,6 +124,9 @@ export function createBalancerState(random: () => number, options: BalancerOptio
     random,
     candidateBuffer: [],
     tieBuffer: [],
+    knowledge: new FleetKnowledge({ halfLifeMs: learning.halfLifeMs }),
+    prefixIndex: new PrefixIndex({ maxEntries: learning.prefixMaxEntries, ttlMs: learning.prefixTtlMs }),
+    scratch: { context: createRequestContext(), hits: new PrefixHits(), terms: createTerms() },
   }
 }
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiKind } from '../../core/balancer/strategy.js'
 import { ollamaModelKey } from '../../core/model-name.js'
 import type { NodeView } from '../../core/node-view.js'
+import { probeOf } from '../../learning/traffic-learner.js'
 import { ClientGoneSignal } from '../../proxy/client-gone-signal.js'
 import type { RequestForwarder } from '../../proxy/forward-request.js'
 import { parseInferenceBody } from './inference-body.js'
@@ -52,6 +53,7 @@ export async function proxyInference(
     requestId: request.id,
     signal: clientGone,
     log: request.log,
+    probe: probeOf(body.raw),
   })
 
   reply.code(forwarded.statusCode)
