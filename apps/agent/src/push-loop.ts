@@ -142,7 +142,12 @@ export class PushLoop {
     isRetryAfterUnknown = false,
   ): Promise<PushLoopEnd | undefined> {
     const now = this.#now()
-    if (now < session.nextAttemptAtMs) return undefined
+    if (now < session.nextAttemptAtMs) {
+      // Backing off the registration and the push, but not the search: a cheap probe every tick finds a
+      // coordinator that came back, however long it was down, so the agent returns within one tick.
+      if (session.condition !== 'unreachable' || !(await session.api.probe(signal))) return undefined
+      session.nextAttemptAtMs = 0
+    }
     const registrationJson = JSON.stringify(sample.registration)
     if (session.agentId === undefined || session.registeredJson !== registrationJson) {
       const outcome = await session.api.register(sample.registration, signal)
