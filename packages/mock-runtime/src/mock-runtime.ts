@@ -113,6 +113,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
   const stats = (): RuntimeStats => ({
     active: scheduler.activeCount,
     queued: scheduler.queuedCount,
+    peak: scheduler.peakCount,
     requests: counters.requests,
     completed: counters.completed,
     aborted: counters.aborted,
@@ -160,6 +161,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
 
   const reset = async (): Promise<void> => {
     counters.reset()
+    scheduler.resetPeak()
     await setFault({ mode: 'ok' })
   }
 
