@@ -20,9 +20,10 @@ import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
+import { ReadinessGate } from './registry/readiness-gate.js'
 import { agentApi } from './routes/agent-api.js'
 import { dashboard } from './routes/dashboard.js'
-import { health } from './routes/health.js'
+import { health, type SharedStateReport } from './routes/health.js'
 import { metricsRoute } from './routes/metrics.js'
 import { ollamaApi } from './routes/ollama-api.js'
 import { openAiApi } from './routes/openai-api.js'
@@ -42,7 +43,17 @@ export interface AppDeps {
    * added. Without it the app makes its own, so that apps in one process never share series.
    */
   readonly metricsRegistry?: Registry
+  /**
+   * What `/readyz` answers; `main.ts` passes one so that SIGTERM can turn it unready. Without it the app
+   * makes its own (no peers: it waits for registrations to settle).
+   */
+  readonly readiness?: ReadinessGate
+  /** The shared store's state for `/readyz` (with `SHARED_STATE_URL`). */
+  readonly sharedState?: () => SharedStateReport
 }
+
+/** Quiet push intervals after which a registry counts as settled (every agent pushes once per interval). */
+export const SETTLE_PUSH_INTERVALS = 2
 
 export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
   const app = Fastify({
@@ -79,7 +90,15 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   const history = new RequestHistory({ now: deps.clock })
 
   // 2. Routes, each with exactly the services it needs.
-  await app.register(health, { registry: deps.registry })
+  const readiness =
+    deps.readiness ??
+    new ReadinessGate({
+      registry: deps.registry,
+      clock: deps.clock,
+      settleMs: SETTLE_PUSH_INTERVALS * config.pushIntervalMs,
+      timeoutMs: config.readyTimeoutMs,
+    })
+  await app.register(health, { readiness, sharedState: deps.sharedState })
   await app.register(agentApi, {
     prefix: '/api/agents',
     registry: deps.registry,
@@ -125,6 +144,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   })
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
+  // A slot freed on another coordinator may let a request waiting here go.
+  const stopWatchingSharedLoad = deps.registry.onSharedLoadChange(() => forwarder.offerCapacity())
   const inferenceApi = {
     forwarder,
     registry: deps.registry,
@@ -143,6 +164,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 4. onClose hooks for what the app owns.
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
+    stopWatchingSharedLoad()
     metrics.close()
     await pools.close()
   })

@@ -315,6 +315,11 @@ export class RequestForwarder {
     return hasGranted
   }
 
+  /** Capacity freed outside this forwarder (another coordinator's request ended): wake waiters. */
+  offerCapacity(): void {
+    this.#offerCapacity()
+  }
+
   #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
     return select(
       this.#options.registry.snapshot(),
