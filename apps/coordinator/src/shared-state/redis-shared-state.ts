@@ -59,6 +59,8 @@ export class RedisSharedState {
   #onlineKeys: () => Iterable<string> = () => []
   #heartbeat: NodeJS.Timeout | undefined
   #isFlushScheduled = false
+  /** Until the first attempts are over, one connection ready and the other not yet is no outage. */
+  #isStarted = false
   #isClosed = false
 
   constructor(options: RedisSharedStateOptions) {
@@ -125,6 +127,7 @@ export class RedisSharedState {
       }),
     )
     await Promise.all(attempts)
+    this.#isStarted = true
     this.#connectionChanged()
   }
 
@@ -142,7 +145,7 @@ export class RedisSharedState {
   }
 
   #connectionChanged(): void {
-    if (this.#isClosed) return
+    if (this.#isClosed || !this.#isStarted) return
     const isUp = this.#commands.status === 'ready' && this.#subscriber.status === 'ready'
     const next: SharedStateStatus = isUp ? 'connected' : 'unreachable'
     if (next === this.#status) return
