@@ -22,6 +22,8 @@ export interface PushLoopOptions {
   takeSample: () => Promise<AgentSample>
   /** `PUSH_INTERVAL_MS`, used until a coordinator answers with its own. */
   intervalMs: number
+  /** `BACKOFF_MAX_MS`: longest wait between two registration attempts (30 s by default). */
+  backoffMaxMs?: number
   log: Logger
   sleep?: Sleep
   now?: () => number
@@ -204,7 +206,11 @@ export class PushLoop {
 
   #failed(session: Session, kind: 'unreachable' | 'rejected', message: string): undefined {
     session.failures += 1
-    const waitMs = backoffDelayMs(session.failures, { random: this.#random, baseMs: session.intervalMs })
+    const waitMs = backoffDelayMs(session.failures, {
+      random: this.#random,
+      baseMs: session.intervalMs,
+      ...(this.#options.backoffMaxMs === undefined ? {} : { capMs: this.#options.backoffMaxMs }),
+    })
     session.nextAttemptAtMs = this.#now() + waitMs
     if (session.condition !== kind) {
       const fields = { coordinator: session.api.url, reason: message }

@@ -96,7 +96,12 @@ export const ConfigSchema = z.strictObject({
    * Redis or Valkey (`redis://` or `rediss://`) where coordinators share per-node in-flight counts and
    * cool-downs; unset = this coordinator counts alone.
    */
-  sharedStateUrl: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  sharedStateUrl: z
+    .string()
+    .refine((value) => /^rediss?:\/\/\S+$/.test(value) && URL.canParse(value), {
+      error: 'must be a redis:// or rediss:// URL',
+    })
+    .optional(),
   /** How often a coordinator refreshes its entry in the shared store; peers drop it after 3 missed. */
   sharedStateHeartbeatMs: milliseconds(100).default(1000),
   /**
