@@ -99,6 +99,13 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
       timeoutMs: config.readyTimeoutMs,
     })
   await app.register(health, { readiness, sharedState: deps.sharedState })
+  // Shutting down: every answer closes its connection, so that no kept-alive connection from a front is
+  // left to meet the closing server's 503 (a front may not resend a POST); new connections are refused
+  // once it stops accepting, which every front retries elsewhere.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (readiness.isShuttingDown) reply.header('connection', 'close')
+    return payload
+  })
   await app.register(agentApi, {
     prefix: '/api/agents',
     registry: deps.registry,

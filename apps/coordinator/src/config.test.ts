@@ -17,9 +17,9 @@ function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
 
 describe('loadConfig', () => {
   it('accepts a redis:// or rediss:// SHARED_STATE_URL and names the setting for anything else', () => {
-    expect(loadConfig({ env: { SHARED_STATE_URL: 'redis://10.0.0.9:6379/0' }, argv: [] }).sharedStateUrl).toBe(
-      'redis://10.0.0.9:6379/0',
-    )
+    expect(
+      loadConfig({ env: { SHARED_STATE_URL: 'redis://10.0.0.9:6379/0' }, argv: [] }).sharedStateUrl,
+    ).toBe('redis://10.0.0.9:6379/0')
     expect(() => loadConfig({ env: { SHARED_STATE_URL: 'http://10.0.0.9:6379' }, argv: [] })).toThrow(
       'SHARED_STATE_URL: must be a redis:// or rediss:// URL',
     )

@@ -135,6 +135,8 @@ async function main(): Promise<number> {
   // A second signal means "now": skip the grace period.
   process.once(signal, () => process.exit(EXIT_FAILURE))
   // Unready first, still serving: a health-checking front stops sending here before we stop accepting.
+  // Answers from now on also close their connections (app.ts). Idle ones are left alone: closing one
+  // while a front sends a POST on it fails that request (the front cannot know it was not received).
   readiness.shutDown()
   if (config.shutdownReadyGraceMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, config.shutdownReadyGraceMs))

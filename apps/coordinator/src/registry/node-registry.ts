@@ -351,9 +351,8 @@ export class NodeRegistry {
     const metrics = record.metrics
     const shared = this.#shared
     // Other coordinators' requests count as this one's: the node serves them all.
-    const inFlight =
-      shared === undefined ? record.inFlight : record.inFlight + shared.othersInFlight(record.key)
     const maxConcurrency = record.registration.maxConcurrency
+    const inFlight = shared === undefined ? record.inFlight : sharedInFlight(record, shared, maxConcurrency)
     const view: NodeView = {
       id: record.id,
       name: record.registration.hostname,
@@ -431,6 +430,12 @@ export class NodeRegistry {
     const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
     for (const listener of this.#removedListeners) listener(removed)
   }
+}
+
+/** Ours plus the others'; full while one of ours is not yet visible to them (see SharedLoad). */
+function sharedInFlight(record: NodeRecord, shared: SharedLoad, maxConcurrency: number): number {
+  const inFlight = record.inFlight + shared.othersInFlight(record.key)
+  return shared.hasUnconfirmed(record.key) ? Math.max(inFlight, maxConcurrency) : inFlight
 }
 
 function laterOf(a: number | null, b: number | null): number | null {

@@ -37,6 +37,10 @@ export class ReadinessGate {
     this.#isShuttingDown = true
   }
 
+  get isShuttingDown(): boolean {
+    return this.#isShuttingDown
+  }
+
   check(): Readiness & { readonly online: number } {
     const { registry, clock, peers } = this.#options
     const onlineKeys = registry.onlineKeys()

@@ -15,6 +15,11 @@ export interface SharedLoad {
    * stay within it.
    */
   readonly capacityDivisor: number
+  /**
+   * True while a slot this coordinator took on the node may not be visible to the others yet: the node
+   * then counts as full here, so each coordinator overfills a node by at most one request.
+   */
+  hasUnconfirmed(nodeKey: string): boolean
   /** This coordinator's own count and cool-down for a node changed (published asynchronously). */
   publishLocal(nodeKey: string, inFlight: number, coolingDownUntilMs: number | null): void
   /** Called with the nodes whose shared values changed (`'all'` after a reconnect or a divisor change). */

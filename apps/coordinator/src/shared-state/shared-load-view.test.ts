@@ -123,6 +123,22 @@ describe('SharedLoadView', () => {
     expect(shared.capacityDivisor).toBe(1)
   })
 
+  it('holds a node as unconfirmed from taking a slot until its own message comes back (peers only)', () => {
+    const { shared, changes } = view('me')
+    shared.publishLocal(H100, 1, null)
+    // Alone: nobody to race with.
+    expect(shared.hasUnconfirmed(H100)).toBe(false)
+    shared.apply(delta('a', 1, [[T4, 1, 0]]), 0)
+    expect(shared.hasUnconfirmed(H100)).toBe(true)
+    const sent = shared.takeDelta(0)
+    shared.publishLocal(H100, 0, null)
+    // A release is no new slot: still waiting for the message that carried the acquisition.
+    expect(shared.hasUnconfirmed(H100)).toBe(true)
+    shared.apply(sent as LoadMessage, 1)
+    expect(shared.hasUnconfirmed(H100)).toBe(false)
+    expect(changes.at(-1)).toEqual([H100])
+  })
+
   it('counts the nodes peers have online that this coordinator lacks (null without peers)', () => {
     const { shared } = view()
     expect(shared.missingFromPeers(new Set())).toBeNull()

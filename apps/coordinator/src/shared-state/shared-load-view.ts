@@ -38,6 +38,11 @@ export class SharedLoadView implements SharedLoad {
   /** This coordinator's current values, and those changed since the last publish. */
   readonly #local = new Map<string, LoadEntry>()
   readonly #dirty = new Set<string>()
+  /**
+   * Nodes where this coordinator took a slot that the peers may not know of yet: the seq of the message
+   * that carries it (Infinity until it is sent). Cleared when that message comes back on the channel.
+   */
+  readonly #unconfirmed = new Map<string, number>()
   readonly #listeners = new Set<(nodeKeys: Iterable<string> | 'all') => void>()
   #seq = 0
   #isDegraded = false
@@ -69,7 +74,18 @@ export class SharedLoadView implements SharedLoad {
     return this.#peers.size + 1
   }
 
+  /**
+   * True while a slot this coordinator took on the node is not yet visible to its peers. The registry
+   * then counts the node as full, so that each coordinator has at most one request per node the
+   * others cannot see: together they exceed a node's maxConcurrency by at most (coordinators - 1).
+   */
+  hasUnconfirmed(nodeKey: string): boolean {
+    return !this.#isDegraded && this.#peers.size > 0 && this.#unconfirmed.has(nodeKey)
+  }
+
   publishLocal(nodeKey: string, inFlight: number, coolingDownUntilMs: number | null): void {
+    const previous = this.#local.get(nodeKey)?.inFlight ?? 0
+    if (inFlight > previous) this.#unconfirmed.set(nodeKey, Number.POSITIVE_INFINITY)
     this.#local.set(nodeKey, { key: nodeKey, inFlight, coolingDownUntilMs })
     const wasClean = this.#dirty.size === 0
     this.#dirty.add(nodeKey)
@@ -87,14 +103,16 @@ export class SharedLoadView implements SharedLoad {
   takeDelta(now: number): LoadMessage | undefined {
     if (this.#dirty.size === 0) return undefined
     const nodes: [string, number, number][] = []
+    const seq = ++this.#seq
     for (const key of this.#dirty) {
+      if (this.#unconfirmed.get(key) === Number.POSITIVE_INFINITY) this.#unconfirmed.set(key, seq)
       const entry = this.#local.get(key)
       if (entry !== undefined) nodes.push(encode(entry, now))
       // Idle and not cooling down: nothing left to tell after this message.
       if (entry !== undefined && entry.inFlight === 0 && !isCooling(entry, now)) this.#local.delete(key)
     }
     this.#dirty.clear()
-    return { from: this.#options.selfId, seq: ++this.#seq, kind: 'delta', nodes }
+    return { from: this.#options.selfId, seq, kind: 'delta', nodes }
   }
 
   /** Everything this coordinator holds, for the heartbeat (and the stored copy new peers read). */
@@ -106,7 +124,11 @@ export class SharedLoadView implements SharedLoad {
 
   /** Applies a peer's message (its own echo is ignored). */
   apply(message: LoadMessage, now: number): void {
-    if (message.from === this.#options.selfId || this.#isDegraded) return
+    if (message.from === this.#options.selfId) {
+      this.#confirm(message.seq)
+      return
+    }
+    if (this.#isDegraded) return
     if (message.kind === 'bye') {
       this.#dropPeer(message.from)
       return
@@ -153,6 +175,7 @@ export class SharedLoadView implements SharedLoad {
     if (this.#isDegraded) return this.#divisor
     this.#divisor = this.coordinatorCount
     this.#isDegraded = true
+    this.#unconfirmed.clear()
     this.#peers.clear()
     this.#othersInFlight.clear()
     this.#othersCoolingDown.clear()
@@ -175,6 +198,18 @@ export class SharedLoadView implements SharedLoad {
       for (const key of peer.online) if (!localOnline.has(key)) missing.add(key)
     }
     return missing.size
+  }
+
+  /** Our own message `seq` came back: the peers have had it (Redis wrote it to every subscriber). */
+  #confirm(seq: number): void {
+    const confirmed: string[] = []
+    for (const [key, pendingSeq] of this.#unconfirmed) {
+      if (pendingSeq <= seq) {
+        this.#unconfirmed.delete(key)
+        confirmed.push(key)
+      }
+    }
+    if (confirmed.length > 0) this.#notify(confirmed)
   }
 
   #dropPeer(id: string): void {
