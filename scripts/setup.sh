@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what llm-fleet needs on a fresh machine: pnpm (pinned in package.json), the workspace's
 # packages from the lockfile, and, with --browser, Debian's chromium for the dashboard's browser tests;
-# with --bench, Debian's nginx, the reference proxy of apps/coordinator/bench/proxy.bench.ts.
+# with --bench, Debian's nginx, the reference proxy of apps/coordinator/bench/proxy.bench.ts; and always
+# Debian's redis-server, haproxy and nginx, which the HA tests run (apps/demo/test/ha-front*.test.ts).
 set -euo pipefail
 ARGS=("$@")
 cd "$(dirname "$0")/.."
@@ -44,5 +45,21 @@ if has_flag --bench && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/n
       echo "setup: nginx could not be installed; the proxy benchmark will skip it" >&2
   else
     echo "setup: nginx is missing and apt-get is not usable here; the proxy benchmark will skip it" >&2
+  fi
+fi
+
+# The HA tests and `pnpm bench:ha` run these themselves (generated configs, loopback ports, temp dirs);
+# Debian's packages also enable system services, which the tests neither need nor touch.
+missing_ha=()
+for tool in redis-server haproxy nginx; do
+  command -v "$tool" >/dev/null 2>&1 || [[ -x /usr/sbin/$tool || -x /usr/bin/$tool ]] || missing_ha+=("$tool")
+done
+if ((${#missing_ha[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's ${missing_ha[*]} for the HA tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_ha[@]}" >/dev/null) >&2 ||
+      echo "setup: ${missing_ha[*]} could not be installed; the HA tests will fail" >&2
+  else
+    echo "setup: ${missing_ha[*]} missing and apt-get is not usable here; the HA tests will fail" >&2
   fi
 fi

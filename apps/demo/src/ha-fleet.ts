@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,7 +48,7 @@ class ToolProcess {
     command: string,
     args: readonly string[],
   ) {
-    this.#child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.#child = spawn(toolPath(command), args, { stdio: ['ignore', 'pipe', 'pipe'] })
     this.exited = once(this.#child, 'exit')
     this.#child.once('error', (error) => {
       this.#output += `\n${name} failed to start: ${error.message} (scripts/setup.sh installs it)`
@@ -73,6 +73,12 @@ class ToolProcess {
     this.#child.kill(signal)
     await this.exited
   }
+}
+
+/** Debian puts haproxy and nginx in /usr/sbin, which a non-root PATH often lacks. */
+function toolPath(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin']) if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`
+  return name
 }
 
 /** A port nothing listens on now (the kernel's pick, released at once). */
