@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what llm-fleet needs on a fresh machine: pnpm (pinned in package.json), the workspace's
-# packages from the lockfile, and, with --browser, Debian's chromium for the dashboard's browser tests;
-# with --bench, Debian's nginx, the reference proxy of apps/coordinator/bench/proxy.bench.ts; and always
-# Debian's redis-server, haproxy and nginx, which the HA tests run (apps/demo/test/ha-front*.test.ts).
+# packages from the lockfile, Debian's prometheus package for promtool (always: the coordinator's tests
+# lint /metrics and unit-test docs/monitoring/alerts.yml with it), Debian's redis-server, haproxy and
+# nginx (always: the HA tests run them, apps/demo/test/ha-front*.test.ts), and, with --browser, Debian's
+# chromium for the dashboard's browser tests; with --bench, Debian's nginx, the reference proxy of
+# apps/coordinator/bench/proxy.bench.ts.
 set -euo pipefail
 ARGS=("$@")
 cd "$(dirname "$0")/.."
@@ -25,6 +27,21 @@ has_flag() {
   for flag in "${ARGS[@]}"; do [[ $flag == "$1" ]] && return 0; done
   return 1
 }
+
+# promtool ships in Debian's `prometheus` package. --no-install-recommends keeps it to the binaries; the
+# package also enables a prometheus service, which no test uses or needs.
+if ! command -v promtool >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's prometheus package for promtool (alert rule and /metrics tests)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      prometheus >/dev/null) >&2 || true
+  fi
+  if ! command -v promtool >/dev/null 2>&1; then
+    echo "setup: promtool is missing and could not be installed (needs root and apt-get: install Debian's" \
+      "prometheus package); the coordinator's alert-rules and metrics-lint tests need it" >&2
+    exit 1
+  fi
+fi
 
 if has_flag --browser && ! command -v chromium >/dev/null 2>&1; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

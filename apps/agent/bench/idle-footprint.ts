@@ -21,14 +21,15 @@ import type { AddressInfo } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FAKE_NVIDIA_SMI_BIN } from '@llm-fleet/fake-nvidia-smi'
 import { LIVE_QUERY_FIELDS } from '../src/gpu/parse-query-gpu-csv.js'
 import { runNvidiaSmi } from '../src/gpu/run-nvidia-smi.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repoRoot = resolve(here, '../../..')
 const agentMain = resolve(here, '../dist/main.js')
-const fixtures = process.env.NVIDIA_SMI_FIXTURES ?? resolve(repoRoot, '../shared/fixtures/nvidia-smi')
-const fakeNvidiaSmi = process.env.FAKE_NVIDIA_SMI ?? resolve(repoRoot, '../shared/tools/fake-nvidia-smi')
+const fixtures = join(repoRoot, 'fixtures/nvidia-smi')
+const fakeNvidiaSmi = FAKE_NVIDIA_SMI_BIN
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 30_000)
 /** Past the one-off start-up work (parsing the 90 KB inventory XML), which the idle figure excludes. */
 const warmupMs = 6000
@@ -202,7 +203,7 @@ const results = {
     warmupMs,
     intervalMs,
     gpus: 8,
-    nvidiaSmi: 'shared/tools/fake-nvidia-smi (python) on gpuid__h100.xml',
+    nvidiaSmi: 'packages/fake-nvidia-smi (Node.js) on fixtures/nvidia-smi/gpuid__h100.xml',
   },
   results: {
     agent: { ...agentResult, targets: { maxRssMiB: 80, cpuPctOfOneCore: 1 } },

@@ -1,62 +1,103 @@
-/** The benchmark's inputs through the real `select`: nobody benchmarks a broken path. */
+/**
+ * The benchmark's inputs through the real `select` and the real `NodeRegistry`: nobody benchmarks a
+ * broken path. Each check runs on both paths the bench times: `select` over the views, and
+ * `decideAndLease` (snapshot, select, acquire + release) over the registry built from them.
+ */
 import { describe, expect, it } from 'vitest'
 import { select } from '../src/core/balancer/select.js'
-import { BALANCER_MODES } from '../src/core/balancer/strategies.js'
+import type { Selection } from '../src/core/balancer/selection.js'
+import { BALANCER_MODES, type BalancerMode } from '../src/core/balancer/strategies.js'
 import { createBalancerState } from '../src/core/balancer/strategy.js'
-import { BENCH_MODEL, generateFleet } from './select-inputs.js'
+import { BENCH_MODEL, generateFleet, registryFor } from './select-inputs.js'
+import { decideAndLease } from './select-path.js'
 
-describe.each([10, 100, 1_000])('bench fleet of %i nodes', (count) => {
+type Decide = () => Selection
+
+describe.each([10, 100, 1_000, 10_000])('bench fleet of %i nodes', (count) => {
   const fleet = generateFleet(count)
+
+  /** A fresh decider per path, so cursors start from scratch in each. */
+  const paths: [string, (mode: BalancerMode) => Decide][] = [
+    [
+      'select only',
+      (mode) => {
+        const state = createBalancerState(() => 0, { mode })
+        return () => select(fleet.nodes, fleet.request, state)
+      },
+    ],
+    [
+      'whole path',
+      (mode) => {
+        const state = createBalancerState(() => 0, { mode })
+        const registry = registryFor(fleet)
+        return () => decideAndLease(registry, fleet.request, state)
+      },
+    ],
+  ]
 
   it('is deterministic for a seed', () => {
     expect(generateFleet(count).nodes).toEqual(fleet.nodes)
   })
 
-  it('spec rotates over exactly the free top-class nodes', () => {
+  // Ten nodes are too few to hold each kind; the benchmarked sizes are not.
+  it.skipIf(count < 1_000)('has every kind of node the generator promises', () => {
+    const states = new Set(fleet.nodes.map((node) => node.state))
+    expect(states).toEqual(new Set(['online', 'stale', 'draining']))
+    expect(fleet.nodes.some((node) => node.coolingDownUntilMs !== null)).toBe(true)
+    expect(fleet.nodes.some((node) => !node.models.has(BENCH_MODEL))).toBe(true)
+    expect(fleet.nodes.some((node) => node.inFlight === node.maxConcurrency)).toBe(true)
+  })
+
+  it('the real registry built from it hands out exactly its views', () => {
+    expect(registryFor(fleet).snapshot()).toEqual(fleet.nodes)
+  })
+
+  it('the whole path rebuilds the snapshot for each decision and gives every lease back', () => {
+    const registry = registryFor(fleet)
     const state = createBalancerState(() => 0, { mode: 'spec' })
-    const seen = new Set<string>()
-    for (let i = 0; i < fleet.topFreeIds.size * 2; i++) {
-      const selection = select(fleet.nodes, fleet.request, state)
-      if (selection.kind !== 'selected') throw new Error('expected a selection')
-      expect(selection.reason.kind).toBe('spec-tier')
-      seen.add(selection.node.id)
+    const before = registry.snapshot()
+    for (let i = 0; i < 5; i++) {
+      const previous = registry.snapshot()
+      expect(decideAndLease(registry, fleet.request, state).kind).toBe('selected')
+      expect(registry.snapshot()).not.toBe(previous)
     }
-    expect(seen).toEqual(fleet.topFreeIds)
+    expect(registry.snapshot()).toEqual(before)
   })
 
-  it('metrics picks the zero-load node', () => {
-    const selection = select(
-      fleet.nodes,
-      fleet.request,
-      createBalancerState(() => 0, { mode: 'metrics' }),
-    )
-    expect(selection).toMatchObject({
-      node: { id: fleet.metricsWinnerId },
-      reason: { kind: 'metrics-score', score: 0 },
+  describe.each(paths)('%s', (_path, decider) => {
+    it('spec rotates over exactly the free top-class nodes', () => {
+      const decide = decider('spec')
+      const seen = new Set<string>()
+      for (let i = 0; i < fleet.topFreeIds.size * 2; i++) {
+        const selection = decide()
+        if (selection.kind !== 'selected') throw new Error('expected a selection')
+        expect(selection.reason.kind).toBe('spec-tier')
+        seen.add(selection.node.id)
+      }
+      expect(seen).toEqual(fleet.topFreeIds)
     })
-  })
 
-  it('round-robin starts at the first node and only visits eligible nodes serving the model', () => {
-    const state = createBalancerState(() => 0, { mode: 'round-robin' })
-    for (let i = 0; i < 50; i++) {
-      const selection = select(fleet.nodes, fleet.request, state)
-      if (selection.kind !== 'selected') throw new Error('expected a selection')
-      if (i === 0) expect(selection.node.id).toBe(fleet.firstId)
-      expect(selection.node.state).toBe('online')
-      expect(selection.node.models.has(BENCH_MODEL)).toBe(true)
-      expect(selection.node.coolingDownUntilMs).toBeNull()
-    }
-  })
+    it('metrics picks the zero-load node', () => {
+      expect(decider('metrics')()).toMatchObject({
+        node: { id: fleet.metricsWinnerId },
+        reason: { kind: 'metrics-score', score: 0 },
+      })
+    })
 
-  it('every mode selects', () => {
-    for (const mode of BALANCER_MODES) {
-      expect(
-        select(
-          fleet.nodes,
-          fleet.request,
-          createBalancerState(() => 0, { mode }),
-        ).kind,
-      ).toBe('selected')
-    }
+    it('round-robin starts at the first node and only visits eligible nodes serving the model', () => {
+      const decide = decider('round-robin')
+      for (let i = 0; i < 50; i++) {
+        const selection = decide()
+        if (selection.kind !== 'selected') throw new Error('expected a selection')
+        if (i === 0) expect(selection.node.id).toBe(fleet.firstId)
+        expect(selection.node.state).toBe('online')
+        expect(selection.node.models.has(BENCH_MODEL)).toBe(true)
+        expect(selection.node.coolingDownUntilMs).toBeNull()
+      }
+    })
+
+    it('every mode selects', () => {
+      for (const mode of BALANCER_MODES) expect(decider(mode)().kind).toBe('selected')
+    })
   })
 })

@@ -1,11 +1,15 @@
 /**
  * Deterministic fleets for the `select` benchmark, built so that the right answer is known by
- * construction (planted nodes), which lets a test check the benchmarked path picks correctly.
+ * construction (planted nodes), which lets a test check the benchmarked path picks correctly. Each
+ * fleet exists twice: as the `NodeView`s `select` reads, and as a real `NodeRegistry` brought into the
+ * same state through its public API (`registryFor`), whose snapshot equals those views.
  */
 
+import type { AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import type { SelectRequest } from '../src/core/balancer/strategy.js'
 import type { NodeView } from '../src/core/node-view.js'
 import { ModelSets } from '../src/registry/model-sets.js'
+import { NodeRegistry } from '../src/registry/node-registry.js'
 
 export const BENCH_NOW = 1_800_000_000_000
 export const BENCH_MODEL = 'llama3.1:8b'
@@ -65,20 +69,23 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
     const state = planted ? 'online' : roll < 0.04 ? 'stale' : roll < 0.05 ? 'draining' : 'online'
     const isCooling = !planted && random() < 0.02
     const servesModel = planted || random() < 0.8
-    const hasFreshMetrics = planted || random() >= 0.05
+    // A stale node has not pushed within the TTL, so its metrics cannot be fresh either.
+    const hasFreshMetrics = (planted || random() >= 0.05) && state !== 'stale'
     const isBusy = !planted && random() < 0.3
     const models = modelSets.intern(servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)])
     const isZeroLoad = i === 1
+    const load = isBusy
+      ? gpuClass.maxConcurrency
+      : isZeroLoad
+        ? 0
+        : Math.floor(random() * gpuClass.maxConcurrency)
     nodes.push({
       id,
       name: `${gpuClass.name}-${i}`,
       runtimeKind: random() < 0.7 ? 'ollama' : 'openai',
       computeScore: gpuClass.score,
-      inFlight: isBusy
-        ? gpuClass.maxConcurrency
-        : isZeroLoad
-          ? 0
-          : Math.floor(random() * gpuClass.maxConcurrency),
+      // The registry removes a draining node once nothing is in flight: a draining node still has work.
+      inFlight: state === 'draining' ? Math.max(1, load) : load,
       runtimeBacklog: 0,
       maxConcurrency: gpuClass.maxConcurrency,
       state,
@@ -99,5 +106,78 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
     topFreeIds,
     metricsWinnerId: 'node-1',
     firstId: 'node-0',
+  }
+}
+
+/** The registry settings `registryFor` uses: a cooling node's cool-down ends `BENCH_COOL_DOWN_MS` after now. */
+export const BENCH_TTL_MS = 15_000
+export const BENCH_COOL_DOWN_MS = 10_000
+
+/**
+ * A real `NodeRegistry` holding `fleet` (from `generateFleet`), built only through its public API:
+ * register (stale nodes a TTL ago), push metrics, take the in-flight leases (kept, never released),
+ * fail upstream into a cool-down, drain. Its clock stays at `BENCH_NOW` afterwards, and its
+ * `snapshot()` equals `fleet.nodes` (select-inputs.test.ts checks it).
+ */
+export function registryFor(fleet: BenchFleet): NodeRegistry {
+  let now = BENCH_NOW
+  let nextId = 0
+  const ids = fleet.nodes.map((node) => node.id)
+  const registry = new NodeRegistry({
+    clock: () => now,
+    ttlMs: BENCH_TTL_MS,
+    maxNodes: fleet.nodes.length,
+    pushIntervalMs: 5_000,
+    coolDownMs: BENCH_COOL_DOWN_MS,
+    log: { info: () => undefined, warn: () => undefined },
+    generateId: () => ids[nextId++] as string,
+  })
+  fleet.nodes.forEach((node, index) => {
+    now = node.state === 'stale' ? BENCH_NOW - BENCH_TTL_MS - 1 : BENCH_NOW
+    registry.register(benchRegistration(node, index))
+    if (node.hasFreshMetrics) registry.ingestMetrics(node.id, benchMetrics(node))
+    now = BENCH_NOW
+    for (let lease = 0; lease < node.inFlight; lease++) registry.acquire(node.id)
+    if (node.coolingDownUntilMs !== null)
+      while (!registry.reportUpstreamFailure(node.id)) {
+        // Fails until the streak starts the cool-down.
+      }
+    if (node.state === 'draining') registry.drain(node.id)
+  })
+  return registry
+}
+
+function benchRegistration(node: NodeView, index: number): AgentRegistration {
+  return {
+    hostname: node.name,
+    agentVersion: '0.1.0',
+    runtime: {
+      kind: node.runtimeKind,
+      url: `http://10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}:11434`,
+    },
+    cpu: { model: 'AMD EPYC 7763 64-Core Processor', cores: 64 },
+    memoryTotalBytes: 256 * 1024 ** 3,
+    gpus: [],
+    driverVersion: null,
+    cudaVersion: null,
+    computeScore: node.computeScore,
+    maxConcurrency: node.maxConcurrency,
+    models: [...node.models],
+  }
+}
+
+function benchMetrics(node: NodeView): AgentMetrics {
+  return {
+    agentId: node.id,
+    cpuUsage: node.cpuPct ?? 0,
+    memoryUsage: node.memoryPct ?? 0,
+    // What the runtime runs is exactly what the coordinator sent it: no backlog.
+    activeRequests: node.inFlight,
+    avgResponseTimeMs: null,
+    timestamp: new Date(BENCH_NOW).toISOString(),
+    gpus: [],
+    gpuUsage: node.gpuUtilPct,
+    gpuMemoryUsage: node.gpuMemoryPct,
+    runtime: { up: true, models: [...node.models], loadedModels: [] },
   }
 }

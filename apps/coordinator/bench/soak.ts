@@ -8,21 +8,24 @@
  *   coordinator proxies streaming requests to mock runtimes; prints pushes/s, push p50/p99 and the
  *   coordinator's RSS every 10 s. Target: push p99 under 10 ms, no growing lag, flat RSS.
  * - capacity: at a 2 s interval, ramps the agent count until push p99 passes 10 ms or pushes fall
- *   behind; the last count that held is the capacity.
+ *   behind; the last count that held is the capacity. Each step runs `--attempts` times and is judged
+ *   on the median attempt (see soak/capacity-step.ts).
  * - streams: 2 000 concurrent streams through the coordinator, each checked to be exactly its own
  *   answer; prints the coordinator's RSS per open stream.
  *
  * Writes bench/results/soak.json (push, streams) and bench/results/capacity.json. The load generator
  * shares the machine with the coordinator and the mock runtimes, so the numbers are this machine's,
- * client included.
+ * client included. Each result records the settings it ran with (`settings`, and `shortened` when
+ * they differ from the defaults) and the machine (`machine`: cores, CPU, memory, Node, load average).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
 import { percentile } from './internal/percentiles.js'
+import { type CapacityAttempt, type CapacityStep, summarizeStep } from './soak/capacity-step.js'
 import {
   type ChildHandle,
   type CoordinatorHandle,
@@ -30,7 +33,7 @@ import {
   startCoordinator,
   startMockFleet,
 } from './soak/processes.js'
-import { type PushLoadResult, registerAgents, round, runPushLoad } from './soak/push-load.js'
+import { registerAgents, round, runPushLoad } from './soak/push-load.js'
 import { planStreams, runStream, type StreamOutcome } from './soak/stream-clients.js'
 
 const SOAK_FILE = fileURLToPath(new URL('../../../bench/results/soak.json', import.meta.url))
@@ -42,32 +45,71 @@ const SIMULATED_MODEL = 'simulated-only'
 const NOWHERE_URL = 'http://127.0.0.1:9'
 const P99_TARGET_MS = 10
 const RSS_SAMPLE_MS = 10_000
-/** Tries per capacity step before the step counts as failed. */
-const STEP_ATTEMPTS = 3
+/** The coordinator's `MAX_NODES` in every phase: far above any agent count the ramp reaches. */
+const MAX_NODES = 100_000
+const CAPACITY_INTERVAL_MS = 2000
+const CAPACITY_STEPS = [
+  1000, 2000, 4000, 6000, 8000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000, 40_000, 48_000, 64_000,
+]
+
+const DEFAULTS = {
+  minutes: '10',
+  agents: '1000',
+  streams: '2000',
+  'background-streams': '32',
+  'step-seconds': '20',
+  attempts: '3',
+  'max-agents': String(CAPACITY_STEPS.at(-1)),
+} as const
+type NumericOption = keyof typeof DEFAULTS
 
 const { values } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '10' },
+    minutes: { type: 'string', default: DEFAULTS.minutes },
+    agents: { type: 'string', default: DEFAULTS.agents },
+    streams: { type: 'string', default: DEFAULTS.streams },
+    'background-streams': { type: 'string', default: DEFAULTS['background-streams'] },
+    'step-seconds': { type: 'string', default: DEFAULTS['step-seconds'] },
+    attempts: { type: 'string', default: DEFAULTS.attempts },
+    'max-agents': { type: 'string', default: DEFAULTS['max-agents'] },
     phase: { type: 'string', default: 'all' },
-    agents: { type: 'string', default: '1000' },
-    streams: { type: 'string', default: '2000' },
-    'background-streams': { type: 'string', default: '32' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 const USAGE = `usage: tsx bench/soak.ts [--phase all|push|capacity|streams] [--minutes 10] [--agents 1000]
                           [--background-streams 32] [--streams 2000]
+                          [--step-seconds 20] [--attempts 3] [--max-agents 64000]
   push      --agents agents push every 1 s for --minutes beside --background-streams streams
-  capacity  agents at a 2 s interval, ramped until push p99 passes ${P99_TARGET_MS} ms
+  capacity  agents at a 2 s interval, ramped until push p99 passes ${P99_TARGET_MS} ms; each step
+            (up to --max-agents) runs --attempts times for --step-seconds and counts its median attempt
   streams   --streams concurrent streams, each checked to be exactly its own
 Needs the built coordinator (pnpm --filter @llm-fleet/coordinator build). Writes bench/results/soak.json
-and bench/results/capacity.json.`
+and bench/results/capacity.json, with the settings they ran with; a run with other than the defaults is
+marked "shortened": true.`
 const phase = values.phase
 const machine = {
-  cpus: cpus().length,
+  cores: availableParallelism(),
   cpuModel: cpus()[0]?.model ?? 'unknown',
   memoryGiB: round(totalmem() / 1024 ** 3),
   node: process.version,
+  /** The 1-minute load average when the run started: the machine is shared. */
+  loadAverage1m: round(loadavg()[0] ?? 0),
+}
+
+/** A numeric option as a positive number, or exit 2 naming it. */
+function option(name: NumericOption): number {
+  const text = String(values[name])
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`soak: --${name} must be a positive number, got "${text}"\n${USAGE}`)
+    process.exit(2)
+  }
+  return value
+}
+
+/** Whether any of `names` was run with other than its default (a shortened or otherwise custom run). */
+function isCustom(...names: NumericOption[]): boolean {
+  return names.some((name) => option(name) !== Number(DEFAULTS[name]))
 }
 
 function log(message: string): void {
@@ -80,10 +122,12 @@ function writeResult(file: string, key: string | null, value: unknown): void {
     key !== null && existsSync(file)
       ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
       : {}
+  // soak.json's phases run separately: each keeps the machine (and its load) it ran on; the top-level
+  // `machine` is the latest run's.
   const next =
     key === null
       ? value
-      : { ...existing, machine, [key]: { ...(value as object), at: new Date().toISOString() } }
+      : { ...existing, machine, [key]: { ...(value as object), machine, at: new Date().toISOString() } }
   writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`)
 }
 
@@ -94,7 +138,7 @@ async function withFleet<T>(
   run: (coordinator: CoordinatorHandle, mocks: ChildHandle & { urls: string[] }) => Promise<T>,
 ): Promise<T> {
   const mocks = await startMockFleet(runtimes, tokensPerS, STREAM_MODEL)
-  const coordinator = await startCoordinator({ MAX_NODES: '100000', ...env })
+  const coordinator = await startCoordinator({ MAX_NODES: String(MAX_NODES), ...env })
   try {
     return await run(coordinator, mocks)
   } finally {
@@ -105,9 +149,9 @@ async function withFleet<T>(
 
 /** (a) 1 000 agents at 1 s with streaming traffic beside them, for `--minutes`. */
 async function pushSoak(): Promise<void> {
-  const agentCount = Number(values.agents)
-  const durationMs = Number(values.minutes) * 60_000
-  const backgroundStreams = Number(values['background-streams'])
+  const agentCount = option('agents')
+  const durationMs = option('minutes') * 60_000
+  const backgroundStreams = option('background-streams')
   log(
     `push soak: ${agentCount} agents every 1 s for ${values.minutes} min, ${backgroundStreams} streams running`,
   )
@@ -157,9 +201,19 @@ async function pushSoak(): Promise<void> {
   const mean = (points: typeof rss) =>
     round(points.reduce((sum, point) => sum + point.rssMiB, 0) / Math.max(1, points.length))
   const summary = {
+    settings: {
+      agents: agentCount,
+      intervalMs: 1000,
+      minutes: option('minutes'),
+      backgroundStreams,
+      maxNodes: MAX_NODES,
+      mockRuntimes: 4,
+      windowMs: RSS_SAMPLE_MS,
+    },
+    shortened: isCustom('agents', 'minutes', 'background-streams'),
     agents: agentCount,
     intervalMs: 1000,
-    minutes: Number(values.minutes),
+    minutes: option('minutes'),
     pushesPerS: pushes.pushesPerS,
     targetPushesPerS: pushes.targetPerS,
     pushErrors: pushes.errors,
@@ -188,20 +242,17 @@ async function pushSoak(): Promise<void> {
 
 /** (b) The most agents one coordinator holds at a 2 s interval. */
 async function capacity(): Promise<void> {
-  const intervalMs = 2000
-  const stepMs = 20_000
-  const steps = [
-    1000, 2000, 4000, 6000, 8000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000, 40_000, 48_000, 64_000,
-  ]
+  const intervalMs = CAPACITY_INTERVAL_MS
+  const stepMs = option('step-seconds') * 1000
+  const attempts = option('attempts')
+  const steps = CAPACITY_STEPS.filter((count) => count <= option('max-agents'))
+  const connections = 128
   log(
-    `capacity: agents at a ${intervalMs} ms interval, ${stepMs / 1000} s per step, until p99 > ${P99_TARGET_MS} ms or pushes fall behind`,
+    `capacity: agents at a ${intervalMs} ms interval, ${stepMs / 1000} s × ${attempts} attempts per step (median counts), up to ${steps.at(-1)} agents, until p99 > ${P99_TARGET_MS} ms or pushes fall behind`,
   )
   const results = await withFleet({ PUSH_INTERVAL_MS: String(intervalMs) }, 1, 50, async (coordinator) => {
-    const pool = new Pool(coordinator.url, { connections: 128 })
-    const rows: (Pick<
-      PushLoadResult,
-      'pushesPerS' | 'targetPerS' | 'p50Ms' | 'p99Ms' | 'maxLagMs' | 'errors'
-    > & { agents: number; attempt: number; rssMiB: number; cpuPct: number; holds: boolean })[] = []
+    const pool = new Pool(coordinator.url, { connections })
+    const rows: CapacityStep[] = []
     const agents: Awaited<ReturnType<typeof registerAgents>> = []
     for (const count of steps) {
       const more = await registerAgents(
@@ -212,21 +263,11 @@ async function capacity(): Promise<void> {
         `cap${count}`,
       )
       agents.push(...more)
-      // The machine is shared (other processes, the load generator itself): a step gets up to
-      // STEP_ATTEMPTS tries, so that a passing burst of noise does not end the ramp early.
-      let row: (typeof rows)[number] | undefined
-      for (let attempt = 1; attempt <= STEP_ATTEMPTS && row?.holds !== true; attempt++) {
+      const runs: CapacityAttempt[] = []
+      for (let attempt = 1; attempt <= attempts; attempt++) {
         const cpuBefore = coordinator.cpuSeconds()
         const run = await runPushLoad({ pool, agents, intervalMs, durationMs: stepMs, windowMs: stepMs + 1 })
-        const cpuPct = round(((coordinator.cpuSeconds() - cpuBefore) * 100_000) / stepMs)
-        // Falling behind: fewer answered pushes than scheduled, or pushes leaving over an interval late.
-        const holds =
-          run.p99Ms <= P99_TARGET_MS &&
-          run.pushesPerS >= 0.97 * run.targetPerS &&
-          run.maxLagMs < intervalMs &&
-          run.errors === 0
-        row = {
-          agents: count,
+        runs.push({
           attempt,
           pushesPerS: run.pushesPerS,
           targetPerS: run.targetPerS,
@@ -235,26 +276,45 @@ async function capacity(): Promise<void> {
           maxLagMs: run.maxLagMs,
           errors: run.errors,
           rssMiB: round(coordinator.rssMiB()),
-          cpuPct,
-          holds,
-        }
-        log(`capacity: ${JSON.stringify(row)}`)
+          cpuPct: round(((coordinator.cpuSeconds() - cpuBefore) * 100_000) / stepMs),
+        })
+        log(`capacity: ${count} agents, attempt ${attempt}: ${JSON.stringify(runs.at(-1))}`)
       }
-      if (row === undefined) break
-      rows.push(row)
-      if (!row.holds) break
+      const step = summarizeStep(count, runs, { p99TargetMs: P99_TARGET_MS, intervalMs })
+      log(
+        `capacity: ${count} agents: median p99 ${step.p99Ms} ms [${step.p99MinMs}-${step.p99MaxMs}], ${step.pushesPerS}/${step.targetPerS} pushes/s: ${step.holds ? 'holds' : 'does not hold'}`,
+      )
+      rows.push(step)
+      if (!step.holds) break
     }
     await pool.close()
     return rows
   })
   const held = results.filter((row) => row.holds)
   const maxAgents = held.at(-1)?.agents ?? 0
-  log(`capacity: ${maxAgents} agents held at a 2 s interval (p99 ≤ ${P99_TARGET_MS} ms, no lag)`)
+  const reachedLastStep = results.length === steps.length && results.at(-1)?.holds === true
+  log(
+    `capacity: ${maxAgents} agents held at a 2 s interval (median attempt: p99 ≤ ${P99_TARGET_MS} ms, no lag)${reachedLastStep ? ', the last step tried: the limit is higher' : ''}`,
+  )
   writeResult(CAPACITY_FILE, null, {
     machine,
+    settings: {
+      intervalMs,
+      stepSeconds: stepMs / 1000,
+      attempts,
+      // The ramp's cap (--max-agents), not its result (maxAgents below).
+      rampUpToAgents: option('max-agents'),
+      steps,
+      maxNodes: MAX_NODES,
+      poolConnections: connections,
+      verdict: 'median attempt per step',
+    },
+    shortened: isCustom('step-seconds', 'attempts', 'max-agents'),
     intervalMs,
     p99TargetMs: P99_TARGET_MS,
     maxAgents,
+    /** True when every step held: the capacity is at least `maxAgents`, not at most. */
+    isLowerBound: reachedLastStep,
     steps: results,
     at: new Date().toISOString(),
   })
@@ -262,7 +322,7 @@ async function capacity(): Promise<void> {
 
 /** (c) 2 000 concurrent streams, each checked to be its own. */
 async function concurrentStreams(): Promise<void> {
-  const count = Number(values.streams)
+  const count = option('streams')
   // 8 runtimes × 512 slots, 256 upstream connections per node: every stream is open at once, upstream too.
   const runtimes = 8
   log(`streams: ${count} concurrent streams over ${runtimes} mock runtimes`)
@@ -298,7 +358,15 @@ async function concurrentStreams(): Promise<void> {
     return { counts, baselineMiB: round(baselineMiB), peakMiB: round(peakMiB), elapsedS: round(elapsedS) }
   })
   const perStreamKiB = round(((result.peakMiB - result.baselineMiB) * 1024) / count)
-  const summary = { streams: count, ...result.counts, ...result, counts: undefined, perStreamKiB }
+  const summary = {
+    settings: { streams: count, mockRuntimes: runtimes, tokensPerS: 10, maxNodes: MAX_NODES },
+    shortened: isCustom('streams'),
+    streams: count,
+    ...result.counts,
+    ...result,
+    counts: undefined,
+    perStreamKiB,
+  }
   log(
     `streams: ${JSON.stringify(result.counts)} in ${result.elapsedS} s; RSS ${result.baselineMiB} → ${result.peakMiB} MiB: ${perStreamKiB} KiB per open stream`,
   )
@@ -307,6 +375,12 @@ async function concurrentStreams(): Promise<void> {
 
 if (values.help) console.log(USAGE)
 else {
+  // Every setting is checked before any phase runs: a typo must not cost a finished phase.
+  for (const name of Object.keys(DEFAULTS) as NumericOption[]) option(name)
+  if (!['all', 'push', 'capacity', 'streams'].includes(phase)) {
+    console.error(`soak: --phase must be all, push, capacity or streams, got "${phase}"\n${USAGE}`)
+    process.exit(2)
+  }
   if (phase === 'all' || phase === 'streams') await concurrentStreams()
   if (phase === 'all' || phase === 'capacity') await capacity()
   if (phase === 'all' || phase === 'push') await pushSoak()

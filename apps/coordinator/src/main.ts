@@ -4,12 +4,13 @@
  * knows it is a process (reads env/argv, handles signals, exits).
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import { buildApp, SETTLE_PUSH_INTERVALS } from './app.js'
 import { type Config, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
+import { registerProcessMetrics } from './observability/process-metrics.js'
 import { NodeRegistry } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'
 import { RedisSharedState } from './shared-state/redis-shared-state.js'
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
   const clock = () => performance.timeOrigin + performance.now()
   // The process's own metrics (CPU, memory, event loop lag, GC) beside the fleet's, on /metrics.
   const metricsRegistry = new Registry()
-  collectDefaultMetrics({ register: metricsRegistry })
+  registerProcessMetrics(metricsRegistry)
   const sharedState =
     config.sharedStateUrl === undefined
       ? undefined

@@ -1,24 +1,8 @@
 /** The built `llm-fleet-coordinator` bin as a child process: exit codes, --help, startup and SIGTERM. */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-
-/** Starts the bin with only the given environment (plus PATH), so the developer's shell cannot leak in. */
-function spawnCoordinator(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  return child
-}
+import { beforeAll, describe, expect, it } from 'vitest'
+import { assertBuilt, listeningUrl, spawnCoordinator } from './helpers/coordinator-process.js'
 
 async function runToExit(args: string[], env: Record<string, string> = {}) {
   const child = spawnCoordinator(args, env)
@@ -34,30 +18,8 @@ async function runToExit(args: string[], env: Record<string, string> = {}) {
   return { code, stdout, stderr }
 }
 
-/** Resolves with the first NDJSON log line whose `msg` matches, collecting every line seen. */
-function waitForLogLine(child: ChildProcess, lines: Record<string, unknown>[], pattern: RegExp) {
-  return new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffered = ''
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before logging ${pattern}`)))
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk
-      let newline = buffered.indexOf('\n')
-      while (newline !== -1) {
-        const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>
-        buffered = buffered.slice(newline + 1)
-        lines.push(line)
-        if (typeof line.msg === 'string' && pattern.test(line.msg)) resolve(line)
-        newline = buffered.indexOf('\n')
-      }
-    })
-  })
-}
-
 describe('llm-fleet-coordinator (dist/main.js)', () => {
-  beforeAll(() => {
-    if (!existsSync(MAIN))
-      throw new Error(`${MAIN} is missing: run \`pnpm build\` first (turbo's test task does)`)
-  })
+  beforeAll(assertBuilt)
 
   it('--help prints every setting and exits 0', async () => {
     const { code, stdout } = await runToExit(['--help'])
@@ -94,12 +56,10 @@ describe('llm-fleet-coordinator (dist/main.js)', () => {
   it('starts, logs the balancer mode, serves, and exits 0 on SIGTERM', async () => {
     const child = spawnCoordinator([], { PORT: '0', LOAD_BALANCER_MODE: 'round-robin' })
     const lines: Record<string, unknown>[] = []
-    const ready = await waitForLogLine(child, lines, /^coordinator ready/)
-    expect(ready.balancerMode).toBe('round-robin')
-    const listening = lines.find(
-      (line) => typeof line.msg === 'string' && line.msg.startsWith('Server listening at'),
-    )
-    const url = String(listening?.msg).replace('Server listening at ', '')
+    const url = await listeningUrl(child, lines)
+    expect(lines.find((line) => line.msg === `coordinator ready, balancer mode: round-robin`)).toMatchObject({
+      balancerMode: 'round-robin',
+    })
     const health = await request(`${url}/healthz`)
     expect(await health.body.json()).toEqual({ status: 'ok' })
 

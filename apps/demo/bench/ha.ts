@@ -10,7 +10,7 @@ import { resolve } from 'node:path'
 import { HaFleet, type HaFleetOptions } from '../src/ha-fleet.js'
 import { median, type RequestOutcome, startLoad } from '../src/ha-load.js'
 import { pollUntil } from '../src/poll-until.js'
-import { REPO_ROOT, resolveSharedDir } from '../src/repo-paths.js'
+import { REPO_ROOT } from '../src/repo-paths.js'
 import { DEMO_HOSTS } from '../src/simulated-host.js'
 
 const PUSH_INTERVAL_MS = 2000
@@ -38,7 +38,6 @@ const spread = (runs: number[]): Spread => ({
 function options(coordinators: number, sharedState: boolean): HaFleetOptions {
   return {
     repoRoot: REPO_ROOT,
-    sharedDir: resolveSharedDir(REPO_ROOT, process.env.LLM_FLEET_SHARED_DIR),
     hosts: DEMO_HOSTS,
     coordinators,
     front: 'haproxy',

@@ -1,4 +1,5 @@
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadDemoConfig } from './config.js'
 import { REPO_ROOT } from './repo-paths.js'
@@ -33,13 +34,10 @@ describe('loadDemoConfig', () => {
     ).toBe(true)
   })
 
-  it('finds shared/ beside the repository unless LLM_FLEET_SHARED_DIR says otherwise', () => {
-    expect(loadDemoConfig({ env: {}, argv: [], isTty: false }).sharedDir).toBe(
-      join(dirname(REPO_ROOT), 'shared'),
-    )
-    expect(
-      loadDemoConfig({ env: { LLM_FLEET_SHARED_DIR: '/srv/shared' }, argv: [], isTty: false }).sharedDir,
-    ).toBe('/srv/shared')
+  it('runs from the repository itself, whatever the working directory', () => {
+    const { repoRoot } = loadDemoConfig({ env: {}, argv: [], isTty: false })
+    expect(repoRoot).toBe(REPO_ROOT)
+    expect(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).name).toBe('llm-fleet')
   })
 
   it('rejects an unknown flag, naming it', () => {

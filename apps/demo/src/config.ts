@@ -1,6 +1,6 @@
 /** The demo's few settings, read from the environment and flags in this one place. Pure: tests pass objects. */
 import { parseArgs } from 'node:util'
-import { REPO_ROOT, resolveSharedDir } from './repo-paths.js'
+import { REPO_ROOT } from './repo-paths.js'
 
 export interface DemoConfig {
   /**
@@ -15,8 +15,6 @@ export interface DemoConfig {
    */
   readonly isKeptRunning: boolean
   readonly repoRoot: string
-  /** `shared/` beside the repository, or `LLM_FLEET_SHARED_DIR`. */
-  readonly sharedDir: string
 }
 
 export const HELP = `Usage: llm-fleet-demo [--keep-running]
@@ -27,7 +25,7 @@ On a terminal it shows the routing live and then leaves the fleet running until 
 
   --keep-running   leave the fleet running after the traffic even without a terminal
   --help           print this help
-Environment: CI, LLM_FLEET_SHARED_DIR (the shared/ folder with the fake nvidia-smi; default ../shared)
+Environment: CI
 `
 
 /** @throws TypeError (from parseArgs) naming an unknown flag. */
@@ -49,6 +47,5 @@ export function loadDemoConfig(input: {
     isInteractive,
     isKeptRunning: isInteractive || values['keep-running'] === true,
     repoRoot: REPO_ROOT,
-    sharedDir: resolveSharedDir(REPO_ROOT, input.env.LLM_FLEET_SHARED_DIR),
   }
 }

@@ -9,13 +9,12 @@ import { join } from 'node:path'
 import { type FleetNode, FleetNodeList } from '@llm-fleet/types'
 import { describeExit, ManagedProcess, type ProcessExit } from './managed-process.js'
 import { pollUntil } from './poll-until.js'
-import { binPaths, nvidiaSmiPaths } from './repo-paths.js'
+import { binPaths, nvidiaSmiCapturePath } from './repo-paths.js'
 import { DEMO_MODEL, type SimulatedHost } from './simulated-host.js'
 
 export interface FleetOptions {
+  /** The repository: the built apps, the fake nvidia-smi and fixtures/nvidia-smi. */
   readonly repoRoot: string
-  /** `shared/`: the fake nvidia-smi and the captures. */
-  readonly sharedDir: string
   readonly hosts: readonly SimulatedHost[]
   /** The mock runtimes' speed multiplier: 1 is the real GPU's speed; tests use 100. */
   readonly speedScale: number
@@ -235,16 +234,9 @@ export class Fleet {
   }
 
   #checkBuilt(): void {
-    const missing = [this.#bins.coordinator, this.#bins.agent, this.#bins.mockRuntime].filter(
-      (path) => !existsSync(path),
-    )
+    const { coordinator, agent, mockRuntime, fakeNvidiaSmi } = this.#bins
+    const missing = [coordinator, agent, mockRuntime, fakeNvidiaSmi].filter((path) => !existsSync(path))
     if (missing.length > 0) throw new Error(`not built: ${missing.join(', ')} (run pnpm build first)`)
-    const { fakeNvidiaSmi } = nvidiaSmiPaths(this.#options.sharedDir, '')
-    if (!existsSync(fakeNvidiaSmi)) {
-      throw new Error(
-        `no fake nvidia-smi at ${fakeNvidiaSmi} (set LLM_FLEET_SHARED_DIR to the shared/ folder)`,
-      )
-    }
   }
 
   async #stop(child: ManagedProcess, signal: NodeJS.Signals): Promise<ProcessExit> {
@@ -325,7 +317,6 @@ export class Fleet {
   #startAgentProcess(hostName: string): void {
     const current = this.#runtimes.get(hostName)
     if (current === undefined) throw new Error(`no simulated host named ${hostName}`)
-    const { fakeNvidiaSmi, capture } = nvidiaSmiPaths(this.#options.sharedDir, current.host.nvidiaSmiCapture)
     const agent = this.#spawn(`agent-${hostName}`, this.#bins.agent, {
       COORDINATOR_URL: this.#coordinatorUrl,
       AGENT_TOKEN: this.#agentToken,
@@ -336,8 +327,8 @@ export class Fleet {
       ADVERTISE_URL: current.runtimeUrl,
       MAX_CONCURRENCY: String(current.host.maxConcurrency),
       PUSH_INTERVAL_MS: String(this.#options.pushIntervalMs),
-      NVIDIA_SMI_PATH: fakeNvidiaSmi,
-      FAKE_NVSMI_XML: capture,
+      NVIDIA_SMI_PATH: this.#bins.fakeNvidiaSmi,
+      FAKE_NVSMI_XML: nvidiaSmiCapturePath(this.#options.repoRoot, current.host.nvidiaSmiCapture),
     })
     this.#agents.set(hostName, agent)
   }

@@ -15,12 +15,11 @@ import { type FleetNode, FleetNodeList } from '@llm-fleet/types'
 import { type FrontKind, frontConfigPath, nginxMainConfig, renderFrontConfig } from './front-config.js'
 import { ManagedProcess } from './managed-process.js'
 import { pollUntil } from './poll-until.js'
-import { binPaths, nvidiaSmiPaths } from './repo-paths.js'
+import { binPaths, nvidiaSmiCapturePath } from './repo-paths.js'
 import { DEMO_MODEL, type SimulatedHost } from './simulated-host.js'
 
 export interface HaFleetOptions {
   readonly repoRoot: string
-  readonly sharedDir: string
   readonly hosts: readonly SimulatedHost[]
   readonly coordinators: number
   readonly front: FrontKind
@@ -399,7 +398,6 @@ export class HaFleet {
   #startAgent(host: SimulatedHost): void {
     const runtime = this.#runtimes.get(host.name)
     if (runtime === undefined) throw new Error(`no runtime for ${host.name}`)
-    const { fakeNvidiaSmi, capture } = nvidiaSmiPaths(this.#options.sharedDir, host.nvidiaSmiCapture)
     const env: Record<string, string> = {
       ...this.#baseEnv(),
       COORDINATOR_URL: this.#coordinatorPorts.map((_port, index) => this.coordinatorUrl(index)).join(','),
@@ -410,8 +408,8 @@ export class HaFleet {
       ADVERTISE_URL: runtime.url,
       MAX_CONCURRENCY: String(host.maxConcurrency),
       PUSH_INTERVAL_MS: String(this.#options.pushIntervalMs),
-      NVIDIA_SMI_PATH: fakeNvidiaSmi,
-      FAKE_NVSMI_XML: capture,
+      NVIDIA_SMI_PATH: this.#bins.fakeNvidiaSmi,
+      FAKE_NVSMI_XML: nvidiaSmiCapturePath(this.#options.repoRoot, host.nvidiaSmiCapture),
       LOG_LEVEL: 'warn',
     }
     if (this.#options.backoffMaxMs !== undefined) env.BACKOFF_MAX_MS = String(this.#options.backoffMaxMs)

@@ -54,7 +54,6 @@ async function main(): Promise<number> {
   const fleet = new Fleet(
     {
       repoRoot: config.repoRoot,
-      sharedDir: config.sharedDir,
       hosts: DEMO_HOSTS,
       speedScale: SPEED_SCALE,
       pushIntervalMs: PUSH_INTERVAL_MS,
@@ -102,7 +101,7 @@ async function main(): Promise<number> {
     if (nodes.some((node) => node.registration.gpus.length === 0)) {
       view.print(
         view.paint(
-          `A node without GPUs: its fake nvidia-smi failed (it needs python3); see the agent logs in ${logDir}`,
+          `A node without GPUs: its fake nvidia-smi failed; see the agent logs in ${logDir}`,
           'yellow',
         ),
       )

@@ -6,7 +6,7 @@ export interface SimulatedHost {
   readonly name: string
   /** The mock runtime's GPU speed profile. */
   readonly profile: ProfileId
-  /** File in `shared/fixtures/nvidia-smi/` that the host's fake nvidia-smi prints. */
+  /** File in the repository's `fixtures/nvidia-smi/` that the host's fake nvidia-smi prints. */
   readonly nvidiaSmiCapture: string
   /** The agent's MAX_CONCURRENCY: in-flight requests at which the node counts as busy. */
   readonly maxConcurrency: number

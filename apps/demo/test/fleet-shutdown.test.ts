@@ -1,14 +1,13 @@
 /** The fleet leaves nothing behind, even when it is closed while still starting (Ctrl-C at once). */
 import { expect, it } from 'vitest'
 import { Fleet } from '../src/fleet.js'
-import { REPO_ROOT, resolveSharedDir } from '../src/repo-paths.js'
+import { REPO_ROOT } from '../src/repo-paths.js'
 import { DEMO_HOSTS } from '../src/simulated-host.js'
 
 it('stops every process it has started when closed during the start, and the start fails', async () => {
   const fleet = new Fleet(
     {
       repoRoot: REPO_ROOT,
-      sharedDir: resolveSharedDir(REPO_ROOT, process.env.LLM_FLEET_SHARED_DIR),
       hosts: DEMO_HOSTS,
       speedScale: 100,
       pushIntervalMs: 500,

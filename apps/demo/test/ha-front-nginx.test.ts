@@ -7,13 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HaFleet } from '../src/ha-fleet.js'
 import { startLoad } from '../src/ha-load.js'
 import { pollUntil } from '../src/poll-until.js'
-import { REPO_ROOT, resolveSharedDir } from '../src/repo-paths.js'
+import { REPO_ROOT } from '../src/repo-paths.js'
 import { DEMO_HOSTS } from '../src/simulated-host.js'
 
 describe('two coordinators behind nginx', () => {
   const fleet = new HaFleet({
     repoRoot: REPO_ROOT,
-    sharedDir: resolveSharedDir(REPO_ROOT, process.env.LLM_FLEET_SHARED_DIR),
     hosts: DEMO_HOSTS,
     coordinators: 2,
     front: 'nginx',

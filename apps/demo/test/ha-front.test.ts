@@ -12,7 +12,7 @@ import type { FrontKind } from '../src/front-config.js'
 import { HaFleet } from '../src/ha-fleet.js'
 import { type RequestOutcome, startLoad } from '../src/ha-load.js'
 import { pollUntil } from '../src/poll-until.js'
-import { REPO_ROOT, resolveSharedDir } from '../src/repo-paths.js'
+import { REPO_ROOT } from '../src/repo-paths.js'
 import { DEMO_HOSTS } from '../src/simulated-host.js'
 
 const PUSH_INTERVAL_MS = 500
@@ -28,7 +28,6 @@ const TOKENS = 48
 export function fleetFor(front: FrontKind, sharedState: boolean): HaFleet {
   return new HaFleet({
     repoRoot: REPO_ROOT,
-    sharedDir: resolveSharedDir(REPO_ROOT, process.env.LLM_FLEET_SHARED_DIR),
     hosts: DEMO_HOSTS,
     coordinators: 2,
     front,

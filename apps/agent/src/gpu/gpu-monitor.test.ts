@@ -6,7 +6,7 @@ import { VERSION_MISMATCH_BODY, writeFakeBinary } from '../../test/helpers/fake-
 import { FAKE_NVIDIA_SMI, xmlFixturePath } from '../../test/helpers/fixtures.js'
 import { GpuMonitor, type LiveQueryMode } from './gpu-monitor.js'
 
-/** A wrapper around the shared fake nvidia-smi answering from one capture. */
+/** A wrapper around the stand-in nvidia-smi (packages/fake-nvidia-smi) answering from one capture. */
 function fakeNvidiaSmi(capture: string): string {
   return writeFakeBinary(`FAKE_NVSMI_XML='${xmlFixturePath(capture)}' exec '${FAKE_NVIDIA_SMI}' "$@"`)
 }

@@ -1,7 +1,8 @@
-/** Where the shared nvidia-smi captures and the fake nvidia-smi live (outside the repository). */
+/** Where the repository's nvidia-smi captures (fixtures/nvidia-smi) and the stand-in nvidia-smi are. */
 import { readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FAKE_NVIDIA_SMI_BIN } from '@llm-fleet/fake-nvidia-smi'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** The repository root (apps/agent/test/helpers → ../../../..). */
@@ -9,10 +10,9 @@ export const REPO_ROOT = resolve(here, '../../../..')
 export const AGENT_DIR = resolve(here, '../..')
 export const AGENT_MAIN = join(AGENT_DIR, 'dist/main.js')
 
-export const NVIDIA_SMI_FIXTURES =
-  process.env.NVIDIA_SMI_FIXTURES ?? resolve(REPO_ROOT, '../shared/fixtures/nvidia-smi')
-export const FAKE_NVIDIA_SMI =
-  process.env.FAKE_NVIDIA_SMI ?? resolve(REPO_ROOT, '../shared/tools/fake-nvidia-smi')
+export const NVIDIA_SMI_FIXTURES = join(REPO_ROOT, 'fixtures/nvidia-smi')
+/** packages/fake-nvidia-smi's built bin (turbo builds it first: a devDependency); FAKE_NVSMI_XML names the capture. */
+export const FAKE_NVIDIA_SMI = FAKE_NVIDIA_SMI_BIN
 
 /** Every `nvidia-smi -q -x` capture, by file name. */
 export function listXmlFixtures(): string[] {

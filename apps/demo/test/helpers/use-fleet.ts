@@ -1,10 +1,10 @@
 /** A fleet of real processes for one test file: started in beforeAll, stopped in afterAll. */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { describeUnexpectedExit, Fleet, type FleetOptions } from '../../src/fleet.js'
-import { REPO_ROOT, resolveSharedDir } from '../../src/repo-paths.js'
+import { REPO_ROOT } from '../../src/repo-paths.js'
 import { DEMO_HOSTS } from '../../src/simulated-host.js'
 
-export type TestFleetOptions = Partial<Omit<FleetOptions, 'repoRoot' | 'sharedDir'>>
+export type TestFleetOptions = Partial<Omit<FleetOptions, 'repoRoot'>>
 
 /** Fast simulated GPUs: answers of a few tokens take milliseconds. */
 export const FAST_SPEED_SCALE = 100
@@ -20,7 +20,6 @@ export function useFleet(options: TestFleetOptions = {}): () => Fleet {
     fleet = new Fleet(
       {
         repoRoot: REPO_ROOT,
-        sharedDir: resolveSharedDir(REPO_ROOT, process.env.LLM_FLEET_SHARED_DIR),
         hosts: DEMO_HOSTS,
         speedScale: FAST_SPEED_SCALE,
         pushIntervalMs: 500,

@@ -1,0 +1,19 @@
+/**
+ * What one proxied request pays to get a node, as `forward-request.ts` does it: the registry's
+ * snapshot (rebuilt, since the previous request's lease changed a node and the registry invalidates
+ * its snapshot on every acquire and release), `select`, then the lease taken and given back.
+ */
+import { select } from '../src/core/balancer/select.js'
+import type { Selection } from '../src/core/balancer/selection.js'
+import type { BalancerState, SelectRequest } from '../src/core/balancer/strategy.js'
+import type { NodeRegistry } from '../src/registry/node-registry.js'
+
+export function decideAndLease(
+  registry: NodeRegistry,
+  request: SelectRequest,
+  state: BalancerState,
+): Selection {
+  const selection = select(registry.snapshot(), request, state)
+  if (selection.kind === 'selected') registry.acquire(selection.node.id).release()
+  return selection
+}
