@@ -5,10 +5,11 @@
  * maxConcurrency, and median latency in spec mode at 9 and 14 clients, one coordinator against two
  * sharing load through redis-server. Prints a table and writes bench/results/ha.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { HaFleet, type HaFleetOptions } from '../src/ha-fleet.js'
 import { median, type RequestOutcome, startLoad } from '../src/ha-load.js'
+import { renderHaTable, replaceHaTable } from '../src/ha-results-table.js'
 import { pollUntil } from '../src/poll-until.js'
 import { REPO_ROOT } from '../src/repo-paths.js'
 import { DEMO_HOSTS } from '../src/simulated-host.js'
@@ -181,7 +182,9 @@ async function main() {
       ]),
     ),
   })
-  console.log(`wrote ${path}`)
+  const docs = resolve(REPO_ROOT, 'docs/deploy.md')
+  writeFileSync(docs, replaceHaTable(readFileSync(docs, 'utf8'), renderHaTable(results)))
+  console.log(`wrote ${path} and the table in docs/deploy.md`)
 }
 
 main().then(
