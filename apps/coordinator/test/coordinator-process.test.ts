@@ -18,7 +18,8 @@ async function runToExit(args: string[], env: Record<string, string> = {}) {
   return { code, stdout, stderr }
 }
 
-describe('llm-fleet-coordinator (dist/main.js)', () => {
+// Each test starts a Node process: on a loaded machine that alone can outlast the 5 s default.
+describe('llm-fleet-coordinator (dist/main.js)', { timeout: 30_000 }, () => {
   beforeAll(assertBuilt)
 
   it('--help prints every setting and exits 0', async () => {

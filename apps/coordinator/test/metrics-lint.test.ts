@@ -22,7 +22,8 @@ async function send(url: string, method: 'POST' | 'GET', body?: object) {
   return { status: response.statusCode, text }
 }
 
-describe('GET /metrics of the built coordinator', () => {
+// A child process, a runtime, traffic and promtool: on a loaded machine that outlasts the 5 s default.
+describe('GET /metrics of the built coordinator', { timeout: 30_000 }, () => {
   beforeAll(assertBuilt)
 
   it('passes promtool check metrics without a single warning', async () => {

@@ -31,6 +31,7 @@ import {
   sendOpenAiError,
 } from './openai-api.js'
 import { GPU_PROFILES, type GpuProfile, type ProfileId } from './profiles.js'
+import { ResidencyGate, type ResidencySettings } from './residency-gate.js'
 import type { ApiRequest, RuntimeContext, RuntimeKind } from './runtime-context.js'
 import { RuntimeCounters, type RuntimeStats } from './runtime-stats.js'
 import { scaleProfile } from './speed-model.js'
@@ -61,6 +62,8 @@ export interface MockRuntimeOptions {
    * HTTP can be cleared over HTTP. Without it, `/_mock/*` lives only on the main port.
    */
   readonly controlPort?: number
+  /** Model residency as Ollama manages it (residency-gate.ts); every model always loaded when absent. */
+  readonly residency?: ResidencySettings
 }
 
 /** A running mock runtime. */
@@ -176,6 +179,10 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     counters,
     faults,
     startedAtMs: Date.now(),
+    residency:
+      options.residency === undefined
+        ? undefined
+        : new ResidencyGate(options.residency, options.speedScale ?? 1),
   }
 
   const handleControl = async (

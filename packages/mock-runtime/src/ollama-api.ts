@@ -7,6 +7,7 @@ import { embedText } from './embedding.js'
 import { type GenerationRenderer, runGeneration } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
 import { type ModelInfo, resolveModel } from './model-catalog.js'
+import type { LoadedModel } from './model-residency.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
 import type { ApiRequest, RuntimeContext } from './runtime-context.js'
 
@@ -86,6 +87,7 @@ function generate(
   const chunkTail = kind === 'chat' ? '"},"done":false}\n' : '","done":false}\n'
   const collected: string[] = []
 
+  let loadDurationNs = LOAD_DURATION_NS
   const finalObject = (): Record<string, unknown> => {
     const content = isStreaming ? '' : collected.join('')
     const totalNs = nsSince(startMs)
@@ -97,7 +99,7 @@ function generate(
       done: true,
       done_reason: doneReason,
       total_duration: totalNs,
-      load_duration: LOAD_DURATION_NS,
+      load_duration: loadDurationNs,
       prompt_eval_count: promptTokens,
       prompt_eval_duration: promptEvalNs,
       eval_count: outputTokens,
@@ -128,11 +130,25 @@ function generate(
       return isStreaming ? `${chunkHead}2024-01-01T00:00:00Z","mess\nnot json\n` : `${chunkHead}`
     },
   }
-  runGeneration(response, renderer, {
-    scheduler: context.scheduler,
-    counters: context.counters,
-    fault,
-    outputTokens,
+  const start = () =>
+    runGeneration(response, renderer, {
+      scheduler: context.scheduler,
+      counters: context.counters,
+      fault,
+      outputTokens,
+    })
+  const gate = context.residency
+  const model = context.models.get(shape.model)
+  if (gate === undefined || model === undefined) {
+    start()
+    return
+  }
+  // Ollama loads the model before it evaluates the prompt; the reference lasts until the answer ends.
+  void gate.admit(shape.model, model.sizeBytes).then((admission) => {
+    loadDurationNs = admission.loadDurationNs
+    response.once('close', admission.release)
+    if (response.destroyed) admission.release()
+    else start()
   })
 }
 
@@ -222,6 +238,11 @@ export function handleOllamaTags(context: RuntimeContext, response: ServerRespon
 /** `GET /api/ps`: every served model is reported loaded, fully in VRAM. */
 export function handleOllamaPs(context: RuntimeContext, response: ServerResponse): void {
   const expiresAt = new Date(Date.now() + KEEP_ALIVE_MS).toISOString()
+  if (context.residency !== undefined) {
+    const gate = context.residency
+    sendJson(response, 200, { models: residentModels(context, gate.residency.loaded(), gate.speedScale) })
+    return
+  }
   sendJson(response, 200, {
     models: [...context.models.values()].map((model) => ({
       name: model.name,
@@ -232,6 +253,27 @@ export function handleOllamaPs(context: RuntimeContext, response: ServerResponse
       expires_at: expiresAt,
       size_vram: model.sizeBytes,
     })),
+  })
+}
+
+/** `/api/ps` entries of the models residency holds (fields as ollama/ollama server/routes.go PsHandler sends). */
+function residentModels(context: RuntimeContext, loaded: readonly LoadedModel[], speedScale: number) {
+  return loaded.flatMap((entry) => {
+    const model = context.models.get(entry.name)
+    if (model === undefined) return []
+    // A model in use expires a keep-alive after its last request ends; report that horizon from now.
+    const expiresInMs = (entry.expiresInMs ?? KEEP_ALIVE_MS * speedScale) / speedScale
+    return [
+      {
+        name: model.name,
+        model: model.name,
+        size: model.sizeBytes,
+        digest: model.digest,
+        details: model.details,
+        expires_at: new Date(Date.now() + expiresInMs).toISOString(),
+        size_vram: model.sizeBytes,
+      },
+    ]
   })
 }
 

@@ -3,6 +3,7 @@ import type { FaultDirective, FaultState } from './fault-state.js'
 import type { GenerationScheduler } from './generation-scheduler.js'
 import type { ModelInfo } from './model-catalog.js'
 import type { GpuProfile } from './profiles.js'
+import type { ResidencyGate } from './residency-gate.js'
 import type { RuntimeCounters } from './runtime-stats.js'
 
 /** Which API family a runtime speaks: Ollama (native and `/v1`) or OpenAI only (like vLLM). */
@@ -20,6 +21,8 @@ export interface RuntimeContext {
   readonly faults: FaultState
   /** When the runtime started (ms since the epoch), for `created` fields. */
   readonly startedAtMs: number
+  /** Model residency (loads, eviction, `/api/ps`); undefined: every model is always loaded. */
+  readonly residency?: ResidencyGate | undefined
 }
 
 /** One API request: the context plus the fault this request meets. */

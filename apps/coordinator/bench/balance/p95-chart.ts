@@ -6,20 +6,37 @@ export interface ChartRow {
   readonly p95Ms: number
 }
 
-const WIDTH = 820
-const HEIGHT = 460
-const PLOT = { left: 70, right: 560, top: 40, bottom: 400 } as const
+const WIDTH = 900
+const HEIGHT = 480
+const PLOT = { left: 70, right: 560, top: 40, bottom: 410 } as const
+const LEGEND_STEP = 20
 const COLORS = [
   '#9e9e9e',
-  '#bcaaa4',
   '#ffb300',
+  '#00897b',
   '#8d6e63',
+  '#7cb342',
+  '#1e88e5',
+  '#5e35b1',
+  '#d81b60',
+  '#f4511e',
+  '#bcaaa4',
   '#42a5f5',
+  '#2e7d32',
   '#e53935',
   '#f48fb1',
-  '#2e7d32',
   '#6a1b9a',
 ]
+
+export interface ChartText {
+  readonly title: string
+  readonly yLabel: string
+}
+
+const DEFAULT_TEXT: ChartText = {
+  title: 'p95 end-to-end latency vs load (simulated fleet, log scale)',
+  yLabel: 'p95 latency',
+}
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -38,6 +55,7 @@ export function renderP95Chart(
   rows: readonly ChartRow[],
   strategies: readonly string[],
   highlight: string,
+  text: ChartText = DEFAULT_TEXT,
 ): string {
   const loads = [...new Set(rows.map((row) => row.load))].sort((a, b) => a - b)
   const values = rows.map((row) => row.p95Ms).filter((value) => value > 0)
@@ -53,7 +71,7 @@ export function renderP95Chart(
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${PLOT.left}" y="22" font-size="15" font-weight="bold">p95 end-to-end latency vs load (simulated fleet, log scale)</text>`,
+    `<text x="${PLOT.left}" y="22" font-size="15" font-weight="bold">${escapeXml(text.title)}</text>`,
   ]
   for (let decade = minDecade; decade <= maxDecade; decade++) {
     for (const factor of [1, 2, 5]) {
@@ -79,7 +97,7 @@ export function renderP95Chart(
   parts.push(
     `<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" fill="none" stroke="#888888"/>`,
     `<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 40}" text-anchor="middle">arrival rate, % of fleet capacity</text>`,
-    `<text x="18" y="${(PLOT.top + PLOT.bottom) / 2}" text-anchor="middle" transform="rotate(-90 18 ${(PLOT.top + PLOT.bottom) / 2})">p95 latency</text>`,
+    `<text x="18" y="${(PLOT.top + PLOT.bottom) / 2}" text-anchor="middle" transform="rotate(-90 18 ${(PLOT.top + PLOT.bottom) / 2})">${escapeXml(text.yLabel)}</text>`,
   )
   const ordered = [...strategies.filter((name) => name !== highlight), highlight]
   for (const name of ordered) {
@@ -101,7 +119,7 @@ export function renderP95Chart(
   }
   strategies.forEach((name, index) => {
     const color = COLORS[index % COLORS.length] as string
-    const legendY = PLOT.top + 10 + index * 22
+    const legendY = PLOT.top + 10 + index * LEGEND_STEP
     const dash = name.includes('(') ? ' stroke-dasharray="6 4"' : ''
     const width = name === highlight ? 4 : 2
     parts.push(

@@ -1,139 +1,149 @@
 /**
- * `pnpm bench:balance`: simulates every compared strategy at every load level on the mixed fleet,
- * prints a table per load, and writes `bench/results/balance.json` and `docs/balance-p95.svg` at the
- * repository root. `--requests N` shortens a run while iterating.
+ * `pnpm bench:balance`: every compared router × workload × load × seed on the hidden-factor world
+ * (engine.ts), spread over worker threads; prints a summary, writes bench/results/balance.json, the
+ * per-workload charts in docs/ and the generated blocks of docs/balancing-benchmark.md.
+ * Options: --requests N (per run), --seeds N, --workers N, --workloads a,b, --strategies a,b.
+ * A filtered run (workloads/strategies/seeds below 5) only prints, unless --write.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { ConfigSchema, DEFAULT_PUSH_INTERVAL_MS } from '../../src/config.js'
-import { COMPARED_STRATEGIES } from './compared-strategies.js'
-import { defaultFleet, fleetCapacityPerS } from './fleet.js'
-import { renderP95Chart } from './p95-chart.js'
-import { type SimulationResult, simulate } from './simulate.js'
+import { Worker } from 'node:worker_threads'
+import { ConfigSchema } from '../../src/config.js'
+import { COMPARED_ROUTERS } from './compared-routers.js'
+import { chartFiles, docBlocks, fillBlocks, formatSpread, summaryTable } from './report.js'
+import { aggregate, type BalanceResults, type BalanceRow } from './results.js'
+import { type SeedFigures, spread } from './stats.js'
+import type { Job } from './worker.js'
+import { WORKLOADS, type WorkloadName } from './world/workloads.js'
 
 const LOADS = [0.3, 0.5, 0.7, 0.85, 0.95] as const
-const SEED = 20_261_124
-const RESULTS = fileURLToPath(new URL('../../../../bench/results/balance.json', import.meta.url))
-const CHART = fileURLToPath(new URL('../../../../docs/balance-p95.svg', import.meta.url))
+const BASE_SEED = 20_261_129
+const ROOT = new URL('../../../../', import.meta.url)
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '10000' } } })
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '1000' },
+    seeds: { type: 'string', default: '5' },
+    workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
+    workloads: { type: 'string' },
+    strategies: { type: 'string' },
+    write: { type: 'boolean', default: false },
+  },
+})
 const requests = Number(values.requests)
-if (!Number.isInteger(requests) || requests < 100) throw new Error('--requests must be an integer ≥ 100')
-const defaultMode: string = ConfigSchema.shape.loadBalancerMode.parse(undefined)
+const seedCount = Number(values.seeds)
+const workerCount = Number(values.workers)
+if (!Number.isInteger(requests) || requests < 200) throw new Error('--requests must be an integer ≥ 200')
+if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error('--seeds must be a positive integer')
+if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers must be a positive integer')
+const workloads = (values.workloads?.split(',') ?? [...WORKLOADS]) as WorkloadName[]
+const strategies = values.strategies?.split(',') ?? COMPARED_ROUTERS.map((router) => router.name)
+const isFull =
+  values.workloads === undefined && values.strategies === undefined && seedCount >= 5 && requests >= 1000
+const defaultModeName: string = ConfigSchema.shape.loadBalancerMode.parse(undefined)
+const defaultMode = `llm-fleet:${defaultModeName}`
+const seeds = Array.from({ length: seedCount }, (_, index) => BASE_SEED + index)
 
-const hosts = defaultFleet()
-const capacity = fleetCapacityPerS(hosts)
+const jobs: Job[] = []
+for (const workload of workloads)
+  for (const load of LOADS)
+    for (const strategy of strategies)
+      for (const seed of seeds) jobs.push({ index: jobs.length, workload, load, strategy, seed, requests })
+
 const startedMs = performance.now()
-const results: SimulationResult[] = []
-for (const load of LOADS) {
-  for (const strategy of COMPARED_STRATEGIES) {
-    results.push(
-      simulate({
-        hosts,
-        strategy,
-        load,
-        requests,
-        warmupRequests: Math.round(requests / 10),
-        seed: SEED + Math.round(load * 100),
-        pushIntervalMs: DEFAULT_PUSH_INTERVAL_MS,
-      }),
-    )
+const figures = new Array<SeedFigures>(jobs.length)
+const capacities = new Map<string, number[]>()
+await new Promise<void>((resolve, reject) => {
+  let next = 0
+  let finished = 0
+  const workers = Array.from(
+    { length: workerCount },
+    () => new Worker(new URL('./worker-entry.mjs', import.meta.url)),
+  )
+  const feed = (worker: Worker) => {
+    if (next < jobs.length) worker.postMessage(jobs[next++])
+    else void worker.terminate()
   }
-}
+  for (const worker of workers) {
+    worker.on('message', (message: { index: number; figures: SeedFigures; capacityPerS: number }) => {
+      figures[message.index] = message.figures
+      const job = jobs[message.index] as Job
+      if (job.load === LOADS[0] && job.strategy === strategies[0]) {
+        capacities.set(job.workload, [...(capacities.get(job.workload) ?? []), message.capacityPerS])
+      }
+      finished++
+      if (finished % 50 === 0 || finished === jobs.length) {
+        const elapsed = (performance.now() - startedMs) / 1000
+        process.stderr.write(`\r${finished}/${jobs.length} runs, ${elapsed.toFixed(0)} s`)
+      }
+      if (finished === jobs.length) resolve()
+      feed(worker)
+    })
+    worker.on('error', reject)
+    feed(worker)
+  }
+})
 const elapsedS = (performance.now() - startedMs) / 1000
+process.stderr.write('\n')
 
-const classes = [...new Set(hosts.map((host) => host.gpuClass))]
-const fleetText = classes
-  .map((gpuClass) => `${hosts.filter((host) => host.gpuClass === gpuClass).length}×${gpuClass}`)
-  .join(' ')
-console.log(
-  `\nBalancing quality: ${fleetText}; capacity ${capacity.toFixed(1)} req/s; ${requests} requests per point (+${Math.round(requests / 10)} warm-up); default mode: ${defaultMode}`,
-)
-const seconds = (ms: number) => (ms / 1000).toFixed(2).padStart(9)
-for (const load of LOADS) {
-  const rows = results.filter((result) => result.load === load)
+const rows: BalanceRow[] = []
+for (const workload of workloads)
+  for (const load of LOADS)
+    for (const strategy of strategies) {
+      const perSeed = jobs
+        .filter((job) => job.workload === workload && job.load === load && job.strategy === strategy)
+        .map((job) => figures[job.index] as SeedFigures)
+      rows.push(aggregate(workload, load, strategy, perSeed))
+    }
+
+const results: BalanceResults = {
+  default: defaultMode,
+  defaultMode: defaultModeName,
+  requestsPerRun: requests,
+  seeds,
+  loads: [...LOADS],
+  workloads,
+  strategies,
+  capacityPerS: Object.fromEntries([...capacities].map(([name, list]) => [name, spread(list, 2)])),
+  rows,
+}
+
+for (const workload of workloads) {
   console.log(
-    `\nload ${Math.round(load * 100)} % (${(load * capacity).toFixed(1)} req/s); latencies in seconds`,
+    `\n${workload} (capacity ${formatCapacity(results, workload)} req/s): p95 TTFT / p95 e2e, s, median [min–max]`,
   )
-  console.log(
-    `${'strategy'.padEnd(26)}${['mean', 'p50', 'p95', 'p99', 'ttft p95', 'req/s'].map((cell) => cell.padStart(9)).join('')}  share per GPU class`,
-  )
-  for (const row of rows) {
-    const shares = classes.map(
-      (gpuClass) => `${gpuClass} ${Math.round((row.shareByClass[gpuClass] ?? 0) * 100)}%`,
-    )
-    console.log(
-      `${row.strategy.padEnd(26)}${seconds(row.meanMs)}${seconds(row.p50Ms)}${seconds(row.p95Ms)}${seconds(row.p99Ms)}${seconds(row.ttftP95Ms)}${row.throughput.toFixed(1).padStart(9)}  ${shares.join(', ')}`,
-    )
+  for (const load of LOADS) {
+    console.log(`  load ${Math.round(load * 100)} %`)
+    for (const row of rows.filter((r) => r.workload === workload && r.load === load)) {
+      console.log(
+        `    ${row.strategy.padEnd(36)} ${formatSpread(row.ttftP95Ms).padEnd(26)} ${formatSpread(row.e2eP95Ms).padEnd(26)} cold/1k ${String(row.coldLoadsPer1k.median).padStart(6)}  hit ${(row.prefixHitRate.median * 100).toFixed(0).padStart(3)} %  ${row.throughput.median} req/s`,
+      )
+    }
   }
 }
-
-const round1 = (value: number) => Math.round(value * 10) / 10
-const jsonRows = results.map((result) => ({
-  load: result.load,
-  strategy: result.strategy,
-  meanMs: round1(result.meanMs),
-  p50Ms: round1(result.p50Ms),
-  p95Ms: round1(result.p95Ms),
-  p99Ms: round1(result.p99Ms),
-  ttftP95Ms: round1(result.ttftP95Ms),
-  throughput: round1(result.throughput),
-  arrivalRatePerS: round1(result.arrivalRatePerS),
-  shareByClass: Object.fromEntries(
-    Object.entries(result.shareByClass).map(([gpuClass, share]) => [
-      gpuClass,
-      Math.round(share * 1000) / 1000,
-    ]),
-  ),
-}))
-
-// The goal of issue 6: the default is best on p95 from 50 % load up, and ≥ 30 % below round-robin at 85 %.
-const verdicts: string[] = []
-for (const load of LOADS.filter((level) => level >= 0.5)) {
-  const rows = results.filter((result) => result.load === load)
-  const best = rows.reduce((a, b) => (b.p95Ms < a.p95Ms ? b : a))
-  if (best.strategy !== defaultMode)
-    verdicts.push(`at ${load * 100} % ${best.strategy} beats ${defaultMode} on p95`)
+if (
+  strategies.includes(defaultMode) &&
+  workloads.length === WORKLOADS.length &&
+  strategies.length === COMPARED_ROUTERS.length
+) {
+  console.log(`\n${summaryTable(results)}`)
 }
-const at85 = (name: string) => results.find((result) => result.load === 0.85 && result.strategy === name)
-const gain = 1 - (at85(defaultMode)?.p95Ms ?? Number.NaN) / (at85('round-robin')?.p95Ms ?? Number.NaN)
 console.log(
-  `\ndefault ${defaultMode}: p95 ${(gain * 100).toFixed(1)} % below round-robin at 85 %; ${verdicts.length === 0 ? 'best p95 at every load from 50 %' : verdicts.join('; ')}`,
+  `\n${jobs.length} runs (${requests} requests each) on ${workerCount} worker(s) in ${elapsedS.toFixed(1)} s`,
 )
-console.log(`simulated in ${elapsedS.toFixed(1)} s`)
 
-mkdirSync(dirname(RESULTS), { recursive: true })
-writeFileSync(
-  RESULTS,
-  `${JSON.stringify(
-    {
-      default: defaultMode,
-      capacityPerS: round1(capacity),
-      requestsPerPoint: requests,
-      seed: SEED,
-      pushIntervalMs: DEFAULT_PUSH_INTERVAL_MS,
-      fleet: hosts.map((host) => ({
-        name: host.name,
-        profile: host.profile.id,
-        computeScore: host.computeScore,
-        maxConcurrency: host.maxConcurrency,
-        models: host.models,
-      })),
-      rows: jsonRows,
-    },
-    null,
-    2,
-  )}\n`,
-)
-mkdirSync(dirname(CHART), { recursive: true })
-writeFileSync(
-  CHART,
-  renderP95Chart(
-    jsonRows,
-    COMPARED_STRATEGIES.map((strategy) => strategy.name),
-    defaultMode,
-  ),
-)
-console.log(`wrote ${RESULTS} and ${CHART}`)
+if (isFull || values.write) {
+  const resultsUrl = new URL('bench/results/balance.json', ROOT)
+  writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)
+  for (const [name, svg] of Object.entries(chartFiles(results)))
+    writeFileSync(new URL(`docs/${name}`, ROOT), svg)
+  const pageUrl = new URL('docs/balancing-benchmark.md', ROOT)
+  writeFileSync(pageUrl, fillBlocks(readFileSync(pageUrl, 'utf8'), docBlocks(results)))
+  console.log('wrote bench/results/balance.json, docs/balance-*-p95.svg and docs/balancing-benchmark.md')
+}
+
+function formatCapacity(all: BalanceResults, workload: string): string {
+  const value = all.capacityPerS[workload]
+  return value === undefined ? '?' : `${value.median} [${value.min}–${value.max}]`
+}

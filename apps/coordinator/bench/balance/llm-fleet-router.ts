@@ -1,0 +1,183 @@
+/**
+ * THE SEAM between the balancing benchmark and llm-fleet's real coordinator code. Every llm-fleet
+ * mode in the benchmark runs through this file and nothing else: a real `NodeRegistry` (leases,
+ * metrics ingestion, snapshots) and the real exported `select`, on simulated time.
+ *
+ *   addHost(host)    registers the host as its agent would: `AgentRegistration` built from the
+ *                    agent's report (nvidia-smi board names and VRAM per GPU, the agent's host compute
+ *                    score = sum of per-GPU scores, MAX_CONCURRENCY as the operator set it or the
+ *                    agent's default 4 — NOT the simulated slot count — and the pulled models).
+ *   push(host, …)    one agent metrics push (every DEFAULT_PUSH_INTERVAL_MS): active requests,
+ *                    nvidia-smi utilization, loaded models (`/api/ps`).
+ *   route(request)   builds the `SelectRequest` — model, apiKind, now, exclude, plus
+ *                    `promptTokens` and `prefixBlockHashes` (the prompt's block chain ids, for a
+ *                    prefix-aware default) — calls `select`, and takes a lease on the chosen node.
+ *   observe(outcome) what the proxy sees when a request completes: status, TTFT, end-to-end time,
+ *                    token counts and Ollama's timing fields (`load_duration`, `prompt_eval_count`,
+ *                    `prompt_eval_duration`, `eval_count`, `eval_duration`, ns). Today it only
+ *                    releases the lease; THIS is where the coordinator's learning code plugs in.
+ *   removeHost(id)   the host drains (the registry stops choosing it).
+ *
+ * The world's hidden factors (true speeds, batching curves, throttling) never reach this file: it
+ * receives only `RouterHost` (the agent's report), pushed samples and outcomes.
+ */
+import { type AgentMetrics, AgentRegistration } from '@llm-fleet/types'
+import { select } from '../../src/core/balancer/select.js'
+import type { BalancerMode } from '../../src/core/balancer/strategies.js'
+import {
+  type BalancerState,
+  createBalancerState,
+  DEFAULT_BUSY_THRESHOLDS,
+  type SelectRequest,
+} from '../../src/core/balancer/strategy.js'
+import type { Lease } from '../../src/registry/lease.js'
+import { NodeRegistry } from '../../src/registry/node-registry.js'
+import type { Outcome, PushedSample, RoutedRequest, Router, RouterHost } from './routers/router.js'
+
+/** The simulation's epoch as the registry's clock sees it. */
+const EPOCH_MS = 1_800_000_000_000
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set()
+
+/** The request `select` receives: today's `SelectRequest` plus what a prefix-aware default may read. */
+export type BenchSelectRequest = SelectRequest & {
+  /** Prompt length in tokens. */
+  readonly promptTokens: number
+  /** Chain hashes of the prompt's 64-token blocks (equal hash = equal prefix up to that block). */
+  readonly prefixBlockHashes: Int32Array
+}
+
+export interface LlmFleetRouterOptions {
+  readonly mode: BalancerMode
+  /** BUSY_GPU_PCT; the coordinator's default otherwise. */
+  readonly busyGpuPct?: number | undefined
+  readonly pushIntervalMs: number
+  readonly random: () => number
+  /** Name in tables (default `llm-fleet:<mode>`). */
+  readonly name?: string
+}
+
+export function registrationFor(host: RouterHost): AgentRegistration {
+  const report = host.report
+  return AgentRegistration.parse({
+    hostname: report.hostname,
+    agentVersion: 'bench',
+    runtime: { kind: 'ollama', url: `http://${report.hostname}:11434` },
+    cpu: { model: 'simulated', cores: report.cpuCores },
+    memoryTotalBytes: 256 * 1024 ** 3,
+    gpus: Array.from({ length: report.gpuCount }, (_, index) => ({
+      index,
+      uuid: `GPU-${report.hostname}-${index}`,
+      name: report.gpuName,
+      vramTotalMiB: report.gpuVramMiB,
+      vramUsedMiB: null,
+      utilizationPct: null,
+      temperatureC: null,
+      powerDrawW: null,
+      computeCapability: report.computeCapability,
+      maxSmClockMHz: null,
+      migEnabled: false,
+    })),
+    driverVersion: '550.54.15',
+    cudaVersion: '12.4',
+    computeScore: report.computeScore,
+    maxConcurrency: report.maxConcurrency,
+    models: [...report.models],
+  })
+}
+
+export class LlmFleetRouter implements Router {
+  readonly name: string
+  private nowMs = 0
+  private readonly registry: NodeRegistry
+  private readonly state: BalancerState
+  private readonly nodeIdByHost = new Map<string, string>()
+  private readonly hostByNodeId = new Map<string, string>()
+  private readonly leases = new Map<number, Lease>()
+  private readonly pulledByNodeId = new Map<string, readonly string[]>()
+  private nodeCount = 0
+
+  constructor(options: LlmFleetRouterOptions) {
+    this.name = options.name ?? `llm-fleet:${options.mode}`
+    this.registry = new NodeRegistry({
+      clock: () => EPOCH_MS + this.nowMs,
+      ttlMs: 3 * options.pushIntervalMs,
+      maxNodes: 1_000,
+      pushIntervalMs: options.pushIntervalMs,
+      coolDownMs: 30_000,
+      log: { info() {}, warn() {} },
+      generateId: () => `node-${this.nodeCount++}`,
+    })
+    const busy =
+      options.busyGpuPct === undefined
+        ? DEFAULT_BUSY_THRESHOLDS
+        : { ...DEFAULT_BUSY_THRESHOLDS, gpuUtilPct: options.busyGpuPct }
+    this.state = createBalancerState(options.random, { mode: options.mode, busy })
+  }
+
+  addHost(host: RouterHost, nowMs: number): void {
+    this.nowMs = nowMs
+    const { agentId } = this.registry.register(registrationFor(host))
+    this.nodeIdByHost.set(host.id, agentId)
+    this.hostByNodeId.set(agentId, host.id)
+    this.pulledByNodeId.set(agentId, host.report.models)
+  }
+
+  removeHost(hostId: string, nowMs: number): void {
+    this.nowMs = nowMs
+    const nodeId = this.nodeIdByHost.get(hostId)
+    if (nodeId !== undefined) this.registry.drain(nodeId)
+  }
+
+  push(hostId: string, sample: PushedSample, nowMs: number): void {
+    this.nowMs = nowMs
+    const nodeId = this.nodeIdByHost.get(hostId)
+    if (nodeId === undefined) return
+    const metrics: AgentMetrics = {
+      agentId: nodeId,
+      cpuUsage: sample.cpuPct,
+      memoryUsage: 30,
+      activeRequests: sample.activeRequests,
+      avgResponseTimeMs: null,
+      timestamp: new Date(EPOCH_MS + nowMs).toISOString(),
+      gpus: [],
+      gpuUsage: sample.gpuUtilPct,
+      gpuMemoryUsage: sample.gpuMemoryPct,
+      runtime: {
+        up: true,
+        models: [...(this.pulledByNodeId.get(nodeId) ?? [])],
+        loadedModels: [...sample.loadedModels],
+      },
+    }
+    const outcome = this.registry.ingestMetrics(nodeId, metrics)
+    if (outcome.kind !== 'ok') throw new Error(`metrics push refused: ${outcome.kind}`)
+  }
+
+  route(request: RoutedRequest, candidates: readonly RouterHost[], nowMs: number): string {
+    this.nowMs = nowMs
+    const selectRequest: BenchSelectRequest = {
+      model: request.model,
+      apiKind: 'openai',
+      now: EPOCH_MS + nowMs,
+      exclude: NO_EXCLUSIONS,
+      promptTokens: request.promptTokens,
+      prefixBlockHashes: request.promptBlocks,
+    }
+    const selection = select(this.registry.snapshot(), selectRequest, this.state)
+    if (selection.kind !== 'selected') {
+      throw new Error(
+        `${this.name}: no node for ${request.model} (${selection.cause}); candidates ${candidates.length}`,
+      )
+    }
+    this.leases.set(request.id, this.registry.acquire(selection.node.id))
+    const hostId = this.hostByNodeId.get(selection.node.id)
+    if (hostId === undefined) throw new Error(`unknown node ${selection.node.id}`)
+    return hostId
+  }
+
+  /** The feedback seam: today, lease release only. */
+  observe(outcome: Outcome, nowMs: number): void {
+    this.nowMs = nowMs
+    this.leases.get(outcome.requestId)?.release()
+    this.leases.delete(outcome.requestId)
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Everything published from bench/results/balance.json: the per-workload SVG charts and the generated
+ * blocks of docs/balancing-benchmark.md. Pure functions of the results, so a test can check that the
+ * committed charts and tables match the committed JSON.
+ */
+import { renderP95Chart } from './p95-chart.js'
+import type { BalanceResults, BalanceRow } from './results.js'
+import type { Spread } from './stats.js'
+
+/** The rivals the summary table sets beside the default. */
+export const SUMMARY_RIVALS = ['weighted-least-in-flight', 'sglang-cache-aware', 'llm-d'] as const
+export const SUMMARY_LOADS = [0.5, 0.85, 0.95] as const
+
+export function chartFiles(results: BalanceResults): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (const workload of results.workloads) {
+    const rows = results.rows.filter((row) => row.workload === workload)
+    for (const [metric, label, pick] of [
+      ['ttft', 'time to first token', (row: BalanceRow) => row.ttftP95Ms.median],
+      ['e2e', 'end-to-end latency', (row: BalanceRow) => row.e2eP95Ms.median],
+    ] as const) {
+      files[`balance-${workload}-${metric}-p95.svg`] = renderP95Chart(
+        rows.map((row) => ({ load: row.load, strategy: row.strategy, p95Ms: pick(row) })),
+        results.strategies,
+        results.default,
+        {
+          title: `${workload}: p95 ${label} vs load (median of ${results.seeds.length} seeds, log scale)`,
+          yLabel: `p95 ${label}`,
+        },
+      )
+    }
+  }
+  return files
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000
+  if (s >= 100) return s.toFixed(0)
+  if (s >= 10) return s.toFixed(1)
+  return s.toFixed(2)
+}
+
+export function formatSpread(value: Spread): string {
+  return `${seconds(value.median)} [${seconds(value.min)}–${seconds(value.max)}]`
+}
+
+function row(results: BalanceResults, workload: string, load: number, strategy: string): BalanceRow {
+  const found = results.rows.find(
+    (r) => r.workload === workload && r.load === load && r.strategy === strategy,
+  )
+  if (found === undefined) throw new Error(`no row ${workload} ${load} ${strategy}`)
+  return found
+}
+
+const pct = (load: number) => `${Math.round(load * 100)} %`
+
+/** Default vs the rivals at 50/85/95 %: p95 TTFT and e2e, seconds, median [min–max] over seeds. */
+export function summaryTable(results: BalanceResults): string {
+  const names = [results.default, ...SUMMARY_RIVALS]
+  const lines = [
+    `| workload | load | ${names.map((name) => `${name} TTFT p95 / e2e p95 (s)`).join(' | ')} |`,
+    `|---|---|${names.map(() => '---').join('|')}|`,
+  ]
+  for (const workload of results.workloads) {
+    for (const load of SUMMARY_LOADS) {
+      const cells = names.map((name) => {
+        const r = row(results, workload, load, name)
+        return `${formatSpread(r.ttftP95Ms)} / ${formatSpread(r.e2eP95Ms)}`
+      })
+      lines.push(`| ${workload} | ${pct(load)} | ${cells.join(' | ')} |`)
+    }
+  }
+  return lines.join('\n')
+}
+
+/** Every strategy at every load for one workload: p95 TTFT and e2e medians, cold loads, hit rate. */
+export function workloadTable(results: BalanceResults, workload: string): string {
+  const lines = [
+    `| strategy | ${results.loads.map((load) => `${pct(load)} TTFT / e2e p95 (s)`).join(' | ')} | cold loads /1k at 85 % | prefix hit at 85 % | req/s at 85 % |`,
+    `|---|${results.loads.map(() => '---').join('|')}|---|---|---|`,
+  ]
+  for (const strategy of results.strategies) {
+    const cells = results.loads.map((load) => {
+      const r = row(results, workload, load, strategy)
+      return `${seconds(r.ttftP95Ms.median)} / ${seconds(r.e2eP95Ms.median)}`
+    })
+    const at85 = row(results, workload, 0.85, strategy)
+    const name = strategy === results.default ? `**${strategy}** (default)` : strategy
+    lines.push(
+      `| ${name} | ${cells.join(' | ')} | ${at85.coldLoadsPer1k.median} | ${(at85.prefixHitRate.median * 100).toFixed(1)} % | ${at85.throughput.median} of ${at85.arrivalRatePerS.median} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+/** Where the default stands, per workload and load: its rank on p95 TTFT and e2e, and who is best. */
+export function verdict(results: BalanceResults): string {
+  const lines: string[] = []
+  for (const workload of results.workloads) {
+    const parts: string[] = []
+    for (const load of results.loads) {
+      const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
+      const rank = (pick: (r: BalanceRow) => number) => {
+        const sorted = [...rows].sort((a, b) => pick(a) - pick(b))
+        const index = sorted.findIndex((r) => r.strategy === results.default)
+        return { rank: index + 1, best: sorted[0] as BalanceRow }
+      }
+      const ttft = rank((r) => r.ttftP95Ms.median)
+      const e2e = rank((r) => r.e2eP95Ms.median)
+      const describe = (label: string, result: { rank: number; best: BalanceRow }) =>
+        result.rank === 1 ? `${label} best` : `${label} #${result.rank} (best ${result.best.strategy})`
+      parts.push(`${pct(load)}: ${describe('TTFT', ttft)}, ${describe('e2e', e2e)}`)
+    }
+    lines.push(`- **${workload}** — ${parts.join('; ')}.`)
+  }
+  return lines.join('\n')
+}
+
+/** Generated blocks of the method page, by marker name. */
+export function docBlocks(results: BalanceResults): Record<string, string> {
+  const blocks: Record<string, string> = {
+    'balance-summary': summaryTable(results),
+    'balance-verdict': verdict(results),
+  }
+  for (const workload of results.workloads)
+    blocks[`balance-table-${workload}`] = workloadTable(results, workload)
+  return blocks
+}
+
+/** Replaces each `<!-- name:start -->…<!-- name:end -->` block of `text`; throws on a missing one. */
+export function fillBlocks(text: string, blocks: Record<string, string>): string {
+  let out = text
+  for (const [name, body] of Object.entries(blocks)) {
+    const start = `<!-- ${name}:start -->`
+    const end = `<!-- ${name}:end -->`
+    const from = out.indexOf(start)
+    const to = out.indexOf(end)
+    if (from === -1 || to === -1 || to < from) throw new Error(`docs block ${name} is missing`)
+    out = `${out.slice(0, from + start.length)}\n${body}\n${out.slice(to)}`
+  }
+  return out
+}

@@ -1,0 +1,444 @@
+/**
+ * One simulated GPU host as it really behaves (the world, not the balancer's model of it): serving
+ * units (one GPU or one tensor-parallel group each) with their own slots, FIFO queue, resident models
+ * (Ollama's loading and eviction rules), KV prefix cache, one prefill at a time and continuous
+ * batching for decode. Pure: time is passed in, and the engine asks `nextEventMs()` when to call
+ * `advanceTo()` again.
+ */
+import {
+  BLOCK_TOKENS,
+  DECODE_BANDWIDTH_EFFICIENCY,
+  GPU_BOARDS,
+  KEEP_ALIVE_MS,
+  kvBytesPerToken,
+  MODELS_PER_GPU,
+  modelSpec,
+  PER_TOKEN_OVERHEAD_MS,
+  PREFILL_FLOPS_EFFICIENCY,
+  RUNTIME_OVERHEAD_GIB,
+  TP_EFFICIENCY,
+} from './catalog.js'
+import type { HostSpec } from './fleet-spec.js'
+import { unitsOf, unitVramGiB } from './fleet-spec.js'
+import type { HiddenFactors } from './hidden.js'
+import { PrefixCache } from './prefix-cache.js'
+
+const GIB = 1024 ** 3
+
+export interface HostJob {
+  readonly id: number
+  readonly model: string
+  readonly arrivalMs: number
+  readonly promptTokens: number
+  readonly outputTokens: number
+  /** Chain ids of the prompt's full blocks. */
+  readonly promptBlocks: Int32Array
+  /** Chain ids of the blocks the answer completes (cached once the request ends). */
+  readonly answerBlocks: Int32Array
+  // Filled in by the host.
+  unit: number
+  admittedMs: number
+  loadWaitMs: number
+  triggeredLoad: boolean
+  cachedTokens: number
+  prefillStartMs: number
+  firstTokenMs: number
+  doneMs: number
+  /** Decode work in ms of single-stream unthrottled decoding, and the unit clock value it ends at. */
+  finishV: number
+}
+
+/** What a host's metrics endpoint shows (vLLM `num_requests_running/waiting`, `kv_cache_usage_perc`). */
+export interface HostGauges {
+  readonly running: number
+  readonly waiting: number
+  readonly kvUsage: number
+  readonly loadedModels: readonly string[]
+}
+
+interface Resident {
+  readonly model: string
+  readyMs: number
+  refCount: number
+  lastUsedMs: number
+}
+
+/** Speeds of one unit for one model, before throttling. */
+export interface UnitSpeeds {
+  /** Single-stream decode, tokens/ms. */
+  readonly decodePerMs: number
+  readonly prefillPerMs: number
+}
+
+export function unitSpeeds(spec: HostSpec, factors: HiddenFactors, modelId: string): UnitSpeeds {
+  const board = GPU_BOARDS[spec.board]
+  const model = modelSpec(modelId)
+  const scale = 1 + TP_EFFICIENCY * (spec.gpusPerUnit - 1)
+  const weightsMs = (model.sizeGB / (board.bandwidthGBs * scale * DECODE_BANDWIDTH_EFFICIENCY)) * 1000
+  const tokenMs = (weightsMs + PER_TOKEN_OVERHEAD_MS) / factors.decode
+  const prefillPerS = (board.fp16Tflops * 1e12 * scale * PREFILL_FLOPS_EFFICIENCY) / (2 * model.params)
+  return { decodePerMs: 1 / tokenMs, prefillPerMs: (prefillPerS / 1000) * factors.prefill }
+}
+
+class Unit {
+  readonly queue: HostJob[] = []
+  queueHead = 0
+  readonly waitingForModel: HostJob[] = []
+  readonly prefillQueue: HostJob[] = []
+  prefillHead = 0
+  prefilling: HostJob | null = null
+  prefillEndMs = Number.POSITIVE_INFINITY
+  /** Decoding jobs, a min-heap on finishV. */
+  readonly decoding: HostJob[] = []
+  /** Unit virtual clock: ms of single-stream unthrottled decoding each decoding job has received. */
+  v = 0
+  vUpdatedMs = 0
+  slotsUsed = 0
+  readonly resident = new Map<string, Resident>()
+  loading: Resident | null = null
+  readonly cache: PrefixCache
+  busyMs = 0
+
+  constructor(readonly vramBytes: number) {
+    this.cache = new PrefixCache(vramBytes - RUNTIME_OVERHEAD_GIB * GIB, (model) => {
+      return kvBytesPerToken(modelSpec(model)) * BLOCK_TOKENS
+    })
+  }
+
+  residentBytes(): number {
+    let sum = 0
+    for (const entry of this.resident.values()) sum += modelSpec(entry.model).sizeGB * 1e9
+    return sum
+  }
+
+  resizeCache(): void {
+    this.cache.resize(this.vramBytes - RUNTIME_OVERHEAD_GIB * GIB - this.residentBytes())
+  }
+}
+
+export class SimHost {
+  readonly units: Unit[]
+  private speedMultiplier = 1
+  private readonly speeds = new Map<string, UnitSpeeds>()
+  private readonly maxLoaded: number
+  coldLoads = 0
+
+  constructor(
+    readonly spec: HostSpec,
+    private readonly factors: HiddenFactors,
+    private readonly onFirstToken: (job: HostJob) => void,
+    private readonly onDone: (job: HostJob) => void,
+  ) {
+    this.units = Array.from({ length: unitsOf(spec) }, () => new Unit(unitVramGiB(spec) * GIB))
+    this.maxLoaded = MODELS_PER_GPU * spec.gpusPerUnit
+  }
+
+  private speedsOf(model: string): UnitSpeeds {
+    let speeds = this.speeds.get(model)
+    if (speeds === undefined) {
+      speeds = unitSpeeds(this.spec, this.factors, model)
+      this.speeds.set(model, speeds)
+    }
+    return speeds
+  }
+
+  /** Throttling starts or ends: decode clocks move under the old rate first. */
+  setSpeedMultiplier(nowMs: number, multiplier: number): void {
+    for (const unit of this.units) this.advanceClock(unit, nowMs)
+    this.speedMultiplier = multiplier
+  }
+
+  /**
+   * A request reaches the host: its local dispatcher (one runtime per unit behind it) picks the unit
+   * with the least work per slot, counting a unit without the model as one full slot-set busier, so a
+   * second copy of a model is loaded only when the units holding it are saturated.
+   */
+  submit(job: HostJob, nowMs: number): void {
+    let best = -1
+    let bestLoad = Number.POSITIVE_INFINITY
+    for (let i = 0; i < this.units.length; i++) {
+      const unit = this.units[i] as Unit
+      const holds = unit.resident.has(job.model) || unit.loading?.model === job.model
+      const load =
+        (unit.slotsUsed + unit.queue.length - unit.queueHead) / this.spec.slotsPerUnit + (holds ? 0 : 1)
+      if (load < bestLoad) {
+        bestLoad = load
+        best = i
+      }
+    }
+    job.unit = best
+    const unit = this.units[best] as Unit
+    unit.queue.push(job)
+    this.advanceTo(nowMs)
+  }
+
+  nextEventMs(): number {
+    let next = Number.POSITIVE_INFINITY
+    for (const unit of this.units) {
+      if (unit.loading !== null) next = Math.min(next, unit.loading.readyMs)
+      next = Math.min(next, unit.prefillEndMs)
+      const head = unit.decoding[0]
+      if (head !== undefined) {
+        const rate = this.vRate(unit, unit.decoding.length)
+        next = Math.min(next, unit.vUpdatedMs + Math.max(0, head.finishV - unit.v) / rate)
+      }
+    }
+    return next
+  }
+
+  /** Runs every unit forward to `nowMs`, processing what is due. */
+  advanceTo(nowMs: number): void {
+    for (const unit of this.units) this.step(unit, nowMs)
+  }
+
+  gauges(nowMs: number): HostGauges {
+    let running = 0
+    let waiting = 0
+    let kvBytes = 0
+    let kvBudget = 0
+    const loaded = new Set<string>()
+    for (const unit of this.units) {
+      this.advanceClock(unit, nowMs)
+      running += unit.slotsUsed
+      waiting += unit.queue.length - unit.queueHead
+      kvBudget += unit.cache.capacity
+      for (const job of unit.decoding) {
+        kvBytes += (job.promptTokens + job.outputTokens / 2) * kvBytesPerToken(modelSpec(job.model))
+      }
+      for (const [model, entry] of unit.resident) if (entry.readyMs <= nowMs) loaded.add(model)
+    }
+    return {
+      running,
+      waiting,
+      kvUsage: kvBudget > 0 ? Math.min(1, kvBytes / kvBudget) : 1,
+      loadedModels: [...loaded].sort(),
+    }
+  }
+
+  /** Unit-milliseconds with any request in a slot since the start (nvidia-smi's "utilization" source). */
+  busyMs(nowMs: number): number {
+    let busy = 0
+    for (const unit of this.units) {
+      this.advanceClock(unit, nowMs)
+      busy += unit.busyMs
+    }
+    return busy
+  }
+
+  /** VRAM in use (weights and prefix cache) over total VRAM, 0–1. */
+  memoryUsedShare(): number {
+    let used = 0
+    let total = 0
+    for (const unit of this.units) {
+      used += unit.residentBytes() + unit.cache.bytes + RUNTIME_OVERHEAD_GIB * GIB
+      total += unit.vramBytes
+    }
+    return Math.min(1, used / total)
+  }
+
+  /** Requests on the host now (queued or in a slot). */
+  get activeCount(): number {
+    let count = 0
+    for (const unit of this.units) count += unit.slotsUsed + unit.queue.length - unit.queueHead
+    return count
+  }
+
+  private vRate(_unit: Unit, batch: number): number {
+    return this.speedMultiplier * batch ** (this.factors.batchingExponent - 1)
+  }
+
+  private advanceClock(unit: Unit, nowMs: number): void {
+    const elapsed = nowMs - unit.vUpdatedMs
+    if (elapsed <= 0) return
+    if (unit.decoding.length > 0) unit.v += this.vRate(unit, unit.decoding.length) * elapsed
+    if (unit.slotsUsed > 0) unit.busyMs += elapsed
+    unit.vUpdatedMs = nowMs
+  }
+
+  private step(unit: Unit, nowMs: number): void {
+    // Decode completions first, in finishing order, each at its own time (the batch shrinks after each).
+    for (;;) {
+      const head = unit.decoding[0]
+      if (head === undefined) break
+      const rate = this.vRate(unit, unit.decoding.length)
+      const atMs = unit.vUpdatedMs + Math.max(0, head.finishV - unit.v) / rate
+      if (atMs > nowMs + 1e-9) break
+      this.advanceClock(unit, atMs)
+      heapPop(unit.decoding)
+      this.finish(unit, head, atMs)
+    }
+    this.advanceClock(unit, nowMs)
+    if (unit.loading !== null && unit.loading.readyMs <= nowMs) {
+      unit.loading = null
+      this.releaseWaiting(unit, nowMs)
+    }
+    if (unit.prefilling !== null && unit.prefillEndMs <= nowMs) this.endPrefill(unit, unit.prefilling)
+    this.admit(unit, nowMs)
+    this.startPrefill(unit, nowMs)
+  }
+
+  private finish(unit: Unit, job: HostJob, atMs: number): void {
+    job.doneMs = atMs
+    unit.slotsUsed--
+    const entry = unit.resident.get(job.model)
+    if (entry !== undefined) {
+      entry.refCount--
+      entry.lastUsedMs = atMs
+    }
+    if (unit.resident.has(job.model)) unit.cache.insert(job.model, job.answerBlocks)
+    this.onDone(job)
+  }
+
+  private endPrefill(unit: Unit, job: HostJob): void {
+    const atMs = unit.prefillEndMs
+    unit.prefilling = null
+    unit.prefillEndMs = Number.POSITIVE_INFINITY
+    job.firstTokenMs = atMs
+    unit.cache.insert(job.model, job.promptBlocks)
+    this.onFirstToken(job)
+    if (job.outputTokens <= 1) {
+      this.advanceClock(unit, atMs)
+      this.finish(unit, job, atMs)
+      return
+    }
+    this.advanceClock(unit, atMs)
+    job.finishV = unit.v + (job.outputTokens - 1) / this.speedsOf(job.model).decodePerMs
+    heapPush(unit.decoding, job)
+  }
+
+  /** FIFO into free slots; a job whose model is not ready waits for its load without giving the slot back. */
+  private admit(unit: Unit, nowMs: number): void {
+    const slots = this.spec.slotsPerUnit
+    while (unit.queueHead < unit.queue.length && unit.slotsUsed < slots) {
+      const job = unit.queue[unit.queueHead++] as HostJob
+      unit.slotsUsed++
+      job.admittedMs = nowMs
+      this.expireIdle(unit, nowMs)
+      const entry = unit.resident.get(job.model)
+      if (entry !== undefined && entry.readyMs <= nowMs) {
+        entry.refCount++
+        entry.lastUsedMs = nowMs
+        unit.prefillQueue.push(job)
+      } else {
+        unit.waitingForModel.push(job)
+      }
+    }
+    if (unit.queueHead > 512 && unit.queueHead * 2 > unit.queue.length) {
+      unit.queue.splice(0, unit.queueHead)
+      unit.queueHead = 0
+    }
+    this.startLoads(unit, nowMs)
+  }
+
+  /** Ollama's scheduler: one load at a time; make room by unloading idle runners (server/sched.go). */
+  private startLoads(unit: Unit, nowMs: number): void {
+    if (unit.loading !== null) return
+    const job = unit.waitingForModel.find((candidate) => !unit.resident.has(candidate.model))
+    if (job === undefined) return
+    const size = modelSpec(job.model).sizeGB * 1e9
+    const usable = unit.vramBytes - RUNTIME_OVERHEAD_GIB * GIB
+    while (unit.resident.size >= this.maxLoaded || unit.residentBytes() + size > usable) {
+      const victim = runnerToUnload(unit)
+      // Every runner is busy: the load waits for one to go idle (re-tried at each completion).
+      if (victim === undefined) return
+      unit.resident.delete(victim.model)
+      unit.cache.dropModel(victim.model)
+    }
+    const loadMs = (modelSpec(job.model).sizeGB / this.factors.loadGBs) * 1000
+    const entry: Resident = { model: job.model, readyMs: nowMs + loadMs, refCount: 0, lastUsedMs: nowMs }
+    unit.resident.set(job.model, entry)
+    unit.loading = entry
+    unit.resizeCache()
+    job.triggeredLoad = true
+    this.coldLoads++
+  }
+
+  private releaseWaiting(unit: Unit, nowMs: number): void {
+    const still: HostJob[] = []
+    for (const job of unit.waitingForModel) {
+      const entry = unit.resident.get(job.model)
+      if (entry !== undefined && entry.readyMs <= nowMs) {
+        entry.refCount++
+        entry.lastUsedMs = nowMs
+        job.loadWaitMs = nowMs - job.admittedMs
+        unit.prefillQueue.push(job)
+      } else still.push(job)
+    }
+    unit.waitingForModel.length = 0
+    unit.waitingForModel.push(...still)
+  }
+
+  /** OLLAMA_KEEP_ALIVE: an idle runner unloads once its keep-alive has passed. */
+  private expireIdle(unit: Unit, nowMs: number): void {
+    for (const [model, entry] of unit.resident) {
+      if (entry === unit.loading || entry.refCount > 0) continue
+      if (nowMs - entry.lastUsedMs > KEEP_ALIVE_MS) {
+        unit.resident.delete(model)
+        unit.cache.dropModel(model)
+        unit.resizeCache()
+      }
+    }
+  }
+
+  private startPrefill(unit: Unit, nowMs: number): void {
+    if (unit.prefilling !== null || unit.prefillHead >= unit.prefillQueue.length) {
+      this.startLoads(unit, nowMs)
+      return
+    }
+    const job = unit.prefillQueue[unit.prefillHead++] as HostJob
+    if (unit.prefillHead > 512 && unit.prefillHead * 2 > unit.prefillQueue.length) {
+      unit.prefillQueue.splice(0, unit.prefillHead)
+      unit.prefillHead = 0
+    }
+    const hitBlocks = unit.cache.match(job.model, job.promptBlocks)
+    // The last prompt token is always computed, so a full hit still prefills one block.
+    job.cachedTokens = Math.min(hitBlocks * BLOCK_TOKENS, Math.max(0, job.promptTokens - 1))
+    const uncached = job.promptTokens - job.cachedTokens
+    const prefillMs = uncached / (this.speedsOf(job.model).prefillPerMs * this.speedMultiplier)
+    job.prefillStartMs = nowMs
+    unit.prefilling = job
+    unit.prefillEndMs = nowMs + prefillMs
+    this.startLoads(unit, nowMs)
+  }
+}
+
+/**
+ * server/sched.go `findRunnerToUnload`: runners sorted by keep-alive duration, then by model name
+ * (`ByDurationAndName`); the first idle one. Every runner here has the default keep-alive, so the
+ * order is by name: Ollama does not evict the least recently used model.
+ */
+function runnerToUnload(unit: Unit): Resident | undefined {
+  const sorted = [...unit.resident.values()].sort((a, b) =>
+    a.model < b.model ? -1 : a.model > b.model ? 1 : 0,
+  )
+  return sorted.find((entry) => entry.refCount === 0 && entry !== unit.loading)
+}
+
+function heapPush(heap: HostJob[], job: HostJob): void {
+  heap.push(job)
+  let index = heap.length - 1
+  while (index > 0) {
+    const parent = (index - 1) >> 1
+    if ((heap[parent] as HostJob).finishV <= job.finishV) break
+    heap[index] = heap[parent] as HostJob
+    index = parent
+  }
+  heap[index] = job
+}
+
+function heapPop(heap: HostJob[]): void {
+  const last = heap.pop()
+  if (last === undefined || heap.length === 0) return
+  let index = 0
+  for (;;) {
+    const left = 2 * index + 1
+    if (left >= heap.length) break
+    const right = left + 1
+    const child =
+      right < heap.length && (heap[right] as HostJob).finishV < (heap[left] as HostJob).finishV ? right : left
+    if ((heap[child] as HostJob).finishV >= last.finishV) break
+    heap[index] = heap[child] as HostJob
+    index = child
+  }
+  heap[index] = last
+}
