@@ -13,7 +13,6 @@ import { BatchedLogDestination } from './log-destination.js'
 import { registerProcessMetrics } from './observability/process-metrics.js'
 import { NodeRegistry } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'
-import { RedisSharedState } from './shared-state/redis-shared-state.js'
 
 const EXIT_OK = 0
 /** Bad settings or flags (the sysexits EX_USAGE tradition: 2 for command-line misuse). */
@@ -59,7 +58,8 @@ async function main(): Promise<number> {
   const sharedState =
     config.sharedStateUrl === undefined
       ? undefined
-      : new RedisSharedState({
+      : // Loaded only when configured: a single coordinator does not pay for ioredis at start.
+        new (await import('./shared-state/redis-shared-state.js')).RedisSharedState({
           url: config.sharedStateUrl,
           heartbeatMs: config.sharedStateHeartbeatMs,
           clock,
