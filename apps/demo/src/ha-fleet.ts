@@ -106,6 +106,8 @@ export class HaFleet {
   #redisPort = 0
   #front: ToolProcess | undefined
   #frontPort = 0
+  /** When `crashCoordinator` last sent SIGKILL (performance.now). */
+  lastCrashAtMs = 0
 
   constructor(options: HaFleetOptions) {
     this.#options = options
@@ -198,6 +200,7 @@ export class HaFleet {
         ? ((await this.#frontStats())[index]?.sessions ?? 0)
         : (await this.nodes(index)).reduce((sum, node) => sum + node.inFlight, 0)
     coordinator.killNow()
+    this.lastCrashAtMs = performance.now()
     await coordinator.exited
     return inFlight
   }

@@ -92,7 +92,16 @@ describe('two coordinators behind HAProxy, sharing load through redis-server', (
       // Back in rotation: HAProxy sends to it again.
       await fleet.waitAllInRotation()
     })
-    expect(failures(outcomes).length, failures(outcomes).join('\n')).toBeLessThanOrEqual(inFlight)
+    // Nothing sent after the crash fails: the front retries a refused connection elsewhere.
+    const failedLater = outcomes.filter(
+      (outcome) => !outcome.isOk && outcome.startedAtMs > fleet.lastCrashAtMs,
+    )
+    expect(failures(failedLater)).toEqual([])
+    // What fails was running when it died. HAProxy's session count is read a moment before the kill, so
+    // requests dispatched in that moment are not in it; each client has one request at a time.
+    expect(failures(outcomes).length, `HAProxy had ${inFlight} on it`).toBeLessThanOrEqual(
+      Math.max(inFlight, CLIENTS),
+    )
     // An agent at its 4 s backoff would take up to 4 s; the /healthz probe finds it on its next tick.
     // The slack is for a loaded machine, not for the backoff.
     expect(rejoinMs).toBeLessThanOrEqual(2 * PUSH_INTERVAL_MS + 1500)
