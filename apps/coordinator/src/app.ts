@@ -9,23 +9,27 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { Registry } from 'prom-client'
 import type { Config } from './config.js'
+import { forgetTierCursors } from './core/balancer/spec-first.js'
 import type { BalancerState } from './core/balancer/strategy.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { type InferenceRequest, type QueueGrant, RequestForwarder } from './proxy/forward-request.js'
+import { type ForwardWaitQueue, RequestForwarder } from './proxy/forward-request.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'
 import { agentApi } from './routes/agent-api.js'
+import { anthropicApi } from './routes/anthropic-api.js'
 import { dashboard } from './routes/dashboard.js'
 import { health, type SharedStateReport } from './routes/health.js'
 import { metricsRoute } from './routes/metrics.js'
+import { notFound } from './routes/not-found.js'
 import { ollamaApi } from './routes/ollama-api.js'
+import { ollamaRoot } from './routes/ollama-root.js'
 import { openAiApi } from './routes/openai-api.js'
 import { routeExplain } from './routes/route-explain.js'
 
@@ -50,6 +54,8 @@ export interface AppDeps {
   readonly readiness?: ReadinessGate
   /** The shared store's state for `/readyz` (with `SHARED_STATE_URL`). */
   readonly sharedState?: () => SharedStateReport
+  /** The wait queue when `QUEUE_WHEN_BUSY` is on; built from the config when absent (tests watch theirs). */
+  readonly waitQueue?: ForwardWaitQueue
 }
 
 /** Quiet push intervals after which a registry counts as settled (every agent pushes once per interval). */
@@ -72,6 +78,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   await app.register(zodValidation)
   await app.register(errorShape)
   await app.register(requestId)
+  await app.register(notFound)
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -128,16 +135,14 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyTimeoutMs: config.upstreamBodyTimeoutMs,
   })
   const stopClosingRemovedPools = deps.registry.onNodeRemoved((node) => {
+    forgetTierCursors(deps.balancerState, deps.registry.snapshot())
     // undici's close lets in-flight requests finish; a drained node has none left anyway.
     pools.remove(node.id).catch((error: unknown) => {
       app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
     })
   })
-  const waitQueue = config.queueWhenBusy
-    ? new WaitQueue<InferenceRequest, QueueGrant>({
-        maxWaiters: config.queueMax,
-        timeoutMs: config.queueTimeoutMs,
-      })
+  const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
+    ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
   const forwarder = new RequestForwarder({
     registry: deps.registry,
@@ -149,10 +154,15 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     waitQueue,
     observer: combineProxyObservers([metrics, history]),
   })
+  // A node that registers or pushes, or a cool-down that ends, frees capacity no released lease announces.
+  const stopWakingWaiters = deps.registry.onCapacity(() => forwarder.wakeWaiters())
+  // Nodes stale for long leave with their pools, series and cursors (see NodeRegistry.sweep).
+  const sweeper = setInterval(() => deps.registry.sweep(), Math.max(config.agentTtlMs, 1_000))
+  sweeper.unref()
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
   // A slot freed on another coordinator may let a request waiting here go.
-  const stopWatchingSharedLoad = deps.registry.onSharedLoadChange(() => forwarder.offerCapacity())
+  const stopWatchingSharedLoad = deps.registry.onSharedLoadChange(() => forwarder.wakeWaiters())
   const inferenceApi = {
     forwarder,
     registry: deps.registry,
@@ -160,7 +170,9 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyLimitBytes: config.inferenceBodyLimitBytes,
   }
   await app.register(openAiApi, inferenceApi)
+  await app.register(anthropicApi, inferenceApi)
   await app.register(ollamaApi, inferenceApi)
+  await app.register(ollamaRoot)
   await app.register(routeExplain, {
     registry: deps.registry,
     balancerState: deps.balancerState,
@@ -172,6 +184,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
     stopWatchingSharedLoad()
+    stopWakingWaiters()
+    clearInterval(sweeper)
     metrics.close()
     await pools.close()
   })

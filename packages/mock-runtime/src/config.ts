@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { FAULT_MODES } from './fault-state.js'
 import { PROFILE_IDS } from './profiles.js'
 import { RUNTIME_KINDS } from './runtime-context.js'
+import { SERVER_FLAVORS } from './server-flavor.js'
 
 const DEFAULT_PORT = { ollama: 11434, openai: 8000 } as const
 
@@ -17,7 +18,7 @@ export const ConfigSchema = z.strictObject({
   profile: z.enum(PROFILE_IDS).default('a100'),
   /** `--port` / `MOCK_RUNTIME_PORT`: 0 picks a free port; 11434 (ollama) or 8000 (openai) by default. */
   port: z.coerce.number().int().min(0).max(65535).optional(),
-  /** `--host` / `MOCK_RUNTIME_HOST` */
+  /** `--host` / `MOCK_RUNTIME_HOST`: address to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
   /** `--models` / `MOCK_RUNTIME_MODELS`: comma-separated model names. */
   models: z
@@ -36,16 +37,20 @@ export const ConfigSchema = z.strictObject({
   name: z.string().min(1).optional(),
   /** `--fault` / `MOCK_RUNTIME_FAULT`: fault to start with. */
   fault: z.enum(FAULT_MODES).default('ok'),
-  /** `--fault-after-chunks` / `MOCK_RUNTIME_FAULT_AFTER_CHUNKS` */
+  /** `--fault-after-chunks` / `MOCK_RUNTIME_FAULT_AFTER_CHUNKS`: tokens sent before the fault strikes (`die-mid-stream` 1, `stall` 0 by default). */
   faultAfterChunks: z.coerce.number().int().min(0).optional(),
-  /** `--fault-count` / `MOCK_RUNTIME_FAULT_COUNT` */
+  /** `--fault-count` / `MOCK_RUNTIME_FAULT_COUNT`: API requests the fault applies to; unset = every one. */
   faultCount: z.coerce.number().int().min(1).optional(),
   /** `--control-port` / `MOCK_RUNTIME_CONTROL_PORT`: separate port for `/_mock/*` (0 picks one). */
   controlPort: z.coerce.number().int().min(0).max(65535).optional(),
+  /** `--server` / `MOCK_RUNTIME_SERVER`: for `openai`, the server imitated (metrics names, auth). */
+  server: z.enum(SERVER_FLAVORS).default('vllm'),
+  /** `--api-key` / `MOCK_RUNTIME_API_KEY`: demand this bearer key, as `--api-key` does (openai kind). */
+  apiKey: z.string().min(1).optional(),
 })
 export type Config = Readonly<Omit<z.infer<typeof ConfigSchema>, 'port'> & { port: number }>
 
-const SETTINGS = {
+export const SETTINGS = {
   kind: { flag: 'kind', env: 'MOCK_RUNTIME_KIND' },
   profile: { flag: 'profile', env: 'MOCK_RUNTIME_PROFILE' },
   port: { flag: 'port', env: 'MOCK_RUNTIME_PORT' },
@@ -57,6 +62,8 @@ const SETTINGS = {
   faultAfterChunks: { flag: 'fault-after-chunks', env: 'MOCK_RUNTIME_FAULT_AFTER_CHUNKS' },
   faultCount: { flag: 'fault-count', env: 'MOCK_RUNTIME_FAULT_COUNT' },
   controlPort: { flag: 'control-port', env: 'MOCK_RUNTIME_CONTROL_PORT' },
+  server: { flag: 'server', env: 'MOCK_RUNTIME_SERVER' },
+  apiKey: { flag: 'api-key', env: 'MOCK_RUNTIME_API_KEY' },
 } as const satisfies Record<keyof z.infer<typeof ConfigSchema>, { flag: string; env: string }>
 
 type SettingKey = keyof typeof SETTINGS
@@ -77,6 +84,8 @@ Options (each also read from the env var shown):
   --fault-after-chunks <n>      (MOCK_RUNTIME_FAULT_AFTER_CHUNKS)
   --fault-count <n>             (MOCK_RUNTIME_FAULT_COUNT, default unlimited)
   --control-port <n>            also serve /_mock/* here (MOCK_RUNTIME_CONTROL_PORT)
+  --server <${SERVER_FLAVORS.join('|')}>  openai kind: the server imitated (MOCK_RUNTIME_SERVER, default vllm)
+  --api-key <key>               demand this bearer key, openai kind (MOCK_RUNTIME_API_KEY)
   --help                        print this help
 `
 

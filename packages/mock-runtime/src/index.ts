@@ -19,6 +19,7 @@ export {
 export { GPU_PROFILES, type GpuProfile, isProfileId, PROFILE_IDS, type ProfileId } from './profiles.js'
 export { RUNTIME_KINDS, type RuntimeKind } from './runtime-context.js'
 export type { RuntimeStats } from './runtime-stats.js'
+export { SERVER_FLAVORS, type ServerFlavor } from './server-flavor.js'
 export {
   admit,
   aggregateTokensPerS,

@@ -30,6 +30,11 @@ export interface NodeView {
   readonly gpuMemoryPct: number | null
   /** Models the runtime serves (from the registration, refreshed by each push). */
   readonly models: ReadonlySet<string>
+  /**
+   * What requests are matched against: `models` itself for an OpenAI-compatible runtime (exact names),
+   * Ollama's normal forms for an Ollama runtime (`modelKeyFor`). Never the same Set for both kinds.
+   */
+  readonly modelKeys: ReadonlySet<string>
   /** While set and later than the request's `now`, the node is skipped after repeated upstream failures. */
   readonly coolingDownUntilMs: number | null
 }

@@ -4,11 +4,19 @@
  * the upstream failure streaks and cool-downs, and hands the balancer cheap `NodeView` snapshots.
  */
 import { randomBytes } from 'node:crypto'
-import type { AgentMetrics, AgentRegistration, FleetNode, NodeState } from '@llm-fleet/types'
+import type {
+  AgentMetrics,
+  AgentRegistration,
+  FleetNode,
+  NodeState,
+  PublicRegistration,
+} from '@llm-fleet/types'
+import { ollamaModelKey } from '../core/model-name.js'
 import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
 import { createLease, type Lease } from './lease.js'
+import { ModelHealth } from './model-health.js'
 import { ModelSets } from './model-sets.js'
 import type { SharedLoad } from './shared-load.js'
 
@@ -39,6 +47,14 @@ export interface NodeRegistryOptions {
    * too, and their cool-downs. Without it the registry counts alone, exactly as a single coordinator.
    */
   readonly sharedLoad?: SharedLoad
+  /**
+   * A node stale this long with nothing in flight is removed by `sweep()` (the coordinator passes
+   * `STALE_NODE_FORGET_TTLS` × TTL): its pool, metric series and cursors go with it. Default: never
+   * (only when the registry is full).
+   */
+  readonly forgetStaleAfterMs?: number
+  /** Runs `fn` after `ms` (cool-down ends); default an unref'd `setTimeout`. */
+  readonly setTimer?: (fn: () => void, ms: number) => void
 }
 
 export interface RegisterResult {
@@ -61,12 +77,26 @@ export interface RemovedNode {
 
 export const DEFAULT_COOL_DOWN_FAILURES = 3
 
+const EMPTY_SET: ReadonlySet<string> = new Set()
+
+/**
+ * A node stale for this many TTLs with nothing in flight is forgotten (10 minutes at the default 6 s
+ * TTL): long enough for a host to reboot and come back under its id, short enough that churn leaves
+ * nothing behind.
+ */
+export const STALE_NODE_FORGET_TTLS = 100
+
 interface NodeRecord {
   readonly id: string
   readonly key: string
-  registration: AgentRegistration
+  /** Without the runtime's API key: this is what `GET /api/agents` and the dashboard show. */
+  registration: PublicRegistration
+  /** `Bearer <runtime.apiKey>` to send upstream, kept apart from everything shown; null without a key. */
+  upstreamAuthorization: string | null
   metrics: AgentMetrics | null
   models: ReadonlySet<string>
+  /** `models` as the runtime matches them (see `NodeView.modelKeys`). */
+  modelKeys: ReadonlySet<string>
   readonly registeredAtMs: number
   lastSeenMs: number
   lastMetricsMs: number | null
@@ -88,10 +118,15 @@ export class NodeRegistry {
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
+  readonly #capacityListeners = new Set<() => void>()
+  readonly #modelHealth: ModelHealth
+  readonly #setTimer: (fn: () => void, ms: number) => void
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
   readonly #loadListeners = new Set<() => void>()
   readonly #shared: SharedLoad | undefined
+  /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
+  readonly #ollamaKeySets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
   /** When a node registered for the first time (readiness waits for registrations to settle). */
@@ -101,6 +136,8 @@ export class NodeRegistry {
     this.#options = options
     this.#coolDownFailures = options.coolDownFailures ?? DEFAULT_COOL_DOWN_FAILURES
     this.#generateId = options.generateId ?? (() => randomBytes(9).toString('base64url'))
+    this.#modelHealth = new ModelHealth({ failures: this.#coolDownFailures, coolDownMs: options.coolDownMs })
+    this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms).unref())
     this.#shared = options.sharedLoad
     this.#shared?.onRemoteChange((nodeKeys) => this.#remoteChanged(nodeKeys))
   }
@@ -141,18 +178,21 @@ export class NodeRegistry {
    * (keeping its id, in-flight count and metrics, and cancelling a drain: the agent is back).
    * @throws RegistryFullError when `maxNodes` are held and no stale idle node can make room.
    */
-  register(registration: AgentRegistration): RegisterResult {
+  register(received: AgentRegistration): RegisterResult {
+    const { registration, upstreamAuthorization } = withoutApiKey(received)
     const now = this.#options.clock()
     const key = `${registration.hostname}\n${registration.runtime.url}`
     const existingId = this.#idsByKey.get(key)
     const existing = existingId === undefined ? undefined : this.#records.get(existingId)
     if (existing !== undefined) {
       existing.registration = registration
-      existing.models = this.#modelSets.intern(registration.models)
+      existing.upstreamAuthorization = upstreamAuthorization
+      this.#setModels(existing, registration.models)
       existing.lastSeenMs = now
       existing.isDraining = false
       this.#changed(existing)
       this.#options.log.info({ nodeId: existing.id, name: registration.hostname }, 'node re-registered')
+      this.#capacityMayHaveGrown()
       return { agentId: existing.id, created: false }
     }
 
@@ -165,8 +205,10 @@ export class NodeRegistry {
       id,
       key,
       registration,
+      upstreamAuthorization,
       metrics: null,
-      models: this.#modelSets.intern(registration.models),
+      models: EMPTY_SET,
+      modelKeys: EMPTY_SET,
       registeredAtMs: now,
       lastSeenMs: now,
       lastMetricsMs: null,
@@ -177,6 +219,7 @@ export class NodeRegistry {
       view: null,
       viewValidUntilMs: 0,
     }
+    this.#setModels(record, registration.models)
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
     this.#snapshot = null
@@ -190,6 +233,7 @@ export class NodeRegistry {
       },
       'node registered',
     )
+    this.#capacityMayHaveGrown()
     return { agentId: id, created: true }
   }
 
@@ -202,12 +246,13 @@ export class NodeRegistry {
     const record = this.#records.get(id)
     if (record === undefined) return { kind: 'unknown-agent' }
     const now = this.#options.clock()
-    if (!sameModels(record.models, metrics.runtime.models))
-      record.models = this.#modelSets.intern(metrics.runtime.models)
+    if (!sameModels(record.models, metrics.runtime.models)) this.#setModels(record, metrics.runtime.models)
     record.metrics = metrics
     record.lastSeenMs = now
     record.lastMetricsMs = now
     this.#changed(record)
+    // The push may have cleared a backlog or a busy GPU, or brought a stale node back.
+    this.#capacityMayHaveGrown()
     return { kind: 'ok' }
   }
 
@@ -261,14 +306,82 @@ export class NodeRegistry {
     record.coolingDownUntilMs = now + this.#options.coolDownMs
     this.#changed(record)
     this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
+    this.#wakeAfterCoolDown()
     return true
   }
 
-  /** A successful upstream response ends the failure streak. */
-  reportUpstreamSuccess(nodeId: string): void {
+  /**
+   * Counts a failure of the runtime for one model (a 500, an error inside a stream) that the request
+   * itself did not cause. Returns true exactly when it starts a cool-down of the node for that model.
+   */
+  reportModelFailure(nodeId: string, model: string): boolean {
+    if (!this.#records.has(nodeId)) return false
+    if (this.#modelHealth.reportFailure(nodeId, model, this.#options.clock()) === null) return false
+    this.#wakeAfterCoolDown()
+    return true
+  }
+
+  /** A successful upstream response ends the node's failure streak (and the model's, given one). */
+  reportUpstreamSuccess(nodeId: string, model?: string): void {
     const record = this.#records.get(nodeId)
     if (record === undefined) return
     record.failureStreak = 0
+    if (model !== undefined) this.#modelHealth.reportSuccess(nodeId, model)
+  }
+
+  /** Nodes cooling down for `model` alone; null when none. */
+  coolingForModel(model: string): ReadonlySet<string> | null {
+    return this.#modelHealth.coolingNodes(model, this.#options.clock())
+  }
+
+  /**
+   * The node answered 404 for a model its list names: its list went stale. The node stops being
+   * offered for the model until its next push or registration says otherwise.
+   */
+  markModelMissing(nodeId: string, model: string): void {
+    const record = this.#records.get(nodeId)
+    if (record === undefined) return
+    // An Ollama node matches names as Ollama does: drop every listed spelling of the model.
+    const isOllama = record.registration.runtime.kind === 'ollama'
+    const key = isOllama ? ollamaModelKey(model) : model
+    if (!record.modelKeys.has(key)) return
+    const kept = [...record.models].filter((name) => (isOllama ? ollamaModelKey(name) : name) !== key)
+    this.#setModels(record, kept)
+    this.#changed(record)
+    this.#options.log.warn({ nodeId, model }, 'node does not serve a model its list names')
+  }
+
+  /**
+   * Calls `listener` whenever a slot may have become usable without a request ending: a node
+   * registered or pushed, or a cool-down ended. Returns a function that unsubscribes it.
+   */
+  onCapacity(listener: () => void): () => void {
+    this.#capacityListeners.add(listener)
+    return () => {
+      this.#capacityListeners.delete(listener)
+    }
+  }
+
+  /**
+   * Removes nodes stale for longer than `forgetStaleAfterMs` with nothing in flight: a host that
+   * vanished leaves nothing behind. Returns how many went.
+   */
+  sweep(): number {
+    const forgetAfterMs = this.#options.forgetStaleAfterMs
+    if (forgetAfterMs === undefined) return 0
+    const now = this.#options.clock()
+    let removed = 0
+    for (const record of [...this.#records.values()]) {
+      if (record.inFlight > 0 || now - record.lastSeenMs <= this.#options.ttlMs + forgetAfterMs) continue
+      this.#remove(record, 'forgotten: stale too long')
+      removed++
+    }
+    return removed
+  }
+
+  /** Per-model health entries held: 0 once every node that failed is gone (for leak checks). */
+  get modelHealthEntries(): number {
+    return this.#modelHealth.size
   }
 
   /**
@@ -289,6 +402,14 @@ export class NodeRegistry {
     this.#snapshot = views
     this.#snapshotValidUntilMs = validUntilMs
     return views
+  }
+
+  /**
+   * The `Authorization` value for requests to the node's runtime (the agent's `RUNTIME_API_KEY`), or
+   * undefined when it has none or is gone. The only way the key leaves the registry.
+   */
+  upstreamAuthorization(nodeId: string): string | undefined {
+    return this.#records.get(nodeId)?.upstreamAuthorization ?? undefined
   }
 
   /** Every node as `GET /api/agents` reports it. */
@@ -317,6 +438,28 @@ export class NodeRegistry {
     return () => {
       this.#removedListeners.delete(listener)
     }
+  }
+
+  #setModels(record: NodeRecord, models: readonly string[]): void {
+    record.models = this.#modelSets.intern(models)
+    record.modelKeys =
+      record.registration.runtime.kind === 'ollama'
+        ? this.#ollamaKeySets.intern(models.map(ollamaModelKey))
+        : record.models
+  }
+
+  #capacityMayHaveGrown(): void {
+    for (const listener of this.#capacityListeners) listener()
+  }
+
+  /** A cool-down ending frees capacity that no request or push would announce. */
+  #wakeAfterCoolDown(): void {
+    if (this.#capacityListeners.size === 0) return
+    this.#setTimer(() => {
+      this.#snapshot = null
+      this.#capacityMayHaveGrown()
+      // +1: the balancer compares `until > now`, so the end itself is still cooling.
+    }, this.#options.coolDownMs + 1)
   }
 
   #changed(record: NodeRecord): void {
@@ -374,6 +517,7 @@ export class NodeRegistry {
       gpuUtilPct: metrics?.gpuUsage ?? null,
       gpuMemoryPct: metrics?.gpuMemoryUsage ?? null,
       models: record.models,
+      modelKeys: record.modelKeys,
       coolingDownUntilMs:
         shared === undefined
           ? record.coolingDownUntilMs
@@ -425,6 +569,7 @@ export class NodeRegistry {
     if (record.inFlight === 0) this.#shared?.publishLocal(record.key, 0, null)
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
+    this.#modelHealth.forgetNode(record.id)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
     const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
@@ -442,6 +587,16 @@ function laterOf(a: number | null, b: number | null): number | null {
   if (a === null) return b
   if (b === null) return a
   return Math.max(a, b)
+}
+
+/** Splits the runtime's API key off a registration: stored and shown apart, never together. */
+function withoutApiKey(registration: AgentRegistration): {
+  registration: PublicRegistration
+  upstreamAuthorization: string | null
+} {
+  const { apiKey, ...runtime } = registration.runtime
+  if (apiKey === undefined) return { registration, upstreamAuthorization: null }
+  return { registration: { ...registration, runtime }, upstreamAuthorization: `Bearer ${apiKey}` }
 }
 
 function sameModels(current: ReadonlySet<string>, next: readonly string[]): boolean {

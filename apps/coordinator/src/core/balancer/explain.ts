@@ -2,6 +2,7 @@
  * `explain`: what `select` would decide for a request right now, and why every other node lost.
  * It runs the real `select` on a copy of the cursors, so asking never moves the round-robin turn.
  */
+import { servesModel } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
 import { expectedFinish } from './fastest-finish.js'
 import { loadScore } from './metrics-score.js'
@@ -70,7 +71,7 @@ export function explain(
   const selection = select(nodes, request, { ...state, cursors: new Map(state.cursors) })
   const winner = selection.kind === 'selected' ? selection.node : null
   const isModelFiltered =
-    request.model !== undefined && nodes.some((node) => isReachable(node, request) && node.models.size > 0)
+    request.model !== undefined && nodes.some((node) => isReachable(node, request) && node.modelKeys.size > 0)
   const candidates: ExplainedCandidate[] = []
   for (const node of nodes) {
     const isSelected = node === winner
@@ -136,7 +137,7 @@ function lossReason(
   if (request.apiKind === 'ollama' && node.runtimeKind !== 'ollama') {
     return { kind: 'api-mismatch', runtimeKind: node.runtimeKind }
   }
-  if (isModelFiltered && request.model !== undefined && !node.models.has(request.model)) {
+  if (isModelFiltered && request.model !== undefined && !servesModel(node, request.model)) {
     return { kind: 'model-not-served' }
   }
   if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) {

@@ -10,6 +10,8 @@ export type ApiKind = RuntimeKind
 export interface SelectRequest {
   /** The model the request names; absent for requests that do not name one. */
   readonly model?: string | undefined
+  /** `ollamaModelKey(model)`, computed once per request; derived here when absent. */
+  readonly ollamaModelKey?: string | undefined
   readonly apiKind: ApiKind
   /** Milliseconds since the epoch; time is an input, never read inside `core/`. */
   readonly now: number
@@ -57,7 +59,7 @@ export interface BalancerState {
 }
 
 export interface BalancerOptions {
-  /** Default `spec`. */
+  /** Default `fastest-finish`, as `LOAD_BALANCER_MODE`'s (config.ts). */
   readonly mode?: BalancerMode
   /** Default {@link DEFAULT_BUSY_THRESHOLDS}. */
   readonly busy?: BusyThresholds
@@ -69,7 +71,7 @@ export interface BalancerOptions {
  */
 export function createBalancerState(random: () => number, options: BalancerOptions = {}): BalancerState {
   return {
-    mode: options.mode ?? 'spec',
+    mode: options.mode ?? 'fastest-finish',
     busy: options.busy ?? DEFAULT_BUSY_THRESHOLDS,
     cursors: new Map(),
     random,
