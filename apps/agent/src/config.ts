@@ -18,6 +18,9 @@ import { LOG_LEVELS } from './log.js'
 
 /** Ollama's default address. */
 export const DEFAULT_RUNTIME_URL = 'http://127.0.0.1:11434'
+
+import { BACKOFF_CAP_MS } from './backoff.js'
+
 export const DEFAULT_PUSH_INTERVAL_MS = 2000
 /** Ollama's own default parallelism (`OLLAMA_NUM_PARALLEL`). */
 export const DEFAULT_MAX_CONCURRENCY = 4
@@ -128,6 +131,15 @@ export const ConfigSchema = z.strictObject({
     .max(3_600_000)
     .default(DEFAULT_PUSH_INTERVAL_MS)
     .describe('Sampling and push interval until the coordinator answers with its own.'),
+  BACKOFF_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(BACKOFF_CAP_MS)
+    .describe(
+      'Longest wait between two registration attempts at an unreachable coordinator; a cheap GET /healthz probe still runs every push interval.',
+    ),
   NVIDIA_SMI_PATH: z
     .string()
     .min(1)

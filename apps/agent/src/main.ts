@@ -95,6 +95,7 @@ async function runAgent(config: Config): Promise<number> {
     coordinators,
     takeSample: () => sampler.takeSample(),
     intervalMs: config.PUSH_INTERVAL_MS,
+    backoffMaxMs: config.BACKOFF_MAX_MS,
     log: log.child({ component: 'push' }),
     onIntervalChange: (intervalMs) => gpu.setIntervalMs(intervalMs),
   })

@@ -22,10 +22,11 @@ import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
+import { ReadinessGate } from './registry/readiness-gate.js'
 import { agentApi } from './routes/agent-api.js'
 import { anthropicApi } from './routes/anthropic-api.js'
 import { dashboard } from './routes/dashboard.js'
-import { health } from './routes/health.js'
+import { health, type SharedStateReport } from './routes/health.js'
 import { metricsRoute } from './routes/metrics.js'
 import { notFound } from './routes/not-found.js'
 import { ollamaApi } from './routes/ollama-api.js'
@@ -47,9 +48,19 @@ export interface AppDeps {
    * added. Without it the app makes its own, so that apps in one process never share series.
    */
   readonly metricsRegistry?: Registry
+  /**
+   * What `/readyz` answers; `main.ts` passes one so that SIGTERM can turn it unready. Without it the app
+   * makes its own (no peers: it waits for registrations to settle).
+   */
+  readonly readiness?: ReadinessGate
+  /** The shared store's state for `/readyz` (with `SHARED_STATE_URL`). */
+  readonly sharedState?: () => SharedStateReport
   /** The wait queue when `QUEUE_WHEN_BUSY` is on; built from the config when absent (tests watch theirs). */
   readonly waitQueue?: ForwardWaitQueue
 }
+
+/** Quiet push intervals after which a registry counts as settled (every agent pushes once per interval). */
+export const SETTLE_PUSH_INTERVALS = 2
 
 export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
   const app = Fastify({
@@ -87,7 +98,22 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   const history = new RequestHistory({ now: deps.clock })
 
   // 2. Routes, each with exactly the services it needs.
-  await app.register(health, { registry: deps.registry })
+  const readiness =
+    deps.readiness ??
+    new ReadinessGate({
+      registry: deps.registry,
+      clock: deps.clock,
+      settleMs: SETTLE_PUSH_INTERVALS * config.pushIntervalMs,
+      timeoutMs: config.readyTimeoutMs,
+    })
+  await app.register(health, { readiness, sharedState: deps.sharedState })
+  // Shutting down: every answer closes its connection, so that no kept-alive connection from a front is
+  // left to meet the closing server's 503 (a front may not resend a POST); new connections are refused
+  // once it stops accepting, which every front retries elsewhere.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (readiness.isShuttingDown) reply.header('connection', 'close')
+    return payload
+  })
   await app.register(agentApi, {
     prefix: '/api/agents',
     registry: deps.registry,
@@ -146,6 +172,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   sweeper.unref()
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
+  // A slot freed on another coordinator may let a request waiting here go.
+  const stopWatchingSharedLoad = deps.registry.onSharedLoadChange(() => forwarder.wakeWaiters())
   const inferenceApi = {
     forwarder,
     registry: deps.registry,
@@ -166,6 +194,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 4. onClose hooks for what the app owns.
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
+    stopWatchingSharedLoad()
     stopWakingWaiters()
     clearInterval(sweeper)
     stopLearningPushes()

@@ -16,6 +16,15 @@ function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
 }
 
 describe('loadConfig', () => {
+  it('accepts a redis:// or rediss:// SHARED_STATE_URL and names the setting for anything else', () => {
+    expect(
+      loadConfig({ env: { SHARED_STATE_URL: 'redis://10.0.0.9:6379/0' }, argv: [] }).sharedStateUrl,
+    ).toBe('redis://10.0.0.9:6379/0')
+    expect(() => loadConfig({ env: { SHARED_STATE_URL: 'http://10.0.0.9:6379' }, argv: [] })).toThrow(
+      'SHARED_STATE_URL: must be a redis:// or rediss:// URL',
+    )
+  })
+
   it('has a documented default for every setting', () => {
     expect(loadConfig({ env: {}, argv: [] })).toEqual({
       host: '127.0.0.1',
@@ -31,6 +40,9 @@ describe('loadConfig', () => {
       busyCpuPct: 80,
       busyGpuPct: 90,
       coolDownMs: 30_000,
+      readyTimeoutMs: 10_000,
+      shutdownReadyGraceMs: 0,
+      sharedStateHeartbeatMs: 1000,
       apiKeys: [],
       upstreamHeadersTimeoutMs: 300_000,
       upstreamBodyTimeoutMs: 120_000,

@@ -83,6 +83,28 @@ export const ConfigSchema = z.strictObject({
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish before the process exits. */
   shutdownGraceMs: milliseconds(0).default(30_000),
   /**
+   * On SIGTERM/SIGINT, how long `/readyz` answers 503 while the coordinator still serves, before it stops
+   * accepting: long enough for a health-checking front (HAProxy, nginx) to take it out of rotation.
+   */
+  shutdownReadyGraceMs: milliseconds(0).default(0),
+  /**
+   * After a start, the longest `/readyz` waits for the fleet (every node the shared store lists, or no
+   * new registration for two push intervals) before it answers 200 with whatever nodes are online.
+   */
+  readyTimeoutMs: milliseconds(0).default(10_000),
+  /**
+   * Redis or Valkey (`redis://` or `rediss://`) where coordinators share per-node in-flight counts and
+   * cool-downs; unset = this coordinator counts alone.
+   */
+  sharedStateUrl: z
+    .string()
+    .refine((value) => /^rediss?:\/\/\S+$/.test(value) && URL.canParse(value), {
+      error: 'must be a redis:// or rediss:// URL',
+    })
+    .optional(),
+  /** How often a coordinator refreshes its entry in the shared store; peers drop it after 3 missed. */
+  sharedStateHeartbeatMs: milliseconds(100).default(1000),
+  /**
    * When every node is busy, hold requests in a FIFO queue until a slot frees instead of sending them
    * to a busy node (spec and fastest-finish modes; round-robin and metrics ignore load).
    */
@@ -229,6 +251,30 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     flag: 'shutdown-grace-ms',
     defaultText: '30000',
     help: 'time in-flight requests get on SIGTERM',
+  },
+  shutdownReadyGraceMs: {
+    env: 'SHUTDOWN_READY_GRACE_MS',
+    flag: 'shutdown-ready-grace-ms',
+    defaultText: '0',
+    help: 'on SIGTERM, time /readyz answers 503 before the coordinator stops accepting (for a front)',
+  },
+  readyTimeoutMs: {
+    env: 'READY_TIMEOUT_MS',
+    flag: 'ready-timeout-ms',
+    defaultText: '10000',
+    help: 'longest /readyz waits for the fleet to register after a start',
+  },
+  sharedStateUrl: {
+    env: 'SHARED_STATE_URL',
+    flag: null,
+    defaultText: 'unset',
+    help: 'redis:// or rediss:// URL of a Redis/Valkey shared by several coordinators (in-flight counts, cool-downs)',
+  },
+  sharedStateHeartbeatMs: {
+    env: 'SHARED_STATE_HEARTBEAT_MS',
+    flag: 'shared-state-heartbeat-ms',
+    defaultText: '1000',
+    help: 'how often a coordinator refreshes its shared-store entry; peers drop it after 3 missed',
   },
   queueWhenBusy: {
     env: 'QUEUE_WHEN_BUSY',

@@ -61,6 +61,7 @@ describe('GenerationScheduler', () => {
     scheduler.submit(b.job)
     scheduler.submit(c.job)
     expect({ active: scheduler.activeCount, queued: scheduler.queuedCount }).toEqual({ active: 2, queued: 1 })
+    expect(scheduler.peakCount).toBe(3)
     await vi.advanceTimersByTimeAsync(1100)
     // 1 token from the prefill plus 70.7 in the following second.
     for (const shared of [a, b]) {
@@ -84,6 +85,10 @@ describe('GenerationScheduler', () => {
     longTicket.cancel()
     longTicket.cancel()
     expect(scheduler.activeCount).toBe(1)
+    // The high-water mark stays until reset, which starts it from what is held now.
+    expect(scheduler.peakCount).toBe(3)
+    scheduler.resetPeak()
+    expect(scheduler.peakCount).toBe(1)
     // Alone now: TTFT 100 ms plus 999 tokens at 100 tokens/s.
     await vi.advanceTimersByTimeAsync(10_200)
     expect(waiting.state.isDone).toBe(true)

@@ -141,6 +141,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
   const stats = (): RuntimeStats => ({
     active: scheduler.activeCount,
     queued: scheduler.queuedCount,
+    peak: scheduler.peakCount,
     requests: counters.requests,
     completed: counters.completed,
     aborted: counters.aborted,
@@ -188,6 +189,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
 
   const reset = async (): Promise<void> => {
     counters.reset()
+    scheduler.resetPeak()
     await setFault({ mode: 'ok' })
   }
 

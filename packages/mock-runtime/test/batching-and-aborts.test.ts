@@ -80,6 +80,7 @@ describe('slots, queue and aborts', () => {
     expect(await stats.body.json()).toEqual({
       active: 0,
       queued: 0,
+      peak: 1,
       requests: 1,
       completed: 1,
       aborted: 0,
@@ -88,6 +89,6 @@ describe('slots, queue and aborts', () => {
     })
     const reset = await postJson(agent, `${runtime.url}/_mock/reset`, '')
     expect(reset.status).toBe(200)
-    expect(runtime.stats()).toMatchObject({ requests: 0, completed: 0, totalTokens: 0 })
+    expect(runtime.stats()).toMatchObject({ requests: 0, completed: 0, totalTokens: 0, peak: 0 })
   })
 })

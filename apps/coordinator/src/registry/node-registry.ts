@@ -18,6 +18,7 @@ import { AgentNotFoundError, RegistryFullError } from '../errors.js'
 import { createLease, type Lease } from './lease.js'
 import { ModelHealth } from './model-health.js'
 import { ModelSets } from './model-sets.js'
+import type { SharedLoad } from './shared-load.js'
 
 /** The slice of a pino logger the registry uses (fastify's `log.child(...)` satisfies it). */
 export interface RegistryLog {
@@ -41,6 +42,11 @@ export interface NodeRegistryOptions {
   readonly log: RegistryLog
   /** New agent ids; default 12 random url-safe characters. */
   readonly generateId?: () => string
+  /**
+   * Load shared with other coordinators (`SHARED_STATE_URL`): views then count their in-flight requests
+   * too, and their cool-downs. Without it the registry counts alone, exactly as a single coordinator.
+   */
+  readonly sharedLoad?: SharedLoad
   /**
    * A node stale this long with nothing in flight is removed by `sweep()` (the coordinator passes
    * `STALE_NODE_FORGET_TTLS` × TTL): its pool, metric series and cursors go with it. Default: never
@@ -134,10 +140,14 @@ export class NodeRegistry {
   #nextSlot = 0
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
+  readonly #loadListeners = new Set<() => void>()
+  readonly #shared: SharedLoad | undefined
   /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
   readonly #ollamaKeySets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
+  /** When a node registered for the first time (readiness waits for registrations to settle). */
+  #lastNewRegistrationMs: number | null = null
 
   constructor(options: NodeRegistryOptions) {
     this.#options = options
@@ -145,6 +155,34 @@ export class NodeRegistry {
     this.#generateId = options.generateId ?? (() => randomBytes(9).toString('base64url'))
     this.#modelHealth = new ModelHealth({ failures: this.#coolDownFailures, coolDownMs: options.coolDownMs })
     this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms).unref())
+    this.#shared = options.sharedLoad
+    this.#shared?.onRemoteChange((nodeKeys) => this.#remoteChanged(nodeKeys))
+  }
+
+  /** When a node last registered for the first time; null before any. */
+  get lastNewRegistrationMs(): number | null {
+    return this.#lastNewRegistrationMs
+  }
+
+  /** The keys (`hostname \n runtime URL`, the same on every coordinator) of the nodes online now. */
+  onlineKeys(): Set<string> {
+    const keys = new Set<string>()
+    const now = this.#options.clock()
+    for (const record of this.#records.values()) {
+      if (this.#viewOf(record, now).state === 'online') keys.add(record.key)
+    }
+    return keys
+  }
+
+  /**
+   * Calls `listener` when other coordinators' load changed (a slot freed elsewhere may let a waiting
+   * request go). Returns a function that unsubscribes it.
+   */
+  onSharedLoadChange(listener: () => void): () => void {
+    this.#loadListeners.add(listener)
+    return () => {
+      this.#loadListeners.delete(listener)
+    }
   }
 
   /** Nodes held, in every state. */
@@ -203,6 +241,7 @@ export class NodeRegistry {
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
     this.#snapshot = null
+    this.#lastNewRegistrationMs = now
     this.#options.log.info(
       {
         nodeId: id,
@@ -260,8 +299,10 @@ export class NodeRegistry {
     if (record === undefined) throw new AgentNotFoundError(nodeId)
     record.inFlight++
     this.#changed(record)
+    this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
     return createLease(nodeId, () => {
       record.inFlight--
+      this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
       // The record may have been removed meanwhile; then there is nothing left to update.
       if (this.#records.get(nodeId) !== record) return
       this.#changed(record)
@@ -283,6 +324,7 @@ export class NodeRegistry {
     record.failureStreak = 0
     record.coolingDownUntilMs = now + this.#options.coolDownMs
     this.#changed(record)
+    this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
     this.#wakeAfterCoolDown()
     return true
   }
@@ -457,6 +499,20 @@ export class NodeRegistry {
     this.#snapshot = null
   }
 
+  #remoteChanged(nodeKeys: Iterable<string> | 'all'): void {
+    if (nodeKeys === 'all') {
+      for (const record of this.#records.values()) record.view = null
+      this.#snapshot = null
+    } else {
+      for (const key of nodeKeys) {
+        const id = this.#idsByKey.get(key)
+        const record = id === undefined ? undefined : this.#records.get(id)
+        if (record !== undefined) this.#changed(record)
+      }
+    }
+    for (const listener of this.#loadListeners) listener()
+  }
+
   #viewOf(record: NodeRecord, now: number): NodeView {
     if (record.view !== null && now < record.viewValidUntilMs) return record.view
     const { ttlMs } = this.#options
@@ -468,6 +524,10 @@ export class NodeRegistry {
       validUntilMs = Math.min(validUntilMs, staleAtMs(record.lastMetricsMs, ttlMs))
     }
     const metrics = record.metrics
+    const shared = this.#shared
+    // Other coordinators' requests count as this one's: the node serves them all.
+    const maxConcurrency = record.registration.maxConcurrency
+    const inFlight = shared === undefined ? record.inFlight : sharedInFlight(record, shared, maxConcurrency)
     const view: NodeView = {
       id: record.id,
       name: record.registration.hostname,
@@ -475,11 +535,15 @@ export class NodeRegistry {
       computeScore: record.registration.computeScore,
       gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
       slot: record.slot,
-      inFlight: record.inFlight,
+      inFlight,
       // An old sample's backlog has long drained or grown: only fresh metrics count.
       runtimeBacklog:
-        metrics === null || !hasFreshMetrics ? 0 : Math.max(0, metrics.activeRequests - record.inFlight),
-      maxConcurrency: record.registration.maxConcurrency,
+        metrics === null || !hasFreshMetrics ? 0 : Math.max(0, metrics.activeRequests - inFlight),
+      // Store unreachable: a 1/N share each, so N coordinators that cannot see each other stay within it.
+      maxConcurrency:
+        shared === undefined || shared.capacityDivisor === 1
+          ? maxConcurrency
+          : Math.max(1, Math.floor(maxConcurrency / shared.capacityDivisor)),
       state,
       hasFreshMetrics,
       cpuPct: metrics?.cpuUsage ?? null,
@@ -488,7 +552,10 @@ export class NodeRegistry {
       gpuMemoryPct: metrics?.gpuMemoryUsage ?? null,
       models: record.models,
       modelKeys: record.modelKeys,
-      coolingDownUntilMs: record.coolingDownUntilMs,
+      coolingDownUntilMs:
+        shared === undefined
+          ? record.coolingDownUntilMs
+          : laterOf(record.coolingDownUntilMs, shared.othersCoolingDownUntilMs(record.key)),
     }
     record.view = view
     record.viewValidUntilMs = validUntilMs
@@ -533,6 +600,7 @@ export class NodeRegistry {
   }
 
   #remove(record: NodeRecord, why: string): void {
+    if (record.inFlight === 0) this.#shared?.publishLocal(record.key, 0, null)
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
     this.#modelHealth.forgetNode(record.id)
@@ -546,6 +614,18 @@ export class NodeRegistry {
     }
     for (const listener of this.#removedListeners) listener(removed)
   }
+}
+
+/** Ours plus the others'; full while one of ours is not yet visible to them (see SharedLoad). */
+function sharedInFlight(record: NodeRecord, shared: SharedLoad, maxConcurrency: number): number {
+  const inFlight = record.inFlight + shared.othersInFlight(record.key)
+  return shared.hasUnconfirmed(record.key) ? Math.max(inFlight, maxConcurrency) : inFlight
+}
+
+function laterOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b
+  if (b === null) return a
+  return Math.max(a, b)
 }
 
 /** Splits the runtime's API key off a registration: stored and shown apart, never together. */
