@@ -31,6 +31,7 @@ import {
   sendOpenAiError,
 } from './openai-api.js'
 import { GPU_PROFILES, type GpuProfile, type ProfileId } from './profiles.js'
+import { type PrefixCacheSettings, PromptGate } from './prompt-gate.js'
 import { ResidencyGate, type ResidencySettings } from './residency-gate.js'
 import type { ApiRequest, RuntimeContext, RuntimeKind } from './runtime-context.js'
 import { RuntimeCounters, type RuntimeStats } from './runtime-stats.js'
@@ -64,6 +65,11 @@ export interface MockRuntimeOptions {
   readonly controlPort?: number
   /** Model residency as Ollama manages it (residency-gate.ts); every model always loaded when absent. */
   readonly residency?: ResidencySettings
+  /**
+   * KV prefix caching (prefix-cache.ts): a prompt's cached leading blocks are not prefilled again, so
+   * TTFT is the uncached part ÷ prefill rate (+ queue + load). Off when absent.
+   */
+  readonly prefixCache?: PrefixCacheSettings
 }
 
 /** A running mock runtime. */
@@ -166,6 +172,20 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     await setFault({ mode: 'ok' })
   }
 
+  const residency =
+    options.residency === undefined
+      ? undefined
+      : new ResidencyGate(options.residency, options.speedScale ?? 1)
+  const prompts =
+    residency === undefined && options.prefixCache === undefined
+      ? undefined
+      : new PromptGate({
+          profile: baseProfile,
+          speedScale: options.speedScale ?? 1,
+          models,
+          residency,
+          prefixCache: options.prefixCache,
+        })
   const context: RuntimeContext = {
     kind: options.kind,
     get name() {
@@ -177,10 +197,8 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     counters,
     faults,
     startedAtMs: Date.now(),
-    residency:
-      options.residency === undefined
-        ? undefined
-        : new ResidencyGate(options.residency, options.speedScale ?? 1),
+    residency,
+    prompts,
   }
 
   const handleControl = async (
