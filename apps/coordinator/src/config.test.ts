@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ConfigSchema, helpText, isLoopbackHost, loadConfig, SETTINGS } from './config.js'
 
@@ -144,16 +143,5 @@ describe('documentation of the settings', () => {
       if (env !== null) expect(help).toContain(env)
       if (flag !== null) expect(help).toContain(`--${flag}`)
     }
-  })
-
-  it('the README "Coordinator" configuration table lists exactly the settings', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
-    const start = readme.indexOf('### Coordinator', readme.indexOf('## Configuration'))
-    expect(start, 'README has ## Configuration → ### Coordinator').toBeGreaterThan(-1)
-    const section = readme.slice(start).split(/\n#{2,3} /)[0] ?? ''
-    // First cell of each table row: the variable (`HOST`) or, for flag-only settings, the flag.
-    const documented = [...section.matchAll(/^\|\s*`([^`]+)`/gm)].map((match) => match[1])
-    const expected = Object.values(SETTINGS).map(({ env, flag }) => env ?? `--${flag}`)
-    expect(documented.sort()).toEqual(expected.sort())
   })
 })

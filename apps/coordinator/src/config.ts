@@ -30,8 +30,8 @@ export const ConfigSchema = z.strictObject({
   /** Allow a non-loopback HOST without AGENT_TOKEN (anyone who can reach the port can register nodes). */
   insecure: z.boolean().default(false),
   /**
-   * How the balancer picks a node: `fastest-finish` (earliest expected finish; see the README's balancing
-   * quality), `spec` (fastest GPU with room first), `round-robin`, `metrics`.
+   * How the balancer picks a node: `fastest-finish` (earliest expected finish; see docs/balancing.md),
+   * `spec` (fastest GPU with room first), `round-robin`, `metrics`.
    */
   loadBalancerMode: z.enum(BALANCER_MODES).default('fastest-finish'),
   /** How often agents push metrics; told to each agent when it registers. */
@@ -106,7 +106,7 @@ export type ConfigKey = keyof typeof ConfigSchema.shape
 export interface SettingSource {
   readonly env: string | null
   readonly flag: string | null
-  /** The default as `--help` and the README show it. */
+  /** The default as `--help` and docs/configuration.md show it (when the schema has none). */
   readonly defaultText: string
   readonly help: string
 }

@@ -17,7 +17,7 @@ export const ConfigSchema = z.strictObject({
   profile: z.enum(PROFILE_IDS).default('a100'),
   /** `--port` / `MOCK_RUNTIME_PORT`: 0 picks a free port; 11434 (ollama) or 8000 (openai) by default. */
   port: z.coerce.number().int().min(0).max(65535).optional(),
-  /** `--host` / `MOCK_RUNTIME_HOST` */
+  /** `--host` / `MOCK_RUNTIME_HOST`: address to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
   /** `--models` / `MOCK_RUNTIME_MODELS`: comma-separated model names. */
   models: z
@@ -36,16 +36,16 @@ export const ConfigSchema = z.strictObject({
   name: z.string().min(1).optional(),
   /** `--fault` / `MOCK_RUNTIME_FAULT`: fault to start with. */
   fault: z.enum(FAULT_MODES).default('ok'),
-  /** `--fault-after-chunks` / `MOCK_RUNTIME_FAULT_AFTER_CHUNKS` */
+  /** `--fault-after-chunks` / `MOCK_RUNTIME_FAULT_AFTER_CHUNKS`: tokens sent before the fault strikes (`die-mid-stream` 1, `stall` 0 by default). */
   faultAfterChunks: z.coerce.number().int().min(0).optional(),
-  /** `--fault-count` / `MOCK_RUNTIME_FAULT_COUNT` */
+  /** `--fault-count` / `MOCK_RUNTIME_FAULT_COUNT`: API requests the fault applies to; unset = every one. */
   faultCount: z.coerce.number().int().min(1).optional(),
   /** `--control-port` / `MOCK_RUNTIME_CONTROL_PORT`: separate port for `/_mock/*` (0 picks one). */
   controlPort: z.coerce.number().int().min(0).max(65535).optional(),
 })
 export type Config = Readonly<Omit<z.infer<typeof ConfigSchema>, 'port'> & { port: number }>
 
-const SETTINGS = {
+export const SETTINGS = {
   kind: { flag: 'kind', env: 'MOCK_RUNTIME_KIND' },
   profile: { flag: 'profile', env: 'MOCK_RUNTIME_PROFILE' },
   port: { flag: 'port', env: 'MOCK_RUNTIME_PORT' },

@@ -1,9 +1,12 @@
-/** PURE: the README's table of scores for common GPUs, rendered from the code so the two cannot drift. */
+/**
+ * PURE: the table of scores for common GPUs in docs/agent.md, rendered from the code so the two cannot
+ * drift (the `score-table` block of packages/docs-figures; `pnpm docs:figures` rewrites it).
+ */
 import { computeGpuScore } from './compute-score.js'
 import { GPU_SPECS, type GpuSpec } from './gpu-spec-table.js'
 
-/** The models the README lists, by table entry. */
-export const README_SCORE_MODELS = [
+/** The models docs/agent.md lists, by table entry. */
+export const SCORE_TABLE_MODELS = [
   'H100 SXM',
   'A100 80GB SXM',
   'L40S',
@@ -24,7 +27,7 @@ function specFor(model: string): GpuSpec {
 
 /** A Markdown table: model, bandwidth, FP16 TFLOPS, VRAM, score for one GPU (at its nominal VRAM). */
 export function renderScoreTable(): string {
-  const rows = README_SCORE_MODELS.map((model) => {
+  const rows = SCORE_TABLE_MODELS.map((model) => {
     const spec = specFor(model)
     const { score } = computeGpuScore({ name: model, vramTotalMiB: spec.vramGiB * 1024 })
     return `| ${model} | ${spec.bandwidthGBs} | ${spec.fp16Tflops} | ${spec.vramGiB} | ${score.toFixed(1)} |`

@@ -39,7 +39,7 @@ const arbitraryRequest = fc.record({
   exclude: fc.subarray(['n0', 'n1', 'n2']).map((ids) => new Set(ids)),
 })
 
-/** Eligible in the sense of the filters every mode shares (the README's list, stated directly). */
+/** Eligible in the sense of the filters every mode shares (docs/balancing.md's list, stated directly). */
 function passesFilters(node: NodeView, request: SelectRequest, applyModel: boolean): boolean {
   return (
     node.state === 'online' &&

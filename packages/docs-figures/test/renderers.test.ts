@@ -1,0 +1,188 @@
+/** Renderers on hand-written results: the cells they must print, including result shapes other helpers publish. */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import balanceP95 from '../src/blocks/balance-p95.js'
+import capacityTable from '../src/blocks/capacity-table.js'
+import selectTable from '../src/blocks/select-table.js'
+import { renderSettingsTable } from '../src/settings-table.js'
+
+describe('balance-p95', () => {
+  it('renders per-workload medians with their min–max when rows carry seeds', () => {
+    const spread = (median: number, min: number, max: number) => ({ median, min, max })
+    const row = (workload: string, load: number, strategy: string, p95: [number, number, number]) => ({
+      workload,
+      load,
+      strategy,
+      seeds: 5,
+      ttftP95Ms: spread(100, 90, 110),
+      e2eP95Ms: spread(...p95),
+      coldLoadsPer1k: 0,
+      prefixHitRate: 0.5,
+      throughput: 10,
+    })
+    const text = balanceP95.render({
+      rows: [
+        row('chat', 0.5, 'spec', [3_280, 3_100, 3_900]),
+        row('chat', 0.85, 'spec', [4_940, 4_500, 5_150]),
+        row('rag', 0.5, 'spec', [12_000, 11_000, 13_500]),
+      ],
+    })
+    expect(text).toContain('**chat** (5 seeds; median, min–max)')
+    expect(text).toContain('| strategy | 50 % | 85 % |')
+    expect(text).toContain('| spec | 3.28 (3.1–3.9) | 4.94 (4.5–5.15) |')
+    expect(text).toContain('**rag** (5 seeds; median, min–max)')
+    expect(text).toContain('| spec | 12 (11–13.5) |')
+  })
+
+  it('renders one-run rows in seconds and says there is no spread', () => {
+    const text = balanceP95.render({
+      seed: 7,
+      rows: [
+        { load: 0.3, strategy: 'round-robin', p95Ms: 794_386.1 },
+        { load: 0.3, strategy: 'spec', p95Ms: 2_845.9 },
+      ],
+    })
+    expect(text).toContain('| round-robin | 794 |')
+    expect(text).toContain('| spec | 2.85 |')
+    expect(text).toContain('One seed gives no spread.')
+  })
+})
+
+describe('capacity-table', () => {
+  const base = {
+    machine: { cpus: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2' },
+    intervalMs: 2000,
+    p99TargetMs: 10,
+    maxAgents: 40_000,
+    steps: [
+      {
+        agents: 40_000,
+        pushesPerS: 19_998.5,
+        p50Ms: 0.45,
+        p99Ms: 6.97,
+        errors: 0,
+        rssMiB: 283.69,
+        cpuPct: 45.6,
+        holds: true,
+      },
+    ],
+  }
+
+  it('says plainly that the file lacks the settings it ran with', () => {
+    const text = capacityTable.render(base)
+    expect(text).toContain('Most agents held: **40 000** at a 2 000 ms push interval')
+    expect(text).toContain('| 40 000 | 19 999 | 0.45 | 6.97 | 0 | 45.6 % | 284 MiB | yes |')
+    expect(text).toContain('The file does not record the settings the ramp ran with')
+  })
+
+  it('shows a median with its spread when a step summarises several tries', () => {
+    const [step] = base.steps
+    const text = capacityTable.render({
+      ...base,
+      steps: [
+        {
+          ...step,
+          p99Ms: { median: 6.97, min: 5.1, max: 8.24 },
+          rssMiB: { median: 283.7, min: 280, max: 290 },
+        },
+      ],
+    })
+    expect(text).toContain(
+      '| 40 000 | 19 999 | 0.45 | 6.97 (5.1–8.24) | 0 | 45.6 % | 284 (280–290) MiB | yes |',
+    )
+  })
+
+  it('says when no step held, shows the p99 spread over attempts, and marks a shortened run', () => {
+    const [step] = base.steps
+    const text = capacityTable.render({
+      ...base,
+      maxAgents: 0,
+      shortened: true,
+      machine: { ...base.machine, loadAverage1m: 13.52 },
+      steps: [{ ...step, agents: 1000, p99Ms: 37.67, p99MinMs: 20.46, p99MaxMs: 564.84, holds: false }],
+    })
+    expect(text).toContain('No step held at a 2 000 ms push interval')
+    expect(text).toContain('| 1 000 | 19 999 | 0.45 | 37.7 (20.5–565) | 0 | 45.6 % | 284 MiB | no |')
+    expect(text).toContain(
+      'on 2 × AMD EPYC, Node v20.20.2, load average 13.52 (1 min), load generator on the same cores. A shortened run.',
+    )
+  })
+
+  it('lists the settings when the file has them', () => {
+    const text = capacityTable.render({
+      ...base,
+      settings: { maxNodes: 100_000, verdict: 'median attempt per step', steps: [1000, 2000] },
+    })
+    expect(text).toContain(
+      'Settings: `maxNodes` = 100000; `verdict` = "median attempt per step"; `steps` = 1000, 2000.',
+    )
+    expect(text).not.toContain('does not record')
+  })
+})
+
+describe('renderSettingsTable', () => {
+  it('takes names, type and default from the schema and the meaning from JSDoc or .describe()', () => {
+    const source = join(mkdtempSync(join(tmpdir(), 'settings-')), 'config.ts')
+    writeFileSync(
+      source,
+      [
+        'export const Schema = z.strictObject({',
+        '  /** Port to listen on;',
+        '   * 0 picks one. */',
+        '  port: z.coerce.number().int().min(0).max(65535).default(8080),',
+        '  mode: z.enum(["a", "b"]).default("a").describe("How | to pick."),',
+        '  /** Secret. */',
+        '  token: z.string().optional(),',
+        '})',
+      ].join('\n'),
+    )
+    const schema = z.strictObject({
+      port: z.coerce.number().int().min(0).max(65535).default(8080),
+      mode: z.enum(['a', 'b']).default('a').describe('How | to pick.'),
+      token: z.string().optional(),
+    })
+    const text = renderSettingsTable({
+      schema,
+      sourceFile: source,
+      schemaName: 'Schema',
+      names: (key) =>
+        key === 'token' ? { env: 'TOKEN', flag: null } : { env: key.toUpperCase(), flag: key },
+    })
+    expect(text.split('\n')).toEqual([
+      '| variable | flag | type | default | meaning |',
+      '| --- | --- | --- | --- | --- |',
+      '| `PORT` | `--port` | integer 0–65535 | `8080` | Port to listen on; 0 picks one. |',
+      '| `MODE` | `--mode` | `a`, `b` | `a` | How \\| to pick. |',
+      '| `TOKEN` |  | string | unset | Secret. |',
+    ])
+  })
+})
+
+describe('select-table', () => {
+  it('renders both paths per mode and size, with spread, the clock and whether the target was met', () => {
+    const spread = (median: number, min: number, max: number) => ({ median, min, max })
+    const text = selectTable.render({
+      clock: 'process CPU time',
+      runs: 9,
+      targetUsAt1000Nodes: 22,
+      targetMet: false,
+      results: {
+        spec: {
+          '10000': { selectOnly: spread(452.848, 300.4, 574.2), wholePath: spread(849.56, 598.47, 1296.8) },
+          '1000': { selectOnly: spread(13.874, 12.889, 24.024), wholePath: spread(31.632, 23.867, 48.131) },
+        },
+      },
+    })
+    expect(text.split('\n').slice(2, 4)).toEqual([
+      '| `spec` | 1 000 | 31.6 (23.9–48.1) | 13.9 (12.9–24) |  |',
+      '| `spec` | 10 000 | 850 (598–1 297) | 453 (300–574) |  |',
+    ])
+    expect(text).toContain(
+      'the median of 9 runs with the min–max in parentheses, counted as process CPU time.',
+    )
+    expect(text).toContain('Target: under 22 µs at 1 000 nodes, not met in this run.')
+  })
+})
