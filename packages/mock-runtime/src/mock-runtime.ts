@@ -127,6 +127,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     aborted: counters.aborted,
     faulted: counters.faulted,
     totalTokens: counters.totalTokens,
+    ...(prompts === undefined ? {} : { prompts: { ...prompts.totals } }),
   })
 
   const server = createServer({ keepAlive: true })

@@ -13,6 +13,7 @@ import { estimateTokenCount } from './output-length.js'
 import { PREFIX_BLOCK_TOKENS, PrefixCache, promptBlockIds } from './prefix-cache.js'
 import type { GpuProfile } from './profiles.js'
 import type { ResidencyGate } from './residency-gate.js'
+import type { PromptTotals } from './runtime-stats.js'
 
 const GIB = 1024 ** 3
 const REFERENCE_PROMPT_TOKENS = 512
@@ -71,6 +72,7 @@ export function prefillMs(profile: GpuProfile, model: ModelInfo, tokens: number)
 export class PromptGate {
   readonly cache: PrefixCache | undefined
   readonly speedScale: number
+  readonly totals: PromptTotals = { admitted: 0, promptTokens: 0, cachedTokens: 0, coldLoads: 0 }
   private readonly vramBytes: number
 
   constructor(private readonly options: PromptGateOptions) {
@@ -103,6 +105,10 @@ export class PromptGate {
       // Registered at admission: a request arriving during this prefill already finds the blocks.
       this.cache.insert(model.name, blocks)
     }
+    this.totals.admitted++
+    this.totals.promptTokens += promptTokens
+    this.totals.cachedTokens += cachedTokens
+    if ((load?.loadDurationNs ?? 0) > 0) this.totals.coldLoads++
     const unscaledMs =
       this.cache === undefined ? profile.ttftMs : prefillMs(profile, model, promptTokens - cachedTokens)
     return {

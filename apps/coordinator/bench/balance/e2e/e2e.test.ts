@@ -3,6 +3,7 @@
  * prefix cache): effects any sane router leaves visible, whatever it decides.
  */
 import { existsSync } from 'node:fs'
+import { describeModel, GPU_PROFILES, PREFIX_BLOCK_TOKENS, prefillMs } from '@llm-fleet/mock-runtime'
 import { describe, expect, it } from 'vitest'
 import { E2E_HOSTS } from './fleets.js'
 import { type E2eRun, runE2e } from './harness.js'
@@ -53,7 +54,8 @@ describe('e2e balancing harness (tiny)', () => {
     expect(run.turns.every((turn) => names.has(turn.node))).toBe(true)
 
     // A session's next turn on the node that served the previous one, with the model still loaded,
-    // prefills less although its prompt is longer (system prompt, question and answer are cached).
+    // finds at least the previous turn's whole prompt (its full blocks) cached: only the rest is
+    // prefilled, and prompt_eval_count still counts the whole prompt (Ollama's semantics).
     const repeats = run.turns.flatMap((turn) => {
       const previous = run.turns.find(
         (other) => other.session === turn.session && other.turn === turn.turn - 1 && other.node === turn.node,
@@ -62,8 +64,17 @@ describe('e2e balancing harness (tiny)', () => {
     })
     expect(repeats.length).toBeGreaterThan(0)
     for (const { previous, turn } of repeats) {
+      const host = HOSTS.find((candidate) => candidate.name === turn.node)
+      if (host === undefined) throw new Error(`unknown node ${turn.node}`)
+      const model = describeModel(turn.model)
+      const atLeastCached = Math.floor(previous.promptEvalCount / PREFIX_BLOCK_TOKENS) * PREFIX_BLOCK_TOKENS
+      const atMostNs =
+        prefillMs(GPU_PROFILES[host.profile], model, turn.promptEvalCount - atLeastCached) * 1e6
       expect(turn.promptEvalCount).toBeGreaterThan(previous.promptEvalCount)
-      expect(turn.promptEvalDurationNs).toBeLessThan(previous.promptEvalDurationNs)
+      expect(turn.promptEvalDurationNs).toBeLessThanOrEqual(Math.round(atMostNs))
+      expect(turn.promptEvalDurationNs).toBeLessThan(
+        prefillMs(GPU_PROFILES[host.profile], model, turn.promptEvalCount) * 1e6,
+      )
     }
     const cached = run.hosts.reduce((sum, host) => sum + host.cachedTokens, 0)
     expect(cached).toBeGreaterThan(0)
