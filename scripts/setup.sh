@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what llm-fleet needs on a fresh machine: pnpm (pinned in package.json), the workspace's
 # packages from the lockfile, Debian's prometheus package for promtool (always: the coordinator's tests
-# lint /metrics and unit-test docs/monitoring/alerts.yml with it), and, with --browser, Debian's chromium
-# for the dashboard's browser tests; with --bench, Debian's nginx, the reference proxy of
+# lint /metrics and unit-test docs/monitoring/alerts.yml with it), Debian's redis-server, haproxy and
+# nginx (always: the HA tests run them, apps/demo/test/ha-front*.test.ts), and, with --browser, Debian's
+# chromium for the dashboard's browser tests; with --bench, Debian's nginx, the reference proxy of
 # apps/coordinator/bench/proxy.bench.ts.
 set -euo pipefail
 ARGS=("$@")
@@ -61,5 +62,21 @@ if has_flag --bench && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/n
       echo "setup: nginx could not be installed; the proxy benchmark will skip it" >&2
   else
     echo "setup: nginx is missing and apt-get is not usable here; the proxy benchmark will skip it" >&2
+  fi
+fi
+
+# The HA tests and `pnpm bench:ha` run these themselves (generated configs, loopback ports, temp dirs);
+# Debian's packages also enable system services, which the tests neither need nor touch.
+missing_ha=()
+for tool in redis-server haproxy nginx; do
+  command -v "$tool" >/dev/null 2>&1 || [[ -x /usr/sbin/$tool || -x /usr/bin/$tool ]] || missing_ha+=("$tool")
+done
+if ((${#missing_ha[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's ${missing_ha[*]} for the HA tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_ha[@]}" >/dev/null) >&2 ||
+      echo "setup: ${missing_ha[*]} could not be installed; the HA tests will fail" >&2
+  else
+    echo "setup: ${missing_ha[*]} missing and apt-get is not usable here; the HA tests will fail" >&2
   fi
 fi

@@ -24,6 +24,8 @@ export interface AgentSamplerOptions {
   gpu: GpuMonitor
   host: CpuMemorySampler
   runtime: RuntimeProbe
+  /** `RUNTIME_API_KEY`, registered so that the coordinator can reach a runtime that demands it. */
+  runtimeApiKey?: string | undefined
   now?: () => number
 }
 
@@ -83,6 +85,8 @@ export class AgentSampler {
       runtime: {
         kind: probe.kind ?? guessRuntimeKind(this.#options.advertiseUrl),
         url: this.#options.advertiseUrl,
+        ...(probe.version === undefined ? {} : { version: probe.version }),
+        ...(this.#options.runtimeApiKey === undefined ? {} : { apiKey: this.#options.runtimeApiKey }),
       },
       cpu: this.#options.hostInfo.cpu,
       memoryTotalBytes: this.#options.hostInfo.memoryTotalBytes,
@@ -92,6 +96,9 @@ export class AgentSampler {
       computeScore: this.computeScore(),
       maxConcurrency: this.#options.maxConcurrency,
       models: probe.status.models,
+      ...(probe.modelDetails === undefined || probe.modelDetails.length === 0
+        ? {}
+        : { modelDetails: probe.modelDetails }),
       ...(this.#options.labels === undefined ? {} : { labels: this.#options.labels }),
     }
     const metrics: Omit<AgentMetrics, 'agentId'> = {

@@ -2,7 +2,7 @@
 
 /** The cadence when the caller gives none (the push loop passes its push interval). */
 export const BACKOFF_BASE_MS = 1000
-/** No wait exceeds this (the issue's cap): a coordinator back after a long outage is found within 30 s. */
+/** No wait exceeds this. It bounds the expensive attempts only: a cheap `GET /healthz` probe runs every tick meanwhile (push-loop.ts). */
 export const BACKOFF_CAP_MS = 30_000
 /**
  * Failures retried at the plain cadence before backing off. A coordinator restart takes a few seconds;

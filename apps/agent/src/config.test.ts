@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       RUNTIME_KIND: 'auto',
       MAX_CONCURRENCY: 4,
       PUSH_INTERVAL_MS: 2000,
+      BACKOFF_MAX_MS: 30_000,
       NVIDIA_SMI_PATH: 'nvidia-smi',
       NVIDIA_SMI_TIMEOUT_MS: 10_000,
       LOG_LEVEL: 'info',

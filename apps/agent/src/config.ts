@@ -8,6 +8,7 @@ import {
   Labels,
   MAX_CONCURRENCY,
   MAX_HOSTNAME_LENGTH,
+  MAX_RUNTIME_API_KEY_LENGTH,
   MAX_URL_LENGTH,
   UpstreamUrl,
 } from '@llm-fleet/types'
@@ -17,6 +18,9 @@ import { LOG_LEVELS } from './log.js'
 
 /** Ollama's default address. */
 export const DEFAULT_RUNTIME_URL = 'http://127.0.0.1:11434'
+
+import { BACKOFF_CAP_MS } from './backoff.js'
+
 export const DEFAULT_PUSH_INTERVAL_MS = 2000
 /** Ollama's own default parallelism (`OLLAMA_NUM_PARALLEL`). */
 export const DEFAULT_MAX_CONCURRENCY = 4
@@ -89,6 +93,15 @@ export const ConfigSchema = z.strictObject({
     })
     .default(DEFAULT_RUNTIME_URL)
     .describe('The LLM runtime as the agent reaches it.'),
+  RUNTIME_API_KEY: z
+    .string()
+    .min(1)
+    .max(MAX_RUNTIME_API_KEY_LENGTH)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional()
+    .describe(
+      "The runtime's API key (vLLM / llama-server --api-key): sent with every probe, and registered with the coordinator, which sends it to this runtime only. Environment only: no flag.",
+    ),
   RUNTIME_KIND: z
     .enum(['auto', 'ollama', 'openai'])
     .default('auto')
@@ -118,6 +131,15 @@ export const ConfigSchema = z.strictObject({
     .max(3_600_000)
     .default(DEFAULT_PUSH_INTERVAL_MS)
     .describe('Sampling and push interval until the coordinator answers with its own.'),
+  BACKOFF_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(BACKOFF_CAP_MS)
+    .describe(
+      'Longest wait between two registration attempts at an unreachable coordinator; a cheap GET /healthz probe still runs every push interval.',
+    ),
   NVIDIA_SMI_PATH: z
     .string()
     .min(1)
@@ -144,7 +166,7 @@ export type SettingName = keyof typeof ConfigSchema.shape
 export const SETTING_NAMES = Object.keys(ConfigSchema.shape) as SettingName[]
 
 /** Secrets have no flag: command lines are visible to every user of the host (as in the coordinator). */
-export const ENV_ONLY_SETTINGS: ReadonlySet<SettingName> = new Set(['AGENT_TOKEN'])
+export const ENV_ONLY_SETTINGS: ReadonlySet<SettingName> = new Set(['AGENT_TOKEN', 'RUNTIME_API_KEY'])
 const FLAG_SETTINGS = SETTING_NAMES.filter((name) => !ENV_ONLY_SETTINGS.has(name))
 
 /** `RUNTIME_URL` → `runtime-url`. */

@@ -36,6 +36,11 @@ export interface CoordinatorApi {
   register(registration: AgentRegistration, signal?: AbortSignal): Promise<RegisterOutcome>
   pushMetrics(agentId: string, metrics: AgentMetrics, signal?: AbortSignal): Promise<PushOutcome>
   deregister(agentId: string, signal?: AbortSignal): Promise<DeregisterOutcome>
+  /**
+   * `GET /healthz`: true when the coordinator process answers 200. The cheap probe an agent in backoff
+   * sends every tick, so it finds a coordinator that came back without waiting out its backoff.
+   */
+  probe(signal?: AbortSignal): Promise<boolean>
 }
 
 export interface CoordinatorClientOptions {
@@ -136,6 +141,18 @@ export class CoordinatorClient implements CoordinatorApi {
 
   deregister(agentId: string, signal?: AbortSignal): Promise<DeregisterOutcome> {
     return this.#send('delete', `api/agents/${encodeURIComponent(agentId)}`, undefined, signal)
+  }
+
+  async probe(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const response = await this.#http.get('healthz', signal ? { signal } : {})
+      await response.body?.cancel()
+      return response.ok
+    } catch (error) {
+      // Refused or timed out: the coordinator is still down, which is what the answer says.
+      void error
+      return false
+    }
   }
 
   async #send(

@@ -46,7 +46,12 @@ function buildSampler(config: Config, log: Logger): { sampler: AgentSampler; gpu
     labels: config.LABELS,
     gpu,
     host: new CpuMemorySampler(),
-    runtime: new RuntimeProbe({ url: config.RUNTIME_URL, kind: config.RUNTIME_KIND }),
+    runtime: new RuntimeProbe({
+      url: config.RUNTIME_URL,
+      kind: config.RUNTIME_KIND,
+      apiKey: config.RUNTIME_API_KEY,
+    }),
+    runtimeApiKey: config.RUNTIME_API_KEY,
   })
   return { sampler, gpu }
 }
@@ -62,7 +67,12 @@ async function sampleOnce(config: Config): Promise<number> {
     const sample = await sampler.takeSample()
     const registration = AgentRegistration.parse(sample.registration)
     const metrics = AgentMetrics.parse({ ...sample.metrics, agentId: 'sample' })
-    console.log(JSON.stringify({ registration, metrics, gpuState: gpu.state }, null, 2))
+    // The runtime's key is a secret: the printout says one is set, never what it is.
+    const shown =
+      registration.runtime.apiKey === undefined
+        ? registration
+        : { ...registration, runtime: { ...registration.runtime, apiKey: '(set; hidden)' } }
+    console.log(JSON.stringify({ registration: shown, metrics, gpuState: gpu.state }, null, 2))
     return EXIT_OK
   } finally {
     gpu.close()
@@ -85,6 +95,7 @@ async function runAgent(config: Config): Promise<number> {
     coordinators,
     takeSample: () => sampler.takeSample(),
     intervalMs: config.PUSH_INTERVAL_MS,
+    backoffMaxMs: config.BACKOFF_MAX_MS,
     log: log.child({ component: 'push' }),
     onIntervalChange: (intervalMs) => gpu.setIntervalMs(intervalMs),
   })

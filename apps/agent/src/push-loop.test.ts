@@ -3,6 +3,7 @@ import { AgentMetrics } from '@llm-fleet/types'
 import { describe, expect, it } from 'vitest'
 import { captureLog } from '../test/helpers/capture-log.js'
 import {
+  defaultHandler,
   type RecordedRequest,
   type StubHandler,
   startStubCoordinator,
@@ -71,6 +72,7 @@ async function runLoop(options: {
         register: (body, signal) => elapse(client.register(body, signal)),
         pushMetrics: (id, metrics, signal) => elapse(client.pushMetrics(id, metrics, signal)),
         deregister: (id, signal) => elapse(client.deregister(id, signal)),
+        probe: (signal) => elapse(client.probe(signal)),
       } satisfies CoordinatorApi
     }),
     takeSample: async () => {
@@ -151,6 +153,7 @@ describe('PushLoop', () => {
           },
           pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
           deregister: (id, signal) => client.deregister(id, signal),
+          probe: (signal) => client.probe(signal),
         },
       ],
       takeSample: async () => {
@@ -209,6 +212,60 @@ describe('PushLoop', () => {
       'POST /api/agents/agent-2/metrics',
     ])
     expect(sleeps).toEqual([2000, 2000, 2000, 2000, 2000])
+  })
+
+  it('registers within two intervals of a coordinator coming back after an outage long enough to reach the 30 s backoff cap', async () => {
+    const down: StubHandler = () => ({ status: 503, body: { message: 'down' } })
+    const coordinator = await startStubCoordinator(down)
+    let nowMs = 0
+    let backAtMs: number | undefined
+    const registeredAtMs: number[] = []
+    const probedAtMs: number[] = []
+    const controller = new AbortController()
+    const client = new CoordinatorClient({ url: coordinator.url, timeoutMs: 1000 })
+    const loop = new PushLoop({
+      coordinators: [
+        {
+          url: coordinator.url,
+          register: async (body, signal) => {
+            const outcome = await client.register(body, signal)
+            if (outcome.kind === 'ok') registeredAtMs.push(nowMs)
+            return outcome
+          },
+          pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
+          deregister: (id, signal) => client.deregister(id, signal),
+          probe: async (signal) => {
+            probedAtMs.push(nowMs)
+            return client.probe(signal)
+          },
+        },
+      ],
+      takeSample: async () => sampleAt(nowMs),
+      intervalMs: 2000,
+      log: captureLog().log,
+      now: () => nowMs,
+      // The largest jitter: the backoff at its longest when the coordinator returns.
+      random: () => 0.999,
+      sleep: async (ms) => {
+        // Odd times so the return falls inside a backoff wait rather than on an attempt.
+        nowMs += ms
+        if (backAtMs === undefined && nowMs >= 201_000) {
+          backAtMs = nowMs - 1000
+          coordinator.setHandler(defaultHandler)
+        }
+        if (backAtMs !== undefined && nowMs > backAtMs + 20_000) controller.abort()
+      },
+    })
+    await loop.run(controller.signal)
+    // While it was down the expensive work backed off to the cap: few registration attempts.
+    const attemptsWhileDown = registrations(coordinator.requests).length - registeredAtMs.length
+    expect(attemptsWhileDown).toBeLessThan(20)
+    // Probes ran at the push cadence meanwhile.
+    expect(probedAtMs.filter((at) => at > 100_000 && at < 200_000).length).toBeGreaterThanOrEqual(40)
+    expect(backAtMs).toBeDefined()
+    expect(registeredAtMs).toHaveLength(1)
+    expect((registeredAtMs[0] ?? Number.POSITIVE_INFINITY) - (backAtMs ?? 0)).toBeLessThanOrEqual(2 * 2000)
+    expect(pushes(coordinator.requests).length).toBeGreaterThanOrEqual(5)
   })
 
   it('registers again when the coordinator answers 404 (it restarted and forgot us)', async () => {

@@ -22,6 +22,8 @@ export interface PushLoopOptions {
   takeSample: () => Promise<AgentSample>
   /** `PUSH_INTERVAL_MS`, used until a coordinator answers with its own. */
   intervalMs: number
+  /** `BACKOFF_MAX_MS`: longest wait between two registration attempts (30 s by default). */
+  backoffMaxMs?: number
   log: Logger
   sleep?: Sleep
   now?: () => number
@@ -142,7 +144,12 @@ export class PushLoop {
     isRetryAfterUnknown = false,
   ): Promise<PushLoopEnd | undefined> {
     const now = this.#now()
-    if (now < session.nextAttemptAtMs) return undefined
+    if (now < session.nextAttemptAtMs) {
+      // Backing off the registration and the push, but not the search: a cheap probe every tick finds a
+      // coordinator that came back, however long it was down, so the agent returns within one tick.
+      if (session.condition !== 'unreachable' || !(await session.api.probe(signal))) return undefined
+      session.nextAttemptAtMs = 0
+    }
     const registrationJson = JSON.stringify(sample.registration)
     if (session.agentId === undefined || session.registeredJson !== registrationJson) {
       const outcome = await session.api.register(sample.registration, signal)
@@ -199,7 +206,11 @@ export class PushLoop {
 
   #failed(session: Session, kind: 'unreachable' | 'rejected', message: string): undefined {
     session.failures += 1
-    const waitMs = backoffDelayMs(session.failures, { random: this.#random, baseMs: session.intervalMs })
+    const waitMs = backoffDelayMs(session.failures, {
+      random: this.#random,
+      baseMs: session.intervalMs,
+      ...(this.#options.backoffMaxMs === undefined ? {} : { capMs: this.#options.backoffMaxMs }),
+    })
     session.nextAttemptAtMs = this.#now() + waitMs
     if (session.condition !== kind) {
       const fields = { coordinator: session.api.url, reason: message }

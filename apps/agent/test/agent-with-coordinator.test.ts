@@ -86,7 +86,7 @@ describe('agent with the real coordinator', () => {
     })
     expect(node.name).toBe('e2e-a100')
     expect(node.state).toBe('online')
-    expect(node.registration.runtime).toEqual({ kind: 'ollama', url: runtime.url })
+    expect(node.registration.runtime).toEqual({ kind: 'ollama', url: runtime.url, version: '0.5.7' })
     expect(node.registration.models).toEqual(['llama3.1:8b', 'qwen2.5:7b'])
     expect(node.registration.gpus).toHaveLength(1)
     expect(node.registration.gpus[0]).toMatchObject({

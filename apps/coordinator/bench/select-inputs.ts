@@ -7,6 +7,7 @@
 
 import type { AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import type { SelectRequest } from '../src/core/balancer/strategy.js'
+import { ollamaModelKey } from '../src/core/model-name.js'
 import type { NodeView } from '../src/core/node-view.js'
 import { ModelSets } from '../src/registry/model-sets.js'
 import { NodeRegistry } from '../src/registry/node-registry.js'
@@ -61,6 +62,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
   const topFreeIds = new Set<string>()
   // Shared per distinct list, as the registry hands them out.
   const modelSets = new ModelSets()
+  const ollamaKeySets = new ModelSets()
   for (let i = 0; i < count; i++) {
     const id = `node-${i}`
     const planted = i < 2
@@ -72,18 +74,22 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
     // A stale node has not pushed within the TTL, so its metrics cannot be fresh either.
     const hasFreshMetrics = (planted || random() >= 0.05) && state !== 'stale'
     const isBusy = !planted && random() < 0.3
-    const models = modelSets.intern(servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)])
+    const modelList = servesModel ? [BENCH_MODEL, pick(OTHER_MODELS)] : [pick(OTHER_MODELS)]
+    const models = modelSets.intern(modelList)
     const isZeroLoad = i === 1
     const load = isBusy
       ? gpuClass.maxConcurrency
       : isZeroLoad
         ? 0
         : Math.floor(random() * gpuClass.maxConcurrency)
+    const runtimeKind = random() < 0.7 ? 'ollama' : 'openai'
     nodes.push({
       id,
       name: `${gpuClass.name}-${i}`,
-      runtimeKind: random() < 0.7 ? 'ollama' : 'openai',
+      runtimeKind,
       computeScore: gpuClass.score,
+      gpuScore: gpuClass.score,
+      slot: i,
       // The registry removes a draining node once nothing is in flight: a draining node still has work.
       inFlight: state === 'draining' ? Math.max(1, load) : load,
       runtimeBacklog: 0,
@@ -95,6 +101,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       gpuUtilPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 75,
       gpuMemoryPct: !hasFreshMetrics ? null : isZeroLoad ? 0 : 10 + random() * 80,
       models,
+      modelKeys: runtimeKind === 'ollama' ? ollamaKeySets.intern(modelList.map(ollamaModelKey)) : models,
       coolingDownUntilMs: isCooling ? BENCH_NOW + 10_000 : null,
     })
     if (gpuClass === TOP_CLASS && state === 'online' && !isCooling && servesModel && !isBusy)
@@ -102,7 +109,14 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
   }
   return {
     nodes,
-    request: { model: BENCH_MODEL, apiKind: 'openai', now: BENCH_NOW, exclude: new Set() },
+    request: {
+      model: BENCH_MODEL,
+      // As the forwarder passes it: normalised once per request.
+      ollamaModelKey: ollamaModelKey(BENCH_MODEL),
+      apiKind: 'openai',
+      now: BENCH_NOW,
+      exclude: new Set(),
+    },
     topFreeIds,
     metricsWinnerId: 'node-1',
     firstId: 'node-0',

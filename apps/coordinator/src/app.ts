@@ -9,22 +9,28 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { Registry } from 'prom-client'
 import type { Config } from './config.js'
+import { forgetTierCursors } from './core/balancer/spec-first.js'
 import type { BalancerState } from './core/balancer/strategy.js'
+import { TrafficLearner } from './learning/traffic-learner.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { type InferenceRequest, type QueueGrant, RequestForwarder } from './proxy/forward-request.js'
+import { type ForwardWaitQueue, RequestForwarder } from './proxy/forward-request.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
+import { ReadinessGate } from './registry/readiness-gate.js'
 import { agentApi } from './routes/agent-api.js'
+import { anthropicApi } from './routes/anthropic-api.js'
 import { dashboard } from './routes/dashboard.js'
-import { health } from './routes/health.js'
+import { health, type SharedStateReport } from './routes/health.js'
 import { metricsRoute } from './routes/metrics.js'
+import { notFound } from './routes/not-found.js'
 import { ollamaApi } from './routes/ollama-api.js'
+import { ollamaRoot } from './routes/ollama-root.js'
 import { openAiApi } from './routes/openai-api.js'
 import { routeExplain } from './routes/route-explain.js'
 
@@ -42,7 +48,19 @@ export interface AppDeps {
    * added. Without it the app makes its own, so that apps in one process never share series.
    */
   readonly metricsRegistry?: Registry
+  /**
+   * What `/readyz` answers; `main.ts` passes one so that SIGTERM can turn it unready. Without it the app
+   * makes its own (no peers: it waits for registrations to settle).
+   */
+  readonly readiness?: ReadinessGate
+  /** The shared store's state for `/readyz` (with `SHARED_STATE_URL`). */
+  readonly sharedState?: () => SharedStateReport
+  /** The wait queue when `QUEUE_WHEN_BUSY` is on; built from the config when absent (tests watch theirs). */
+  readonly waitQueue?: ForwardWaitQueue
 }
+
+/** Quiet push intervals after which a registry counts as settled (every agent pushes once per interval). */
+export const SETTLE_PUSH_INTERVALS = 2
 
 export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyInstance> {
   const app = Fastify({
@@ -61,6 +79,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   await app.register(zodValidation)
   await app.register(errorShape)
   await app.register(requestId)
+  await app.register(notFound)
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -79,7 +98,22 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   const history = new RequestHistory({ now: deps.clock })
 
   // 2. Routes, each with exactly the services it needs.
-  await app.register(health, { registry: deps.registry })
+  const readiness =
+    deps.readiness ??
+    new ReadinessGate({
+      registry: deps.registry,
+      clock: deps.clock,
+      settleMs: SETTLE_PUSH_INTERVALS * config.pushIntervalMs,
+      timeoutMs: config.readyTimeoutMs,
+    })
+  await app.register(health, { readiness, sharedState: deps.sharedState })
+  // Shutting down: every answer closes its connection, so that no kept-alive connection from a front is
+  // left to meet the closing server's 503 (a front may not resend a POST); new connections are refused
+  // once it stops accepting, which every front retries elsewhere.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (readiness.isShuttingDown) reply.header('connection', 'close')
+    return payload
+  })
   await app.register(agentApi, {
     prefix: '/api/agents',
     registry: deps.registry,
@@ -102,16 +136,24 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyTimeoutMs: config.upstreamBodyTimeoutMs,
   })
   const stopClosingRemovedPools = deps.registry.onNodeRemoved((node) => {
+    forgetTierCursors(deps.balancerState, deps.registry.snapshot())
     // undici's close lets in-flight requests finish; a drained node has none left anyway.
     pools.remove(node.id).catch((error: unknown) => {
       app.log.warn({ err: error, nodeId: node.id }, 'closing the pool of a removed node failed')
     })
   })
-  const waitQueue = config.queueWhenBusy
-    ? new WaitQueue<InferenceRequest, QueueGrant>({
-        maxWaiters: config.queueMax,
-        timeoutMs: config.queueTimeoutMs,
-      })
+  // The default balancer learns rates, residency and cached prefixes from the traffic and the pushes.
+  const learner = new TrafficLearner({
+    knowledge: deps.balancerState.knowledge,
+    prefixIndex: deps.balancerState.prefixIndex,
+    clock: deps.clock,
+    inFlightOf: (nodeId) => deps.registry.inFlightOf(nodeId),
+    pushLagMs: config.pushIntervalMs,
+  })
+  const stopLearningPushes = deps.registry.onMetrics((pushed) => learner.onMetrics(pushed))
+  const stopForgettingNodes = deps.registry.onNodeRemoved((node) => learner.onNodeRemoved(node))
+  const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
+    ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
   const forwarder = new RequestForwarder({
     registry: deps.registry,
@@ -121,10 +163,17 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     coolDownMs: config.coolDownMs,
     now: deps.clock,
     waitQueue,
-    observer: combineProxyObservers([metrics, history]),
+    observer: combineProxyObservers([metrics, history, learner]),
   })
+  // A node that registers or pushes, or a cool-down that ends, frees capacity no released lease announces.
+  const stopWakingWaiters = deps.registry.onCapacity(() => forwarder.wakeWaiters())
+  // Nodes stale for long leave with their pools, series and cursors (see NodeRegistry.sweep).
+  const sweeper = setInterval(() => deps.registry.sweep(), Math.max(config.agentTtlMs, 1_000))
+  sweeper.unref()
   // preClose, not onClose: waiting requests would otherwise hold the shutdown until they time out.
   if (waitQueue !== undefined) app.addHook('preClose', async () => waitQueue.close())
+  // A slot freed on another coordinator may let a request waiting here go.
+  const stopWatchingSharedLoad = deps.registry.onSharedLoadChange(() => forwarder.wakeWaiters())
   const inferenceApi = {
     forwarder,
     registry: deps.registry,
@@ -132,7 +181,9 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyLimitBytes: config.inferenceBodyLimitBytes,
   }
   await app.register(openAiApi, inferenceApi)
+  await app.register(anthropicApi, inferenceApi)
   await app.register(ollamaApi, inferenceApi)
+  await app.register(ollamaRoot)
   await app.register(routeExplain, {
     registry: deps.registry,
     balancerState: deps.balancerState,
@@ -143,6 +194,11 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 4. onClose hooks for what the app owns.
   app.addHook('onClose', async () => {
     stopClosingRemovedPools()
+    stopWatchingSharedLoad()
+    stopWakingWaiters()
+    clearInterval(sweeper)
+    stopLearningPushes()
+    stopForgettingNodes()
     metrics.close()
     await pools.close()
   })

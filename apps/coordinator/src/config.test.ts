@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigSchema, helpText, isLoopbackHost, loadConfig, SETTINGS } from './config.js'
+import { createBalancerState } from './core/balancer/strategy.js'
 
 function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
   code: unknown
@@ -15,6 +16,15 @@ function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
 }
 
 describe('loadConfig', () => {
+  it('accepts a redis:// or rediss:// SHARED_STATE_URL and names the setting for anything else', () => {
+    expect(
+      loadConfig({ env: { SHARED_STATE_URL: 'redis://10.0.0.9:6379/0' }, argv: [] }).sharedStateUrl,
+    ).toBe('redis://10.0.0.9:6379/0')
+    expect(() => loadConfig({ env: { SHARED_STATE_URL: 'http://10.0.0.9:6379' }, argv: [] })).toThrow(
+      'SHARED_STATE_URL: must be a redis:// or rediss:// URL',
+    )
+  })
+
   it('has a documented default for every setting', () => {
     expect(loadConfig({ env: {}, argv: [] })).toEqual({
       host: '127.0.0.1',
@@ -30,6 +40,9 @@ describe('loadConfig', () => {
       busyCpuPct: 80,
       busyGpuPct: 90,
       coolDownMs: 30_000,
+      readyTimeoutMs: 10_000,
+      shutdownReadyGraceMs: 0,
+      sharedStateHeartbeatMs: 1000,
       apiKeys: [],
       upstreamHeadersTimeoutMs: 300_000,
       upstreamBodyTimeoutMs: 120_000,
@@ -38,7 +51,14 @@ describe('loadConfig', () => {
       queueWhenBusy: false,
       queueMax: 1024,
       queueTimeoutMs: 30_000,
+      balancerHalfLifeMs: 30_000,
+      prefixIndexMaxEntries: 1_048_576,
+      prefixCacheTtlMs: 600_000,
     })
+  })
+
+  it('balances with the same mode by default as a balancer state made without one', () => {
+    expect(createBalancerState(() => 0).mode).toBe(loadConfig({ env: {}, argv: [] }).loadBalancerMode)
   })
 
   it('reads the environment', () => {

@@ -83,6 +83,28 @@ export const ConfigSchema = z.strictObject({
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish before the process exits. */
   shutdownGraceMs: milliseconds(0).default(30_000),
   /**
+   * On SIGTERM/SIGINT, how long `/readyz` answers 503 while the coordinator still serves, before it stops
+   * accepting: long enough for a health-checking front (HAProxy, nginx) to take it out of rotation.
+   */
+  shutdownReadyGraceMs: milliseconds(0).default(0),
+  /**
+   * After a start, the longest `/readyz` waits for the fleet (every node the shared store lists, or no
+   * new registration for two push intervals) before it answers 200 with whatever nodes are online.
+   */
+  readyTimeoutMs: milliseconds(0).default(10_000),
+  /**
+   * Redis or Valkey (`redis://` or `rediss://`) where coordinators share per-node in-flight counts and
+   * cool-downs; unset = this coordinator counts alone.
+   */
+  sharedStateUrl: z
+    .string()
+    .refine((value) => /^rediss?:\/\/\S+$/.test(value) && URL.canParse(value), {
+      error: 'must be a redis:// or rediss:// URL',
+    })
+    .optional(),
+  /** How often a coordinator refreshes its entry in the shared store; peers drop it after 3 missed. */
+  sharedStateHeartbeatMs: milliseconds(100).default(1000),
+  /**
    * When every node is busy, hold requests in a FIFO queue until a slot frees instead of sending them
    * to a busy node (spec and fastest-finish modes; round-robin and metrics ignore load).
    */
@@ -91,6 +113,12 @@ export const ConfigSchema = z.strictObject({
   queueMax: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   /** Longest wait in the queue; then 503 + Retry-After. */
   queueTimeoutMs: milliseconds(1).default(30_000),
+  /** Half-life of what the default balancer learned from a response (rates, load times): newer counts more. */
+  balancerHalfLifeMs: milliseconds(1_000).default(30_000),
+  /** Most prompt-prefix blocks the default balancer remembers (~72 B each; 1 048 576 ≈ 75 MB at most). */
+  prefixIndexMaxEntries: z.coerce.number().int().min(1).max(67_108_864).default(1_048_576),
+  /** How long a node's computed prompt prefix counts as still in its KV cache. */
+  prefixCacheTtlMs: milliseconds(1_000).default(600_000),
 })
 
 type ParsedConfig = z.output<typeof ConfigSchema>
@@ -170,6 +198,24 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     defaultText: '90',
     help: 'GPU utilization % above which a node is busy',
   },
+  balancerHalfLifeMs: {
+    env: 'BALANCER_HALF_LIFE_MS',
+    flag: 'balancer-half-life-ms',
+    defaultText: '30000',
+    help: 'half-life of the rates and load times the default balancer learns',
+  },
+  prefixIndexMaxEntries: {
+    env: 'PREFIX_INDEX_MAX_ENTRIES',
+    flag: 'prefix-index-max-entries',
+    defaultText: '1048576',
+    help: 'prompt-prefix blocks remembered for cache affinity (~72 B each)',
+  },
+  prefixCacheTtlMs: {
+    env: 'PREFIX_CACHE_TTL_MS',
+    flag: 'prefix-cache-ttl-ms',
+    defaultText: '600000',
+    help: 'how long a computed prompt prefix counts as cached on its node',
+  },
   coolDownMs: {
     env: 'COOL_DOWN_MS',
     flag: 'cool-down-ms',
@@ -205,6 +251,30 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     flag: 'shutdown-grace-ms',
     defaultText: '30000',
     help: 'time in-flight requests get on SIGTERM',
+  },
+  shutdownReadyGraceMs: {
+    env: 'SHUTDOWN_READY_GRACE_MS',
+    flag: 'shutdown-ready-grace-ms',
+    defaultText: '0',
+    help: 'on SIGTERM, time /readyz answers 503 before the coordinator stops accepting (for a front)',
+  },
+  readyTimeoutMs: {
+    env: 'READY_TIMEOUT_MS',
+    flag: 'ready-timeout-ms',
+    defaultText: '10000',
+    help: 'longest /readyz waits for the fleet to register after a start',
+  },
+  sharedStateUrl: {
+    env: 'SHARED_STATE_URL',
+    flag: null,
+    defaultText: 'unset',
+    help: 'redis:// or rediss:// URL of a Redis/Valkey shared by several coordinators (in-flight counts, cool-downs)',
+  },
+  sharedStateHeartbeatMs: {
+    env: 'SHARED_STATE_HEARTBEAT_MS',
+    flag: 'shared-state-heartbeat-ms',
+    defaultText: '1000',
+    help: 'how often a coordinator refreshes its shared-store entry; peers drop it after 3 missed',
   },
   queueWhenBusy: {
     env: 'QUEUE_WHEN_BUSY',

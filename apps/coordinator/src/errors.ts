@@ -38,6 +38,12 @@ export const InvalidApiKeyError = createError(
 
 // Proxy
 export const NoCandidateError = createError('FLEET_PROXY_NO_CANDIDATE', '%s', 503)
+/** Ollama's pull, push, create, copy, delete and blobs: the coordinator holds no models. */
+export const ModelsManagedOnNodesError = createError(
+  'FLEET_PROXY_MODELS_MANAGED_ON_NODES',
+  '%s is not available through llm-fleet: models are managed on the nodes (run `ollama pull <model>` on a node; its agent reports the model within one push interval)',
+  501,
+)
 export const ModelNotServedError = createError(
   'FLEET_PROXY_MODEL_NOT_SERVED',
   'No node serves the model %s',
@@ -58,6 +64,8 @@ export const QueueTimeoutError = createError(
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)
+/** The runtime answered with a status outside 100-599 (seen behind broken proxies): not HTTP we can pass on. */
+export const UpstreamInvalidResponseError = createError('FLEET_UPSTREAM_INVALID_RESPONSE', '%s', 502)
 /** The client went away before the response started; logged with nginx's 499, never seen by anyone. */
 export const ClientClosedRequestError = createError(
   'FLEET_PROXY_CLIENT_CLOSED',

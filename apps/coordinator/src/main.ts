@@ -5,13 +5,14 @@
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { Registry } from 'prom-client'
-import { buildApp } from './app.js'
+import { buildApp, SETTLE_PUSH_INTERVALS } from './app.js'
 import { type Config, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
 import { registerProcessMetrics } from './observability/process-metrics.js'
-import { NodeRegistry } from './registry/node-registry.js'
+import { NodeRegistry, STALE_NODE_FORGET_TTLS } from './registry/node-registry.js'
+import { ReadinessGate } from './registry/readiness-gate.js'
 
 const EXIT_OK = 0
 /** Bad settings or flags (the sysexits EX_USAGE tradition: 2 for command-line misuse). */
@@ -51,22 +52,69 @@ async function main(): Promise<number> {
   const log = createLogger(config)
   // Monotonic, so TTLs and cool-downs survive wall-clock steps (NTP), yet still epoch milliseconds.
   const clock = () => performance.timeOrigin + performance.now()
+  // The process's own metrics (CPU, memory, event loop lag, GC) beside the fleet's, on /metrics.
+  const metricsRegistry = new Registry()
+  registerProcessMetrics(metricsRegistry)
+  const sharedState =
+    config.sharedStateUrl === undefined
+      ? undefined
+      : // Loaded only when configured: a single coordinator does not pay for ioredis at start.
+        new (await import('./shared-state/redis-shared-state.js')).RedisSharedState({
+          url: config.sharedStateUrl,
+          heartbeatMs: config.sharedStateHeartbeatMs,
+          clock,
+          log: log.child({ component: 'shared-state' }),
+          metricsRegistry,
+        })
   const registry = new NodeRegistry({
     clock,
     ttlMs: config.agentTtlMs,
     maxNodes: config.maxNodes,
     pushIntervalMs: config.pushIntervalMs,
     coolDownMs: config.coolDownMs,
+    forgetStaleAfterMs: STALE_NODE_FORGET_TTLS * config.agentTtlMs,
     log: log.child({ component: 'registry' }),
+    ...(sharedState === undefined ? {} : { sharedLoad: sharedState.view }),
   })
+  const readiness = new ReadinessGate({
+    registry,
+    clock,
+    settleMs: SETTLE_PUSH_INTERVALS * config.pushIntervalMs,
+    timeoutMs: config.readyTimeoutMs,
+    ...(sharedState === undefined ? {} : { peers: sharedState.view }),
+  })
+  await sharedState?.start(() => registry.onlineKeys())
   const balancerState = createBalancerState(Math.random, {
     mode: config.loadBalancerMode,
     busy: { cpuPct: config.busyCpuPct, gpuUtilPct: config.busyGpuPct },
+    learning: {
+      halfLifeMs: config.balancerHalfLifeMs,
+      prefixMaxEntries: config.prefixIndexMaxEntries,
+      prefixTtlMs: config.prefixCacheTtlMs,
+    },
   })
-  // The process's own metrics (CPU, memory, event loop lag, GC) beside the fleet's, on /metrics.
-  const metricsRegistry = new Registry()
-  registerProcessMetrics(metricsRegistry)
-  const app = await buildApp({ registry, balancerState, clock, logger: log, metricsRegistry }, config)
+  const app = await buildApp(
+    {
+      registry,
+      balancerState,
+      clock,
+      logger: log,
+      metricsRegistry,
+      readiness,
+      ...(sharedState === undefined
+        ? {}
+        : {
+            sharedState: () => ({
+              status: sharedState.status,
+              coordinators: sharedState.view.isDegraded
+                ? sharedState.view.capacityDivisor
+                : sharedState.view.coordinatorCount,
+              capacityShare: 1 / sharedState.view.capacityDivisor,
+            }),
+          }),
+    },
+    config,
+  )
   await app.listen({ host: config.host, port: config.port })
   log.info(
     {
@@ -75,6 +123,7 @@ async function main(): Promise<number> {
       apiKeys: config.apiKeys.length,
       pushIntervalMs: config.pushIntervalMs,
       agentTtlMs: config.agentTtlMs,
+      sharedState: sharedState === undefined ? 'off' : sharedState.id,
     },
     `coordinator ready, balancer mode: ${config.loadBalancerMode}`,
   )
@@ -86,15 +135,27 @@ async function main(): Promise<number> {
     process.once('SIGTERM', resolve)
     process.once('SIGINT', resolve)
   })
-  log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down')
+  log.info(
+    { signal, graceMs: config.shutdownGraceMs, readyGraceMs: config.shutdownReadyGraceMs },
+    'shutting down',
+  )
   // A second signal means "now": skip the grace period.
   process.once(signal, () => process.exit(EXIT_FAILURE))
+  // Unready first, still serving: a health-checking front stops sending here before we stop accepting.
+  // Answers from now on also close their connections (app.ts). Idle ones are left alone: closing one
+  // while a front sends a POST on it fails that request (the front cannot know it was not received).
+  readiness.shutDown()
+  if (config.shutdownReadyGraceMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownReadyGraceMs))
+    log.info({ readyGraceMs: config.shutdownReadyGraceMs }, 'ready grace over: closing')
+  }
   let graceTimer: NodeJS.Timeout | undefined
   const graceOver = new Promise<'timeout'>((resolve) => {
     graceTimer = setTimeout(() => resolve('timeout'), config.shutdownGraceMs)
   })
   const outcome = await Promise.race([app.close().then(() => 'closed' as const), graceOver])
   clearTimeout(graceTimer)
+  await sharedState?.close()
   if (outcome === 'timeout')
     log.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: exiting with requests in flight')
   else log.info('closed')

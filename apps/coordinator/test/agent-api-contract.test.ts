@@ -178,17 +178,29 @@ describe('DELETE /api/agents/:id and GET /api/agents', () => {
 })
 
 describe('health, readiness, request ids, errors', () => {
-  it('/healthz is 200; /readyz is 503 until a node is online, then 200, and 503 once it goes stale', async () => {
+  it('/healthz is 200; /readyz is 503 until a node is online and registrations settled (two push intervals), then 200, and 503 once it goes stale', async () => {
     const { app, clock, config } = await buildTestApp()
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' })
     const before = await app.inject({ method: 'GET', url: '/readyz' })
     expect(before.statusCode).toBe(503)
-    expect(before.json()).toEqual({ status: 'not-ready', online: 0 })
+    expect(before.json()).toEqual({ status: 'not-ready', reason: 'no-node-online', online: 0 })
 
     await app.inject({ method: 'POST', url: '/api/agents', payload: registration() })
+    // Just registered: more agents may be on their way after a restart.
+    const settling = await app.inject({ method: 'GET', url: '/readyz' })
+    expect(settling.statusCode).toBe(503)
+    expect(settling.json()).toEqual({ status: 'not-ready', reason: 'waiting-for-fleet', online: 1 })
+    clock.advance(2 * config.pushIntervalMs)
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(200)
-    expect(ready.json()).toEqual({ status: 'ready', online: 1 })
+    expect(ready.json()).toEqual({ status: 'ready', reason: 'registry-settled', online: 1 })
+    // Settled once is settled: another node arriving later does not make it unready.
+    await app.inject({
+      method: 'POST',
+      url: '/api/agents',
+      payload: registration({ hostname: 'late-host' }),
+    })
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
 
     clock.advance(config.agentTtlMs + 1)
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503)

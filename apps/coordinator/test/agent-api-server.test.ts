@@ -44,6 +44,9 @@ describe('agent API on a listening server', () => {
     const second = await post(coordinator, '/api/agents', registration())
     expect(second.status).toBe(200)
     expect(RegistrationAccepted.parse(second.body).agentId).toBe(agentId)
+    // Ready once registrations have settled for two push intervals.
+    expect(await ready()).toBe(503)
+    coordinator.clock.advance(2 * coordinator.config.pushIntervalMs)
     expect(await ready()).toBe(200)
 
     expect((await post(coordinator, `/api/agents/${agentId}/metrics`, metrics(agentId))).status).toBe(204)

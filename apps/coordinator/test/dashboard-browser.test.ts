@@ -149,7 +149,7 @@ describe('dashboard in chromium', () => {
       const decision = page.locator('#decisions tbody tr').first()
       await expect.poll(() => decision.locator('.model').textContent()).toBe(MODEL)
       expect(await decision.locator('.node').textContent()).toBe('gpu-a100-01')
-      expect(await decision.locator('.reason').textContent()).toMatch(/fastest expected finish/)
+      expect(await decision.locator('.reason').textContent()).toMatch(/: est \d/)
 
       expect(errors).toEqual([])
       await close()

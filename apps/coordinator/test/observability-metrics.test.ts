@@ -177,4 +177,36 @@ describe('GET /metrics', () => {
     expect(after.text).not.toContain('node="gpu-a"')
     expect(after.samples('llm_fleet_node_info', { node: 'gpu-b' })).toHaveLength(1)
   })
+
+  it('keeps the series two nodes with the same name share until the last of them leaves', async () => {
+    const runtimes = await Promise.all([startFakeRuntime(), startFakeRuntime()])
+    const harness = await startProxyHarness({ loadBalancerMode: 'spec' })
+    const client = createClient()
+    const ids: string[] = []
+    for (const runtime of runtimes) {
+      const body = registration({ hostname: 'twin', runtime: { kind: 'ollama', url: runtime.url } })
+      ids.push(await register(client, harness.url, body))
+    }
+    // One tier of two: the requests alternate, one on each twin.
+    for (let i = 0; i < 2; i++) expect(await chat(client, harness.url, MODEL)).toBe(200)
+    await waitFor(() => proxiedLines(harness).length === 2)
+    expect(runtimes.map((runtime) => runtime.requests.length)).toEqual([1, 1])
+
+    const remove = async (id: string | undefined) => {
+      const removed = await request(`${harness.url}/api/agents/${id}`, {
+        method: 'DELETE',
+        dispatcher: client,
+      })
+      expect(removed.statusCode).toBe(204)
+      await removed.body.dump()
+    }
+    await remove(ids[0])
+    const oneLeft = await scrapeMetrics(harness.url)
+    expect(oneLeft.histogramCount('llm_fleet_request_duration_seconds', { node: 'twin' })).toBe(2)
+    expect(oneLeft.sum('llm_fleet_requests_total', { node: 'twin' })).toBe(2)
+
+    await remove(ids[1])
+    const noneLeft = await scrapeMetrics(harness.url)
+    expect(noneLeft.text).not.toContain('node="twin"')
+  })
 })

@@ -22,7 +22,10 @@ describe('forwarding', () => {
       choices: [{ message: { content: 'hello from gpu-a' } }],
     })
     expect(response.headers['x-fleet-node']).toBe('gpu-a.lan')
-    expect(response.headers['x-fleet-reason']).toBe('fastest expected finish (score 100), 0/4 in flight')
+    // One Ollama node whose pushes list no loaded model: a cold load (5 s before any was measured)
+    // plus 256 answer tokens at 100 tok/s and the prompt's prefill.
+    const REASON = 'cold load, 0/4 in flight: est 7.6 s'
+    expect(response.headers['x-fleet-reason']).toBe(REASON)
     expect(response.headers['x-request-id']).toBe('req-42')
     expect(response.headers['x-runtime']).toBe('gpu-a')
     expect(response.headers['x-accel-buffering']).toBeUndefined()
@@ -38,7 +41,7 @@ describe('forwarding', () => {
       node: 'gpu-a.lan',
       model: MODEL,
       route: '/v1/chat/completions',
-      reason: 'fastest expected finish (score 100), 0/4 in flight',
+      reason: REASON,
       status: 200,
       retries: 0,
     })

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { type FakeRuntime, startFakeRuntime } from './helpers/fake-runtime.js'
 import { MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
 import { type Fleet, startFleet } from './helpers/start-fleet.js'
+import { metrics } from './helpers/wire-samples.js'
 
 function send(
   fleet: Fleet,
@@ -157,9 +158,11 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     const { fleet, runtime: first, holding } = await oneBusySlot({})
     const waiting = send(fleet, 'waited')
     await waitFor(() => queuedCount(fleet) === 1, 'the first request queued')
-    // Nothing frees a slot: the new node's capacity is found when the next request arrives.
+    // Nothing frees a slot: the registration itself hands the new node's capacity to the waiter.
     const second = await startFakeRuntime({ name: 'second', mode: { kind: 'gated' } })
-    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host' })
+    // An OpenAI-style runtime serves the model it started with: warm, so the default balancer sees the
+    // new capacity as sooner than queueing on the warm busy node (a cold Ollama node might not be).
+    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host', kind: 'openai' })
     const reachedSecond = once(second.events, 'first-chunk')
     const later = send(fleet, 'arrived-later')
     await reachedSecond
@@ -185,5 +188,74 @@ describe('QUEUE_WHEN_BUSY limits', () => {
     expect(queuedCount(fleet)).toBe(0)
     runtime.release()
     await holding.body.text()
+  })
+})
+
+describe('capacity that appears without a released lease wakes the waiters', () => {
+  it('a node that registers serves a waiting request at once', async () => {
+    const { fleet, runtime: first, holding } = await oneBusySlot({ QUEUE_TIMEOUT_MS: '60000' })
+    const waiting = send(fleet, 'waited')
+    await waitFor(() => queuedCount(fleet) === 1, 'queued')
+    const second = await startFakeRuntime({ name: 'second' })
+    // Warm (an OpenAI-style runtime serves the model it started with), so the default balancer rates the
+    // new slot sooner than queueing on the busy node; a cold Ollama node might rightly lose to the queue.
+    await fleet.registerRuntime(second.url, { maxConcurrency: 1, hostname: 'second-host', kind: 'openai' })
+    // No other request arrives and the busy slot stays taken: only the registration can wake it.
+    expect((await waiting).statusCode).toBe(200)
+    expect(tagsSeen(second)).toEqual(['waited'])
+    first.release()
+    await holding.body.text()
+  })
+
+  it('a push that clears the runtime backlog serves a waiting request', async () => {
+    const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true', QUEUE_TIMEOUT_MS: '60000' })
+    const runtime = await startFakeRuntime({ name: 'backlogged' })
+    const id = await fleet.registerRuntime(runtime.url, { maxConcurrency: 2, hostname: 'backlogged' })
+    const push = (activeRequests: number) =>
+      fleet.registry.ingestMetrics(id, metrics(id, { activeRequests, cpuUsage: 1, gpuUsage: 1 }))
+    // Two requests the runtime runs for someone else: no room.
+    push(2)
+    const waiting = send(fleet, 'waited')
+    await waitFor(() => queuedCount(fleet) === 1, 'queued')
+    push(0)
+    expect((await waiting).statusCode).toBe(200)
+    expect(tagsSeen(runtime)).toEqual(['waited'])
+  })
+
+  it('a cool-down that ends serves a waiting request', async () => {
+    const {
+      fleet,
+      runtime: first,
+      holding,
+    } = await oneBusySlot({
+      QUEUE_TIMEOUT_MS: '60000',
+      COOL_DOWN_MS: '300',
+      LOAD_BALANCER_MODE: 'spec',
+    })
+    const cooled = await startFakeRuntime({ name: 'cooled' })
+    const id = await fleet.registerRuntime(cooled.url, { maxConcurrency: 1, hostname: 'cooled-host' })
+    while (!fleet.registry.reportUpstreamFailure(id)) {
+      // Failures until the cool-down starts (3 by default).
+    }
+    const waiting = send(fleet, 'waited')
+    await waitFor(() => queuedCount(fleet) === 1, 'queued')
+    expect((await waiting).statusCode).toBe(200)
+    expect(tagsSeen(cooled)).toEqual(['waited'])
+    first.release()
+    await holding.body.text()
+  })
+
+  it('a request that fails over waits in the queue instead of going to a busy node', async () => {
+    const { fleet, runtime: busy, holding } = await oneBusySlot({ LOAD_BALANCER_MODE: 'spec' })
+    const failing = await startFakeRuntime({ name: 'failing', mode: { kind: 'status', statusCode: 503 } })
+    await fleet.registerRuntime(failing.url, { maxConcurrency: 1, computeScore: 900, hostname: 'failing' })
+    const failingOver = send(fleet, 'failed-over')
+    await waitFor(() => queuedCount(fleet) === 1, 'queued after failing over')
+    expect(failing.requests).toHaveLength(1)
+    expect(tagsSeen(busy)).toEqual(['hold'])
+    busy.release()
+    await holding.body.text()
+    expect((await failingOver).statusCode).toBe(200)
+    expect(tagsSeen(busy)).toEqual(['hold', 'failed-over'])
   })
 })

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
         models: ['llama3.1:8b'],
         speedScale: 1,
         fault: 'ok',
+        server: 'vllm',
       },
     })
   })

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { FAULT_MODES } from './fault-state.js'
 import { PROFILE_IDS } from './profiles.js'
 import { RUNTIME_KINDS } from './runtime-context.js'
+import { SERVER_FLAVORS } from './server-flavor.js'
 
 const DEFAULT_PORT = { ollama: 11434, openai: 8000 } as const
 
@@ -42,6 +43,10 @@ export const ConfigSchema = z.strictObject({
   faultCount: z.coerce.number().int().min(1).optional(),
   /** `--control-port` / `MOCK_RUNTIME_CONTROL_PORT`: separate port for `/_mock/*` (0 picks one). */
   controlPort: z.coerce.number().int().min(0).max(65535).optional(),
+  /** `--server` / `MOCK_RUNTIME_SERVER`: for `openai`, the server imitated (metrics names, auth). */
+  server: z.enum(SERVER_FLAVORS).default('vllm'),
+  /** `--api-key` / `MOCK_RUNTIME_API_KEY`: demand this bearer key, as `--api-key` does (openai kind). */
+  apiKey: z.string().min(1).optional(),
 })
 export type Config = Readonly<Omit<z.infer<typeof ConfigSchema>, 'port'> & { port: number }>
 
@@ -57,6 +62,8 @@ export const SETTINGS = {
   faultAfterChunks: { flag: 'fault-after-chunks', env: 'MOCK_RUNTIME_FAULT_AFTER_CHUNKS' },
   faultCount: { flag: 'fault-count', env: 'MOCK_RUNTIME_FAULT_COUNT' },
   controlPort: { flag: 'control-port', env: 'MOCK_RUNTIME_CONTROL_PORT' },
+  server: { flag: 'server', env: 'MOCK_RUNTIME_SERVER' },
+  apiKey: { flag: 'api-key', env: 'MOCK_RUNTIME_API_KEY' },
 } as const satisfies Record<keyof z.infer<typeof ConfigSchema>, { flag: string; env: string }>
 
 type SettingKey = keyof typeof SETTINGS
@@ -77,6 +84,8 @@ Options (each also read from the env var shown):
   --fault-after-chunks <n>      (MOCK_RUNTIME_FAULT_AFTER_CHUNKS)
   --fault-count <n>             (MOCK_RUNTIME_FAULT_COUNT, default unlimited)
   --control-port <n>            also serve /_mock/* here (MOCK_RUNTIME_CONTROL_PORT)
+  --server <${SERVER_FLAVORS.join('|')}>  openai kind: the server imitated (MOCK_RUNTIME_SERVER, default vllm)
+  --api-key <key>               demand this bearer key, openai kind (MOCK_RUNTIME_API_KEY)
   --help                        print this help
 `
 

@@ -9,8 +9,27 @@ import { z } from 'zod'
  * - `die-mid-stream`: destroys the socket once `afterChunks` tokens were generated (default 1).
  * - `stall`: sends the headers and `afterChunks` tokens (default 0), then nothing, until the client leaves.
  * - `garbage`: a 200 whose body is invalid JSON / broken SSE.
+ * - `error-mid-stream`: after `afterChunks` tokens (default 1) the runtime reports an error inside the
+ *   stream and ends it cleanly: Ollama an NDJSON `{"error": …}` line (server/routes.go
+ *   `streamResponse`), vLLM an SSE `data: {"error": {…}}` event then `data: [DONE]`
+ *   (vllm/entrypoints/openai/serving_chat.py `create_streaming_error_response`). A non-streamed request
+ *   gets a 500 in the API's error shape.
+ * - `load-failed`: generation routes answer 500 as a runtime whose model failed to load (Ollama:
+ *   `llama runner process has terminated`).
+ * - `loading`: every route, `/metrics` and `/v1/models` included, answers llama-server's 503
+ *   `Loading model` (tools/server/server-http.cpp `middleware_server_state`).
  */
-export const FAULT_MODES = ['ok', 'refuse', '503', 'die-mid-stream', 'stall', 'garbage'] as const
+export const FAULT_MODES = [
+  'ok',
+  'refuse',
+  '503',
+  'die-mid-stream',
+  'stall',
+  'garbage',
+  'error-mid-stream',
+  'load-failed',
+  'loading',
+] as const
 export type FaultMode = (typeof FAULT_MODES)[number]
 
 /** Body of `POST /_mock/faults`, and the fault a runtime starts with. */
@@ -37,6 +56,9 @@ const DEFAULT_AFTER_CHUNKS: Readonly<Record<FaultMode, number>> = {
   'die-mid-stream': 1,
   stall: 0,
   garbage: 0,
+  'error-mid-stream': 1,
+  'load-failed': 0,
+  loading: 0,
 }
 
 const OK: FaultDirective = { mode: 'ok', afterChunks: 0 }

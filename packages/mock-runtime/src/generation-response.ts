@@ -19,7 +19,16 @@ export interface GenerationRenderer {
   renderEnd(): string
   /** A body that is not valid JSON (the `garbage` fault). */
   renderGarbage(): string
+  /**
+   * The `error-mid-stream` fault: the error the runtime writes inside its stream (and, not streaming,
+   * the 500 body). Without it the fault drops the connection instead.
+   */
+  renderError?(message: string): { readonly streamed: string; readonly body: string }
 }
+
+/** What the mock's runtimes say when a generation fails midway (Ollama's words for a crashed runner). */
+export const MID_STREAM_ERROR_MESSAGE =
+  'an error was encountered while running the model: CUDA error: out of memory'
 
 /** What {@link runGeneration} needs besides the renderer. */
 export interface GenerationContext {
@@ -47,7 +56,12 @@ export function runGeneration(
     return
   }
 
-  const faultAt = fault.mode === 'die-mid-stream' || fault.mode === 'stall' ? fault.afterChunks : -1
+  const faultAt =
+    fault.mode === 'die-mid-stream' || fault.mode === 'stall' || fault.mode === 'error-mid-stream'
+      ? fault.afterChunks
+      : -1
+  const error =
+    fault.mode === 'error-mid-stream' ? renderer.renderError?.(MID_STREAM_ERROR_MESSAGE) : undefined
   let isFinished = false
   let hasFaulted = false
   let sentHeaders = false
@@ -70,8 +84,18 @@ export function runGeneration(
     hasFaulted = true
     counters.faulted++
     ticket.cancel()
+    if (error !== undefined) {
+      if (renderer.isStreaming) {
+        sendHeaders()
+        response.end(error.streamed)
+      } else {
+        response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+        response.end(error.body)
+      }
+      return
+    }
     // stall: the response stays open with nothing more to say, until the client gives up.
-    if (fault.mode === 'die-mid-stream' && !hasPendingWrite) dieNow()
+    if ((fault.mode === 'die-mid-stream' || fault.mode === 'error-mid-stream') && !hasPendingWrite) dieNow()
   }
 
   const ticket = scheduler.submit({
@@ -89,7 +113,8 @@ export function runGeneration(
           sendHeaders()
           wrote = true
           // Dying must come after these chunks reached the socket, or the client would not see them.
-          response.write(text, isStriking && fault.mode === 'die-mid-stream' ? dieNow : undefined)
+          const dies = isStriking && error === undefined && fault.mode !== 'stall'
+          response.write(text, dies ? dieNow : undefined)
         }
       }
       if (isStriking) strike(wrote)
@@ -115,7 +140,7 @@ export function runGeneration(
   })
 
   if (faultAt === 0) {
-    if (renderer.isStreaming || fault.mode === 'stall') sendHeaders()
+    if ((renderer.isStreaming || fault.mode === 'stall') && error === undefined) sendHeaders()
     strike(false)
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { GenerationScheduler } from './generation-scheduler.js'
-import type { GpuProfile } from './profiles.js'
+import { GPU_PROFILES, type GpuProfile } from './profiles.js'
 
 // 100 tokens/s alone, α = 0.5 (two share 141.4 tokens/s, 70.7 each), TTFT 100 ms, 2 slots.
 const PROFILE: GpuProfile = {
@@ -74,6 +74,7 @@ describe('GenerationScheduler', () => {
     scheduler.submit(b.job)
     scheduler.submit(c.job)
     expect({ active: scheduler.activeCount, queued: scheduler.queuedCount }).toEqual({ active: 2, queued: 1 })
+    expect(scheduler.peakCount).toBe(3)
     await vi.advanceTimersByTimeAsync(1100)
     // 1 token from the prefill plus 70.7 in the following second.
     for (const shared of [a, b]) {
@@ -97,6 +98,10 @@ describe('GenerationScheduler', () => {
     longTicket.cancel()
     longTicket.cancel()
     expect(scheduler.activeCount).toBe(1)
+    // The high-water mark stays until reset, which starts it from what is held now.
+    expect(scheduler.peakCount).toBe(3)
+    scheduler.resetPeak()
+    expect(scheduler.peakCount).toBe(1)
     // Alone now: TTFT 100 ms plus 999 tokens at 100 tokens/s.
     await vi.advanceTimersByTimeAsync(10_200)
     expect(waiting.state.isDone).toBe(true)
@@ -114,5 +119,20 @@ describe('GenerationScheduler', () => {
     await vi.advanceTimersByTimeAsync(5000)
     expect([a.state.isDone, b.state.isDone, c.state.isDone]).toEqual([true, true, false])
     expect(c.state.tokens).toBe(0)
+  })
+
+  // Two runtimes on one faked clock: which finishes first depends on the profiles alone, never on how
+  // loaded the machine running the test is (racing two real servers on the wall clock did).
+  it('the faster profile finishes the same request first (H100 ~10x a T4)', async () => {
+    const finished: string[] = []
+    for (const id of ['t4', 'h100'] as const) {
+      const scheduler = new GenerationScheduler({ profile: GPU_PROFILES[id], now: () => performance.now() })
+      scheduler.submit({ outputTokens: 200, onTokens: () => undefined, onDone: () => finished.push(id) })
+    }
+    // H100 at 445 tokens/s needs about 0.5 s; a T4 several times longer.
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(finished).toEqual(['h100'])
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(finished).toEqual(['h100', 't4'])
   })
 })

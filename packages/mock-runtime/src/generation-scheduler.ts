@@ -60,6 +60,7 @@ export class GenerationScheduler {
   #lastTickMs = 0
   /** When the prefill engine is free again (jobs with their own prefillMs queue on it). */
   #prefillFreeAtMs = 0
+  #peakCount = 0
 
   constructor(options: GenerationSchedulerOptions) {
     this.#profile = options.profile
@@ -76,6 +77,19 @@ export class GenerationScheduler {
     return this.#queuedCount
   }
 
+  /**
+   * The most generations held at once (active plus queued) since start or `resetPeak`: what a balancer
+   * in front sent this runtime at its busiest, which polling `activeCount` would miss between polls.
+   */
+  get peakCount(): number {
+    return this.#peakCount
+  }
+
+  /** Starts the high-water mark again from the generations held now. */
+  resetPeak(): void {
+    this.#peakCount = this.#active.size + this.#queuedCount
+  }
+
   submit(job: GenerationJob): GenerationTicket {
     const entry: Entry = { job, emitted: 0, credit: 0, firstTokenAtMs: 0, state: 'queued' }
     if (admit(this.#profile, this.#active.size) === 'slot') this.#activate(entry)
@@ -83,6 +97,7 @@ export class GenerationScheduler {
       this.#queue.push(entry)
       this.#queuedCount++
     }
+    this.#peakCount = Math.max(this.#peakCount, this.#active.size + this.#queuedCount)
     return { cancel: () => this.#cancel(entry) }
   }
 

@@ -22,6 +22,7 @@ export { GPU_PROFILES, type GpuProfile, isProfileId, PROFILE_IDS, type ProfileId
 export { type PrefixCacheSettings, prefillMs } from './prompt-gate.js'
 export { RUNTIME_KINDS, type RuntimeKind } from './runtime-context.js'
 export type { PromptTotals, RuntimeStats } from './runtime-stats.js'
+export { SERVER_FLAVORS, type ServerFlavor } from './server-flavor.js'
 export {
   admit,
   aggregateTokensPerS,

@@ -26,6 +26,8 @@ const runtime = await startMockRuntime({
   speedScale: config.speedScale,
   ...(config.name === undefined ? {} : { name: config.name }),
   ...(config.controlPort === undefined ? {} : { controlPort: config.controlPort }),
+  server: config.server,
+  ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
   fault: {
     mode: config.fault,
     ...(config.faultAfterChunks === undefined ? {} : { afterChunks: config.faultAfterChunks }),

@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { formatZodError } from '@llm-fleet/types'
+import { handleMessages, sendAnthropicError } from './anthropic-api.js'
 import { type FaultDirective, FaultSettings, FaultState } from './fault-state.js'
 import { GenerationScheduler } from './generation-scheduler.js'
 import { readJsonBody, sendJson, sendText } from './http-exchange.js'
@@ -22,19 +23,29 @@ import {
   handleOllamaVersion,
   sendOllamaError,
 } from './ollama-api.js'
+import { handleOllamaShow } from './ollama-show.js'
 import {
   handleChatCompletions,
   handleCompletions,
   handleEmbeddings,
   handleModels,
-  handleVllmMetrics,
   sendOpenAiError,
 } from './openai-api.js'
 import { GPU_PROFILES, type GpuProfile, type ProfileId } from './profiles.js'
 import { type PrefixCacheSettings, PromptGate } from './prompt-gate.js'
 import { ResidencyGate, type ResidencySettings } from './residency-gate.js'
+import { handleResponses } from './responses-api.js'
 import type { ApiRequest, RuntimeContext, RuntimeKind } from './runtime-context.js'
 import { RuntimeCounters, type RuntimeStats } from './runtime-stats.js'
+import {
+  handleMetrics,
+  handleSlots,
+  isAuthorized,
+  isGuarded,
+  type ServerFlavor,
+  sendLoading,
+  sendUnauthorized,
+} from './server-flavor.js'
 import { scaleProfile } from './speed-model.js'
 
 /** Header naming the instance on every response. */
@@ -70,6 +81,10 @@ export interface MockRuntimeOptions {
    * TTFT is the uncached part ÷ prefill rate (+ queue + load). Off when absent.
    */
   readonly prefixCache?: PrefixCacheSettings
+  /** For `openai`: which server to imitate where they differ (metrics, `/slots`, auth); `vllm` by default. */
+  readonly server?: ServerFlavor
+  /** Demand this key (`Authorization: Bearer …`) as the server's `--api-key` does; `openai` kind only. */
+  readonly apiKey?: string
 }
 
 /** A running mock runtime. */
@@ -98,13 +113,23 @@ const OLLAMA_POST_ROUTES: Readonly<Record<string, Route>> = {
   '/api/generate': handleOllamaGenerate,
   '/api/embed': handleOllamaEmbed,
   '/api/embeddings': handleOllamaEmbeddings,
+  '/api/show': handleOllamaShow,
 }
 const OPENAI_POST_ROUTES: Readonly<Record<string, Route>> = {
   '/v1/chat/completions': handleChatCompletions,
   '/v1/completions': handleCompletions,
   '/v1/embeddings': handleEmbeddings,
+  '/v1/responses': handleResponses,
+  '/v1/messages': handleMessages,
 }
-const GENERATION_PATHS = new Set(['/api/chat', '/api/generate', '/v1/chat/completions', '/v1/completions'])
+const GENERATION_PATHS = new Set([
+  '/api/chat',
+  '/api/generate',
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/responses',
+  '/v1/messages',
+])
 
 /** Starts a mock runtime and resolves once it listens. */
 export async function startMockRuntime(options: MockRuntimeOptions): Promise<MockRuntime> {
@@ -122,6 +147,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
   const stats = (): RuntimeStats => ({
     active: scheduler.activeCount,
     queued: scheduler.queuedCount,
+    peak: scheduler.peakCount,
     requests: counters.requests,
     completed: counters.completed,
     aborted: counters.aborted,
@@ -170,6 +196,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
 
   const reset = async (): Promise<void> => {
     counters.reset()
+    scheduler.resetPeak()
     await setFault({ mode: 'ok' })
   }
 
@@ -234,13 +261,19 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     sendJson(response, 404, { error: `no control route ${method} ${path}` })
   }
 
+  const flavor: ServerFlavor = options.server ?? 'vllm'
+  const apiKey = options.kind === 'openai' ? options.apiKey : undefined
+
   const sendApiError = (
     response: ServerResponse,
     isOllamaRoute: boolean,
     status: number,
     message: string,
+    path = '',
   ): void => {
     if (isOllamaRoute) sendOllamaError(response, status, message)
+    else if (path === '/v1/messages')
+      sendAnthropicError(response, status, status === 503 ? 'overloaded_error' : 'api_error', message)
     else
       sendOpenAiError(response, status, {
         message,
@@ -265,6 +298,14 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     response: ServerResponse,
   ): Promise<void> => {
     const isOllamaRoute = path.startsWith('/api/') || path === '/'
+    if (faults.settings.mode === 'loading') {
+      faults.take()
+      counters.faulted++
+      return sendLoading(response)
+    }
+    if (apiKey !== undefined && isGuarded(flavor, path) && !isAuthorized(flavor, apiKey, request.headers)) {
+      return sendUnauthorized(flavor, response)
+    }
     if (isOllamaRoute && context.kind === 'openai') {
       // vLLM is a FastAPI app: unknown paths get FastAPI's 404.
       return sendJson(response, 404, { detail: 'Not Found' })
@@ -280,6 +321,20 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
         isOllamaRoute
           ? 'server busy, please try again.  maximum pending requests exceeded'
           : 'Service Unavailable',
+        path,
+      )
+    }
+    if (fault.mode === 'load-failed' && method === 'POST' && GENERATION_PATHS.has(path)) {
+      counters.faulted++
+      // Ollama's words when the runner dies while loading (server/sched.go); vLLM-style elsewhere.
+      return sendApiError(
+        response,
+        isOllamaRoute,
+        500,
+        isOllamaRoute
+          ? 'llama runner process has terminated: error loading model: unable to allocate CUDA0 buffer'
+          : 'Failed to load model',
+        path,
       )
     }
     if (method === 'POST') {
@@ -287,7 +342,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
       if (route === undefined) return sendNotFound(response)
       if (!GENERATION_PATHS.has(path) && applySimpleFault(fault, response)) return
       const body = await readJsonBody(request)
-      if (!body.ok) return sendApiError(response, isOllamaRoute, body.status, body.message)
+      if (!body.ok) return sendApiError(response, isOllamaRoute, body.status, body.message, path)
       return route({ context, fault, body: body.value }, response)
     }
     if (method !== 'GET' && method !== 'HEAD') return sendNotFound(response)
@@ -303,7 +358,9 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
       if (path === '/api/tags') return (response) => handleOllamaTags(context, response)
       if (path === '/api/ps') return (response) => handleOllamaPs(context, response)
       if (path === '/api/version') return handleOllamaVersion
-    } else if (path === '/metrics') return (response) => handleVllmMetrics(context, response)
+    } else if (path === '/metrics') return (response) => handleMetrics(flavor, context, response)
+    else if (path === '/slots' && flavor === 'llama-server')
+      return (response) => handleSlots(context, response)
     if (path === '/v1/models') return (response) => handleModels(context, response)
     return undefined
   }

@@ -45,11 +45,31 @@ export function describeModel(name: string): ModelInfo {
 }
 
 /**
- * The served model a request names, or undefined. Like Ollama, a name without a tag means `:latest`.
+ * The served model a request names, or undefined. Like Ollama (ollama/ollama `types/model/name.go`:
+ * `ParseName` fills `registry.ollama.ai/library/…:latest`, `EqualFold` compares), names match
+ * case-insensitively and a name without a tag means `:latest`.
  */
 export function resolveModel(
   models: ReadonlyMap<string, ModelInfo>,
   requested: string,
 ): ModelInfo | undefined {
-  return models.get(requested) ?? (requested.includes(':') ? undefined : models.get(`${requested}:latest`))
+  const exact = models.get(requested)
+  if (exact !== undefined) return exact
+  const wanted = canonicalName(requested)
+  for (const [name, info] of models) if (canonicalName(name) === wanted) return info
+  return undefined
+}
+
+/** `Library/Llama3.1` → `registry.ollama.ai/library/llama3.1:latest`. */
+function canonicalName(name: string): string {
+  const hasTag = name.lastIndexOf(':') > name.lastIndexOf('/')
+  const tagged = hasTag ? name : `${name}:latest`
+  const slashes = tagged.split('/').length - 1
+  const qualified =
+    slashes === 0
+      ? `registry.ollama.ai/library/${tagged}`
+      : slashes === 1
+        ? `registry.ollama.ai/${tagged}`
+        : tagged
+  return qualified.toLowerCase()
 }

@@ -150,6 +150,10 @@ function generate(
     renderGarbage() {
       return isStreaming ? `${chunkHead}2024-01-01T00:00:00Z","mess\nnot json\n` : `${chunkHead}`
     },
+    renderError(message) {
+      const body = JSON.stringify({ error: message })
+      return { streamed: `${body}\n`, body }
+    },
   }
   const start = (prefillMs?: number) =>
     runGeneration(response, renderer, {

@@ -55,7 +55,9 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, response: ServerResponse)
 }
 
 function findModel(context: RuntimeContext, name: string, response: ServerResponse): ModelInfo | undefined {
-  const model = resolveModel(context.models, name)
+  // vLLM compares the served model name exactly (vllm/entrypoints/openai/serving_engine.py
+  // `_check_model`); Ollama's OpenAI layer resolves names as its native API does.
+  const model = context.kind === 'ollama' ? resolveModel(context.models, name) : context.models.get(name)
   if (model !== undefined) return model
   if (context.kind === 'ollama') {
     // Ollama's OpenAI layer wraps its native message.
@@ -197,6 +199,13 @@ function generate(
         text += `data: ${JSON.stringify({ id, object, created, model: shape.model, system_fingerprint: SYSTEM_FINGERPRINT, choices: [], usage })}\n\n`
       return `${text}data: [DONE]\n\n`
     },
+    renderError(message) {
+      // vLLM's ErrorResponse: the stream carries it as one event, then ends with [DONE].
+      const body = JSON.stringify({
+        error: { message, type: 'InternalServerError', param: null, code: 500 },
+      })
+      return { streamed: `data: ${body}\n\ndata: [DONE]\n\n`, body }
+    },
     renderGarbage() {
       return shape.stream
         ? `data: {"id":"${id}","choices":[{"delta":\n\ndata: not json\n\n`
@@ -313,21 +322,4 @@ export function handleModels(context: RuntimeContext, response: ServerResponse):
       owned_by: ownedBy,
     })),
   })
-}
-
-/** `GET /metrics` of an OpenAI-kind runtime: vLLM's queue gauges in the Prometheus text format. */
-export function handleVllmMetrics(context: RuntimeContext, response: ServerResponse): void {
-  const lines: string[] = [
-    '# HELP vllm:num_requests_running Number of requests currently running on GPU.',
-    '# TYPE vllm:num_requests_running gauge',
-  ]
-  // vLLM serves one model per process; the gauges carry its name.
-  const modelName = JSON.stringify(context.models.keys().next().value ?? '')
-  lines.push(`vllm:num_requests_running{model_name=${modelName}} ${context.scheduler.activeCount}`)
-  lines.push('# HELP vllm:num_requests_waiting Number of requests waiting to be processed.')
-  lines.push('# TYPE vllm:num_requests_waiting gauge')
-  lines.push(`vllm:num_requests_waiting{model_name=${modelName}} ${context.scheduler.queuedCount}`)
-  const text = `${lines.join('\n')}\n`
-  response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-  response.end(text)
 }

@@ -6,6 +6,8 @@ export interface RuntimeStats {
   active: number
   /** Requests waiting for a slot now. */
   queued: number
+  /** Most generations held at once (active plus queued) since start or the last reset. */
+  peak: number
   /** Requests received on the runtime's API routes (control routes excluded). */
   requests: number
   /** Generations that ran to the end. */

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { AgentId } from './agent-registration.js'
 import { GpuLiveValues } from './gpu-device.js'
 import { MAX_GPUS } from './limits.js'
+import { LoadedModelList } from './model-details.js'
 import { Count, ModelList, NonNegative, Percent } from './primitives.js'
 
 export const RuntimeStatus = z.strictObject({
@@ -12,6 +13,8 @@ export const RuntimeStatus = z.strictObject({
   models: ModelList,
   /** Models resident in VRAM now (Ollama `/api/ps`); empty where the runtime does not say. */
   loadedModels: ModelList,
+  /** The loaded models with their sizes and expiry (Ollama `/api/ps`), where the runtime reports them. */
+  loaded: LoadedModelList.optional(),
 })
 export type RuntimeStatus = z.infer<typeof RuntimeStatus>
 

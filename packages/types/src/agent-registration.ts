@@ -10,6 +10,7 @@ import {
   MAX_LABEL_VALUE_LENGTH,
   MAX_LABELS,
 } from './limits.js'
+import { ModelDetailList } from './model-details.js'
 import { Count, ModelList, NonNegative, Text } from './primitives.js'
 import { RuntimeEndpoint } from './runtime-endpoint.js'
 
@@ -48,6 +49,8 @@ export const AgentRegistration = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
   /** Names of the models the runtime serves. */
   models: ModelList,
+  /** Size, digest, date and details per model, where the runtime reports them (Ollama `/api/tags`). */
+  modelDetails: ModelDetailList.optional(),
   labels: Labels.optional(),
 })
 export type AgentRegistration = z.infer<typeof AgentRegistration>

@@ -3,18 +3,25 @@ import { z } from 'zod'
 import { AgentMetrics } from './agent-metrics.js'
 import { AgentId, AgentRegistration } from './agent-registration.js'
 import { Count } from './primitives.js'
+import { RuntimeEndpoint } from './runtime-endpoint.js'
 
 /** `online` takes traffic; `stale` has missed its pushes; `draining` finishes in-flight work, then goes. */
 export const NODE_STATES = ['online', 'stale', 'draining'] as const
 export const NodeState = z.enum(NODE_STATES)
 export type NodeState = z.infer<typeof NodeState>
 
+/** A registration as the coordinator shows it: the runtime's API key is never part of it. */
+export const PublicRegistration = AgentRegistration.extend({
+  runtime: RuntimeEndpoint.omit({ apiKey: true }),
+})
+export type PublicRegistration = z.infer<typeof PublicRegistration>
+
 export const FleetNode = z.strictObject({
   id: AgentId,
   /** Display name: the registered hostname. */
   name: z.string(),
   state: NodeState,
-  registration: AgentRegistration,
+  registration: PublicRegistration,
   /** The latest metrics sample, or null before the first push. */
   metrics: AgentMetrics.nullable(),
   /** Requests the coordinator is proxying to this node now. */

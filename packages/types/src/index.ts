@@ -4,11 +4,18 @@
  */
 export { AgentMetrics, RuntimeStatus } from './agent-metrics.js'
 export { AgentId, AgentRegistration, CpuInfo, Labels, RegistrationAccepted } from './agent-registration.js'
-export { FleetNode, FleetNodeList, NODE_STATES, NodeState } from './fleet-node.js'
+export { FleetNode, FleetNodeList, NODE_STATES, NodeState, PublicRegistration } from './fleet-node.js'
 export { formatPath, formatZodError, formatZodIssues } from './format-zod-error.js'
 export { GpuDevice, GpuLiveValues } from './gpu-device.js'
 export { toJsonSchemas, WIRE_SCHEMAS, type WireSchemaName } from './json-schemas.js'
 export * from './limits.js'
+export {
+  LoadedModel,
+  LoadedModelList,
+  ModelDetail,
+  ModelDetailList,
+  ModelFacts,
+} from './model-details.js'
 export { Count, ModelList, ModelName, NonNegative, Percent } from './primitives.js'
 export {
   describeUpstreamUrlProblem,

@@ -23,3 +23,11 @@ export const MAX_LABEL_KEY_LENGTH = 63
 export const MAX_LABEL_VALUE_LENGTH = 256
 /** Highest in-flight capacity a runtime may declare. */
 export const MAX_CONCURRENCY = 100_000
+/** Longest model digest (`sha256:` and 64 hex digits, with room for other algorithms). */
+export const MAX_DIGEST_LENGTH = 160
+/** Most families one model lists (Ollama `details.families`: `llama`, `clip`). */
+export const MAX_MODEL_FAMILIES = 16
+/** Most models resident at once on one runtime (Ollama `OLLAMA_MAX_LOADED_MODELS` is 3 per GPU). */
+export const MAX_LOADED_MODELS = 64
+/** Longest runtime API key (vLLM `--api-key`, llama-server `--api-key`) an agent may register. */
+export const MAX_RUNTIME_API_KEY_LENGTH = 1024

@@ -1,6 +1,6 @@
 /** The LLM runtime an agent fronts, as the coordinator must reach it. */
 import { z } from 'zod'
-import { MAX_URL_LENGTH } from './limits.js'
+import { MAX_RUNTIME_API_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_URL_LENGTH } from './limits.js'
 
 /** The API family a runtime speaks natively. Ollama also serves the OpenAI `/v1/*` routes. */
 export const RUNTIME_KINDS = ['ollama', 'openai'] as const
@@ -42,5 +42,18 @@ export const RuntimeEndpoint = z.strictObject({
   kind: RuntimeKind,
   /** Base URL of the runtime as the coordinator reaches it, e.g. `http://10.0.0.7:11434`. */
   url: UpstreamUrl,
+  /** The runtime's own version (Ollama `/api/version`), when it says; `/api/version` reports it. */
+  version: z.string().max(MAX_TEXT_LENGTH).optional(),
+  /**
+   * The key the runtime demands (`Authorization: Bearer …`: vLLM and llama-server `--api-key`), from
+   * the agent's `RUNTIME_API_KEY`. A secret: the coordinator keeps it apart from the registration it
+   * stores and never shows, logs or exports it. Printable ASCII, as an HTTP header value must be.
+   */
+  apiKey: z
+    .string()
+    .min(1)
+    .max(MAX_RUNTIME_API_KEY_LENGTH)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
 })
 export type RuntimeEndpoint = z.infer<typeof RuntimeEndpoint>

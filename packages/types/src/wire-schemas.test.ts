@@ -7,6 +7,7 @@ import {
   GpuDevice,
   MAX_MODEL_NAME_LENGTH,
   MAX_MODELS,
+  PublicRegistration,
   RegistrationAccepted,
   toJsonSchemas,
 } from './index.js'
@@ -159,5 +160,52 @@ describe('JSON Schema export', () => {
     expect(metricsSchema.required).toContain('cpuUsage')
     expect(metricsSchema.additionalProperties).toBe(false)
     expect(metricsSchema.properties.cpuUsage?.maximum).toBe(100)
+  })
+})
+
+describe('runtime details and keys (issue 12)', () => {
+  const detail = {
+    name: 'llama3.1:8b',
+    sizeBytes: 4_920_753_328,
+    digest: '46e0c10c039e019119339687c3c1757cc81b9da49709a3b3924863ba87ca666e',
+    modifiedAt: '2026-11-20T10:00:00.123456789+01:00',
+    details: {
+      parentModel: '',
+      format: 'gguf',
+      family: 'llama',
+      families: ['llama'],
+      parameterSize: '8.0B',
+      quantizationLevel: 'Q4_K_M',
+    },
+  }
+
+  it('accepts model details, loaded models, a runtime version and key; all optional', () => {
+    const withDetails = registration({
+      modelDetails: [detail],
+      runtime: { kind: 'openai', url: 'http://10.0.0.7:8000', version: '0.6.4', apiKey: 'sk-vllm-1' },
+    })
+    expect(AgentRegistration.parse(withDetails)).toEqual(withDetails)
+    const loaded = [{ name: 'llama3.1:8b', sizeBytes: 6e9, sizeVramBytes: 6e9, expiresAt: null }]
+    const sample = metrics({ runtime: { up: true, models: ['llama3.1:8b'], loadedModels: [], loaded } })
+    expect(AgentMetrics.parse(sample)).toEqual(sample)
+  })
+
+  it('bounds them', () => {
+    expect(
+      rejection(AgentRegistration, registration({ modelDetails: Array(MAX_MODELS + 1).fill(detail) })),
+    ).toContain('modelDetails')
+    const longDigest = { ...detail, digest: 'a'.repeat(161) }
+    expect(rejection(AgentRegistration, registration({ modelDetails: [longDigest] }))).toContain('digest')
+    const spaced = registration({ runtime: { kind: 'openai', url: 'http://10.0.0.7:8000', apiKey: 'a b' } })
+    expect(rejection(AgentRegistration, spaced)).toContain('runtime.apiKey')
+  })
+
+  it('keeps the key out of what the coordinator shows', () => {
+    expect(
+      PublicRegistration.safeParse(
+        registration({ runtime: { kind: 'ollama', url: 'http://h:1', apiKey: 'k' } }),
+      ).success,
+    ).toBe(false)
+    expect(JSON.stringify(toJsonSchemas().FleetNode)).not.toContain('apiKey')
   })
 })

@@ -11,6 +11,87 @@ const A10G = { name: 'NVIDIA A10G', vramTotalMiB: 23028 }
 const L4 = { name: 'NVIDIA L4', vramTotalMiB: 23034 }
 const T4 = { name: 'Tesla T4', vramTotalMiB: 15360 }
 
+/** 2025–2026 boards as nvidia-smi names them (product names from NVIDIA's datasheets), with their VRAM. */
+const GB200 = { name: 'NVIDIA GB200', vramTotalMiB: 189_471, computeCapability: '10.0' }
+const B200 = { name: 'NVIDIA B200', vramTotalMiB: 183_359, computeCapability: '10.0' }
+const RTX_PRO_6000 = {
+  name: 'NVIDIA RTX PRO 6000 Blackwell Workstation Edition',
+  vramTotalMiB: 97_887,
+  computeCapability: '12.0',
+}
+const RTX_PRO_6000_MAX_Q = {
+  ...RTX_PRO_6000,
+  name: 'NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition',
+}
+const RTX_PRO_6000_SERVER = { ...RTX_PRO_6000, name: 'NVIDIA RTX PRO 6000 Blackwell Server Edition' }
+const RTX_5090 = { name: 'NVIDIA GeForce RTX 5090', vramTotalMiB: 32_607, computeCapability: '12.0' }
+
+describe('computeGpuScore: 2025–2026 parts', () => {
+  it('ranks Blackwell data-center GPUs above an H100 (they scored 186 from the VRAM floor before)', () => {
+    const h100 = computeGpuScore(H100).score
+    for (const gpu of [GB200, B200]) {
+      const scored = computeGpuScore(gpu)
+      expect(scored.basis.kind).toBe('table')
+      expect(scored.score).toBeGreaterThan(h100)
+    }
+    // 8 000 GB/s + 2 500 dense FP16 TFLOPS, over 10.
+    expect(computeGpuScore(GB200).score).toBe(1050)
+  })
+
+  it('ranks every RTX PRO 6000 Blackwell edition above an RTX 3090 (97.1 from the floor before)', () => {
+    const rtx3090 = computeGpuScore(RTX_3090).score
+    const editions = [RTX_PRO_6000, RTX_PRO_6000_MAX_Q, RTX_PRO_6000_SERVER].map((gpu) =>
+      computeGpuScore(gpu),
+    )
+    expect(editions.map((scored) => scored.basis.kind === 'table' && scored.basis.spec.model)).toEqual([
+      'RTX PRO 6000 Blackwell',
+      'RTX PRO 6000 Blackwell Max-Q',
+      'RTX PRO 6000 Blackwell Server',
+    ])
+    for (const scored of editions) expect(scored.score).toBeGreaterThan(rtx3090)
+    // (1 792 + 500) / 10 for the Workstation Edition.
+    expect(editions[0]?.score).toBe(229.2)
+  })
+
+  it('tells the Ti and SUPER variants from their base cards', () => {
+    const modelOf = (name: string) => findGpuSpec({ name, vramTotalMiB: 16_376 })?.model
+    expect(modelOf('NVIDIA GeForce RTX 4070 Ti SUPER')).toBe('RTX 4070 Ti SUPER')
+    expect(modelOf('NVIDIA GeForce RTX 4070 Ti')).toBe('RTX 4070 Ti')
+    expect(modelOf('NVIDIA GeForce RTX 4070')).toBe('RTX 4070')
+    expect(modelOf('NVIDIA GeForce RTX 5060 Ti')).toBe('RTX 5060 Ti')
+    expect(modelOf('NVIDIA GeForce RTX 3080 Ti')).toBe('RTX 3080 Ti')
+    expect(modelOf('NVIDIA GeForce RTX 3080')).toBe('RTX 3080')
+    expect(modelOf('NVIDIA H200 NVL')).toBe('H200 NVL')
+    expect(modelOf('NVIDIA H20')).toBe('H20')
+    expect(modelOf('NVIDIA GH200 480GB')).toBe('GH200 96GB')
+    expect(modelOf('NVIDIA RTX A2000 12GB')).toBe('RTX A2000')
+    expect(modelOf('NVIDIA A2')).toBe('A2')
+  })
+
+  it('scores an RTX 5090 above an RTX 4090', () => {
+    expect(computeGpuScore(RTX_5090).score).toBeGreaterThan(computeGpuScore(RTX_4090).score)
+  })
+
+  it('never ranks a card of an unknown newer generation below the previous generation at its size', () => {
+    // Compute capability 13.0 is newer than any table entry: compared with the newest generation's
+    // closest-VRAM card instead of the VRAM floor (which gave a 186 GiB card 186 points).
+    const successor = computeGpuScore({
+      name: 'NVIDIA Future GPU',
+      vramTotalMiB: 196_608,
+      computeCapability: '13.0',
+    })
+    expect(successor.basis.kind).toBe('previous-generation')
+    expect(successor.score).toBeGreaterThan(computeGpuScore(H100).score)
+    // Far from any known size: the floor still applies.
+    const tiny = computeGpuScore({
+      name: 'NVIDIA Future Tiny',
+      vramTotalMiB: 512,
+      computeCapability: '13.0',
+    })
+    expect(tiny.basis.kind).toBe('floor')
+  })
+})
+
 describe('computeGpuScore', () => {
   it('orders GPUs as their LLM serving speed does: H100 > A100 > RTX 4090 > RTX 3090 > A10G > L4 > T4', () => {
     const ordered = [H100, A100, RTX_4090, RTX_3090, A10G, L4, T4]

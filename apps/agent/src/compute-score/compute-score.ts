@@ -37,6 +37,12 @@ export type SpecBasis =
   | { kind: 'table'; spec: GpuSpec }
   /** Unknown model: the known card with the same compute capability and the closest VRAM. */
   | { kind: 'sibling'; spec: GpuSpec }
+  /**
+   * Unknown model of a generation newer than any in the table: the closest-VRAM card of the newest
+   * known generation, as a lower bound (a new generation at the same memory size is not slower), so a
+   * Blackwell successor never ranks below a Hopper flagship because the table is behind.
+   */
+  | { kind: 'previous-generation'; spec: GpuSpec }
   /** Unknown model and generation: estimated from VRAM and SM clock, on the low side. */
   | { kind: 'floor' }
 
@@ -72,13 +78,49 @@ function findSibling(computeCapability: string, vramGiB: number): GpuSpec | unde
   return best
 }
 
+/** Within this VRAM ratio, a newer card is compared with the previous generation's closest card. */
+const PREVIOUS_GENERATION_MAX_VRAM_RATIO = 2
+
+/** `8.9` as 809, so capabilities compare as numbers (10.0 > 9.0 > 8.9). */
+function capabilityRank(computeCapability: string): number {
+  const [major = '0', minor = '0'] = computeCapability.split('.')
+  return Number(major) * 100 + Number(minor)
+}
+
+/**
+ * For a card newer than every table entry: the closest-VRAM card among all older generations (a
+ * 192 GiB part is compared with a GB200, a 32 GiB one with an RTX 5090), when its VRAM is close enough.
+ */
+function findPreviousGeneration(computeCapability: string, vramGiB: number): GpuSpec | undefined {
+  const rank = capabilityRank(computeCapability)
+  let best: GpuSpec | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const spec of GPU_SPECS) {
+    const specRank = capabilityRank(spec.computeCapability)
+    if (specRank >= rank) return undefined
+    const distance = Math.abs(Math.log(Math.max(vramGiB, 0.5) / spec.vramGiB))
+    const isFasterTie =
+      Math.abs(distance - bestDistance) <= 1e-9 &&
+      best !== undefined &&
+      spec.bandwidthGBs + spec.fp16Tflops > best.bandwidthGBs + best.fp16Tflops
+    if (distance < bestDistance - 1e-9 || isFasterTie) {
+      best = spec
+      bestDistance = distance
+    }
+  }
+  return bestDistance <= Math.log(PREVIOUS_GENERATION_MAX_VRAM_RATIO) ? best : undefined
+}
+
 function resolveBasis(gpu: ScoredGpu): SpecBasis {
   const spec = findGpuSpec(gpu)
   if (spec !== undefined) return { kind: 'table', spec }
   const computeCapability = gpu.computeCapability ?? null
   if (computeCapability !== null) {
-    const sibling = findSibling(computeCapability, gpu.vramTotalMiB / 1024)
+    const vramGiB = gpu.vramTotalMiB / 1024
+    const sibling = findSibling(computeCapability, vramGiB)
     if (sibling !== undefined) return { kind: 'sibling', spec: sibling }
+    const previous = findPreviousGeneration(computeCapability, vramGiB)
+    if (previous !== undefined) return { kind: 'previous-generation', spec: previous }
   }
   return { kind: 'floor' }
 }

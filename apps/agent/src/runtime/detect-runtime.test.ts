@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { startMockRuntime } from '@llm-fleet/mock-runtime'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { OLLAMA_ROUTES, startFakeRuntime } from '../../test/helpers/fake-runtime.js'
-import { parseVllmActiveRequests, RuntimeProbe } from './detect-runtime.js'
+import {
+  parseActiveRequests,
+  parseVllmActiveRequests,
+  REDISCOVER_EVERY_PROBES,
+  RuntimeProbe,
+} from './detect-runtime.js'
 
 const OPENAI_MODELS = { object: 'list', data: [{ id: 'meta-llama/Llama-3.1-8B-Instruct', object: 'model' }] }
 
@@ -8,10 +14,11 @@ describe('RuntimeProbe', () => {
   it('detects Ollama and reads served and loaded models', async () => {
     const runtime = await startFakeRuntime(OLLAMA_ROUTES)
     const probe = new RuntimeProbe({ url: runtime.url, kind: 'auto' })
-    expect(await probe.probe()).toEqual({
+    expect(await probe.probe()).toMatchObject({
       kind: 'ollama',
       status: { up: true, models: ['llama3.1:8b', 'qwen2.5:7b'], loadedModels: ['llama3.1:8b'] },
       activeRequests: 0,
+      version: '0.5.7',
     })
     expect(probe.kind).toBe('ollama')
   })
@@ -81,5 +88,99 @@ describe('parseVllmActiveRequests', () => {
       ),
     ).toBe(3)
     expect(parseVllmActiveRequests('process_cpu_seconds_total 12\n')).toBeNull()
+  })
+})
+
+async function mockRuntime(options: Parameters<typeof startMockRuntime>[0]) {
+  const runtime = await startMockRuntime(options)
+  onTestFinished(() => runtime.close())
+  return runtime
+}
+
+describe('RuntimeProbe against the mock of each real server (issue 12)', () => {
+  it("reads Ollama's sizes, digests, details and loaded models into wire-valid fields", async () => {
+    const runtime = await mockRuntime({ kind: 'ollama', profile: 'a100', models: ['llama3.1:8b'], port: 0 })
+    const result = await new RuntimeProbe({ url: runtime.url, kind: 'auto' }).probe()
+    expect(result.modelDetails?.[0]).toMatchObject({
+      name: 'llama3.1:8b',
+      sizeBytes: expect.any(Number),
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      details: { family: 'llama', quantizationLevel: 'Q4_K_M' },
+    })
+    expect(result.status.loaded?.[0]).toMatchObject({ name: 'llama3.1:8b', expiresAt: expect.any(String) })
+    expect(result.version).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+
+  it('a vLLM started with --api-key: up with RUNTIME_API_KEY, down without', async () => {
+    const runtime = await mockRuntime({
+      kind: 'openai',
+      profile: 'a100',
+      models: ['m'],
+      port: 0,
+      apiKey: 'sk-1',
+    })
+    expect((await new RuntimeProbe({ url: runtime.url, kind: 'auto' }).probe()).status.up).toBe(false)
+    const withKey = await new RuntimeProbe({ url: runtime.url, kind: 'auto', apiKey: 'sk-1' }).probe()
+    expect(withKey).toMatchObject({ kind: 'openai', status: { up: true, models: ['m'] } })
+  })
+
+  it('llama-server with --api-key: /metrics is read with the key (it is not public there)', async () => {
+    const runtime = await mockRuntime({
+      kind: 'openai',
+      server: 'llama-server',
+      profile: 'a100',
+      models: ['m'],
+      port: 0,
+      apiKey: 'k',
+    })
+    const probe = new RuntimeProbe({ url: runtime.url, kind: 'openai', apiKey: 'k' })
+    expect(await probe.probe()).toMatchObject({ status: { up: true }, activeRequests: 0 })
+  })
+
+  it('asks again after llama-server answered 503 while loading, and finds its metrics once loaded', async () => {
+    let phase: 'loading' | 'ready' = 'loading'
+    let metricsHits = 0
+    const fetchLike: typeof fetch = async (input) => {
+      const path = new URL(String(input)).pathname
+      if (phase === 'loading') {
+        return new Response(
+          JSON.stringify({ error: { message: 'Loading model', type: 'unavailable_error', code: 503 } }),
+          { status: 503 },
+        )
+      }
+      if (path === '/v1/models') return Response.json({ data: [{ id: 'm' }] })
+      if (path === '/metrics') {
+        metricsHits++
+        return new Response('llamacpp:requests_processing 2\nllamacpp:requests_deferred 1\n')
+      }
+      return new Response('not found', { status: 404 })
+    }
+    const probe = new RuntimeProbe({ url: 'http://runtime:8080', kind: 'openai', fetch: fetchLike })
+    expect((await probe.probe()).status.up).toBe(false)
+    phase = 'ready'
+    expect((await probe.probe()).activeRequests).toBe(3)
+    expect(metricsHits).toBe(1)
+  })
+
+  it('looks for a source again every REDISCOVER_EVERY_PROBES probes after finding none', async () => {
+    const runtime = await startFakeRuntime({ '/v1/models': OPENAI_MODELS })
+    const probe = new RuntimeProbe({ url: runtime.url, kind: 'openai' })
+    for (let i = 0; i <= REDISCOVER_EVERY_PROBES; i++) await probe.probe()
+    expect(runtime.hits.filter((path) => path === '/metrics')).toHaveLength(2)
+  })
+})
+
+describe('parseActiveRequests', () => {
+  it('reads SGLang, llama.cpp server and TGI gauges as well as vLLM', () => {
+    expect(
+      parseActiveRequests(
+        'sglang:num_running_reqs{model_name="m"} 4.0\nsglang:num_queue_reqs{model_name="m"} 2.0\n',
+      ),
+    ).toBe(6)
+    expect(parseActiveRequests('llamacpp:requests_processing 1\nllamacpp:requests_deferred 3\n')).toBe(4)
+    expect(
+      parseActiveRequests('tgi_batch_current_size 3\ntgi_queue_size 2\ntgi_batch_current_max_tokens 2048\n'),
+    ).toBe(5)
+    expect(parseActiveRequests('llamacpp:prompt_tokens_total 100\n')).toBeNull()
   })
 })

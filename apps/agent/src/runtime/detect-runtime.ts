@@ -1,10 +1,12 @@
 /**
  * The LLM runtime next to the agent: which API it speaks (Ollama answers `/api/version`, otherwise
- * OpenAI-compatible `/v1/models`), the models it serves and has loaded, and how many requests it is
- * working on by its own count (vLLM `/metrics`, llama.cpp server `/slots`).
+ * OpenAI-compatible `/v1/models`), the models it serves and has loaded (with Ollama's sizes, digests
+ * and details), its version, and how many requests it is working on by its own count (the `/metrics`
+ * gauges of vLLM, SGLang and llama.cpp server, or llama.cpp server's `/slots`). With `apiKey` every
+ * probe carries `Authorization: Bearer <key>` (vLLM and llama-server `--api-key`).
  */
-import type { RuntimeKind, RuntimeStatus } from '@llm-fleet/types'
-import { MAX_MODEL_NAME_LENGTH, MAX_MODELS } from '@llm-fleet/types'
+import type { LoadedModel, ModelDetail, RuntimeKind, RuntimeStatus } from '@llm-fleet/types'
+import { LoadedModelList, MAX_MODEL_NAME_LENGTH, MAX_MODELS, ModelDetailList } from '@llm-fleet/types'
 import { z } from 'zod'
 
 /** A runtime on the same host answers in milliseconds; a slow probe must not delay the push. */
@@ -12,20 +14,36 @@ export const RUNTIME_PROBE_TIMEOUT_MS = 1500
 
 export type RuntimeKindSetting = RuntimeKind | 'auto'
 
-/** Where `activeRequests` comes from, found once on the first probe that answers. */
-type ActiveRequestsSource = 'vllm-metrics' | 'llamacpp-slots' | 'none'
+/**
+ * Where `activeRequests` comes from. Found on a probe where the runtime answered; a source that
+ * answered 401, 503 (llama-server while loading) or timed out is asked again on the next probe, and
+ * `none` is looked for again every `REDISCOVER_EVERY_PROBES` probes (a runtime restarted with
+ * `--metrics`, a model that finished loading).
+ */
+type ActiveRequestsSource = 'metrics' | 'llamacpp-slots' | 'none'
+
+/** Probes between two searches for a source of active requests when none was found (about a minute). */
+export const REDISCOVER_EVERY_PROBES = 30
+
+/** What a GET got: the body, "not served here" (404, 405, 501), or a failure worth retrying. */
+type Fetched = { kind: 'ok'; text: string } | { kind: 'absent' } | { kind: 'retry' }
+const ABSENT_STATUSES: ReadonlySet<number> = new Set([404, 405, 501])
 
 export interface RuntimeProbeResult {
   /** The detected (or configured) kind; null while an `auto` runtime has never answered. */
   kind: RuntimeKind | null
   status: RuntimeStatus
   activeRequests: number
+  /** The runtime's version where it says (Ollama `/api/version`). */
+  version?: string
+  /** Sizes, digests and details of the served models where the runtime reports them (Ollama). */
+  modelDetails?: ModelDetail[]
 }
 
 const OllamaVersion = z.object({ version: z.string() })
 const OllamaModelList = z.object({
   models: z
-    .array(z.object({ name: z.string() }))
+    .array(z.object({ name: z.string() }).passthrough())
     .nullable()
     .optional(),
 })
@@ -41,6 +59,8 @@ export interface RuntimeProbeOptions {
   kind: RuntimeKindSetting
   fetch?: Fetch
   timeoutMs?: number
+  /** `RUNTIME_API_KEY`: sent as `Authorization: Bearer …` with every probe. */
+  apiKey?: string | undefined
 }
 
 /** Keeps what was learned about the runtime between probes (its kind, where it counts requests). */
@@ -49,14 +69,18 @@ export class RuntimeProbe {
   readonly #fetch: Fetch
   readonly #timeoutMs: number
   readonly #configuredKind: RuntimeKindSetting
+  readonly #headers: Record<string, string>
   #detectedKind: RuntimeKind | null = null
   #activeSource: ActiveRequestsSource | undefined
+  /** Probes since `none` was settled on. */
+  #probesWithoutSource = 0
 
   constructor(options: RuntimeProbeOptions) {
     this.#url = options.url.replace(/\/+$/, '')
     this.#fetch = options.fetch ?? fetch
     this.#timeoutMs = options.timeoutMs ?? RUNTIME_PROBE_TIMEOUT_MS
     this.#configuredKind = options.kind
+    this.#headers = options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }
   }
 
   /** The kind to register with: configured, detected, or null when unknown yet. */
@@ -76,15 +100,20 @@ export class RuntimeProbe {
       const tags = await this.#getJson('/api/tags', OllamaModelList)
       if (tags === undefined) return down
       const loaded = await this.#getJson('/api/ps', OllamaModelList)
+      const version = await this.#getJson('/api/version', OllamaVersion)
+      const loadedDetails = loadedModels(loaded?.models ?? [])
       return {
         kind,
         status: {
           up: true,
           models: modelNames(tags.models ?? []),
           loadedModels: modelNames(loaded?.models ?? []),
+          ...(loadedDetails.length > 0 ? { loaded: loadedDetails } : {}),
         },
         // Ollama exposes no count of running requests.
         activeRequests: 0,
+        ...(version === undefined ? {} : { version: version.version.slice(0, 64) }),
+        modelDetails: modelDetails(tags.models ?? []),
       }
     }
     const list = await this.#getJson('/v1/models', OpenAiModelList)
@@ -108,54 +137,76 @@ export class RuntimeProbe {
   }
 
   async #activeRequests(): Promise<number> {
-    if (this.#activeSource === undefined || this.#activeSource === 'vllm-metrics') {
-      const text = await this.#getText('/metrics')
-      const count = text === undefined ? null : parseVllmActiveRequests(text)
+    if (this.#activeSource === 'none') {
+      if (++this.#probesWithoutSource < REDISCOVER_EVERY_PROBES) return 0
+      this.#activeSource = undefined
+    }
+    let shouldRetry = false
+    if (this.#activeSource === undefined || this.#activeSource === 'metrics') {
+      const fetched = await this.#get('/metrics')
+      const count = fetched.kind === 'ok' ? parseActiveRequests(fetched.text) : null
       if (count !== null) {
-        this.#activeSource = 'vllm-metrics'
+        this.#activeSource = 'metrics'
         return count
       }
+      shouldRetry ||= fetched.kind === 'retry'
     }
     if (this.#activeSource === undefined || this.#activeSource === 'llamacpp-slots') {
-      const slots = await this.#getJson('/slots', LlamaCppSlots)
+      const fetched = await this.#get('/slots')
+      const slots = fetched.kind === 'ok' ? parseJson(fetched.text, LlamaCppSlots) : undefined
       if (slots !== undefined) {
         this.#activeSource = 'llamacpp-slots'
         return slots.filter((slot) => slot.is_processing === true || (slot.state ?? 0) !== 0).length
       }
+      shouldRetry ||= fetched.kind === 'retry'
     }
-    // Probe once; a runtime that exposes neither is not asked again every interval.
-    this.#activeSource ??= 'none'
+    // A known source that failed, or one that may answer later (401, 503, timeout): ask again next probe.
+    if (this.#activeSource !== undefined || shouldRetry) {
+      this.#activeSource = undefined
+      return 0
+    }
+    this.#activeSource = 'none'
+    this.#probesWithoutSource = 0
     return 0
   }
 
-  async #getText(path: string): Promise<string | undefined> {
+  async #get(path: string): Promise<Fetched> {
     try {
       const response = await this.#fetch(`${this.#url}${path}`, {
+        headers: this.#headers,
         signal: AbortSignal.timeout(this.#timeoutMs),
       })
       if (!response.ok) {
         await response.body?.cancel()
-        return undefined
+        return ABSENT_STATUSES.has(response.status) ? { kind: 'absent' } : { kind: 'retry' }
       }
-      return await response.text()
+      return { kind: 'ok', text: await response.text() }
     } catch (error) {
-      // Down, refused or timed out: all mean "not up" to the caller; the cause is not needed per tick.
+      // Down, refused or timed out: all mean "not now" to the caller; the cause is not needed per tick.
       void error
-      return undefined
+      return { kind: 'retry' }
     }
+  }
+
+  async #getText(path: string): Promise<string | undefined> {
+    const fetched = await this.#get(path)
+    return fetched.kind === 'ok' ? fetched.text : undefined
   }
 
   async #getJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const text = await this.#getText(path)
-    if (text === undefined) return undefined
-    try {
-      const parsed = schema.safeParse(JSON.parse(text))
-      return parsed.success ? parsed.data : undefined
-    } catch (error) {
-      // Not JSON: not the API we are looking for.
-      void error
-      return undefined
-    }
+    return text === undefined ? undefined : parseJson(text, schema)
+  }
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : undefined
+  } catch (error) {
+    // Not JSON: not the API we are looking for.
+    void error
+    return undefined
   }
 }
 
@@ -170,14 +221,23 @@ function modelNames(models: readonly { name: string }[]): string[] {
 }
 
 /**
- * PURE: vLLM's Prometheus gauges `vllm:num_requests_running` + `vllm:num_requests_waiting`, summed
- * over label sets (one per model); null when neither is present (not vLLM).
+ * The gauges each runtime exposes for requests running and waiting, summed over label sets (one per
+ * model): vLLM (vllm/v1/metrics/loggers.py), SGLang (python/sglang/srt/metrics/collector.py),
+ * llama.cpp server started with `--metrics` (tools/server/server-context.cpp, "llamacpp:" prefix) and
+ * TGI (router/src/infer: `tgi_batch_current_size`, `tgi_queue_size`).
  */
-export function parseVllmActiveRequests(metricsText: string): number | null {
+const ACTIVE_REQUEST_GAUGES =
+  /^(?:vllm:num_requests_(?:running|waiting)|sglang:num_(?:running|queue)_reqs|llamacpp:requests_(?:processing|deferred)|tgi_(?:batch_current|queue)_size)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/
+
+/**
+ * PURE: requests running plus waiting by the runtime's own gauges (see `ACTIVE_REQUEST_GAUGES`); null
+ * when none is present (a runtime without such metrics).
+ */
+export function parseActiveRequests(metricsText: string): number | null {
   let total = 0
   let isFound = false
   for (const line of metricsText.split('\n')) {
-    const match = /^vllm:num_requests_(?:running|waiting)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/.exec(line)
+    const match = ACTIVE_REQUEST_GAUGES.exec(line)
     if (match === null) continue
     const value = Number(match[1])
     if (Number.isFinite(value) && value >= 0) {
@@ -186,4 +246,91 @@ export function parseVllmActiveRequests(metricsText: string): number | null {
     }
   }
   return isFound ? Math.round(total) : null
+}
+
+/** The former name, when only vLLM was read. */
+export const parseVllmActiveRequests = parseActiveRequests
+
+const OllamaTagDetail = z.object({
+  name: z.string(),
+  size: z.number().optional(),
+  digest: z.string().optional(),
+  modified_at: z.string().optional(),
+  details: z
+    .object({
+      parent_model: z.string().optional(),
+      format: z.string().optional(),
+      family: z.string().optional(),
+      families: z.array(z.string()).nullable().optional(),
+      parameter_size: z.string().optional(),
+      quantization_level: z.string().optional(),
+    })
+    .optional(),
+})
+
+const OllamaPsEntry = z.object({
+  name: z.string(),
+  size: z.number().optional(),
+  size_vram: z.number().optional(),
+  expires_at: z.string().optional(),
+})
+
+/** An ISO date as the wire schema wants it, or null for a missing or unparseable one (Go's zero time). */
+function isoOrNull(value: string | undefined): string | null {
+  if (value === undefined || value.startsWith('0001-')) return null
+  const ms = Date.parse(value)
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null
+}
+
+const count = (value: number | undefined): number =>
+  value !== undefined && Number.isSafeInteger(value) && value >= 0 ? value : 0
+const text = (value: string | undefined): string => (value ?? '').slice(0, 256)
+
+/** PURE: Ollama `/api/tags` entries as the wire's `ModelDetail`s; entries that do not fit are left out. */
+export function modelDetails(models: readonly unknown[]): ModelDetail[] {
+  const details: ModelDetail[] = []
+  for (const raw of models) {
+    const parsed = OllamaTagDetail.safeParse(raw)
+    if (!parsed.success) continue
+    const model = parsed.data
+    const facts = model.details ?? {}
+    details.push({
+      name: model.name,
+      sizeBytes: count(model.size),
+      digest: text(model.digest).slice(0, 160),
+      modifiedAt: isoOrNull(model.modified_at),
+      details: {
+        parentModel: text(facts.parent_model),
+        format: text(facts.format),
+        family: text(facts.family),
+        families: (facts.families ?? []).slice(0, 16).map(text),
+        parameterSize: text(facts.parameter_size),
+        quantizationLevel: text(facts.quantization_level),
+      },
+    })
+  }
+  const checked = ModelDetailList.safeParse(
+    details
+      .filter((detail) => detail.name.length > 0 && detail.name.length <= MAX_MODEL_NAME_LENGTH)
+      .slice(0, MAX_MODELS),
+  )
+  return checked.success ? checked.data : []
+}
+
+/** PURE: Ollama `/api/ps` entries as the wire's `LoadedModel`s. */
+export function loadedModels(models: readonly unknown[]): LoadedModel[] {
+  const loaded: LoadedModel[] = []
+  for (const raw of models) {
+    const parsed = OllamaPsEntry.safeParse(raw)
+    if (!parsed.success || parsed.data.name === '' || parsed.data.name.length > MAX_MODEL_NAME_LENGTH)
+      continue
+    loaded.push({
+      name: parsed.data.name,
+      sizeBytes: count(parsed.data.size),
+      sizeVramBytes: count(parsed.data.size_vram),
+      expiresAt: isoOrNull(parsed.data.expires_at),
+    })
+  }
+  const checked = LoadedModelList.safeParse(loaded.slice(0, 64))
+  return checked.success ? checked.data : []
 }

@@ -14,8 +14,10 @@
  *                    prefix-aware default) — calls `select`, and takes a lease on the chosen node.
  *   observe(outcome) what the proxy sees when a request completes: status, TTFT, end-to-end time,
  *                    token counts and Ollama's timing fields (`load_duration`, `prompt_eval_count`,
- *                    `prompt_eval_duration`, `eval_count`, `eval_duration`, ns). Today it only
- *                    releases the lease; THIS is where the coordinator's learning code plugs in.
+ *                    `prompt_eval_duration`, `eval_count`, `eval_duration`, ns). They go to the
+ *                    coordinator's own TrafficLearner (what the proxy feeds from Ollama's final
+ *                    chunk), then the lease is released. Pushes and departures reach the learner
+ *                    through the registry's listeners, as in app.ts.
  *   removeHost(id)   the host drains (the registry stops choosing it).
  *
  * The world's hidden factors (true speeds, batching curves, throttling) never reach this file: it
@@ -30,6 +32,8 @@ import {
   DEFAULT_BUSY_THRESHOLDS,
   type SelectRequest,
 } from '../../src/core/balancer/strategy.js'
+import type { NodeView } from '../../src/core/node-view.js'
+import { TrafficLearner } from '../../src/learning/traffic-learner.js'
 import type { Lease } from '../../src/registry/lease.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import type { Outcome, PushedSample, RoutedRequest, Router, RouterHost } from './routers/router.js'
@@ -93,6 +97,12 @@ export class LlmFleetRouter implements Router {
   private readonly nodeIdByHost = new Map<string, string>()
   private readonly hostByNodeId = new Map<string, string>()
   private readonly leases = new Map<number, Lease>()
+  private readonly learner: TrafficLearner
+  /** Per routed request: the node's view when it was sent and the requests on it then (itself included). */
+  private readonly dispatched = new Map<
+    number,
+    { readonly node: NodeView; readonly startConcurrency: number }
+  >()
   private readonly pulledByNodeId = new Map<string, readonly string[]>()
   private nodeCount = 0
 
@@ -112,6 +122,15 @@ export class LlmFleetRouter implements Router {
         ? DEFAULT_BUSY_THRESHOLDS
         : { ...DEFAULT_BUSY_THRESHOLDS, gpuUtilPct: options.busyGpuPct }
     this.state = createBalancerState(options.random, { mode: options.mode, busy })
+    this.learner = new TrafficLearner({
+      knowledge: this.state.knowledge,
+      prefixIndex: this.state.prefixIndex,
+      clock: () => EPOCH_MS + this.nowMs,
+      inFlightOf: (nodeId) => this.registry.inFlightOf(nodeId),
+      pushLagMs: options.pushIntervalMs,
+    })
+    this.registry.onMetrics((pushed) => this.learner.onMetrics(pushed))
+    this.registry.onNodeRemoved((removed) => this.learner.onNodeRemoved(removed))
   }
 
   addHost(host: RouterHost, nowMs: number): void {
@@ -161,6 +180,8 @@ export class LlmFleetRouter implements Router {
       exclude: NO_EXCLUSIONS,
       promptTokens: request.promptTokens,
       prefixBlockHashes: request.promptBlocks,
+      // The blocks are 64-token blocks, the size the coordinator's 256-byte body blocks stand for.
+      probe: { promptTokens: request.promptTokens, prefixHashes: request.promptBlocks },
     }
     const selection = select(this.registry.snapshot(), selectRequest, this.state)
     if (selection.kind !== 'selected') {
@@ -168,15 +189,39 @@ export class LlmFleetRouter implements Router {
         `${this.name}: no node for ${request.model} (${selection.cause}); candidates ${candidates.length}`,
       )
     }
+    const node = selection.node
+    this.learner.noteDispatched(node, request.model, selectRequest.probe)
+    this.dispatched.set(request.id, { node, startConcurrency: node.inFlight + node.runtimeBacklog + 1 })
     this.leases.set(request.id, this.registry.acquire(selection.node.id))
     const hostId = this.hostByNodeId.get(selection.node.id)
     if (hostId === undefined) throw new Error(`unknown node ${selection.node.id}`)
     return hostId
   }
 
-  /** The feedback seam: today, lease release only. */
+  /** The feedback seam: the coordinator's learner reads Ollama's fields, then the lease goes. */
   observe(outcome: Outcome, nowMs: number): void {
     this.nowMs = nowMs
+    const dispatched = this.dispatched.get(outcome.requestId)
+    this.dispatched.delete(outcome.requestId)
+    if (dispatched !== undefined) {
+      const { ollama } = outcome
+      const usage = {
+        kind: 'ollama',
+        totalNs: ollama.total_duration,
+        loadNs: ollama.load_duration,
+        promptEvalCount: ollama.prompt_eval_count,
+        promptEvalNs: ollama.prompt_eval_duration,
+        evalCount: ollama.eval_count,
+        evalNs: ollama.eval_duration,
+      } as const
+      const timing = {
+        startedAt: 0,
+        firstAt: outcome.ttftMs,
+        lastAt: outcome.e2eMs,
+        chunks: outcome.outputTokens,
+      }
+      this.learner.observeUsage(dispatched.node, outcome.model, dispatched.startConcurrency, usage, timing)
+    }
     this.leases.get(outcome.requestId)?.release()
     this.leases.delete(outcome.requestId)
   }

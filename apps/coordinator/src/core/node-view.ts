@@ -9,8 +9,18 @@ export interface NodeView {
   /** Display name (the registered hostname). */
   readonly name: string
   readonly runtimeKind: RuntimeKind
-  /** The agent's compute score: higher serves LLMs faster. */
+  /** The agent's compute score: higher serves LLMs faster. Summed over the host's GPUs (capacity). */
   readonly computeScore: number
+  /**
+   * The datasheet speed one request gets: a request runs on one GPU (or one tensor-parallel group), so
+   * an 8-GPU host is not 8x faster per request. The score of the host's GPUs over their count.
+   */
+  readonly gpuScore: number
+  /**
+   * A small integer unique among the nodes held now (reused after a node leaves): the row of this
+   * node in the balancer's learned tables, so a decision reads arrays instead of hashing ids.
+   */
+  readonly slot: number
   /** Requests the coordinator is proxying to this node now (exact: counted by leases). */
   readonly inFlight: number
   /**
@@ -30,6 +40,11 @@ export interface NodeView {
   readonly gpuMemoryPct: number | null
   /** Models the runtime serves (from the registration, refreshed by each push). */
   readonly models: ReadonlySet<string>
+  /**
+   * What requests are matched against: `models` itself for an OpenAI-compatible runtime (exact names),
+   * Ollama's normal forms for an Ollama runtime (`modelKeyFor`). Never the same Set for both kinds.
+   */
+  readonly modelKeys: ReadonlySet<string>
   /** While set and later than the request's `now`, the node is skipped after repeated upstream failures. */
   readonly coolingDownUntilMs: number | null
 }

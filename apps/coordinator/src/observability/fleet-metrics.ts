@@ -5,9 +5,11 @@
  * removed nodes vanish with them. Label values are bounded: route patterns, status codes, reason kinds,
  * node names (at most `MAX_NODES`), GPU indexes, and the models that nodes serve (see `ModelLabels`).
  */
+
 import type { FleetNode } from '@llm-fleet/types'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { SelectionReason } from '../core/balancer/selection.js'
+import { servesModel } from '../core/model-name.js'
 import type { NodeView } from '../core/node-view.js'
 import type { ProxiedRecord, ProxyObserver, RejectedRecord } from '../proxy/proxy-observer.js'
 import type { RemovedNode } from '../registry/node-registry.js'
@@ -65,9 +67,15 @@ interface PendingCount<Label extends string> {
   pending: number
 }
 
-/** A node's series: the hot path finds each with one Map lookup. */
+/**
+ * The series of a node name: the hot path finds each with one Map lookup. Nodes with the same name
+ * (one host, two runtimes) share them, since `node` is their only node label; the series go when the
+ * last of those nodes goes.
+ */
 interface NodeChildren {
   readonly name: string
+  /** The ids of the registered nodes with this name that have series. */
+  readonly ids: Set<string>
   /** By `route \n model \n status`. */
   readonly requests: Map<string, PendingCount<RequestLabel>>
   readonly duration: Map<string, Histogram.Internal<LatencyLabel>>
@@ -84,8 +92,10 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
   readonly #pushesReceived: Counter
   readonly #pushesRejected: Counter<'reason'>
   readonly #models: ModelLabels
-  /** By node id; entries go when the node is removed, and their series with them. */
+  /** By node id; entries go when the node is removed. */
   readonly #children = new Map<string, NodeChildren>()
+  /** By node name: what the ids share; entries (and their series) go with the name's last node. */
+  readonly #childrenByName = new Map<string, NodeChildren>()
   readonly #nodes: MetricsNodeSource
   readonly #stopListening: () => void
 
@@ -154,7 +164,8 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
   onProxied(record: ProxiedRecord): void {
     const children = this.#childrenOf(record.node)
     if (children === null) return
-    const model = this.#models.labelOf(record.model, record.node.models)
+    // The name as the client sent it, admitted when the node serves it by its runtime's own matching.
+    const model = this.#models.labelOf(record.model, { has: (name) => servesModel(record.node, name) })
     const key = `${record.route}\n${model}\n${record.status}`
     let count = children.requests.get(key)
     if (count === undefined) {
@@ -188,6 +199,11 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     if (rejection !== null) this.#pushesRejected.inc({ reason: rejection })
   }
 
+  /** Node names with request series (for leak checks): 0 once their nodes are gone. */
+  get seriesNodeCount(): number {
+    return this.#childrenByName.size
+  }
+
   /** Stops following node removals (the app's onClose). */
   close(): void {
     this.#stopListening()
@@ -200,13 +216,19 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     if (children === undefined) {
       // The first request of a node, or one that ended after the node was removed.
       if (this.#nodes.get(node.id) === undefined) return null
-      children = {
-        name: node.name,
-        requests: new Map(),
-        duration: new Map(),
-        ttfb: new Map(),
-        selections: new Map(),
+      children = this.#childrenByName.get(node.name)
+      if (children === undefined) {
+        children = {
+          name: node.name,
+          ids: new Set(),
+          requests: new Map(),
+          duration: new Map(),
+          ttfb: new Map(),
+          selections: new Map(),
+        }
+        this.#childrenByName.set(node.name, children)
       }
+      children.ids.add(node.id)
       this.#children.set(node.id, children)
     }
     return children
@@ -217,7 +239,7 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
    * it (prom-client collects each metric separately); the second finds nothing pending.
    */
   #flushPending(): void {
-    for (const children of this.#children.values()) {
+    for (const children of this.#childrenByName.values()) {
       flush(this.#requests, children.requests)
       flush(this.#selections, children.selections)
     }
@@ -228,6 +250,11 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     const children = this.#children.get(nodeId)
     if (children === undefined) return
     this.#children.delete(nodeId)
+    children.ids.delete(nodeId)
+    // Another node with the same name still reports into these series.
+    if (children.ids.size > 0) return
+    this.#childrenByName.delete(children.name)
+    // Counts not yet scraped go too: the series is removed, so nothing would carry them.
     for (const { labels } of children.requests.values()) this.#requests.remove(labels)
     for (const route of children.duration.keys()) this.#duration.remove({ route, node: children.name })
     for (const route of children.ttfb.keys()) this.#ttfb.remove({ route, node: children.name })

@@ -21,7 +21,7 @@ export class ModelLabels {
    * The label for `model`: itself once admitted; admitted now when `servedBy` (the answering node's
    * models) lists it and there is room; otherwise `other`.
    */
-  labelOf(model: string, servedBy: ReadonlySet<string> | null): string {
+  labelOf(model: string, servedBy: Pick<ReadonlySet<string>, 'has'> | null): string {
     if (this.#admitted.has(model)) return model
     if (servedBy === null || !servedBy.has(model) || this.#admitted.size >= this.#max) return OTHER_MODEL
     this.#admitted.add(model)

@@ -9,6 +9,8 @@ const NODE: NodeView = {
   name: 'gpu-a',
   runtimeKind: 'ollama',
   computeScore: 10,
+  gpuScore: 10,
+  slot: 0,
   inFlight: 0,
   runtimeBacklog: 0,
   maxConcurrency: 4,
@@ -19,6 +21,7 @@ const NODE: NodeView = {
   gpuUtilPct: null,
   gpuMemoryPct: null,
   models: new Set(['m']),
+  modelKeys: new Set(['registry.ollama.ai/library/m:latest']),
   coolingDownUntilMs: null,
 }
 
@@ -98,7 +101,16 @@ describe('RequestHistory', () => {
   it('forgets buckets older than the window', () => {
     const { history, advance } = historyAt(T0 - (T0 % 5_000))
     history.onProxied(proxied(5))
-    advance(20_000)
-    expect(history.traffic().every((point) => point.requestsPerSecond === 0)).toBe(true)
+    const rates = () => history.traffic().map((point) => point.requestsPerSecond)
+    // A 20 s window of 5 s buckets: four points, the request in the newest.
+    advance(5_000 - 1)
+    expect(rates()).toEqual([0, 0, 0, 1 / 4.999])
+    // The last moment it is in the window, as the oldest point…
+    advance(15_000)
+    expect(rates()).toEqual([1 / 5, 0, 0, expect.any(Number)])
+    // …and one bucket later it is gone.
+    advance(1)
+    expect(rates()).toHaveLength(4)
+    expect(rates().slice(0, 3)).toEqual([0, 0, 0])
   })
 })

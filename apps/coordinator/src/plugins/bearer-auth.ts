@@ -12,6 +12,8 @@ export interface BearerAuthOptions {
   readonly tokens: readonly string[]
   /** The error thrown for a missing or wrong token (a coded 401). */
   readonly createError: () => Error
+  /** Also accept the token as `x-api-key` (how the Anthropic SDKs send their key). */
+  readonly acceptsXApiKey?: boolean
 }
 
 /**
@@ -43,7 +45,10 @@ const plugin: FastifyPluginAsync<BearerAuthOptions> = async (app, options) => {
   const matches = createBearerMatcher(options.tokens)
   // onRequest runs before the body is read: an unauthenticated client cannot make us parse 1 MiB.
   app.addHook('onRequest', async (request) => {
-    if (!matches(request.headers.authorization)) throw options.createError()
+    if (matches(request.headers.authorization)) return
+    const apiKey = request.headers['x-api-key']
+    if (options.acceptsXApiKey === true && typeof apiKey === 'string' && matches(`Bearer ${apiKey}`)) return
+    throw options.createError()
   })
 }
 

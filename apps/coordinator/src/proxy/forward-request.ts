@@ -4,6 +4,7 @@
  * for cool-down, and the node's in-flight lease, which is released exactly once on every path.
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { pipeline, type Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { select } from '../core/balancer/select.js'
 import {
@@ -12,7 +13,7 @@ import {
   type Selection,
   type SelectionReason,
 } from '../core/balancer/selection.js'
-import type { ApiKind, BalancerState } from '../core/balancer/strategy.js'
+import type { ApiKind, BalancerState, RequestProbe } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
 import { errorCode } from '../error-code.js'
 import {
@@ -21,6 +22,7 @@ import {
   NoCandidateError,
   QueueFullError,
   QueueTimeoutError,
+  UpstreamInvalidResponseError,
   UpstreamTimeoutError,
   UpstreamUnreachableError,
 } from '../errors.js'
@@ -31,9 +33,11 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
-import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord } from './proxy-observer.js'
+import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord, tapBody } from './proxy-observer.js'
+import { StreamErrorScanner } from './stream-error-scanner.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
+import { judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
 import type { WaitQueue } from './wait-queue.js'
 
 /** What the forwarder needs from the registry (`NodeRegistry` provides it). */
@@ -42,9 +46,17 @@ export interface ForwardRegistry {
   acquire(nodeId: string): Lease
   /** The node's registration (for its runtime URL), undefined once it is gone. */
   get(nodeId: string): { readonly registration: { readonly runtime: { readonly url: string } } } | undefined
-  /** Counts a failure; true when it just put the node into cool-down. */
+  /** `Authorization` for the node's runtime (its registered API key), undefined without one. */
+  upstreamAuthorization?(nodeId: string): string | undefined
+  /** Counts a failure of the whole node (unreachable, timed out); true when it just started a cool-down. */
   reportUpstreamFailure(nodeId: string): boolean
-  reportUpstreamSuccess(nodeId: string): void
+  /** Counts a failure of the node for one model; true when it just started a cool-down for it. */
+  reportModelFailure(nodeId: string, model: string): boolean
+  reportUpstreamSuccess(nodeId: string, model?: string): void
+  /** Nodes cooling down for this model alone; null when none. */
+  coolingForModel(model: string): ReadonlySet<string> | null
+  /** The node answered 404 for the model: skip it for the model until its next report. */
+  markModelMissing(nodeId: string, model: string): void
 }
 
 /** The slice of a pino logger the forwarder writes to (a request's `request.log`). */
@@ -67,7 +79,7 @@ export interface RequestForwarderOptions {
    * Where requests wait for a free slot when every node is busy (`QUEUE_WHEN_BUSY`); without it they
    * go to the balancer's busy choice and queue inside that runtime.
    */
-  readonly waitQueue?: WaitQueue<InferenceRequest, QueueGrant> | undefined
+  readonly waitQueue?: ForwardWaitQueue | undefined
   /** Told about every attempt and every outcome (metrics, the dashboard); none by default. */
   readonly observer?: ProxyObserver | undefined
 }
@@ -81,10 +93,20 @@ export interface QueueGrant {
   readonly lease: Lease
 }
 
+/** A request in the wait queue, with the nodes it already tried (a failover waits too). */
+export interface WaitingRequest {
+  readonly request: InferenceRequest
+  readonly exclude: ReadonlySet<string>
+}
+
+export type ForwardWaitQueue = WaitQueue<WaitingRequest, QueueGrant>
+
 /** One inference request as the route parsed it. */
 export interface InferenceRequest {
   readonly apiKind: ApiKind
   readonly model: string
+  /** `ollamaModelKey(model)`, computed once per request for the balancer's Ollama nodes. */
+  readonly ollamaModelKey?: string | undefined
   /** The route pattern, for the log (`/v1/chat/completions`). */
   readonly route: string
   readonly method: Dispatcher.HttpMethod
@@ -97,21 +119,20 @@ export interface InferenceRequest {
   /** Aborts when the client goes away: the upstream request is aborted at once. */
   readonly signal: ClientGoneSignal
   readonly log: ForwardLog
+  /** Prompt size and prefix hashes for the default balancer (`probeOf(body)`); absent: not estimated. */
+  readonly probe?: RequestProbe | undefined
 }
 
 /** The upstream response to send on. Its body releases the lease and logs the request when it closes. */
 export interface ForwardedResponse {
   readonly statusCode: number
   readonly headers: HeaderRecord
-  readonly body: Dispatcher.ResponseData['body']
+  readonly body: Readable
   readonly node: NodeView
   readonly reason: SelectionReason
   /** `formatReason(reason)`, computed once for the header and the log line. */
   readonly reasonText: string
 }
-
-/** Statuses after which another node may still succeed: the runtime is overloaded or a gateway failed. */
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503])
 
 /**
  * Errors that mean the request never reached a runtime able to answer: connecting failed, or the
@@ -137,6 +158,9 @@ const NOTHING_TRIED: ReadonlySet<string> = new Set()
 /** nginx's "client closed request": logged when the client left before the response. */
 const STATUS_CLIENT_CLOSED = 499
 
+/** Content types of streamed answers, scanned for errors written inside them. */
+const STREAMING_CONTENT_TYPE = /^(text\/event-stream|application\/x-ndjson)/i
+
 export class RequestForwarder {
   readonly #options: RequestForwarderOptions
   readonly #observer: ProxyObserver
@@ -152,49 +176,42 @@ export class RequestForwarder {
    * `UpstreamUnreachableError` (502), `UpstreamTimeoutError` (504), `ClientClosedRequestError`.
    */
   async forward(request: InferenceRequest): Promise<ForwardedResponse> {
-    const { registry, pools, maxRetries } = this.#options
+    const { registry, maxRetries, waitQueue } = this.#options
     const startedAt = performance.now()
     // Allocated only on failover: most requests never need one.
     let exclude: Set<string> | null = null
+    // Nodes that answered this request with a 500: the runtime's fault only if another node serves it.
+    let suspects: string[] | null = null
     let selection = this.#select(request, NOTHING_TRIED)
-    const { waitQueue } = this.#options
-    // Capacity that appeared without a freed slot (a node registered, a cool-down ended) goes to the
-    // requests already waiting, before this one.
-    if (waitQueue !== undefined && waitQueue.size > 0 && this.#offerCapacity()) {
+    // Capacity that appeared without a freed slot goes to the requests already waiting, before this one.
+    if (waitQueue !== undefined && waitQueue.size > 0 && this.wakeWaiters()) {
       selection = this.#select(request, NOTHING_TRIED)
     }
     if (selection.kind === 'none') {
       const error = this.#noCandidate(selection.cause, request.model, request.apiKind)
       throw this.#rejected(request, selection.cause, error)
     }
-    // The slot a waiting request was granted, taken for it when it was woken.
-    let grantedLease: Lease | null = null
-    if (waitQueue !== undefined && mustWait(selection)) {
-      const grant = await this.#waitForSlot(request, waitQueue)
-      selection = grant.selection
-      grantedLease = grant.lease
-    }
 
     for (let retries = 0; ; retries++) {
+      // The slot a waiting request was granted, taken for it when it was woken.
+      let grantedLease: Lease | null = null
+      if (waitQueue !== undefined && mustWait(selection)) {
+        const grant = await this.#waitForSlot(request, waitQueue, exclude ?? NOTHING_TRIED)
+        selection = grant.selection
+        grantedLease = grant.lease
+      }
       const { node, reason } = selection
       const reasonText = formatReason(reason)
       const lease = grantedLease ?? registry.acquire(node.id)
-      grantedLease = null
-      this.#observer.onAttempt(node, reason, retries)
+      this.#observer.onAttempt(node, reason, retries, request)
       // The lease goes to the response body once it exists; until then this scope owns it.
       let isLeaseHandedOff = false
       try {
         let response: Dispatcher.ResponseData
+        let verdict: UpstreamVerdict
         try {
-          const target = pools.target(node.id, () => registry.get(node.id)?.registration.runtime.url)
-          if (target === undefined) throw new UpstreamUnreachableError(`node ${node.name} is gone`)
-          response = await target.pool.request({
-            method: request.method,
-            path: target.basePath + request.url,
-            headers: buildUpstreamRequestHeaders(request.headers, request.requestId),
-            body: request.body,
-            signal: request.signal,
-          })
+          response = await this.#send(request, node)
+          verdict = await judgeHead(response, request.model)
         } catch (error) {
           if (request.signal.aborted) {
             this.#logProxied(request, node, reasonText, STATUS_CLIENT_CLOSED, null, startedAt, retries)
@@ -217,36 +234,46 @@ export class RequestForwarder {
           throw failure.error
         }
         const ttfbMs = performance.now() - startedAt
+        this.#countHead(verdict, node, request)
+        if (verdict.kind === 'server-error') {
+          suspects ??= []
+          suspects.push(node.id)
+        }
 
-        // Below 500 the head is not a success yet: a runtime may still die mid-stream. The body's end decides.
-        if (response.statusCode >= 500) this.#reportFailure(node, request.log)
-
-        if (RETRYABLE_STATUSES.has(response.statusCode) && retries < maxRetries) {
+        if (verdict.kind !== 'answer' && retries < maxRetries) {
           exclude ??= new Set()
           exclude.add(node.id)
           const next = this.#select(request, exclude)
           if (next.kind === 'selected') {
             request.log.warn(
-              { nodeId: node.id, node: node.name, status: response.statusCode },
-              'upstream unavailable: failing over',
+              { nodeId: node.id, node: node.name, status: response.statusCode, verdict: verdict.kind },
+              'upstream could not answer: failing over',
             )
-            discard(response.body, request.log)
+            discard(verdict.body, request.log)
             selection = next
             continue
           }
         }
+        if (verdict.kind === 'invalid-status') {
+          discard(verdict.body, request.log)
+          const error = new UpstreamInvalidResponseError(
+            `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
+          )
+          this.#logProxied(request, node, reasonText, error.statusCode, ttfbMs, startedAt, retries)
+          throw error
+        }
 
-        const body = response.body
-        body.once('close', () => {
-          lease.release()
-          this.#offerCapacity()
-          if (response.statusCode < 500) {
-            if (body.readableEnded) registry.reportUpstreamSuccess(node.id)
-            // The runtime broke off or went silent mid-stream: a failure like a refused connection.
-            else if (isUpstreamBodyFailure(body.errored)) this.#reportFailure(node, request.log)
-          }
-          this.#logProxied(request, node, reasonText, response.statusCode, ttfbMs, startedAt, retries, body)
+        const body = this.#watchBody(verdict, response, node, request, lease, suspects, (outcome) =>
+          this.#logProxied(request, node, reasonText, outcome, ttfbMs, startedAt, retries, body),
+        )
+        const tap = this.#observer.onResponse?.({
+          node,
+          request,
+          statusCode: response.statusCode,
+          startedAt,
+          headersAt: startedAt + ttfbMs,
         })
+        if (tap !== undefined) tapBody(body, tap)
         isLeaseHandedOff = true
         return {
           statusCode: response.statusCode,
@@ -259,16 +286,84 @@ export class RequestForwarder {
       } finally {
         if (!isLeaseHandedOff) {
           lease.release()
-          this.#offerCapacity()
+          this.wakeWaiters()
         }
       }
     }
   }
 
+  #send(request: InferenceRequest, node: NodeView): Promise<Dispatcher.ResponseData> {
+    const { registry, pools } = this.#options
+    const target = pools.target(node.id, () => registry.get(node.id)?.registration.runtime.url)
+    if (target === undefined) throw new UpstreamUnreachableError(`node ${node.name} is gone`)
+    return target.pool.request({
+      method: request.method,
+      path: target.basePath + request.url,
+      headers: buildUpstreamRequestHeaders(
+        request.headers,
+        request.requestId,
+        registry.upstreamAuthorization?.(node.id),
+      ),
+      body: request.body,
+      signal: request.signal,
+    })
+  }
+
+  /** What a response head says about the node, before any byte goes to the client. */
+  #countHead(verdict: UpstreamVerdict, node: NodeView, request: InferenceRequest): void {
+    // Overload, a failed gateway or a status that is not HTTP: the node, not the request.
+    if (verdict.kind === 'unavailable' || verdict.kind === 'invalid-status')
+      this.#reportFailure(node, request.log)
+    else if (verdict.kind === 'model-missing') this.#options.registry.markModelMissing(node.id, request.model)
+  }
+
+  /**
+   * The body to send on: it releases the lease, settles the node's health and logs the request when it
+   * closes. Streams are scanned for errors written inside them.
+   */
+  #watchBody(
+    verdict: UpstreamVerdict,
+    response: Dispatcher.ResponseData,
+    node: NodeView,
+    request: InferenceRequest,
+    lease: Lease,
+    suspects: readonly string[] | null,
+    log: (status: number) => void,
+  ): Readable {
+    const contentType = response.headers['content-type']
+    const isStream = typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType)
+    const scanner = isStream ? new StreamErrorScanner() : null
+    const body: Readable = scanner === null ? verdict.body : pipeline(verdict.body, scanner, ignore)
+    body.once('close', () => {
+      lease.release()
+      this.wakeWaiters()
+      const streamError = scanner?.streamError ?? null
+      if (streamError !== null) {
+        request.log.warn(
+          { nodeId: node.id, node: node.name, upstreamError: streamError.message },
+          'error inside the stream',
+        )
+        // A 4xx-coded error is the request's own fault (vLLM's BadRequestError); anything else the runtime's.
+        if (streamError.status >= 500) this.#reportModelFailure(node, request)
+      } else if (verdict.kind === 'answer' && response.statusCode < 500) {
+        if (body.readableEnded) {
+          this.#options.registry.reportUpstreamSuccess(node.id, request.model)
+          // Another node served what these failed: they are unwell, not the request.
+          for (const suspect of suspects ?? [])
+            this.#reportModelFailure({ id: suspect, name: suspect }, request)
+        }
+        // The runtime broke off or went silent mid-stream: a failure like a refused connection.
+        else if (isUpstreamBodyFailure(body.errored)) this.#reportFailure(node, request.log)
+      }
+      log(streamError?.status ?? response.statusCode)
+    })
+    return body
+  }
+
   /** Waits in the queue for a slot; throws the coded 503 (or the client's abort) when none comes. */
-  async #waitForSlot(request: InferenceRequest, queue: WaitQueue<InferenceRequest, QueueGrant>) {
+  async #waitForSlot(request: InferenceRequest, queue: ForwardWaitQueue, exclude: ReadonlySet<string>) {
     request.log.info({ model: request.model, route: request.route, ahead: queue.size }, 'request queued')
-    const result = await queue.wait(request, request.signal)
+    const result = await queue.wait({ request, exclude }, request.signal)
     if (result.kind === 'granted') return result.grant
     request.log.info(
       { model: request.model, route: request.route, outcome: result.reason, waiting: queue.size },
@@ -293,21 +388,23 @@ export class RequestForwarder {
   /**
    * Hands free capacity to the waiters, oldest first, each with its node's slot already taken, so that
    * the next waiter (and a request arriving meanwhile) sees that slot gone. Waiters for the same model
-   * and API see the same nodes, so one that cannot proceed rules out the rest of its kind. Returns
-   * whether any waiter got a slot.
+   * and API see the same nodes, so one that cannot proceed rules out the rest of its kind (a failover,
+   * which excludes nodes, only itself). Returns whether any waiter got a slot. Called whenever capacity
+   * may have appeared: a lease released, and (through the registry) a node registered or pushed, a
+   * cool-down ended.
    */
-  #offerCapacity(): boolean {
+  wakeWaiters(): boolean {
     const queue = this.#options.waitQueue
     if (queue === undefined || queue.size === 0) return false
     const stillBusy = new Set<string>()
-    const grantFor = (waiting: InferenceRequest): QueueGrant | undefined => {
+    const grantFor = ({ request: waiting, exclude }: WaitingRequest): QueueGrant | undefined => {
       const key = `${waiting.apiKind}\n${waiting.model}`
-      if (stillBusy.has(key)) return undefined
-      const selection = this.#select(waiting, NOTHING_TRIED)
+      if (exclude.size === 0 && stillBusy.has(key)) return undefined
+      const selection = this.#select(waiting, exclude)
       if (selection.kind === 'selected' && !mustWait(selection)) {
         return { selection, lease: this.#options.registry.acquire(selection.node.id) }
       }
-      stillBusy.add(key)
+      if (exclude.size === 0) stillBusy.add(key)
       return undefined
     }
     let hasGranted = false
@@ -315,12 +412,23 @@ export class RequestForwarder {
     return hasGranted
   }
 
-  #select(request: InferenceRequest, exclude: ReadonlySet<string>) {
-    return select(
+  #select(request: InferenceRequest, exclude: ReadonlySet<string>): Selection {
+    const cooling = this.#options.registry.coolingForModel(request.model)
+    const selection = select(
       this.#options.registry.snapshot(),
-      { model: request.model, apiKind: request.apiKind, now: this.#options.now(), exclude },
+      {
+        model: request.model,
+        ollamaModelKey: request.ollamaModelKey,
+        apiKind: request.apiKind,
+        now: this.#options.now(),
+        exclude: cooling === null ? exclude : new Set([...exclude, ...cooling]),
+        probe: request.probe,
+      },
       this.#options.balancerState,
     )
+    // Nodes cooling for this model were left out like tried ones: the answer is a cool-down, not "no node".
+    if (selection.kind === 'none' && cooling !== null) return { kind: 'none', cause: 'all-cooling-down' }
+    return selection
   }
 
   #noCandidate(cause: NoCandidateCause, model: string, apiKind: ApiKind): Error & { statusCode: number } {
@@ -348,6 +456,15 @@ export class RequestForwarder {
     return error
   }
 
+  #reportModelFailure(node: Pick<NodeView, 'id' | 'name'>, request: InferenceRequest): void {
+    if (this.#options.registry.reportModelFailure(node.id, request.model)) {
+      request.log.warn(
+        { nodeId: node.id, model: request.model, coolDownMs: this.#options.coolDownMs },
+        'node cooling down for a model after repeated upstream failures',
+      )
+    }
+  }
+
   #reportFailure(node: NodeView, log: ForwardLog): void {
     if (this.#options.registry.reportUpstreamFailure(node.id)) {
       log.warn(
@@ -365,7 +482,7 @@ export class RequestForwarder {
     ttfbMs: number | null,
     startedAt: number,
     retries: number,
-    body?: Dispatcher.ResponseData['body'],
+    body?: Readable,
   ): void {
     const totalMs = performance.now() - startedAt
     const fields: Record<string, unknown> = {
@@ -436,9 +553,19 @@ function describeFailure(error: unknown, node: NodeView): Failure {
 }
 
 /** Drops a response we will not send, freeing its connection; a failure here only loses that socket. */
-function discard(body: Dispatcher.ResponseData['body'], log: ForwardLog): void {
-  body.dump().catch((error: unknown) => log.warn({ err: error }, 'discarding an upstream response failed'))
+function discard(body: Readable, log: ForwardLog): void {
+  const onError = (error: unknown) => log.warn({ err: error }, 'discarding an upstream response failed')
+  // undici's dump reads a little and then gives up the socket: a body that hangs costs nothing.
+  if (isUndiciBody(body)) body.dump().catch(onError)
+  else body.once('error', onError).resume()
 }
+
+function isUndiciBody(body: Readable): body is Dispatcher.ResponseData['body'] {
+  return typeof (body as { dump?: unknown }).dump === 'function'
+}
+
+/** pipeline's callback: the body's own 'close' handler settles the outcome. */
+function ignore(): void {}
 
 function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100

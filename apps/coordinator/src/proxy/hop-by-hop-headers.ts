@@ -32,6 +32,7 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
  *   form-encoded (Ollama does not care, but FastAPI-based runtimes such as vLLM do);
  * - `authorization`: the client's credential is the coordinator's API key (or an SDK's placeholder);
  *   the runtimes behind the coordinator must never see it;
+ * - `x-api-key`: the same credential as the Anthropic SDKs send it;
  * - `expect`: the coordinator has already read the whole body; undici does not support it either;
  * - `x-request-id`: replaced by the id the coordinator settled on, so the runtime's logs correlate.
  */
@@ -40,6 +41,7 @@ const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'content-length',
   'content-type',
   'authorization',
+  'x-api-key',
   'expect',
   'x-request-id',
 ])
@@ -47,9 +49,14 @@ const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 /**
  * The headers to send upstream for a client's request: everything the client sent except hop-by-hop
  * headers, headers named in its `Connection` header, and those the coordinator replaces; then the
- * request id and the JSON content type.
+ * request id, the JSON content type and the runtime's key.
  */
-export function buildUpstreamRequestHeaders(headers: IncomingHttpHeaders, requestId: string): HeaderRecord {
+export function buildUpstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  requestId: string,
+  /** The runtime's own key (`Bearer …`), when its agent registered one; never the client's. */
+  authorization?: string | undefined,
+): HeaderRecord {
   const named = namedInConnection(headers.connection)
   const upstream: HeaderRecord = {}
   for (const name in headers) {
@@ -61,6 +68,7 @@ export function buildUpstreamRequestHeaders(headers: IncomingHttpHeaders, reques
   }
   upstream['content-type'] = 'application/json'
   upstream['x-request-id'] = requestId
+  if (authorization !== undefined) upstream.authorization = authorization
   return upstream
 }
 

@@ -3,9 +3,38 @@
  * proxy knows only this interface; `app.ts` passes in the implementations (`FleetMetrics`,
  * `RequestHistory`) so that the data plane never imports observability code.
  */
+import type { Readable } from 'node:stream'
 import type { NoCandidateCause, SelectionReason } from '../core/balancer/selection.js'
-import type { ApiKind } from '../core/balancer/strategy.js'
+import type { ApiKind, RequestProbe } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
+
+/** The request an attempt sends (the parts observers may learn from). */
+export interface AttemptRequest {
+  readonly model: string
+  readonly apiKind: ApiKind
+  readonly route: string
+  readonly probe?: RequestProbe | undefined
+}
+
+/** An upstream response whose body is about to stream to the client. */
+export interface ObservedResponse {
+  readonly node: NodeView
+  readonly request: AttemptRequest
+  readonly statusCode: number
+  /** `performance.now()` when the forwarder started on the request, and when the headers came. */
+  readonly startedAt: number
+  readonly headersAt: number
+}
+
+/**
+ * Sees a response body's chunks as they pass (never buffered, never delayed): keep references, not
+ * copies, and do the parsing at `end`.
+ */
+export interface ResponseTap {
+  chunk(data: Buffer): void
+  /** The body closed; `isComplete` when it ended normally. */
+  end(isComplete: boolean): void
+}
 
 /** One proxied request when it ends: the fields of its `proxied` log line, as data. */
 export interface ProxiedRecord {
@@ -41,7 +70,9 @@ export interface ProxyObserver {
    * A node was chosen and the request is about to be sent to it. `attempt` 0 is the balancer's first
    * choice; later attempts are failovers after the previous node failed before any byte.
    */
-  onAttempt(node: NodeView, reason: SelectionReason, attempt: number): void
+  onAttempt(node: NodeView, reason: SelectionReason, attempt: number, request: AttemptRequest): void
+  /** Optional: an upstream answered; a returned tap sees the body as it streams to the client. */
+  onResponse?(response: ObservedResponse): ResponseTap | undefined
   /** The request ended (after the response body closed, or after the last failed attempt). */
   onProxied(record: ProxiedRecord): void
   /** No node could take the request. */
@@ -58,8 +89,24 @@ export const NO_PROXY_OBSERVER: ProxyObserver = {
 /** One observer that forwards every call to each of `observers`, in order. */
 export function combineProxyObservers(observers: readonly ProxyObserver[]): ProxyObserver {
   return {
-    onAttempt(node, reason, attempt) {
-      for (const observer of observers) observer.onAttempt(node, reason, attempt)
+    onAttempt(node, reason, attempt, request) {
+      for (const observer of observers) observer.onAttempt(node, reason, attempt, request)
+    },
+    onResponse(response) {
+      const taps: ResponseTap[] = []
+      for (const observer of observers) {
+        const tap = observer.onResponse?.(response)
+        if (tap !== undefined) taps.push(tap)
+      }
+      if (taps.length <= 1) return taps[0]
+      return {
+        chunk: (data) => {
+          for (const tap of taps) tap.chunk(data)
+        },
+        end: (isComplete) => {
+          for (const tap of taps) tap.end(isComplete)
+        },
+      }
     },
     onProxied(record) {
       for (const observer of observers) observer.onProxied(record)
@@ -68,4 +115,14 @@ export function combineProxyObservers(observers: readonly ProxyObserver[]): Prox
       for (const observer of observers) observer.onRejected(record)
     },
   }
+}
+
+/**
+ * Lets `tap` see `body` without changing how it flows: the 'data' listener is added only once the
+ * consumer (fastify's pipe) has resumed the stream, so no chunk can flow past before the client's
+ * pipe is attached, and backpressure stays the pipe's.
+ */
+export function tapBody(body: Readable, tap: ResponseTap): void {
+  body.once('resume', () => body.on('data', (data: Buffer) => tap.chunk(data)))
+  body.once('close', () => tap.end(body.readableEnded))
 }

@@ -6,7 +6,7 @@ import { NodeRegistry, type RemovedNode } from './node-registry.js'
 const T0 = 1_800_000_000_000
 const TTL_MS = 6_000
 
-function setup(overrides: { maxNodes?: number } = {}) {
+function setup(overrides: { maxNodes?: number; forgetStaleAfterMs?: number } = {}) {
   let now = T0
   let nextId = 0
   const lines: { obj: object; msg: string }[] = []
@@ -19,6 +19,9 @@ function setup(overrides: { maxNodes?: number } = {}) {
     coolDownMs: 30_000,
     log,
     generateId: () => `node-${++nextId}`,
+    ...(overrides.forgetStaleAfterMs === undefined
+      ? {}
+      : { forgetStaleAfterMs: overrides.forgetStaleAfterMs }),
   })
   const removed: RemovedNode[] = []
   registry.onNodeRemoved((node) => removed.push(node))
@@ -97,7 +100,12 @@ describe('NodeRegistry.register', () => {
       agentId: 'node-3',
       created: true,
     })
-    expect(removed).toEqual([{ id: 'node-1', runtimeUrl: 'http://10.0.0.7:11434' }])
+    expect(removed).toEqual([{ id: 'node-1', runtimeUrl: 'http://10.0.0.7:11434', slot: 0 }])
+    // The newcomer reuses the freed slot, so the balancer's learned tables stay as small as the fleet.
+    expect(registry.snapshot().map((node) => [node.name, node.slot])).toEqual([
+      ['newer', 1],
+      ['fresh', 0],
+    ])
     expect(registry.list().map((node) => node.name)).toEqual(['newer', 'fresh'])
   })
 })
@@ -305,5 +313,58 @@ describe('NodeRegistry.list', () => {
       lastSeenAt: new Date(T0 + 1_500).toISOString(),
       coolingDownUntil: null,
     })
+  })
+})
+
+describe('NodeRegistry.sweep', () => {
+  it('forgets a node stale for longer than forgetStaleAfterMs, but not one with requests in flight', () => {
+    const { registry, removed, advance } = setup({ forgetStaleAfterMs: 60_000 })
+    const idle = registry.register(registration({ hostname: 'idle' })).agentId
+    const busy = registry.register(registration({ hostname: 'busy' })).agentId
+    const lease = registry.acquire(busy)
+    registry.reportModelFailure(idle, 'llama3.1:8b')
+    advance(TTL_MS + 60_000)
+    expect(registry.sweep()).toBe(0)
+    advance(1)
+    expect(registry.sweep()).toBe(1)
+    expect(removed.map((node) => node.id)).toEqual([idle])
+    // Nothing of it stays: its per-model streak went with it.
+    expect(registry.modelHealthEntries).toBe(0)
+    lease.release()
+    expect(registry.sweep()).toBe(1)
+    expect(registry.size).toBe(0)
+  })
+})
+
+describe('NodeRegistry per-model health', () => {
+  it('cools a node down for one model after failures in a row, and only for that model', () => {
+    const { registry, advance } = setup()
+    const id = registry.register(registration()).agentId
+    expect([1, 2, 3].map(() => registry.reportModelFailure(id, 'a'))).toEqual([false, false, true])
+    expect(registry.coolingForModel('a')).toEqual(new Set([id]))
+    expect(registry.coolingForModel('b')).toBeNull()
+    expect(registry.get(id)?.coolingDownUntil).toBeNull()
+    advance(30_001)
+    expect(registry.coolingForModel('a')).toBeNull()
+    expect(registry.modelHealthEntries).toBe(0)
+  })
+
+  it('a success for the model ends its streak', () => {
+    const { registry } = setup()
+    const id = registry.register(registration()).agentId
+    registry.reportModelFailure(id, 'a')
+    registry.reportModelFailure(id, 'a')
+    registry.reportUpstreamSuccess(id, 'a')
+    expect(registry.reportModelFailure(id, 'a')).toBe(false)
+    expect(registry.coolingForModel('a')).toBeNull()
+  })
+
+  it('markModelMissing drops the model from the node until its next push names it', () => {
+    const { registry } = setup()
+    const id = registry.register(registration({ models: ['a', 'b'] })).agentId
+    registry.markModelMissing(id, 'a')
+    expect([...viewOf(registry, id).models]).toEqual(['b'])
+    registry.ingestMetrics(id, metrics(id, { runtime: { up: true, models: ['a', 'b'], loadedModels: [] } }))
+    expect([...viewOf(registry, id).models].sort()).toEqual(['a', 'b'])
   })
 })

@@ -4,12 +4,21 @@
  * the upstream failure streaks and cool-downs, and hands the balancer cheap `NodeView` snapshots.
  */
 import { randomBytes } from 'node:crypto'
-import type { AgentMetrics, AgentRegistration, FleetNode, NodeState } from '@llm-fleet/types'
+import type {
+  AgentMetrics,
+  AgentRegistration,
+  FleetNode,
+  NodeState,
+  PublicRegistration,
+} from '@llm-fleet/types'
+import { ollamaModelKey } from '../core/model-name.js'
 import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
 import { createLease, type Lease } from './lease.js'
+import { ModelHealth } from './model-health.js'
 import { ModelSets } from './model-sets.js'
+import type { SharedLoad } from './shared-load.js'
 
 /** The slice of a pino logger the registry uses (fastify's `log.child(...)` satisfies it). */
 export interface RegistryLog {
@@ -33,6 +42,19 @@ export interface NodeRegistryOptions {
   readonly log: RegistryLog
   /** New agent ids; default 12 random url-safe characters. */
   readonly generateId?: () => string
+  /**
+   * Load shared with other coordinators (`SHARED_STATE_URL`): views then count their in-flight requests
+   * too, and their cool-downs. Without it the registry counts alone, exactly as a single coordinator.
+   */
+  readonly sharedLoad?: SharedLoad
+  /**
+   * A node stale this long with nothing in flight is removed by `sweep()` (the coordinator passes
+   * `STALE_NODE_FORGET_TTLS` × TTL): its pool, metric series and cursors go with it. Default: never
+   * (only when the registry is full).
+   */
+  readonly forgetStaleAfterMs?: number
+  /** Runs `fn` after `ms` (cool-down ends); default an unref'd `setTimeout`. */
+  readonly setTimer?: (fn: () => void, ms: number) => void
 }
 
 export interface RegisterResult {
@@ -51,16 +73,43 @@ export type IngestResult =
 export interface RemovedNode {
   readonly id: string
   readonly runtimeUrl: string
+  /** The slot it held (`NodeView.slot`); the next node may reuse it. */
+  readonly slot: number
+}
+
+/** Passed to `onMetrics` listeners after a push is stored (the balancer learns what is loaded). */
+export interface IngestedMetrics {
+  readonly id: string
+  readonly slot: number
+  readonly metrics: AgentMetrics
+  /** When the coordinator stored it (its clock). */
+  readonly atMs: number
 }
 
 export const DEFAULT_COOL_DOWN_FAILURES = 3
 
+const EMPTY_SET: ReadonlySet<string> = new Set()
+
+/**
+ * A node stale for this many TTLs with nothing in flight is forgotten (10 minutes at the default 6 s
+ * TTL): long enough for a host to reboot and come back under its id, short enough that churn leaves
+ * nothing behind.
+ */
+export const STALE_NODE_FORGET_TTLS = 100
+
 interface NodeRecord {
   readonly id: string
   readonly key: string
-  registration: AgentRegistration
+  /** Dense index among the held nodes (`NodeView.slot`). */
+  readonly slot: number
+  /** Without the runtime's API key: this is what `GET /api/agents` and the dashboard show. */
+  registration: PublicRegistration
+  /** `Bearer <runtime.apiKey>` to send upstream, kept apart from everything shown; null without a key. */
+  upstreamAuthorization: string | null
   metrics: AgentMetrics | null
   models: ReadonlySet<string>
+  /** `models` as the runtime matches them (see `NodeView.modelKeys`). */
+  modelKeys: ReadonlySet<string>
   readonly registeredAtMs: number
   lastSeenMs: number
   lastMetricsMs: number | null
@@ -82,15 +131,58 @@ export class NodeRegistry {
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
+  readonly #capacityListeners = new Set<() => void>()
+  readonly #modelHealth: ModelHealth
+  readonly #setTimer: (fn: () => void, ms: number) => void
+  readonly #metricsListeners = new Set<(pushed: IngestedMetrics) => void>()
+  /** Slots of removed nodes, reused before new ones so the slot range stays as small as the fleet. */
+  readonly #freeSlots: number[] = []
+  #nextSlot = 0
   /** Nodes serving the same models share one Set: `select` checks each distinct Set once per call. */
   readonly #modelSets = new ModelSets()
+  readonly #loadListeners = new Set<() => void>()
+  readonly #shared: SharedLoad | undefined
+  /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
+  readonly #ollamaKeySets = new ModelSets()
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
+  /** When a node registered for the first time (readiness waits for registrations to settle). */
+  #lastNewRegistrationMs: number | null = null
 
   constructor(options: NodeRegistryOptions) {
     this.#options = options
     this.#coolDownFailures = options.coolDownFailures ?? DEFAULT_COOL_DOWN_FAILURES
     this.#generateId = options.generateId ?? (() => randomBytes(9).toString('base64url'))
+    this.#modelHealth = new ModelHealth({ failures: this.#coolDownFailures, coolDownMs: options.coolDownMs })
+    this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms).unref())
+    this.#shared = options.sharedLoad
+    this.#shared?.onRemoteChange((nodeKeys) => this.#remoteChanged(nodeKeys))
+  }
+
+  /** When a node last registered for the first time; null before any. */
+  get lastNewRegistrationMs(): number | null {
+    return this.#lastNewRegistrationMs
+  }
+
+  /** The keys (`hostname \n runtime URL`, the same on every coordinator) of the nodes online now. */
+  onlineKeys(): Set<string> {
+    const keys = new Set<string>()
+    const now = this.#options.clock()
+    for (const record of this.#records.values()) {
+      if (this.#viewOf(record, now).state === 'online') keys.add(record.key)
+    }
+    return keys
+  }
+
+  /**
+   * Calls `listener` when other coordinators' load changed (a slot freed elsewhere may let a waiting
+   * request go). Returns a function that unsubscribes it.
+   */
+  onSharedLoadChange(listener: () => void): () => void {
+    this.#loadListeners.add(listener)
+    return () => {
+      this.#loadListeners.delete(listener)
+    }
   }
 
   /** Nodes held, in every state. */
@@ -103,18 +195,21 @@ export class NodeRegistry {
    * (keeping its id, in-flight count and metrics, and cancelling a drain: the agent is back).
    * @throws RegistryFullError when `maxNodes` are held and no stale idle node can make room.
    */
-  register(registration: AgentRegistration): RegisterResult {
+  register(received: AgentRegistration): RegisterResult {
+    const { registration, upstreamAuthorization } = withoutApiKey(received)
     const now = this.#options.clock()
     const key = `${registration.hostname}\n${registration.runtime.url}`
     const existingId = this.#idsByKey.get(key)
     const existing = existingId === undefined ? undefined : this.#records.get(existingId)
     if (existing !== undefined) {
       existing.registration = registration
-      existing.models = this.#modelSets.intern(registration.models)
+      existing.upstreamAuthorization = upstreamAuthorization
+      this.#setModels(existing, registration.models)
       existing.lastSeenMs = now
       existing.isDraining = false
       this.#changed(existing)
       this.#options.log.info({ nodeId: existing.id, name: registration.hostname }, 'node re-registered')
+      this.#capacityMayHaveGrown()
       return { agentId: existing.id, created: false }
     }
 
@@ -126,9 +221,12 @@ export class NodeRegistry {
     const record: NodeRecord = {
       id,
       key,
+      slot: this.#freeSlots.pop() ?? this.#nextSlot++,
       registration,
+      upstreamAuthorization,
       metrics: null,
-      models: this.#modelSets.intern(registration.models),
+      models: EMPTY_SET,
+      modelKeys: EMPTY_SET,
       registeredAtMs: now,
       lastSeenMs: now,
       lastMetricsMs: null,
@@ -139,9 +237,11 @@ export class NodeRegistry {
       view: null,
       viewValidUntilMs: 0,
     }
+    this.#setModels(record, registration.models)
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
     this.#snapshot = null
+    this.#lastNewRegistrationMs = now
     this.#options.log.info(
       {
         nodeId: id,
@@ -151,6 +251,7 @@ export class NodeRegistry {
       },
       'node registered',
     )
+    this.#capacityMayHaveGrown()
     return { agentId: id, created: true }
   }
 
@@ -163,12 +264,14 @@ export class NodeRegistry {
     const record = this.#records.get(id)
     if (record === undefined) return { kind: 'unknown-agent' }
     const now = this.#options.clock()
-    if (!sameModels(record.models, metrics.runtime.models))
-      record.models = this.#modelSets.intern(metrics.runtime.models)
+    if (!sameModels(record.models, metrics.runtime.models)) this.#setModels(record, metrics.runtime.models)
     record.metrics = metrics
     record.lastSeenMs = now
     record.lastMetricsMs = now
     this.#changed(record)
+    // The push may have cleared a backlog or a busy GPU, or brought a stale node back.
+    this.#capacityMayHaveGrown()
+    for (const listener of this.#metricsListeners) listener({ id, slot: record.slot, metrics, atMs: now })
     return { kind: 'ok' }
   }
 
@@ -196,8 +299,10 @@ export class NodeRegistry {
     if (record === undefined) throw new AgentNotFoundError(nodeId)
     record.inFlight++
     this.#changed(record)
+    this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
     return createLease(nodeId, () => {
       record.inFlight--
+      this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
       // The record may have been removed meanwhile; then there is nothing left to update.
       if (this.#records.get(nodeId) !== record) return
       this.#changed(record)
@@ -219,14 +324,83 @@ export class NodeRegistry {
     record.failureStreak = 0
     record.coolingDownUntilMs = now + this.#options.coolDownMs
     this.#changed(record)
+    this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
+    this.#wakeAfterCoolDown()
     return true
   }
 
-  /** A successful upstream response ends the failure streak. */
-  reportUpstreamSuccess(nodeId: string): void {
+  /**
+   * Counts a failure of the runtime for one model (a 500, an error inside a stream) that the request
+   * itself did not cause. Returns true exactly when it starts a cool-down of the node for that model.
+   */
+  reportModelFailure(nodeId: string, model: string): boolean {
+    if (!this.#records.has(nodeId)) return false
+    if (this.#modelHealth.reportFailure(nodeId, model, this.#options.clock()) === null) return false
+    this.#wakeAfterCoolDown()
+    return true
+  }
+
+  /** A successful upstream response ends the node's failure streak (and the model's, given one). */
+  reportUpstreamSuccess(nodeId: string, model?: string): void {
     const record = this.#records.get(nodeId)
     if (record === undefined) return
     record.failureStreak = 0
+    if (model !== undefined) this.#modelHealth.reportSuccess(nodeId, model)
+  }
+
+  /** Nodes cooling down for `model` alone; null when none. */
+  coolingForModel(model: string): ReadonlySet<string> | null {
+    return this.#modelHealth.coolingNodes(model, this.#options.clock())
+  }
+
+  /**
+   * The node answered 404 for a model its list names: its list went stale. The node stops being
+   * offered for the model until its next push or registration says otherwise.
+   */
+  markModelMissing(nodeId: string, model: string): void {
+    const record = this.#records.get(nodeId)
+    if (record === undefined) return
+    // An Ollama node matches names as Ollama does: drop every listed spelling of the model.
+    const isOllama = record.registration.runtime.kind === 'ollama'
+    const key = isOllama ? ollamaModelKey(model) : model
+    if (!record.modelKeys.has(key)) return
+    const kept = [...record.models].filter((name) => (isOllama ? ollamaModelKey(name) : name) !== key)
+    this.#setModels(record, kept)
+    this.#changed(record)
+    this.#options.log.warn({ nodeId, model }, 'node does not serve a model its list names')
+  }
+
+  /**
+   * Calls `listener` whenever a slot may have become usable without a request ending: a node
+   * registered or pushed, or a cool-down ended. Returns a function that unsubscribes it.
+   */
+  onCapacity(listener: () => void): () => void {
+    this.#capacityListeners.add(listener)
+    return () => {
+      this.#capacityListeners.delete(listener)
+    }
+  }
+
+  /**
+   * Removes nodes stale for longer than `forgetStaleAfterMs` with nothing in flight: a host that
+   * vanished leaves nothing behind. Returns how many went.
+   */
+  sweep(): number {
+    const forgetAfterMs = this.#options.forgetStaleAfterMs
+    if (forgetAfterMs === undefined) return 0
+    const now = this.#options.clock()
+    let removed = 0
+    for (const record of [...this.#records.values()]) {
+      if (record.inFlight > 0 || now - record.lastSeenMs <= this.#options.ttlMs + forgetAfterMs) continue
+      this.#remove(record, 'forgotten: stale too long')
+      removed++
+    }
+    return removed
+  }
+
+  /** Per-model health entries held: 0 once every node that failed is gone (for leak checks). */
+  get modelHealthEntries(): number {
+    return this.#modelHealth.size
   }
 
   /**
@@ -247,6 +421,14 @@ export class NodeRegistry {
     this.#snapshot = views
     this.#snapshotValidUntilMs = validUntilMs
     return views
+  }
+
+  /**
+   * The `Authorization` value for requests to the node's runtime (the agent's `RUNTIME_API_KEY`), or
+   * undefined when it has none or is gone. The only way the key leaves the registry.
+   */
+  upstreamAuthorization(nodeId: string): string | undefined {
+    return this.#records.get(nodeId)?.upstreamAuthorization ?? undefined
   }
 
   /** Every node as `GET /api/agents` reports it. */
@@ -277,9 +459,58 @@ export class NodeRegistry {
     }
   }
 
+  #setModels(record: NodeRecord, models: readonly string[]): void {
+    record.models = this.#modelSets.intern(models)
+    record.modelKeys =
+      record.registration.runtime.kind === 'ollama'
+        ? this.#ollamaKeySets.intern(models.map(ollamaModelKey))
+        : record.models
+  }
+
+  #capacityMayHaveGrown(): void {
+    for (const listener of this.#capacityListeners) listener()
+  }
+
+  /** A cool-down ending frees capacity that no request or push would announce. */
+  #wakeAfterCoolDown(): void {
+    if (this.#capacityListeners.size === 0) return
+    this.#setTimer(() => {
+      this.#snapshot = null
+      this.#capacityMayHaveGrown()
+      // +1: the balancer compares `until > now`, so the end itself is still cooling.
+    }, this.#options.coolDownMs + 1)
+  }
+
+  /** Requests the coordinator is proxying to the node now; 0 for an unknown node. */
+  inFlightOf(nodeId: string): number {
+    return this.#records.get(nodeId)?.inFlight ?? 0
+  }
+
+  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
+  onMetrics(listener: (pushed: IngestedMetrics) => void): () => void {
+    this.#metricsListeners.add(listener)
+    return () => {
+      this.#metricsListeners.delete(listener)
+    }
+  }
+
   #changed(record: NodeRecord): void {
     record.view = null
     this.#snapshot = null
+  }
+
+  #remoteChanged(nodeKeys: Iterable<string> | 'all'): void {
+    if (nodeKeys === 'all') {
+      for (const record of this.#records.values()) record.view = null
+      this.#snapshot = null
+    } else {
+      for (const key of nodeKeys) {
+        const id = this.#idsByKey.get(key)
+        const record = id === undefined ? undefined : this.#records.get(id)
+        if (record !== undefined) this.#changed(record)
+      }
+    }
+    for (const listener of this.#loadListeners) listener()
   }
 
   #viewOf(record: NodeRecord, now: number): NodeView {
@@ -293,16 +524,26 @@ export class NodeRegistry {
       validUntilMs = Math.min(validUntilMs, staleAtMs(record.lastMetricsMs, ttlMs))
     }
     const metrics = record.metrics
+    const shared = this.#shared
+    // Other coordinators' requests count as this one's: the node serves them all.
+    const maxConcurrency = record.registration.maxConcurrency
+    const inFlight = shared === undefined ? record.inFlight : sharedInFlight(record, shared, maxConcurrency)
     const view: NodeView = {
       id: record.id,
       name: record.registration.hostname,
       runtimeKind: record.registration.runtime.kind,
       computeScore: record.registration.computeScore,
-      inFlight: record.inFlight,
+      gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
+      slot: record.slot,
+      inFlight,
       // An old sample's backlog has long drained or grown: only fresh metrics count.
       runtimeBacklog:
-        metrics === null || !hasFreshMetrics ? 0 : Math.max(0, metrics.activeRequests - record.inFlight),
-      maxConcurrency: record.registration.maxConcurrency,
+        metrics === null || !hasFreshMetrics ? 0 : Math.max(0, metrics.activeRequests - inFlight),
+      // Store unreachable: a 1/N share each, so N coordinators that cannot see each other stay within it.
+      maxConcurrency:
+        shared === undefined || shared.capacityDivisor === 1
+          ? maxConcurrency
+          : Math.max(1, Math.floor(maxConcurrency / shared.capacityDivisor)),
       state,
       hasFreshMetrics,
       cpuPct: metrics?.cpuUsage ?? null,
@@ -310,7 +551,11 @@ export class NodeRegistry {
       gpuUtilPct: metrics?.gpuUsage ?? null,
       gpuMemoryPct: metrics?.gpuMemoryUsage ?? null,
       models: record.models,
-      coolingDownUntilMs: record.coolingDownUntilMs,
+      modelKeys: record.modelKeys,
+      coolingDownUntilMs:
+        shared === undefined
+          ? record.coolingDownUntilMs
+          : laterOf(record.coolingDownUntilMs, shared.othersCoolingDownUntilMs(record.key)),
     }
     record.view = view
     record.viewValidUntilMs = validUntilMs
@@ -355,13 +600,42 @@ export class NodeRegistry {
   }
 
   #remove(record: NodeRecord, why: string): void {
+    if (record.inFlight === 0) this.#shared?.publishLocal(record.key, 0, null)
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
+    this.#modelHealth.forgetNode(record.id)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
-    const removed: RemovedNode = { id: record.id, runtimeUrl: record.registration.runtime.url }
+    this.#freeSlots.push(record.slot)
+    const removed: RemovedNode = {
+      id: record.id,
+      runtimeUrl: record.registration.runtime.url,
+      slot: record.slot,
+    }
     for (const listener of this.#removedListeners) listener(removed)
   }
+}
+
+/** Ours plus the others'; full while one of ours is not yet visible to them (see SharedLoad). */
+function sharedInFlight(record: NodeRecord, shared: SharedLoad, maxConcurrency: number): number {
+  const inFlight = record.inFlight + shared.othersInFlight(record.key)
+  return shared.hasUnconfirmed(record.key) ? Math.max(inFlight, maxConcurrency) : inFlight
+}
+
+function laterOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b
+  if (b === null) return a
+  return Math.max(a, b)
+}
+
+/** Splits the runtime's API key off a registration: stored and shown apart, never together. */
+function withoutApiKey(registration: AgentRegistration): {
+  registration: PublicRegistration
+  upstreamAuthorization: string | null
+} {
+  const { apiKey, ...runtime } = registration.runtime
+  if (apiKey === undefined) return { registration, upstreamAuthorization: null }
+  return { registration: { ...registration, runtime }, upstreamAuthorization: `Bearer ${apiKey}` }
 }
 
 function sameModels(current: ReadonlySet<string>, next: readonly string[]): boolean {

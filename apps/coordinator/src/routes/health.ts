@@ -1,19 +1,39 @@
 /** Liveness, readiness and the OpenAPI document. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { NodeRegistry } from '../registry/node-registry.js'
+import type { ReadinessGate } from '../registry/readiness-gate.js'
+
+/** What `/readyz` shows about the shared store (`SHARED_STATE_URL`). */
+export interface SharedStateReport {
+  readonly status: 'connecting' | 'connected' | 'unreachable'
+  /** Coordinators seen (itself included); while unreachable, the N of the 1/N share. */
+  readonly coordinators: number
+  /** Share of each node's max concurrency this coordinator uses: 1, or 1/N while unreachable. */
+  readonly capacityShare: number
+}
 
 export interface HealthOptions {
-  readonly registry: NodeRegistry
+  readonly readiness: ReadinessGate
+  /** Absent without `SHARED_STATE_URL`. */
+  readonly sharedState?: (() => SharedStateReport) | undefined
 }
 
 const Readiness = z.strictObject({
   status: z.enum(['ready', 'not-ready']),
+  /** Why: `waiting-for-fleet` after a start, `shutting-down` after SIGTERM, … (core/readiness.ts). */
+  reason: z.string(),
   /** Nodes that can take traffic now. */
   online: z.number().int(),
+  sharedState: z
+    .strictObject({
+      status: z.enum(['connecting', 'connected', 'unreachable']),
+      coordinators: z.number().int(),
+      capacityShare: z.number(),
+    })
+    .optional(),
 })
 
-export const health: FastifyPluginAsyncZod<HealthOptions> = async (app, { registry }) => {
+export const health: FastifyPluginAsyncZod<HealthOptions> = async (app, { readiness, sharedState }) => {
   app.get(
     '/healthz',
     {
@@ -25,19 +45,26 @@ export const health: FastifyPluginAsyncZod<HealthOptions> = async (app, { regist
     async () => ({ status: 'ok' as const }),
   )
 
-  // Ready means it can serve inference: at least one node online. A load balancer in front keeps
-  // traffic away from a coordinator that agents have not reached yet (after a restart, for instance).
+  // Ready means it can serve inference with the whole fleet: after a start it waits until it knows the
+  // nodes (see core/readiness.ts), and after SIGTERM it is unready while it still serves, so that a
+  // health-checking front moves traffic elsewhere before this one stops accepting.
   app.get(
     '/readyz',
     {
       schema: {
-        summary: '200 once at least one node is online, else 503',
+        summary:
+          '200 once the fleet is known and a node is online; 503 while starting, without nodes, or shutting down',
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
-      const online = registry.countByState().online
-      return reply.code(online > 0 ? 200 : 503).send({ status: online > 0 ? 'ready' : 'not-ready', online })
+      const { isReady, reason, online } = readiness.check()
+      return reply.code(isReady ? 200 : 503).send({
+        status: isReady ? 'ready' : 'not-ready',
+        reason,
+        online,
+        ...(sharedState === undefined ? {} : { sharedState: sharedState() }),
+      })
     },
   )
 

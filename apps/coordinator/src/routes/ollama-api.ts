@@ -1,18 +1,20 @@
 /**
- * The Ollama API (`/api/chat`, `/api/generate`, `/api/embed`, `/api/embeddings`) forwarded to a node;
- * `/api/tags` and `/api/version` answered here. Errors render in Ollama's shape, `{ error }`.
+ * The Ollama API: `/api/chat`, `/api/generate`, `/api/embed`, `/api/embeddings` and `/api/show`
+ * forwarded to a node; `/api/tags`, `/api/ps` and `/api/version` answered from what the nodes report;
+ * the model-management routes refused (models are managed on the nodes). Errors, unknown `/api/*`
+ * routes included, render in Ollama's shape, `{ error }`. `HEAD /` and `GET /` live in `ollama-root.ts`.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
-import { InvalidApiKeyError } from '../errors.js'
+import { InvalidApiKeyError, ModelsManagedOnNodesError } from '../errors.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
+import { fleetOllamaVersion, fleetRunning, fleetTags } from './internal/fleet-models.js'
 import { acceptRawBodies } from './internal/inference-body.js'
-import { type InferenceApiOptions, proxyInference, servedModels } from './internal/proxy-inference.js'
+import { type InferenceApiOptions, proxyInference } from './internal/proxy-inference.js'
 
 /**
- * The Ollama version `/api/version` reports. Nodes may run different versions; this is the API surface
- * the coordinator itself speaks (chat, generate, embed arrived by 0.3), high enough for clients that
- * check it before using those routes.
+ * The Ollama version `/api/version` reports when no node says its own: the API surface the coordinator
+ * itself speaks (chat, generate, embed arrived by 0.3), high enough for clients that check it.
  */
 export const OLLAMA_API_VERSION = '0.5.0'
 
@@ -22,6 +24,19 @@ const FORWARDED_ROUTES = [
   { route: '/api/generate', isStreamingByDefault: true },
   { route: '/api/embed', isStreamingByDefault: false },
   { route: '/api/embeddings', isStreamingByDefault: false },
+  // `ollama run` asks it first; older clients name the model `name` (ollama api/types.go ShowRequest).
+  { route: '/api/show', isStreamingByDefault: false, legacyModelField: 'name' },
+] as const
+
+/** Ollama's model-management routes (ollama server/routes.go), refused: models live on the nodes. */
+const MANAGEMENT_ROUTES = [
+  { method: 'POST', url: '/api/pull' },
+  { method: 'POST', url: '/api/push' },
+  { method: 'POST', url: '/api/create' },
+  { method: 'POST', url: '/api/copy' },
+  { method: 'DELETE', url: '/api/delete' },
+  { method: 'POST', url: '/api/blobs/:digest' },
+  { method: 'HEAD', url: '/api/blobs/:digest' },
 ] as const
 
 export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, options) => {
@@ -32,23 +47,25 @@ export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   acceptRawBodies(app)
   await app.register(bearerAuth, { tokens: options.apiKeys, createError: () => new InvalidApiKeyError() })
 
-  for (const { route, isStreamingByDefault } of FORWARDED_ROUTES) {
+  for (const { route, ...forwarded } of FORWARDED_ROUTES) {
     app.post(route, { bodyLimit: options.bodyLimitBytes }, (request, reply) =>
-      proxyInference(request, reply, options.forwarder, { apiKind: 'ollama', route, isStreamingByDefault }),
+      proxyInference(request, reply, options.forwarder, { apiKind: 'ollama', route, ...forwarded }),
     )
   }
 
-  app.get('/api/tags', async () => ({
-    // Only names are known here: sizes and digests stay with the nodes.
-    models: servedModels(options.registry.snapshot(), 'ollama').map((name) => ({
-      name,
-      model: name,
-      modified_at: '1970-01-01T00:00:00Z',
-      size: 0,
-      digest: '',
-      details: {},
-    })),
-  }))
+  for (const { method, url } of MANAGEMENT_ROUTES) {
+    app.route({
+      method,
+      url,
+      handler: async () => {
+        throw new ModelsManagedOnNodesError(url.replace('/:digest', '/*'))
+      },
+    })
+  }
 
-  app.get('/api/version', async () => ({ version: OLLAMA_API_VERSION }))
+  app.get('/api/tags', async () => ({ models: fleetTags(options.registry.list()) }))
+  app.get('/api/ps', async () => ({ models: fleetRunning(options.registry.list()) }))
+  app.get('/api/version', async () => ({
+    version: fleetOllamaVersion(options.registry.list(), OLLAMA_API_VERSION),
+  }))
 }

@@ -12,8 +12,14 @@ import { onTestFinished } from 'vitest'
 export type FakeRuntimeMode =
   /** Answers at once: JSON, or `chunks` stream chunks when the body asks for a stream. */
   | { readonly kind: 'ok' }
-  /** Answers with this status and a JSON error body. */
-  | { readonly kind: 'status'; readonly statusCode: number }
+  /** Answers with this status and a JSON error body (`message`, or `<name> says <status>`). */
+  | { readonly kind: 'status'; readonly statusCode: number; readonly message?: string }
+  /**
+   * Streams the first chunk, then an error the way real runtimes write one inside a 200 stream, and
+   * ends: Ollama's NDJSON line `{"error":"…"}` (ollama server/routes.go `streamResponse`), vLLM's SSE
+   * event `data: {"error":{…,"code":…}}` then `[DONE]` (vllm entrypoints/openai/serving_chat.py).
+   */
+  | { readonly kind: 'stream-error'; readonly code?: number }
   /** Reads the request and never answers. */
   | { readonly kind: 'hang' }
   /** Streams the first chunk, then waits for `release()` before the rest. */
@@ -91,7 +97,7 @@ export async function startFakeRuntime(options: FakeRuntimeOptions = {}): Promis
     response.setHeader('x-runtime', name)
     if (current.kind === 'status') {
       response.writeHead(current.statusCode, { 'content-type': 'application/json' })
-      response.end(JSON.stringify({ error: `${name} says ${current.statusCode}` }))
+      response.end(JSON.stringify({ error: current.message ?? `${name} says ${current.statusCode}` }))
       return
     }
     const format = answerFormat(request)
@@ -109,6 +115,10 @@ export async function startFakeRuntime(options: FakeRuntimeOptions = {}): Promis
     events.emit('first-chunk', request)
     if (current.kind === 'die-mid-stream') {
       response.destroy()
+      return
+    }
+    if (current.kind === 'stream-error') {
+      response.end(streamError(format, `${name} failed mid-stream`, current.code))
       return
     }
     if (current.kind === 'gated') await gate
@@ -193,6 +203,16 @@ function completeAnswer(format: AnswerFormat, name: string): unknown {
     case 'embeddings':
       return { model: name, embeddings: [[0.1, 0.2, 0.3]], data: [{ embedding: [0.1, 0.2, 0.3] }] }
   }
+}
+
+function streamError(format: AnswerFormat, message: string, code: number | undefined): string {
+  if (format !== 'openai') return `${JSON.stringify({ error: message })}\n`
+  const error = {
+    message,
+    type: code !== undefined && code < 500 ? 'BadRequestError' : 'InternalServerError',
+    code: code ?? 500,
+  }
+  return `data: ${JSON.stringify({ error })}\n\ndata: [DONE]\n\n`
 }
 
 function streamChunk(format: AnswerFormat, name: string, index: number): string {

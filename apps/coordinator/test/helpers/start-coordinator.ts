@@ -12,7 +12,7 @@ import { onTestFinished } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
-import { NodeRegistry } from '../../src/registry/node-registry.js'
+import { NodeRegistry, STALE_NODE_FORGET_TTLS } from '../../src/registry/node-registry.js'
 
 export const T0 = 1_800_000_000_000
 
@@ -69,6 +69,7 @@ export async function buildTestApp(options: TestAppOptions = {}) {
     maxNodes: config.maxNodes,
     pushIntervalMs: config.pushIntervalMs,
     coolDownMs: config.coolDownMs,
+    forgetStaleAfterMs: STALE_NODE_FORGET_TTLS * config.agentTtlMs,
     log: logger ?? { info: () => undefined, warn: () => undefined },
   })
   const balancerState = createBalancerState(options.random ?? (() => 0.5), {
@@ -119,6 +120,10 @@ export interface NodeOptions {
   readonly computeScore?: number
   readonly maxConcurrency?: number
   readonly models?: readonly string[]
+  /** The runtime's key, registered as an agent with `RUNTIME_API_KEY` does. */
+  readonly apiKey?: string
+  readonly runtimeVersion?: string
+  readonly modelDetails?: AgentRegistration['modelDetails']
 }
 
 /** The model every test node serves unless told otherwise. */
@@ -129,7 +134,12 @@ export function nodeRegistration(runtimeUrl: string, node: NodeOptions = {}): Ag
   return {
     hostname: node.hostname ?? 'node',
     agentVersion: '0.1.0',
-    runtime: { kind: node.kind ?? 'ollama', url: runtimeUrl },
+    runtime: {
+      kind: node.kind ?? 'ollama',
+      url: runtimeUrl,
+      ...(node.apiKey === undefined ? {} : { apiKey: node.apiKey }),
+      ...(node.runtimeVersion === undefined ? {} : { version: node.runtimeVersion }),
+    },
     cpu: { model: 'test CPU', cores: 8 },
     memoryTotalBytes: 32 * 1024 ** 3,
     gpus: [],
@@ -138,6 +148,7 @@ export function nodeRegistration(runtimeUrl: string, node: NodeOptions = {}): Ag
     computeScore: node.computeScore ?? 100,
     maxConcurrency: node.maxConcurrency ?? 4,
     models: [...(node.models ?? [MODEL])],
+    ...(node.modelDetails === undefined ? {} : { modelDetails: node.modelDetails }),
   }
 }
 

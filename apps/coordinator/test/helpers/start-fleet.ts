@@ -15,7 +15,13 @@ import type { FastifyInstance } from 'fastify'
 import { type Agent, request } from 'undici'
 import { onTestFinished } from 'vitest'
 import type { NodeRegistry } from '../../src/registry/node-registry.js'
-import { createWallClock, MODEL, nodeRegistration, startCoordinator } from './start-coordinator.js'
+import {
+  createWallClock,
+  MODEL,
+  type NodeOptions,
+  nodeRegistration,
+  startCoordinator,
+} from './start-coordinator.js'
 
 export const FLEET_AGENT_TOKEN = 'fleet-test-agent-token'
 
@@ -34,7 +40,12 @@ export interface Fleet {
   /** Registers any runtime URL through `POST /api/agents`; returns the node id. */
   registerRuntime(
     url: string,
-    node?: NodeExtras & { kind?: RuntimeKind; models?: readonly string[]; hostname?: string },
+    node?: NodeExtras & {
+      kind?: RuntimeKind
+      models?: readonly string[]
+      hostname?: string
+      apiKey?: string
+    },
   ): Promise<string>
   /** `GET /api/agents` */
   nodes(): Promise<FleetNode[]>
@@ -44,6 +55,8 @@ export interface Fleet {
 export interface NodeExtras {
   readonly maxConcurrency?: number
   readonly computeScore?: number
+  readonly runtimeVersion?: string
+  readonly modelDetails?: NodeOptions['modelDetails']
 }
 
 export interface FleetRuntime {
@@ -73,7 +86,7 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
       coordinator.clock.advance(ms)
     },
     async addRuntime(options = {}) {
-      const { maxConcurrency, computeScore, ...runtimeOptions } = options
+      const { maxConcurrency, computeScore, runtimeVersion, modelDetails, ...runtimeOptions } = options
       const runtime = await startMockRuntime({
         kind: 'ollama',
         profile: 'a100',
@@ -89,6 +102,10 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
         models: runtimeOptions.models ?? [MODEL],
         ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
         ...(computeScore === undefined ? {} : { computeScore }),
+        ...(runtimeVersion === undefined ? {} : { runtimeVersion }),
+        ...(modelDetails === undefined ? {} : { modelDetails }),
+        // As the agent registers RUNTIME_API_KEY for a runtime started with --api-key.
+        ...(runtimeOptions.apiKey === undefined ? {} : { apiKey: runtimeOptions.apiKey }),
       })
       return { runtime, nodeId }
     },

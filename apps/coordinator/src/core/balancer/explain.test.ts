@@ -56,7 +56,16 @@ describe('explain', () => {
     const nodes = [makeNode('fast', { computeScore: 800 }), makeNode('slow', { computeScore: 100 })]
     const finish = explain(nodes, makeRequest(), makeState('fastest-finish'))
     expect(finish.selection).toMatchObject({ node: { id: 'fast' } })
-    expect(lossesByName(finish).slow).toBe("slower expected finish (8.00x the winner's)")
+    // Neither reports the model loaded: 5 s cold load each, plus 256 tokens at 800 and 100 tok/s.
+    expect(lossesByName(finish).slow).toBe("slower expected finish (7.56 s vs the winner's 5.32 s)")
+    const slow = finish.candidates.find((candidate) => candidate.id === 'slow')
+    expect(slow?.estimate).toMatchObject({
+      coldS: 5,
+      decodeS: 2.56,
+      queueS: 0,
+      prefillS: 0,
+      decodeSamples: 0,
+    })
 
     const loaded = [makeNode('calm', { cpuPct: 10 }), makeNode('loaded', { cpuPct: 60 })]
     const metrics = explain(loaded, makeRequest(), makeState('metrics'))

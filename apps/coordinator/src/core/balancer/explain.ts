@@ -2,8 +2,10 @@
  * `explain`: what `select` would decide for a request right now, and why every other node lost.
  * It runs the real `select` on a copy of the cursors, so asking never moves the round-robin turn.
  */
+import { servesModel } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
-import { expectedFinish } from './fastest-finish.js'
+import { prepareContext } from './fastest-finish.js'
+import { createTerms, type EstimateTerms, estimateFinish, type RequestContext } from './finish-estimate.js'
 import { loadScore } from './metrics-score.js'
 import { select } from './select.js'
 import type { Selection } from './selection.js'
@@ -29,8 +31,8 @@ export type LossReason =
   /** Metrics mode: a lower load score won (null: the node has no fresh metrics and ranks last). */
   | { readonly kind: 'higher-load'; readonly loadScore: number | null; readonly winnerLoadScore: number }
   /**
-   * Fastest-finish mode: another node is expected to finish a typical request sooner (relative
-   * estimates: only their order means anything). `isHot`: over the CPU threshold, so ranked last.
+   * Fastest-finish mode: another node is expected to finish this request sooner (seconds, see
+   * `ExplainedCandidate.estimate` for the terms). `isHot`: over the CPU threshold, so ranked last.
    */
   | {
       readonly kind: 'slower-finish'
@@ -53,6 +55,11 @@ export interface ExplainedCandidate {
   readonly isSelected: boolean
   /** Null for the selected node. */
   readonly lostBecause: LossReason | null
+  /**
+   * Fastest-finish mode, nodes that passed the filters: the expected finish term by term, the learned
+   * rates and their sample weight (0: the datasheet prior alone). Null otherwise.
+   */
+  readonly estimate: EstimateTerms | null
 }
 
 export interface Explanation {
@@ -67,13 +74,18 @@ export function explain(
   request: SelectRequest,
   state: BalancerState,
 ): Explanation {
-  const selection = select(nodes, request, { ...state, cursors: new Map(state.cursors) })
+  const copy = { ...state, cursors: new Map(state.cursors) }
+  const selection = select(nodes, request, copy)
   const winner = selection.kind === 'selected' ? selection.node : null
   const isModelFiltered =
-    request.model !== undefined && nodes.some((node) => isReachable(node, request) && node.models.size > 0)
+    request.model !== undefined && nodes.some((node) => isReachable(node, request) && node.modelKeys.size > 0)
+  // Copied out of the state's scratch, which the next decision overwrites.
+  const prepared = state.mode === 'fastest-finish' ? prepareContext(request, copy) : null
+  const context = prepared === null ? null : { ...prepared, hits: prepared.hits?.clone() ?? null }
   const candidates: ExplainedCandidate[] = []
   for (const node of nodes) {
     const isSelected = node === winner
+    const lostBecause = isSelected ? null : lossReason(node, winner, request, state, isModelFiltered, context)
     const explained: ExplainedCandidate = {
       id: node.id,
       name: node.name,
@@ -84,7 +96,8 @@ export function explain(
       maxConcurrency: node.maxConcurrency,
       isBusy: isBusy(node, state.busy),
       isSelected,
-      lostBecause: isSelected ? null : lossReason(node, winner, request, state, isModelFiltered),
+      lostBecause,
+      estimate: context !== null && (isSelected || isRanked(lostBecause)) ? termsOf(node, context) : null,
     }
     if (isSelected) candidates.unshift(explained)
     else candidates.push(explained)
@@ -119,10 +132,21 @@ export function formatLossReason(reason: LossReason): string {
     case 'slower-finish':
       return reason.isHot
         ? 'over the CPU threshold: ranks after cooler nodes'
-        : `slower expected finish (${(reason.expected / reason.winnerExpected).toFixed(2)}x the winner's)`
+        : `slower expected finish (${reason.expected.toFixed(2)} s vs the winner's ${reason.winnerExpected.toFixed(2)} s)`
     case 'not-its-turn':
       return 'an equal node has the round-robin turn'
   }
+}
+
+/** Lost after the filters, so an estimate was made for it. */
+function isRanked(reason: LossReason | null): boolean {
+  return reason !== null && (reason.kind === 'slower-finish' || reason.kind === 'not-its-turn')
+}
+
+function termsOf(node: NodeView, context: RequestContext): EstimateTerms {
+  const terms = createTerms()
+  estimateFinish(node, context, terms)
+  return terms
 }
 
 function lossReason(
@@ -131,12 +155,13 @@ function lossReason(
   request: SelectRequest,
   state: BalancerState,
   isModelFiltered: boolean,
+  context: RequestContext | null,
 ): LossReason {
   if (node.state !== 'online') return { kind: 'not-online', state: node.state }
   if (request.apiKind === 'ollama' && node.runtimeKind !== 'ollama') {
     return { kind: 'api-mismatch', runtimeKind: node.runtimeKind }
   }
-  if (isModelFiltered && request.model !== undefined && !node.models.has(request.model)) {
+  if (isModelFiltered && request.model !== undefined && !servesModel(node, request.model)) {
     return { kind: 'model-not-served' }
   }
   if (node.coolingDownUntilMs !== null && node.coolingDownUntilMs > request.now) {
@@ -151,11 +176,11 @@ function lossReason(
     }
     return { kind: 'not-its-turn' }
   }
-  if (state.mode === 'fastest-finish') {
+  if (state.mode === 'fastest-finish' && context !== null) {
     const isNodeHot = node.hasFreshMetrics && (node.cpuPct ?? 0) > state.busy.cpuPct
     const isWinnerHot = winner.hasFreshMetrics && (winner.cpuPct ?? 0) > state.busy.cpuPct
-    const expected = expectedFinish(node)
-    const winnerExpected = expectedFinish(winner)
+    const expected = termsOf(node, context).totalS
+    const winnerExpected = termsOf(winner, context).totalS
     if ((isNodeHot && !isWinnerHot) || expected > winnerExpected) {
       return { kind: 'slower-finish', expected, winnerExpected, isHot: isNodeHot && !isWinnerHot }
     }

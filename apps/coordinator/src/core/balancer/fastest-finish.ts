@@ -1,118 +1,150 @@
 /**
- * `fastest-finish` mode: the node expected to finish a typical request soonest wins. Spec-first's
- * intent (the fastest GPU that has room wins) made quantitative, so that it also knows when a fast
- * node is too crowded to still be the fastest.
+ * `fastest-finish` mode, the default: the node expected to finish this request soonest wins, in
+ * seconds, from what the coordinator measured (finish-estimate.ts): waiting in the runtime's queue,
+ * loading the model if it is not resident, prefilling the prompt tokens that node has not cached,
+ * decoding at the rate this node showed for this model at its current batch size.
  *
- * A runtime batches its requests: a node decoding n of them produces `speed × n^α` tokens/s in total,
- * so each gets `speed × n^(α−1)`; beyond `maxConcurrency` requests wait in its FIFO queue and leave at
- * the full-batch completion rate. A new request on a node with `load` requests already there takes,
- * in units of one typical request on a 1-point GPU:
- *
- *   n = min(load + 1, maxConcurrency)                   the batch it decodes in
- *   q = max(0, load + 1 − maxConcurrency)               the requests queued up to and including it
- *   estimate = (n^(1−α) + q / maxConcurrency^α) / computeScore
- *
- * `computeScore` is the speed signal: the agent derives it from memory bandwidth, which sets decode
- * tokens/s (about 1 token/s per point on the mock runtime's profiles). α is the one constant the
- * coordinator cannot know per host; 0.7 sits in the 0.6–0.8 that vLLM measurements give, and the
- * ranking is not sensitive to it within that range (see the balancing-quality benchmark). `load` is the
- * exact in-flight count plus the runtime's own backlog, like `isBusy`.
- *
- * Why not spec-first's thresholds: an idle fleet sends everything to the top tier either way, but
- * spec keeps filling a node until it is full, even when the next tier would answer sooner, and then
- * spreads evenly over every node, slow ones included, when all are full. Nor the GPU-utilization rule:
- * nvidia-smi reports the share of time any kernel ran, which reads 90–100 % as soon as one request
- * decodes, so it says "in use", not "full". Hot CPU is still honoured: nodes over `BUSY_CPU_PCT` are
- * only chosen when every candidate is hot. Exact ties (identical idle nodes) rotate.
+ * Why not spec-first's thresholds: spec keeps filling the top tier until it is full, even when the next
+ * tier would answer sooner, and then spreads evenly over every node. Nor GPU utilization: nvidia-smi
+ * reads 90–100 % as soon as one request decodes. Hot CPU is still honoured: nodes over `BUSY_CPU_PCT`
+ * are only chosen when every candidate is hot. Exact ties (identical idle nodes) rotate.
  */
+import { DEFAULT_PRIORS } from '../learning/fleet-knowledge.js'
 import type { NodeView } from '../node-view.js'
+import {
+  type EstimateTerms,
+  estimateFinish,
+  estimateTotal,
+  type RequestContext,
+  useTable,
+} from './finish-estimate.js'
 import { takeTurn } from './round-robin.js'
-import type { Selection } from './selection.js'
-import { type BalancerState, type Strategy, takeTied } from './strategy.js'
-
-/** Assumed batching exponent α of every host (aggregate tokens/s = single × n^α). */
-export const ASSUMED_BATCHING_EXPONENT = 0.7
-/** Scores below this (a CPU-only host scores 0) count as this, so such nodes rank last but stay usable. */
-const MIN_SCORE = 0.1
-/** Batch sizes up to this use precomputed powers: `select` stays O(n) with no Math.pow per node. */
-const TABLE_SIZE = 1_025
-const DECODE_FACTOR = Float64Array.from(
-  { length: TABLE_SIZE },
-  (_, n) => n ** (1 - ASSUMED_BATCHING_EXPONENT),
-)
-const FULL_BATCH_SPEEDUP = Float64Array.from({ length: TABLE_SIZE }, (_, n) => n ** ASSUMED_BATCHING_EXPONENT)
-
-function decodeFactor(n: number): number {
-  return n < TABLE_SIZE ? (DECODE_FACTOR[n] as number) : n ** (1 - ASSUMED_BATCHING_EXPONENT)
-}
-
-function fullBatchSpeedup(n: number): number {
-  return n < TABLE_SIZE ? (FULL_BATCH_SPEEDUP[n] as number) : n ** ASSUMED_BATCHING_EXPONENT
-}
+import type { FinishDecider, Selection } from './selection.js'
+import { type BalancerState, type SelectRequest, type Strategy, takeTied } from './strategy.js'
 
 /**
- * Expected time for one more request on `node`, relative: only the order between nodes means
- * anything (1 = a typical request alone on a 1-point GPU).
+ * Works out what the request needs before the pass over the candidates: the model's learned table,
+ * expected answer length, and which nodes hold its prompt's prefix. Decays the learned weights to now.
  */
-export function expectedFinish(node: NodeView): number {
-  const max = Math.max(1, node.maxConcurrency)
-  const after = node.inFlight + node.runtimeBacklog + 1
-  const batch = Math.min(after, max)
-  const queued = after > max ? after - max : 0
-  const score = Math.max(node.computeScore, MIN_SCORE)
-  return (decodeFactor(batch) + queued / fullBatchSpeedup(max)) / score
+export function prepareContext(request: SelectRequest, state: BalancerState): RequestContext {
+  const context = state.scratch.context
+  const knowledge = state.knowledge
+  knowledge.refresh(request.now)
+  const table = request.model === undefined ? undefined : knowledge.peek(request.model)
+  useTable(context, table, request.now)
+  context.capacity = knowledge.capacity
+  context.priorWeight = knowledge.priorWeight
+  context.outputTokens = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
+  context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean
+  context.decodePerPoint = table === undefined ? DEFAULT_PRIORS.decodePerPoint : table.decodePerPoint.mean
+  context.prefillPerPoint = table === undefined ? DEFAULT_PRIORS.prefillPerPoint : table.prefillPerPoint.mean
+  const probe = request.probe
+  context.promptTokens = probe === undefined ? 0 : probe.promptTokens
+  if (probe !== undefined && probe.prefixHashes.length > 0) {
+    state.prefixIndex.lookup(probe.prefixHashes, request.now, state.scratch.hits)
+    context.hits = state.scratch.hits
+  } else context.hits = null
+  return context
 }
 
-export const fastestFinish: Strategy = (candidates, _request, state): Selection => {
+export const fastestFinish: Strategy = (candidates, request, state): Selection => {
+  const context = prepareContext(request, state)
+  const terms = state.scratch.terms
   // The cool nodes tied for best are gathered as the pass goes, so the usual case needs one pass.
   const ties = state.tieBuffer
   let best = Number.POSITIVE_INFINITY
   let tiedCount = 0
+  let runnerUp: NodeView | null = null
+  let runnerUpS = Number.POSITIVE_INFINITY
   let bestHot = Number.POSITIVE_INFINITY
   let tiedHotCount = 0
+  const hotCpuPct = state.busy.cpuPct
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    const estimate = expectedFinish(node)
-    if (isHot(node, state)) {
+    const estimate = estimateTotal(node, context)
+    if (node.hasFreshMetrics && (node.cpuPct ?? 0) > hotCpuPct) {
       if (estimate < bestHot) {
         bestHot = estimate
         tiedHotCount = 1
       } else if (estimate === bestHot) tiedHotCount++
     } else if (estimate < best) {
+      if (best < runnerUpS) {
+        runnerUpS = best
+        runnerUp = ties[0] ?? null
+      }
       best = estimate
       tiedCount = 0
       ties[tiedCount++] = node
     } else if (estimate === best) ties[tiedCount++] = node
+    else if (estimate < runnerUpS) {
+      runnerUpS = estimate
+      runnerUp = node
+    }
   }
 
   if (tiedCount > 0) {
     // Ties rotate over the tied set: "first of equals" would starve identical nodes listed later.
     const turn = tiedCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedCount
-    return selected(takeTied(state, tiedCount, turn), false)
+    const winner = takeTied(state, tiedCount, turn)
+    return selected(winner, false, context, terms, tiedCount > 1 ? null : runnerUp)
   }
   ties.length = 0
   // Every candidate is hot (rare): a second pass finds the hot tie whose turn it is.
   let skip = tiedHotCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedHotCount
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    if (!isHot(node, state) || expectedFinish(node) !== bestHot) continue
-    if (skip-- === 0) return selected(node, true)
+    if (!isHot(node, state) || estimateTotal(node, context) !== bestHot) continue
+    if (skip-- === 0) return selected(node, true, context, terms, null)
   }
   throw new Error('fastest-finish: the tied node vanished between two passes over the same array')
 }
 
-function selected(node: NodeView, allHot: boolean): Selection {
+/** Builds the reason: the winner's terms and, against the runner-up, the term that decided. */
+function selected(
+  node: NodeView,
+  allHot: boolean,
+  context: RequestContext,
+  terms: EstimateTerms,
+  runnerUp: NodeView | null,
+): Selection {
+  estimateFinish(node, context, terms)
+  const winner = { ...terms }
+  let decidedBy: FinishDecider = 'only-candidate'
+  let runnerUpReason = null
+  if (runnerUp !== null) {
+    estimateFinish(runnerUp, context, terms)
+    decidedBy = decider(winner, terms)
+    runnerUpReason = { name: runnerUp.name, estimateS: terms.totalS, isResident: terms.isResident }
+  }
   return {
     kind: 'selected',
     node,
     reason: {
       kind: 'fastest-finish',
-      score: node.computeScore,
+      score: node.gpuScore,
       inFlight: node.inFlight + node.runtimeBacklog,
-      max: node.maxConcurrency,
+      max: winner.slots,
       allHot,
+      estimateS: winner.totalS,
+      isResident: winner.isResident,
+      cachedTokens: winner.cachedTokens,
+      decidedBy,
+      runnerUp: runnerUpReason,
     },
   }
+}
+
+/** The term where the winner gained most over the runner-up. */
+function decider(winner: EstimateTerms, other: EstimateTerms): FinishDecider {
+  const gains: [FinishDecider, number][] = [
+    ['queue', other.queueS - winner.queueS],
+    ['cold-load', other.coldS - winner.coldS],
+    [winner.cachedTokens > other.cachedTokens ? 'cache' : 'prefill', other.prefillS - winner.prefillS],
+    ['decode', other.decodeS - winner.decodeS],
+  ]
+  let best = gains[0] as [FinishDecider, number]
+  for (const gain of gains) if (gain[1] > best[1]) best = gain
+  return best[1] > 0 ? best[0] : 'tie'
 }
 
 function isHot(node: NodeView, state: BalancerState): boolean {

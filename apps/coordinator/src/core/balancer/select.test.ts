@@ -1,11 +1,12 @@
 /** Properties of `select` over arbitrary fleets: whatever the mode, a selection obeys every filter. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { modelKeySet } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
 import { select } from './select.js'
 import { BALANCER_MODES } from './strategies.js'
 import { createBalancerState, type SelectRequest } from './strategy.js'
-import { NOW } from './strategy-contract.test-suite.js'
+import { makeNode, makeRequest, makeState, NOW } from './strategy-contract.test-suite.js'
 
 const MODELS = ['llama3.1:8b', 'qwen2.5:32b', 'mistral:7b'] as const
 const percent = fc.option(fc.double({ min: 0, max: 100, noNaN: true }), { nil: null })
@@ -27,7 +28,16 @@ const arbitraryNode = (id: string) =>
       models: fc.subarray([...MODELS]).map((models) => new Set<string>(models)),
       coolingDownUntilMs: fc.option(fc.integer({ min: NOW - 1_000, max: NOW + 1_000 }), { nil: null }),
     })
-    .map((fields): NodeView => ({ id, name: id, ...fields }))
+    .map(
+      (fields): NodeView => ({
+        id,
+        name: id,
+        gpuScore: fields.computeScore,
+        slot: Number(id.slice(1)),
+        ...fields,
+        modelKeys: modelKeySet(fields.runtimeKind, fields.models),
+      }),
+    )
 
 const arbitraryFleet = fc
   .integer({ min: 0, max: 12 })
@@ -75,5 +85,30 @@ describe.each(BALANCER_MODES)('select in %s mode, over arbitrary fleets', (mode)
       }),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('select matches model names as each runtime does', () => {
+  const ollama = makeNode('ollama', {
+    runtimeKind: 'ollama',
+    models: new Set(['llama3.1:8b', 'qwen2.5:latest']),
+  })
+  const vllm = makeNode('vllm', { runtimeKind: 'openai', models: new Set(['meta-llama/Llama-3.1-8B']) })
+
+  it.each([
+    ['Llama3.1:8B', 'ollama'],
+    ['qwen2.5', 'ollama'],
+    ['registry.ollama.ai/library/QWEN2.5:latest', 'ollama'],
+    ['meta-llama/Llama-3.1-8B', 'vllm'],
+  ])('%s goes to %s', (model, expected) => {
+    const selection = select([ollama, vllm], makeRequest({ model }), makeState('round-robin'))
+    expect(selection.kind === 'selected' ? selection.node.id : selection.cause).toBe(expected)
+  })
+
+  it('never matches an OpenAI-compatible runtime case-insensitively or with an implied tag', () => {
+    for (const model of ['meta-llama/llama-3.1-8b', 'meta-llama/Llama-3.1-8B:latest']) {
+      const selection = select([vllm], makeRequest({ model }), makeState('round-robin'))
+      expect(selection).toEqual({ kind: 'none', cause: 'model-not-served' })
+    }
   })
 })

@@ -7,6 +7,7 @@
  * may go to Ollama nodes but not the reverse); the model, when the request names one and any eligible
  * node lists models (a fleet that reports no models at all is not filtered); not cooling down.
  */
+import { ollamaModelKey } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
 import type { NoCandidateCause, Selection } from './selection.js'
 import { STRATEGIES } from './strategies.js'
@@ -24,6 +25,9 @@ import type { BalancerState, SelectRequest } from './strategy.js'
 export function select(nodes: readonly NodeView[], request: SelectRequest, state: BalancerState): Selection {
   const candidates = state.candidateBuffer
   const model = request.model
+  // Ollama nodes match by Ollama's normal form (case-insensitive, `:latest` implied), others exactly.
+  // Computed at most once per call, and only when an Ollama node is met without the request's key.
+  let ollamaKey = request.ollamaModelKey
   const now = request.now
   const isOllamaOnly = request.apiKind === 'ollama'
   const exclude = request.exclude.size > 0 ? request.exclude : null
@@ -42,11 +46,15 @@ export function select(nodes: readonly NodeView[], request: SelectRequest, state
     if (isOllamaOnly && node.runtimeKind !== 'ollama') continue
     if (exclude?.has(node.id)) continue
     eligible++
-    const models = node.models
+    const models = node.modelKeys
     if (models !== lastModels) {
       lastModels = models
       if (models.size > 0) anyListsModels = true
-      lastServes = model === undefined || models.has(model)
+      if (model === undefined) lastServes = true
+      else if (node.runtimeKind === 'ollama') {
+        ollamaKey ??= ollamaModelKey(model)
+        lastServes = models.has(ollamaKey)
+      } else lastServes = models.has(model)
     }
     if (!lastServes) continue
     const coolingDownUntilMs = node.coolingDownUntilMs

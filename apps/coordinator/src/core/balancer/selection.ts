@@ -35,15 +35,32 @@ export type SelectionReason =
    */
   | {
       readonly kind: 'fastest-finish'
+      /** The node's per-GPU datasheet score. */
       readonly score: number
       readonly inFlight: number
       readonly max: number
       readonly allHot: boolean
+      /** Expected seconds to finish here (finish-estimate.ts). */
+      readonly estimateS: number
+      readonly isResident: boolean
+      /** Prompt tokens this node is expected to hold in its prefix cache. */
+      readonly cachedTokens: number
+      /** The term in which the winner beat the runner-up most. */
+      readonly decidedBy: FinishDecider
+      /** The second-best node, null when there was none or the winner tied. */
+      readonly runnerUp: {
+        readonly name: string
+        readonly estimateS: number
+        readonly isResident: boolean
+      } | null
     }
   /** Every candidate is busy: round-robin over all of them. */
   | { readonly kind: 'all-busy'; readonly position: number; readonly of: number }
 
 export type SelectionReasonKind = SelectionReason['kind']
+
+/** Which estimate term separated the default balancer's winner from the runner-up. */
+export type FinishDecider = 'queue' | 'cold-load' | 'cache' | 'prefill' | 'decode' | 'tie' | 'only-candidate'
 
 /** Why no node can take the request: maps to 404 (model-not-served) or 503 + Retry-After. */
 export type NoCandidateCause = 'none-online' | 'model-not-served' | 'all-cooling-down'
@@ -66,10 +83,41 @@ export function formatReason(reason: SelectionReason): string {
     case 'spill-over':
       return `spill-over to tier ${reason.tier} (score ${round(reason.score)}, ${reason.inFlight}/${reason.max} in flight): ${reason.busyAbove} faster node${reason.busyAbove === 1 ? '' : 's'} busy`
     case 'fastest-finish':
-      return `fastest expected finish (score ${round(reason.score)}), ${reason.inFlight}/${reason.max} in flight${reason.inFlight >= reason.max ? ', queues' : ''}${reason.allHot ? ', all nodes over the CPU threshold' : ''}`
+      return formatFinishReason(reason)
     case 'all-busy':
       return `all busy: round-robin ${reason.position}/${reason.of}`
   }
+}
+
+/** E.g. `warm, ~1.8k prompt tokens cached: est 0.9 s (gpu-1 cold: 5.2 s)`. */
+function formatFinishReason(reason: Extract<SelectionReason, { kind: 'fastest-finish' }>): string {
+  const parts = [reason.isResident ? 'warm' : 'cold load']
+  if (reason.cachedTokens >= 1) parts.push(`~${formatTokens(reason.cachedTokens)} prompt tokens cached`)
+  parts.push(`${reason.inFlight}/${reason.max} in flight${reason.inFlight >= reason.max ? ', queues' : ''}`)
+  let text = `${parts.join(', ')}: est ${formatSeconds(reason.estimateS)}`
+  const other = reason.runnerUp
+  if (other !== null) {
+    const why = DECIDER_WORDS[reason.decidedBy] ?? (other.isResident ? 'warm' : 'cold')
+    text += ` (${other.name} ${why}: ${formatSeconds(other.estimateS)})`
+  }
+  if (reason.allHot) text += ', all nodes over the CPU threshold'
+  return text
+}
+
+const DECIDER_WORDS: Partial<Record<FinishDecider, string>> = {
+  queue: 'queued deeper',
+  'cold-load': 'cold',
+  cache: 'uncached',
+  prefill: 'slower prefill',
+  decode: 'slower decode',
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds < 10 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`
+}
+
+function formatTokens(tokens: number): string {
+  return tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k` : String(Math.round(tokens))
 }
 
 function round(value: number): number {

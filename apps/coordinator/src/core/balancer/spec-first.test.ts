@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { select } from './select.js'
 import { formatReason } from './selection.js'
+import { forgetTierCursors } from './spec-first.js'
 import { createBalancerState } from './strategy.js'
 import {
   describeStrategyContract,
@@ -13,6 +14,25 @@ import {
 } from './strategy-contract.test-suite.js'
 
 describeStrategyContract('spec')
+
+describe('forgetTierCursors', () => {
+  it('drops the cursors of tiers no node has, keeping the others', () => {
+    const pair = (id: string, computeScore: number) => [
+      makeNode(`${id}-a`, { computeScore, maxConcurrency: 1 }),
+      makeNode(`${id}-b`, { computeScore, maxConcurrency: 1 }),
+    ]
+    const state = makeState('spec')
+    const nodes = [...pair('fast', 900), ...pair('slow', 100)]
+    // Fill the fast tier so that both tiers take turns.
+    holdSlots(nodes, state, 4, () => '')
+    expect([...state.cursors.keys()].filter((key) => key.startsWith('spec:')).sort()).toEqual([
+      'spec:100',
+      'spec:900',
+    ])
+    forgetTierCursors(state, nodes.slice(2))
+    expect([...state.cursors.keys()].filter((key) => key.startsWith('spec:'))).toEqual(['spec:100'])
+  })
+})
 
 describe('spec', () => {
   it('prefers the higher-spec node until it is busy, then the next, then round-robin', () => {

@@ -1,5 +1,5 @@
 /**
- * `spec` mode (the default): spec-first, busy-aware, round-robin fallback.
+ * `spec` mode: spec-first, busy-aware, round-robin fallback (the default is `fastest-finish`).
  *
  * The fastest hardware answers soonest, so the highest compute score that has room wins. Nodes with
  * equal scores form a tier and share its traffic by a rotating cursor. As the fast tiers fill up
@@ -14,7 +14,23 @@
 import type { NodeView } from '../node-view.js'
 import { takeTurn } from './round-robin.js'
 import type { Selection, SelectionReason } from './selection.js'
-import { isBusy, type Strategy, takeTied } from './strategy.js'
+import { type BalancerState, isBusy, type Strategy, takeTied } from './strategy.js'
+
+/** Cursor keys of the tiers: `spec:<score>`. */
+const TIER_CURSOR_PREFIX = 'spec:'
+
+/**
+ * Drops the cursors of tiers no node has any more (nodes left, or re-registered with another score):
+ * scores are free numbers, so under churn the cursors would otherwise grow without bound.
+ */
+export function forgetTierCursors(state: BalancerState, nodes: readonly NodeView[]): void {
+  let scores: Set<number> | null = null
+  for (const key of state.cursors.keys()) {
+    if (!key.startsWith(TIER_CURSOR_PREFIX)) continue
+    scores ??= new Set(nodes.map((node) => node.computeScore))
+    if (!scores.has(Number(key.slice(TIER_CURSOR_PREFIX.length)))) state.cursors.delete(key)
+  }
+}
 
 export const specFirst: Strategy = (candidates, _request, state): Selection => {
   const ties = state.tieBuffer
@@ -46,7 +62,7 @@ export const specFirst: Strategy = (candidates, _request, state): Selection => {
   }
 
   // One cursor per tier score, so each tier rotates on its own however traffic moves between tiers.
-  const turn = tiedCount === 1 ? 0 : takeTurn(state, `spec:${bestFreeScore}`) % tiedCount
+  const turn = tiedCount === 1 ? 0 : takeTurn(state, `${TIER_CURSOR_PREFIX}${bestFreeScore}`) % tiedCount
   const chosen = takeTied(state, tiedCount, turn)
 
   if (bestFreeScore === topScore) {

@@ -3,6 +3,7 @@
  * `common.case.test.ts` pattern): a new mode calls `describeStrategyContract(mode)` and inherits it all.
  */
 import { describe, expect, it } from 'vitest'
+import { modelKeySet } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
 import { select } from './select.js'
 import type { Selection } from './selection.js'
@@ -11,13 +12,21 @@ import { type BalancerState, createBalancerState, type SelectRequest } from './s
 
 export const NOW = 1_800_000_000_000
 
-/** An idle online Ollama node with fresh, cool metrics; override what a test is about. */
+/** Slots handed out by `makeNode`: unique across a test file, as the registry keeps them among its nodes. */
+let nextSlot = 0
+
+/**
+ * An idle online Ollama node with fresh, cool metrics; override what a test is about. `gpuScore`
+ * follows `computeScore` (a one-GPU host) unless given.
+ */
 export function makeNode(id: string, overrides: Partial<NodeView> = {}): NodeView {
-  return {
+  const node: Omit<NodeView, 'modelKeys'> = {
     id,
     name: id,
     runtimeKind: 'ollama',
     computeScore: 100,
+    gpuScore: overrides.gpuScore ?? overrides.computeScore ?? 100,
+    slot: nextSlot++,
     inFlight: 0,
     runtimeBacklog: 0,
     maxConcurrency: 4,
@@ -31,6 +40,7 @@ export function makeNode(id: string, overrides: Partial<NodeView> = {}): NodeVie
     coolingDownUntilMs: null,
     ...overrides,
   }
+  return { ...node, modelKeys: overrides.modelKeys ?? modelKeySet(node.runtimeKind, node.models) }
 }
 
 export function makeRequest(overrides: Partial<SelectRequest> = {}): SelectRequest {
@@ -133,8 +143,12 @@ export function describeStrategyContract(mode: BalancerMode): void {
       for (let i = 0; i < 10; i++) {
         expect(selectedId(select(nodes, makeRequest({ apiKind: 'ollama' }), state))).toBe('ollama')
       }
-      const seen = spread(nodes, makeState(mode), 20, makeRequest({ apiKind: 'openai' }))
-      expect(Object.keys(seen).every((id) => id === 'vllm' || id === 'ollama')).toBe(true)
+      // Each kind alone takes an OpenAI request: neither is filtered out.
+      for (const alone of nodes) {
+        expect(selectedId(select([alone], makeRequest({ apiKind: 'openai' }), makeState(mode)))).toBe(
+          alone.id,
+        )
+      }
       expect(select([nodes[0] as NodeView], makeRequest({ apiKind: 'ollama' }), state)).toEqual({
         kind: 'none',
         cause: 'none-online',

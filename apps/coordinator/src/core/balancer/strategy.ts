@@ -1,6 +1,14 @@
 /** The shape every balancing strategy shares, and the inputs `select` takes besides the nodes. */
 import type { RuntimeKind } from '@llm-fleet/types'
+import { FleetKnowledge } from '../learning/fleet-knowledge.js'
+import { PrefixHits, PrefixIndex } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
+import {
+  createRequestContext,
+  createTerms,
+  type EstimateTerms,
+  type RequestContext,
+} from './finish-estimate.js'
 import type { Selection } from './selection.js'
 import type { BalancerMode } from './strategies.js'
 
@@ -10,11 +18,23 @@ export type ApiKind = RuntimeKind
 export interface SelectRequest {
   /** The model the request names; absent for requests that do not name one. */
   readonly model?: string | undefined
+  /** `ollamaModelKey(model)`, computed once per request; derived here when absent. */
+  readonly ollamaModelKey?: string | undefined
   readonly apiKind: ApiKind
   /** Milliseconds since the epoch; time is an input, never read inside `core/`. */
   readonly now: number
   /** Nodes already tried for this request (failover). */
   readonly exclude: ReadonlySet<string>
+  /** What the default balancer estimates prefill and cache hits from; absent: decode and queue only. */
+  readonly probe?: RequestProbe | undefined
+}
+
+/** The prompt as the balancer sees it, worked out once per request (never per candidate). */
+export interface RequestProbe {
+  /** Estimated prompt tokens (body bytes over `BYTES_PER_TOKEN`). */
+  readonly promptTokens: number
+  /** `prefixBlockHashes` of the body: what the prefix index is looked up and recorded with. */
+  readonly prefixHashes: Int32Array
 }
 
 /**
@@ -54,13 +74,41 @@ export interface BalancerState {
    * rotating pick among them needs no second pass over the candidates. Only valid during the call.
    */
   readonly tieBuffer: NodeView[]
+  /**
+   * What the default balancer learned from proxied traffic (rates, residency). Shared by reference:
+   * `explain`'s copy of the state reads the same knowledge. Fed by the proxy's learning observer.
+   */
+  readonly knowledge: FleetKnowledge
+  /** Which nodes computed which prompt prefixes recently; fed like `knowledge`. */
+  readonly prefixIndex: PrefixIndex
+  /** Scratch for one decision of the default balancer (valid during the call only). */
+  readonly scratch: {
+    readonly context: RequestContext
+    readonly hits: PrefixHits
+    readonly terms: EstimateTerms
+  }
+}
+
+/** The learning settings (`BALANCER_HALF_LIFE_MS`, `PREFIX_INDEX_MAX_ENTRIES`, `PREFIX_CACHE_TTL_MS`). */
+export interface LearningOptions {
+  readonly halfLifeMs: number
+  readonly prefixMaxEntries: number
+  readonly prefixTtlMs: number
+}
+
+export const DEFAULT_LEARNING: LearningOptions = {
+  halfLifeMs: 30_000,
+  prefixMaxEntries: 1_048_576,
+  prefixTtlMs: 10 * 60_000,
 }
 
 export interface BalancerOptions {
-  /** Default `spec`. */
+  /** Default `fastest-finish`, as `LOAD_BALANCER_MODE`'s (config.ts). */
   readonly mode?: BalancerMode
   /** Default {@link DEFAULT_BUSY_THRESHOLDS}. */
   readonly busy?: BusyThresholds
+  /** Default {@link DEFAULT_LEARNING}. */
+  readonly learning?: LearningOptions
 }
 
 /**
@@ -68,13 +116,17 @@ export interface BalancerOptions {
  * @example createBalancerState(Math.random, { mode: 'spec', busy: { cpuPct: 80, gpuUtilPct: 90 } })
  */
 export function createBalancerState(random: () => number, options: BalancerOptions = {}): BalancerState {
+  const learning = options.learning ?? DEFAULT_LEARNING
   return {
-    mode: options.mode ?? 'spec',
+    mode: options.mode ?? 'fastest-finish',
     busy: options.busy ?? DEFAULT_BUSY_THRESHOLDS,
     cursors: new Map(),
     random,
     candidateBuffer: [],
     tieBuffer: [],
+    knowledge: new FleetKnowledge({ halfLifeMs: learning.halfLifeMs }),
+    prefixIndex: new PrefixIndex({ maxEntries: learning.prefixMaxEntries, ttlMs: learning.prefixTtlMs }),
+    scratch: { context: createRequestContext(), hits: new PrefixHits(), terms: createTerms() },
   }
 }
 

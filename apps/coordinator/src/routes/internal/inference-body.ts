@@ -33,7 +33,12 @@ export function acceptRawBodies(app: FastifyInstance): void {
  * Finds the model and the stream flag. Throws `InvalidInferenceRequestError` (400) for a missing body,
  * invalid JSON, a body that is not an object, or a missing or empty `model`.
  */
-export function parseInferenceBody(body: unknown, isStreamingByDefault: boolean): InferenceBody {
+export function parseInferenceBody(
+  body: unknown,
+  isStreamingByDefault: boolean,
+  /** Where else the model may be named: Ollama's `/api/show` still accepts the older `name`. */
+  legacyModelField?: string,
+): InferenceBody {
   if (!Buffer.isBuffer(body) || body.length === 0) {
     throw new InvalidInferenceRequestError('The request body must be a JSON object')
   }
@@ -46,7 +51,10 @@ export function parseInferenceBody(body: unknown, isStreamingByDefault: boolean)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidInferenceRequestError('The request body must be a JSON object')
   }
-  const model = 'model' in parsed ? parsed.model : undefined
+  let model = 'model' in parsed ? parsed.model : undefined
+  if ((model === undefined || model === '') && legacyModelField !== undefined && legacyModelField in parsed) {
+    model = (parsed as Record<string, unknown>)[legacyModelField]
+  }
   if (typeof model !== 'string' || model.length === 0) {
     throw new InvalidInferenceRequestError('model: is required (a model name)')
   }

@@ -1,7 +1,10 @@
 /** The one handler behind every inference route: parse, forward, stream the answer back. */
+import type { FleetNode } from '@llm-fleet/types'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiKind } from '../../core/balancer/strategy.js'
+import { ollamaModelKey } from '../../core/model-name.js'
 import type { NodeView } from '../../core/node-view.js'
+import { probeOf } from '../../learning/traffic-learner.js'
 import { ClientGoneSignal } from '../../proxy/client-gone-signal.js'
 import type { RequestForwarder } from '../../proxy/forward-request.js'
 import { parseInferenceBody } from './inference-body.js'
@@ -12,6 +15,8 @@ export interface InferenceRoute {
   readonly route: string
   /** Ollama's chat and generate stream unless the body says `"stream": false`; OpenAI's do not. */
   readonly isStreamingByDefault: boolean
+  /** Another body field that may name the model (Ollama `/api/show`: `name`). */
+  readonly legacyModelField?: string
 }
 
 /** Content types of streamed answers: OpenAI's server-sent events and Ollama's NDJSON. */
@@ -28,7 +33,7 @@ export async function proxyInference(
   forwarder: RequestForwarder,
   route: InferenceRoute,
 ): Promise<FastifyReply> {
-  const body = parseInferenceBody(request.body, route.isStreamingByDefault)
+  const body = parseInferenceBody(request.body, route.isStreamingByDefault, route.legacyModelField)
   const clientGone = new ClientGoneSignal()
   const response = reply.raw
   response.once('close', () => {
@@ -39,6 +44,7 @@ export async function proxyInference(
   const forwarded = await forwarder.forward({
     apiKind: route.apiKind,
     model: body.model,
+    ollamaModelKey: ollamaModelKey(body.model),
     route: route.route,
     method: 'POST',
     url: originForm(request.url),
@@ -47,6 +53,7 @@ export async function proxyInference(
     requestId: request.id,
     signal: clientGone,
     log: request.log,
+    probe: probeOf(body.raw),
   })
 
   reply.code(forwarded.statusCode)
@@ -80,8 +87,8 @@ function toHeaderValue(text: string): string {
 /** What the OpenAI and Ollama route plugins receive. */
 export interface InferenceApiOptions {
   readonly forwarder: RequestForwarder
-  /** For the model lists. */
-  readonly registry: { snapshot(): readonly NodeView[] }
+  /** For the model lists (`snapshot`) and what nodes report about their models (`list`). */
+  readonly registry: { snapshot(): readonly NodeView[]; list(): FleetNode[] }
   /** Client API keys (`API_KEYS`); when empty the routes are open. */
   readonly apiKeys: readonly string[]
   /** Body limit of the forwarded routes (`INFERENCE_BODY_LIMIT_BYTES`): prompts and images are big. */

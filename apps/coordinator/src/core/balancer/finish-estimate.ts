@@ -1,0 +1,248 @@
+/**
+ * The default balancer's one number per candidate: the seconds until a request would finish there,
+ * as four terms the reason text and `GET /api/route` show.
+ *
+ *   n       = min(load + 1, maxConcurrency)             the batch it decodes in (load: in flight + backlog)
+ *   q       = max(0, load + 1 − maxConcurrency)         requests queued up to and including it
+ *   decode  = outputTokens × n^(1−α) / decodeRate       decodeRate: tokens/s of one request alone
+ *   prefill = uncachedPromptTokens × n^(1−α) / prefillRate
+ *   queue   = q × (typical request alone) / maxConcurrency^α   a full batch completes n^α × as fast
+ *   cold    = 0 when the model is resident, else its load time (twice when the node's VRAM is mostly
+ *             used: loading evicts a model someone else will reload)
+ *
+ * Rates are learned per node and model (FleetKnowledge) and blended with the prior
+ * `gpuScore × fleet tokens/s per point` weighted `priorWeight` samples, so an unmeasured node starts
+ * where its datasheet and its measured peers put it. `gpuScore` is one GPU's speed: capacity enters only
+ * through `maxConcurrency`. Cached prompt tokens come from the prefix index (`PrefixHits`).
+ */
+import type { ModelTable } from '../learning/fleet-knowledge.js'
+import { batchSlowdown, batchSpeedup, DEFAULT_PRIORS } from '../learning/fleet-knowledge.js'
+import { PREFIX_BLOCK_BYTES, type PrefixHits } from '../learning/prefix-index.js'
+import type { NodeView } from '../node-view.js'
+
+/** Scores below this (a CPU-only host scores 0) count as this, so such nodes rank last but stay usable. */
+const MIN_SCORE = 0.1
+/** Body bytes per prompt token: JSON-wrapped English runs 4–5; an estimate, only the order matters. */
+export const BYTES_PER_TOKEN = 4
+/** Above this share of VRAM in use, loading one more model evicts one that is resident. */
+export const EVICTING_VRAM_PCT = 60
+/** Ollama unloads an idle model after keep_alive (5 min by default): routed longer ago counts as cold. */
+export const RESIDENT_AFTER_ROUTING_MS = 5 * 60_000
+
+const NO_ROWS = new Float64Array(0)
+
+/** Points `context` at `table`'s columns (or at none). */
+export function useTable(context: RequestContext, table: ModelTable | undefined, now: number): void {
+  context.table = table
+  context.now = now
+  context.residentSinceMs = now - RESIDENT_AFTER_ROUTING_MS
+  if (table === undefined) {
+    context.slots = 0
+    return
+  }
+  context.slots = table.slots
+  context.decodeMean = table.decodeMean
+  context.decodeWeight = table.decodeWeight
+  context.prefillMean = table.prefillMean
+  context.prefillWeight = table.prefillWeight
+  context.reportedLoaded = table.reportedLoaded
+  context.routedAtMs = table.routedAtMs
+}
+
+/**
+ * The total of `estimateFinish` without the terms: the per-candidate pass of a decision. Kept beside
+ * it line for line; a property test holds the two equal.
+ */
+export function estimateTotal(node: NodeView, c: RequestContext): number {
+  const slot = node.slot
+  const points = Math.max(node.gpuScore, MIN_SCORE)
+  let decodeRate = points * c.decodePerPoint
+  let prefillRate = points * c.prefillPerPoint
+  let resident = node.runtimeKind === 'openai'
+  if (slot < c.slots) {
+    const decodeWeight = c.decodeWeight[slot] as number
+    if (decodeWeight > 0) {
+      decodeRate =
+        (c.priorWeight * decodeRate + decodeWeight * (c.decodeMean[slot] as number)) /
+        (c.priorWeight + decodeWeight)
+    }
+    const prefillWeight = c.prefillWeight[slot] as number
+    if (prefillWeight > 0) {
+      prefillRate =
+        (c.priorWeight * prefillRate + prefillWeight * (c.prefillMean[slot] as number)) /
+        (c.priorWeight + prefillWeight)
+    }
+    if (!resident)
+      resident = c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs
+  }
+  const max = Math.max(node.maxConcurrency, 1, slot < c.capacity.length ? (c.capacity[slot] as number) : 0)
+  const after = node.inFlight + node.runtimeBacklog + 1
+  const slowdown = batchSlowdown(Math.min(after, max))
+  const decodeAlone = c.outputTokens / decodeRate
+  let total = decodeAlone * slowdown
+  const prompt = c.promptTokens
+  if (prompt > 0) {
+    const hits = c.hits
+    const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
+    const cached =
+      cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
+    total += ((prompt - cached) * slowdown) / prefillRate
+  }
+  if (after > max) total += ((after - max) * (decodeAlone + prompt / prefillRate)) / batchSpeedup(max)
+  if (!resident) total += (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds
+  return total
+}
+
+/** What a decision knows about the request, worked out once before the pass over the candidates. */
+export interface RequestContext {
+  table: ModelTable | undefined
+  /** The table's columns and size, held here so the pass reads locals, not the table's fields. */
+  slots: number
+  decodeMean: Float64Array
+  decodeWeight: Float64Array
+  prefillMean: Float64Array
+  prefillWeight: Float64Array
+  reportedLoaded: Uint8Array
+  routedAtMs: Float64Array
+  /** Routed to a node after this, the model is still resident there. */
+  residentSinceMs: number
+  /** FleetKnowledge.capacity: requests each slot was seen running at once (0: unknown). */
+  capacity: Float64Array
+  promptTokens: number
+  outputTokens: number
+  loadSeconds: number
+  decodePerPoint: number
+  prefillPerPoint: number
+  priorWeight: number
+  /** Slots holding a prefix of this prompt; empty without a prompt. */
+  hits: PrefixHits | null
+  now: number
+}
+
+export function createRequestContext(): RequestContext {
+  return {
+    table: undefined,
+    slots: 0,
+    decodeMean: NO_ROWS,
+    decodeWeight: NO_ROWS,
+    prefillMean: NO_ROWS,
+    prefillWeight: NO_ROWS,
+    reportedLoaded: new Uint8Array(0),
+    routedAtMs: NO_ROWS,
+    residentSinceMs: 0,
+    capacity: NO_ROWS,
+    promptTokens: 0,
+    outputTokens: DEFAULT_PRIORS.outputTokens,
+    loadSeconds: DEFAULT_PRIORS.loadSeconds,
+    decodePerPoint: DEFAULT_PRIORS.decodePerPoint,
+    prefillPerPoint: DEFAULT_PRIORS.prefillPerPoint,
+    priorWeight: 2,
+    hits: null,
+    now: 0,
+  }
+}
+
+/** One candidate's estimate, term by term (filled in place: a decision allocates none). */
+export interface EstimateTerms {
+  queueS: number
+  coldS: number
+  prefillS: number
+  decodeS: number
+  totalS: number
+  cachedTokens: number
+  isResident: boolean
+  /** Loading here evicts a resident model (VRAM mostly used). */
+  evicts: boolean
+  /** Requests the node runs at once: MAX_CONCURRENCY, or more where it was seen running more. */
+  slots: number
+  decodeRate: number
+  prefillRate: number
+  decodeSamples: number
+  prefillSamples: number
+}
+
+export function createTerms(): EstimateTerms {
+  return {
+    queueS: 0,
+    coldS: 0,
+    prefillS: 0,
+    decodeS: 0,
+    totalS: 0,
+    cachedTokens: 0,
+    isResident: true,
+    evicts: false,
+    slots: 1,
+    decodeRate: 0,
+    prefillRate: 0,
+    decodeSamples: 0,
+    prefillSamples: 0,
+  }
+}
+
+/** Whether `node` holds the model now: an OpenAI-style runtime serves what it started with. */
+export function isResident(node: NodeView, table: ModelTable | undefined, now: number): boolean {
+  if (node.runtimeKind === 'openai') return true
+  if (table === undefined) return false
+  const slot = node.slot
+  if (slot >= table.slots) return false
+  if (table.reportedLoaded[slot] === 1) return true
+  const routedAtMs = table.routedAtMs[slot] as number
+  return routedAtMs > 0 && now - routedAtMs < RESIDENT_AFTER_ROUTING_MS
+}
+
+/** Fills `out` for `node` and returns the total seconds. */
+export function estimateFinish(node: NodeView, context: RequestContext, out: EstimateTerms): number {
+  const table = context.table
+  const slot = node.slot
+  const points = Math.max(node.gpuScore, MIN_SCORE)
+  const prior = context.priorWeight
+  let decodeWeight = 0
+  let prefillWeight = 0
+  let decodeRate = points * context.decodePerPoint
+  let prefillRate = points * context.prefillPerPoint
+  if (table !== undefined && slot < table.slots) {
+    decodeWeight = table.decodeWeight[slot] as number
+    prefillWeight = table.prefillWeight[slot] as number
+    if (decodeWeight > 0) {
+      decodeRate =
+        (prior * decodeRate + decodeWeight * (table.decodeMean[slot] as number)) / (prior + decodeWeight)
+    }
+    if (prefillWeight > 0) {
+      prefillRate =
+        (prior * prefillRate + prefillWeight * (table.prefillMean[slot] as number)) / (prior + prefillWeight)
+    }
+  }
+
+  const max = Math.max(
+    node.maxConcurrency,
+    1,
+    slot < context.capacity.length ? (context.capacity[slot] as number) : 0,
+  )
+  const after = node.inFlight + node.runtimeBacklog + 1
+  const batch = Math.min(after, max)
+  const queued = after > max ? after - max : 0
+  const slowdown = batchSlowdown(batch)
+
+  const hits = context.hits
+  const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
+  const cachedTokens = Math.min(context.promptTokens, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
+  const decodeAlone = context.outputTokens / decodeRate
+  const prefillAlone = context.promptTokens / prefillRate
+
+  const resident = isResident(node, table, context.now)
+  const evicts = !resident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
+  out.queueS = queued === 0 ? 0 : (queued * (decodeAlone + prefillAlone)) / batchSpeedup(max)
+  out.coldS = resident ? 0 : evicts ? 2 * context.loadSeconds : context.loadSeconds
+  out.prefillS = ((context.promptTokens - cachedTokens) * slowdown) / prefillRate
+  out.decodeS = decodeAlone * slowdown
+  out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
+  out.cachedTokens = cachedTokens
+  out.isResident = resident
+  out.evicts = evicts
+  out.slots = max
+  out.decodeRate = decodeRate
+  out.prefillRate = prefillRate
+  out.decodeSamples = decodeWeight
+  out.prefillSamples = prefillWeight
+  return out.totalS
+}

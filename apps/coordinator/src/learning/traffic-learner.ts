@@ -1,0 +1,185 @@
+/**
+ * TrafficLearner: feeds the default balancer's FleetKnowledge and PrefixIndex from the traffic the
+ * coordinator proxies, as a ProxyObserver. Per attempt it notes where the model and the prompt's
+ * prefix now live; per answered request it keeps only references to the body's last chunks and,
+ * when the body ends, reads the runtime's own usage numbers from them (runtime-usage.ts). It also
+ * learns residency from the agents' pushes and forgets a node that leaves.
+ */
+import { BYTES_PER_TOKEN } from '../core/balancer/finish-estimate.js'
+import type { RequestProbe } from '../core/balancer/strategy.js'
+import type { CompletionSample, FleetKnowledge } from '../core/learning/fleet-knowledge.js'
+import { type PrefixIndex, prefixBlockHashes } from '../core/learning/prefix-index.js'
+import type { NodeView } from '../core/node-view.js'
+import type { AttemptRequest, ObservedResponse, ProxyObserver, ResponseTap } from '../proxy/proxy-observer.js'
+import type { IngestedMetrics, RemovedNode } from '../registry/node-registry.js'
+import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
+
+/** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
+const TAIL_BYTES = 8 * 1024
+
+export interface TrafficLearnerOptions {
+  readonly knowledge: FleetKnowledge
+  readonly prefixIndex: PrefixIndex
+  /** Wall clock in ms (the balancer's `now`). */
+  readonly clock: () => number
+  /** Monotonic ms, the forwarder's `performance.now()` timeline. */
+  readonly monotonic?: () => number
+  /** Requests the coordinator has on a node now (the registry's lease count), for the concurrency. */
+  readonly inFlightOf: (nodeId: string) => number
+  /** How long after sampling a push arrives at most (the push interval): routing since then stands. */
+  readonly pushLagMs: number
+}
+
+/** What the balancer learns from a request body, worked out once per request. */
+export function probeOf(body: Uint8Array): RequestProbe {
+  return { promptTokens: body.length / BYTES_PER_TOKEN, prefixHashes: prefixBlockHashes(body) }
+}
+
+export class TrafficLearner implements ProxyObserver {
+  readonly #options: TrafficLearnerOptions
+  readonly #monotonic: () => number
+
+  constructor(options: TrafficLearnerOptions) {
+    this.#options = options
+    this.#monotonic = options.monotonic ?? (() => performance.now())
+  }
+
+  onAttempt(node: NodeView, _reason: unknown, _attempt: number, request: AttemptRequest): void {
+    this.noteDispatched(node, request.model, request.probe)
+  }
+
+  /** A request for `model` went to `node`: the model is resident there now, and so is the prompt's prefix. */
+  noteDispatched(node: NodeView, model: string, probe: RequestProbe | undefined): void {
+    const now = this.#options.clock()
+    this.#options.knowledge.noteRouted(node.slot, model, now)
+    if (probe !== undefined) this.#options.prefixIndex.record(probe.prefixHashes, node.slot, now)
+  }
+
+  /**
+   * A request on `node` finished and the runtime reported `usage` (what the proxy parses from the body's
+   * tail; the balancing benchmark passes its simulated Ollama fields). `startConcurrency` counts the
+   * requests on the node when it started, itself included.
+   */
+  observeUsage(
+    node: NodeView,
+    model: string,
+    startConcurrency: number,
+    usage: RuntimeUsage,
+    timing: Timing,
+  ): void {
+    const endConcurrency = Math.max(1, this.#options.inFlightOf(node.id))
+    const sample = toSample(
+      usage,
+      node,
+      model,
+      startConcurrency,
+      (startConcurrency + endConcurrency) / 2,
+      timing,
+    )
+    this.#options.knowledge.observe(sample)
+  }
+
+  onProxied(): void {}
+
+  onRejected(): void {}
+
+  onResponse(response: ObservedResponse): ResponseTap | undefined {
+    if (response.statusCode !== 200) return undefined
+    const { node } = response
+    const startConcurrency = node.inFlight + node.runtimeBacklog + 1
+    const tail: Buffer[] = []
+    let tailBytes = 0
+    let firstAt = Number.NaN
+    let lastAt = Number.NaN
+    let chunks = 0
+    return {
+      chunk: (data) => {
+        const at = this.#monotonic()
+        if (chunks++ === 0) firstAt = at
+        lastAt = at
+        tail.push(data)
+        tailBytes += data.length
+        while (tail.length > 1 && tailBytes - (tail[0] as Buffer).length >= TAIL_BYTES) {
+          tailBytes -= (tail.shift() as Buffer).length
+        }
+      },
+      end: (isComplete) => {
+        if (!isComplete || chunks === 0) return
+        const usage = parseRuntimeUsage(Buffer.concat(tail).toString('latin1'))
+        if (usage === null) return
+        const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks }
+        this.observeUsage(node, response.request.model, startConcurrency, usage, timing)
+      },
+    }
+  }
+
+  /** A push listed the models resident on a node (Ollama `/api/ps`). */
+  onMetrics(pushed: IngestedMetrics): void {
+    this.#options.knowledge.noteLoaded(
+      pushed.slot,
+      new Set(pushed.metrics.runtime.loadedModels),
+      pushed.atMs - this.#options.pushLagMs,
+    )
+  }
+
+  /** A node left: its learned rates, residency and cached prefixes go with it. */
+  onNodeRemoved(removed: RemovedNode): void {
+    this.#options.knowledge.forgetSlot(removed.slot)
+    this.#options.prefixIndex.forgetSlot(removed.slot)
+  }
+}
+
+/** When a response started, sent its first and last chunk (monotonic ms), and how many chunks it had. */
+export interface Timing {
+  readonly startedAt: number
+  readonly firstAt: number
+  readonly lastAt: number
+  readonly chunks: number
+}
+
+function toSample(
+  usage: RuntimeUsage,
+  node: NodeView,
+  model: string,
+  startConcurrency: number,
+  concurrency: number,
+  timing: Timing,
+): CompletionSample {
+  const base = { slot: node.slot, model, gpuScore: node.gpuScore, concurrency }
+  if (usage.kind === 'ollama') {
+    return {
+      ...base,
+      decodeTokens: usage.evalCount,
+      decodeSeconds: nanosToSeconds(usage.evalNs),
+      prefillTokens: usage.promptEvalCount,
+      prefillSeconds: nanosToSeconds(usage.promptEvalNs),
+      loadSeconds: nanosToSeconds(usage.loadNs),
+      outputTokens: usage.evalCount,
+      queuedSeconds: queuedSeconds(usage),
+      startConcurrency,
+    }
+  }
+  // OpenAI-style: only a stream separates prefill (to the first chunk) from decode (first to last), and
+  // the time to the first chunk is prefill only when the request did not queue inside the runtime.
+  const isStream = timing.chunks >= 3
+  const isPrefillTimed = isStream && concurrency <= node.maxConcurrency
+  return {
+    ...base,
+    decodeTokens: isStream ? usage.completionTokens - 1 : null,
+    decodeSeconds: isStream ? (timing.lastAt - timing.firstAt) / 1000 : null,
+    prefillTokens: isPrefillTimed ? usage.promptTokens - usage.cachedTokens : null,
+    prefillSeconds: isPrefillTimed ? (timing.firstAt - timing.startedAt) / 1000 : null,
+    loadSeconds: null,
+    outputTokens: usage.completionTokens,
+  }
+}
+
+/** Ollama's `total_duration` counts from the handler's start: what load, prefill and decode leave is the wait for a slot. */
+function queuedSeconds(usage: OllamaUsage): number | null {
+  if (usage.totalNs === null || usage.evalNs === null || usage.promptEvalNs === null) return null
+  return Math.max(0, usage.totalNs - (usage.loadNs ?? 0) - usage.promptEvalNs - usage.evalNs) / 1e9
+}
+
+function nanosToSeconds(nanos: number | null): number | null {
+  return nanos === null ? null : nanos / 1e9
+}

@@ -1,0 +1,95 @@
+/**
+ * The default balancer learning from real proxied traffic: a real coordinator, mock Ollama runtimes
+ * answering with Ollama's final-chunk metrics, `GET /api/route` showing what was learned, and a node
+ * that leaves taking its learned state with it.
+ */
+import { request } from 'undici'
+import { describe, expect, it } from 'vitest'
+import { MODEL } from './helpers/start-coordinator.js'
+import { FLEET_AGENT_TOKEN, type Fleet, startFleet } from './helpers/start-fleet.js'
+
+interface RouteCandidate {
+  readonly id: string
+  readonly name: string
+  readonly estimate: {
+    readonly decodeSamples: number
+    readonly decodeRate: number
+    readonly cachedTokens: number
+  } | null
+}
+
+async function route(fleet: Fleet): Promise<{ candidates: RouteCandidate[] }> {
+  const response = await request(`${fleet.url}/api/route?model=${encodeURIComponent(MODEL)}&api=ollama`, {
+    dispatcher: fleet.client,
+  })
+  expect(response.statusCode).toBe(200)
+  return (await response.body.json()) as { candidates: RouteCandidate[] }
+}
+
+async function chat(fleet: Fleet, content: string, stream: boolean, path = '/api/chat') {
+  const response = await request(`${fleet.url}${path}`, {
+    method: 'POST',
+    dispatcher: fleet.client,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, stream, messages: [{ role: 'user', content }] }),
+  })
+  const text = await response.body.text()
+  expect(response.statusCode).toBe(200)
+  return { text, node: response.headers['x-fleet-node'], reason: String(response.headers['x-fleet-reason']) }
+}
+
+function samplesOf(candidates: readonly RouteCandidate[], nodeId: string): number {
+  return candidates.find((candidate) => candidate.id === nodeId)?.estimate?.decodeSamples ?? -1
+}
+
+describe('the default balancer learns from proxied traffic', () => {
+  it('learns decode rates from Ollama final chunks, streamed and not, and shows them in /api/route', async () => {
+    const fleet = await startFleet()
+    const { nodeId } = await fleet.addRuntime({ profile: 'a100' })
+    expect(samplesOf((await route(fleet)).candidates, nodeId)).toBe(0)
+
+    await chat(fleet, 'one', true)
+    await chat(fleet, 'two', false)
+    // The sample is taken when the body closes, just after the client has it all.
+    let candidates: RouteCandidate[] = []
+    await expect
+      .poll(async () => {
+        candidates = (await route(fleet)).candidates
+        return samplesOf(candidates, nodeId)
+      })
+      .toBeGreaterThanOrEqual(1.9)
+    expect(candidates[0]?.estimate?.decodeRate).toBeGreaterThan(0)
+  })
+
+  it('sends the next turn of a conversation to the node that computed its prefix', async () => {
+    // Two equal OpenAI-style runtimes (always warm): without the prefix, ties rotate between them.
+    const fleet = await startFleet()
+    await fleet.addRuntime({ profile: 'a100', kind: 'openai' })
+    await fleet.addRuntime({ profile: 'a100', kind: 'openai' })
+    const history = 'An earlier turn of a long conversation. '.repeat(60)
+    const first = await chat(fleet, history, false, '/v1/chat/completions')
+    const unrelated = await chat(fleet, 'Something else entirely', false, '/v1/chat/completions')
+    expect(unrelated.node).not.toBe(first.node)
+    const next = await chat(fleet, `${history}And a follow-up question.`, false, '/v1/chat/completions')
+    expect(next.node).toBe(first.node)
+    expect(next.reason).toMatch(/prompt tokens cached/)
+  })
+
+  it('forgets what it learned about a node that leaves; a node taking its slot starts from the prior', async () => {
+    const fleet = await startFleet()
+    const { nodeId } = await fleet.addRuntime({ profile: 'a100' })
+    await chat(fleet, 'warm up', false)
+    await expect.poll(async () => samplesOf((await route(fleet)).candidates, nodeId)).toBeGreaterThan(0)
+
+    const drained = await request(`${fleet.url}/api/agents/${nodeId}`, {
+      method: 'DELETE',
+      dispatcher: fleet.client,
+      headers: { authorization: `Bearer ${FLEET_AGENT_TOKEN}` },
+    })
+    expect(drained.statusCode).toBe(204)
+    await drained.body.dump()
+    const { nodeId: newcomer } = await fleet.addRuntime({ profile: 'a100' })
+    expect(fleet.registry.snapshot().map((node) => node.slot)).toEqual([0])
+    expect(samplesOf((await route(fleet)).candidates, newcomer)).toBe(0)
+  })
+})
