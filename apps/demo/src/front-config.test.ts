@@ -15,7 +15,9 @@ describe('the shipped front configurations with real addresses', () => {
         for (const address of addresses(count).coordinators) expect(text).toContain(address)
         expect(text).toContain('127.0.0.1:9999')
         expect(text).not.toContain('#llm-fleet-dropped-server#')
-        const serverLines = text.split('\n').filter((line) => /^\s*server\s.*\b\d+\.\d+\.\d+\.\d+:\d+/.test(line))
+        const serverLines = text
+          .split('\n')
+          .filter((line) => /^\s*server\s.*\b\d+\.\d+\.\d+\.\d+:\d+/.test(line))
         expect(serverLines).toHaveLength(count)
       })
     }
