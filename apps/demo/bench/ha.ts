@@ -46,6 +46,7 @@ function options(coordinators: number, sharedState: boolean): HaFleetOptions {
     speedScale: SPEED_SCALE,
     pushIntervalMs: PUSH_INTERVAL_MS,
     shutdownReadyGraceMs: 3000,
+    env: process.env,
     startTimeoutMs: 60_000,
   }
 }

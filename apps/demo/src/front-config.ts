@@ -5,6 +5,10 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
+/** Stands in for each server line after the first until the lines are dropped (no config holds it). */
+const DROPPED_SERVER = '#llm-fleet-dropped-server#'
+const DROPPED_SERVER_LINE = new RegExp(`\\n${DROPPED_SERVER}(?=\\n)`, 'g')
+
 export type FrontKind = 'haproxy' | 'nginx'
 
 export interface FrontAddresses {
@@ -41,14 +45,14 @@ export function renderFrontConfig(repoRoot: string, kind: FrontKind, addresses: 
     .join('\n')
   let replacedFirst = false
   const withServers = text.replace(server, () => {
-    if (replacedFirst) return '\u0000'
+    if (replacedFirst) return DROPPED_SERVER
     replacedFirst = true
     return generated
   })
   const withListen = withServers.replace(listen, (_line, prefix: string) =>
     kind === 'haproxy' ? `${prefix}${addresses.listen}` : `${prefix}${addresses.listen};`,
   )
-  return withListen.replace(/\n\u0000(?=\n)/g, '')
+  return withListen.replace(DROPPED_SERVER_LINE, '')
 }
 
 /** A minimal nginx main configuration around the shipped `http {}` snippet, writing only under `dir`. */

@@ -34,6 +34,8 @@ export interface HaFleetOptions {
   readonly readyTimeoutMs?: number
   readonly loadBalancerMode?: string
   readonly startTimeoutMs?: number
+  /** The environment the processes inherit PATH, HOME, LANG, TMPDIR and TZ from (`process.env`). */
+  readonly env: Readonly<Record<string, string | undefined>>
 }
 
 /** A non-Node tool (redis-server, haproxy, nginx) as a child process. */
@@ -369,7 +371,7 @@ export class HaFleet {
   #baseEnv(): Record<string, string> {
     const env: Record<string, string> = {}
     for (const key of INHERITED_ENV) {
-      const value = process.env[key]
+      const value = this.#options.env[key]
       if (value !== undefined) env[key] = value
     }
     return env

@@ -20,6 +20,7 @@ describe('two coordinators behind nginx', () => {
     speedScale: 4,
     pushIntervalMs: 500,
     shutdownReadyGraceMs: 0,
+    env: process.env,
     startTimeoutMs: 45_000,
   })
   beforeAll(() => fleet.start(), 90_000)

@@ -36,6 +36,7 @@ export function fleetFor(front: FrontKind, sharedState: boolean): HaFleet {
     pushIntervalMs: PUSH_INTERVAL_MS,
     backoffMaxMs: BACKOFF_MAX_MS,
     shutdownReadyGraceMs: READY_GRACE_MS,
+    env: process.env,
     startTimeoutMs: 45_000,
   })
 }

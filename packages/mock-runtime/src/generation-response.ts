@@ -36,6 +36,8 @@ export interface GenerationContext {
   readonly counters: RuntimeCounters
   readonly fault: FaultDirective
   readonly outputTokens: number
+  /** The prompt's modelled prefill, speed-scaled ms (prompt-gate.ts); the profile's fixed TTFT when absent. */
+  readonly prefillMs?: number
 }
 
 /** Runs the generation and answers `response`; returns at once, the scheduler drives the rest. */
@@ -98,6 +100,7 @@ export function runGeneration(
 
   const ticket = scheduler.submit({
     outputTokens,
+    ...(context.prefillMs === undefined ? {} : { prefillMs: context.prefillMs }),
     onTokens(firstIndex, count) {
       let usable = count
       if (faultAt >= 0) usable = Math.max(0, Math.min(count, faultAt - firstIndex))

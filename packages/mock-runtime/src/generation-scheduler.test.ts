@@ -40,6 +40,19 @@ describe('GenerationScheduler', () => {
 
   const makeScheduler = () => new GenerationScheduler({ profile: PROFILE, now: () => performance.now() })
 
+  it('runs modelled prefills one at a time: the second waits for the first', async () => {
+    const scheduler = makeScheduler()
+    const first = job(5)
+    const second = job(5)
+    scheduler.submit({ ...first.job, prefillMs: 300 })
+    scheduler.submit({ ...second.job, prefillMs: 50 })
+    await vi.advanceTimersByTimeAsync(320)
+    expect(first.state.tokens).toBeGreaterThan(0)
+    expect(second.state.tokens).toBe(0)
+    await vi.advanceTimersByTimeAsync(50)
+    expect(second.state.tokens).toBeGreaterThan(0)
+  })
+
   it('emits nothing before TTFT, the first token at TTFT, then the single-request rate', async () => {
     const scheduler = makeScheduler()
     const one = job(1000)

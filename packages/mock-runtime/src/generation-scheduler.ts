@@ -14,6 +14,12 @@ export const TICK_MS = 10
 export interface GenerationJob {
   /** Tokens to generate in total (0 finishes right after the prefill). */
   readonly outputTokens: number
+  /**
+   * This prompt's prefill, ms (speed-scaled), when the runtime models it (prompt-gate.ts); such
+   * prefills run one at a time, as the simulation's hosts and llama.cpp's batch do. The profile's fixed
+   * `ttftMs`, concurrent, when absent.
+   */
+  readonly prefillMs?: number
   /** New tokens `[firstIndex, firstIndex + count)` are ready. */
   onTokens(firstIndex: number, count: number): void
   /** All tokens were emitted. Not called after `cancel()`. */
@@ -52,6 +58,8 @@ export class GenerationScheduler {
   #queuedCount = 0
   #timer: NodeJS.Timeout | undefined
   #lastTickMs = 0
+  /** When the prefill engine is free again (jobs with their own prefillMs queue on it). */
+  #prefillFreeAtMs = 0
   #peakCount = 0
 
   constructor(options: GenerationSchedulerOptions) {
@@ -110,7 +118,13 @@ export class GenerationScheduler {
   #activate(entry: Entry): void {
     entry.state = 'active'
     // The prefill produces the first token, so its credit is ready the moment TTFT has passed.
-    entry.firstTokenAtMs = this.#now() + this.#profile.ttftMs
+    const now = this.#now()
+    const prefillMs = entry.job.prefillMs
+    if (prefillMs === undefined) entry.firstTokenAtMs = now + this.#profile.ttftMs
+    else {
+      entry.firstTokenAtMs = Math.max(now, this.#prefillFreeAtMs) + prefillMs
+      this.#prefillFreeAtMs = entry.firstTokenAtMs
+    }
     entry.credit = 1
     this.#active.add(entry)
     this.#startTimer()

@@ -7,6 +7,7 @@ export {
   type MockRuntimeOptions,
   startMockRuntime,
 } from './mock-runtime.js'
+export { describeModel } from './model-catalog.js'
 export {
   estimateTokenCount,
   hashString,
@@ -16,9 +17,11 @@ export {
   seededRandom,
   tokenText,
 } from './output-length.js'
+export { PREFIX_BLOCK_TOKENS } from './prefix-cache.js'
 export { GPU_PROFILES, type GpuProfile, isProfileId, PROFILE_IDS, type ProfileId } from './profiles.js'
+export { type PrefixCacheSettings, prefillMs } from './prompt-gate.js'
 export { RUNTIME_KINDS, type RuntimeKind } from './runtime-context.js'
-export type { RuntimeStats } from './runtime-stats.js'
+export type { PromptTotals, RuntimeStats } from './runtime-stats.js'
 export { SERVER_FLAVORS, type ServerFlavor } from './server-flavor.js'
 export {
   admit,

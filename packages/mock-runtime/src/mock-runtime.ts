@@ -32,6 +32,7 @@ import {
   sendOpenAiError,
 } from './openai-api.js'
 import { GPU_PROFILES, type GpuProfile, type ProfileId } from './profiles.js'
+import { type PrefixCacheSettings, PromptGate } from './prompt-gate.js'
 import { ResidencyGate, type ResidencySettings } from './residency-gate.js'
 import { handleResponses } from './responses-api.js'
 import type { ApiRequest, RuntimeContext, RuntimeKind } from './runtime-context.js'
@@ -75,6 +76,11 @@ export interface MockRuntimeOptions {
   readonly controlPort?: number
   /** Model residency as Ollama manages it (residency-gate.ts); every model always loaded when absent. */
   readonly residency?: ResidencySettings
+  /**
+   * KV prefix caching (prefix-cache.ts): a prompt's cached leading blocks are not prefilled again, so
+   * TTFT is the uncached part ÷ prefill rate (+ queue + load). Off when absent.
+   */
+  readonly prefixCache?: PrefixCacheSettings
   /** For `openai`: which server to imitate where they differ (metrics, `/slots`, auth); `vllm` by default. */
   readonly server?: ServerFlavor
   /** Demand this key (`Authorization: Bearer …`) as the server's `--api-key` does; `openai` kind only. */
@@ -147,6 +153,7 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     aborted: counters.aborted,
     faulted: counters.faulted,
     totalTokens: counters.totalTokens,
+    ...(prompts === undefined ? {} : { prompts: { ...prompts.totals } }),
   })
 
   const server = createServer({ keepAlive: true })
@@ -193,6 +200,20 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     await setFault({ mode: 'ok' })
   }
 
+  const residency =
+    options.residency === undefined
+      ? undefined
+      : new ResidencyGate(options.residency, options.speedScale ?? 1)
+  const prompts =
+    residency === undefined && options.prefixCache === undefined
+      ? undefined
+      : new PromptGate({
+          profile: baseProfile,
+          speedScale: options.speedScale ?? 1,
+          models,
+          residency,
+          prefixCache: options.prefixCache,
+        })
   const context: RuntimeContext = {
     kind: options.kind,
     get name() {
@@ -204,10 +225,8 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
     counters,
     faults,
     startedAtMs: Date.now(),
-    residency:
-      options.residency === undefined
-        ? undefined
-        : new ResidencyGate(options.residency, options.speedScale ?? 1),
+    residency,
+    prompts,
   }
 
   const handleControl = async (

@@ -8,7 +8,8 @@ import { type GenerationRenderer, runGeneration } from './generation-response.js
 import { sendJson } from './http-exchange.js'
 import { type ModelInfo, resolveModel } from './model-catalog.js'
 import type { LoadedModel } from './model-residency.js'
-import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
+import { answerText, estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
+import type { PromptAdmission } from './prompt-gate.js'
 import type { ApiRequest, RuntimeContext } from './runtime-context.js'
 
 /** The version `/api/version` reports: one with the OpenAI-compatible routes and `/api/embed`. */
@@ -87,23 +88,43 @@ function generate(
   const chunkTail = kind === 'chat' ? '"},"done":false}\n' : '","done":false}\n'
   const collected: string[] = []
 
-  let loadDurationNs = LOAD_DURATION_NS
+  let admission: PromptAdmission | undefined
   const finalObject = (): Record<string, unknown> => {
     const content = isStreaming ? '' : collected.join('')
-    const totalNs = nsSince(startMs)
-    const promptEvalNs = Math.round(((firstTokenMs || performance.now()) - startMs) * 1e6)
     return {
       model: shape.model,
       created_at: new Date().toISOString(),
       ...(kind === 'chat' ? { message: { role: 'assistant', content } } : { response: content }),
       done: true,
       done_reason: doneReason,
-      total_duration: totalNs,
-      load_duration: loadDurationNs,
-      prompt_eval_count: promptTokens,
-      prompt_eval_duration: promptEvalNs,
+      ...timings(),
+    }
+  }
+  const timings = (): Record<string, number> => {
+    const nowMs = performance.now()
+    if (admission === undefined) {
+      const totalNs = nsSince(startMs)
+      const promptEvalNs = Math.round(((firstTokenMs || nowMs) - startMs) * 1e6)
+      return {
+        total_duration: totalNs,
+        load_duration: LOAD_DURATION_NS,
+        prompt_eval_count: promptTokens,
+        prompt_eval_duration: promptEvalNs,
+        eval_count: outputTokens,
+        eval_duration: Math.max(0, totalNs - promptEvalNs),
+      }
+    }
+    // What really happened, in unscaled time. prompt_eval_count is the whole prompt, cached part
+    // included, and prompt_eval_duration only the uncached part's prefill: ollama/ollama
+    // llm/llama_server.go `promptEvalCount()` = cache_n + prompt_n, duration = prompt_ms (#16428).
+    const scale = context.prompts?.speedScale ?? 1
+    return {
+      total_duration: Math.round((nowMs - startMs) * scale * 1e6),
+      load_duration: admission.loadDurationNs,
+      prompt_eval_count: admission.promptTokens,
+      prompt_eval_duration: admission.prefillNs,
       eval_count: outputTokens,
-      eval_duration: Math.max(0, totalNs - promptEvalNs),
+      eval_duration: Math.round((nowMs - (firstTokenMs || nowMs)) * scale * 1e6),
     }
   }
 
@@ -134,25 +155,29 @@ function generate(
       return { streamed: `${body}\n`, body }
     },
   }
-  const start = () =>
+  const start = (prefillMs?: number) =>
     runGeneration(response, renderer, {
       scheduler: context.scheduler,
       counters: context.counters,
       fault,
       outputTokens,
+      ...(prefillMs === undefined ? {} : { prefillMs }),
     })
-  const gate = context.residency
+  const gate = context.prompts
   const model = context.models.get(shape.model)
   if (gate === undefined || model === undefined) {
     start()
     return
   }
   // Ollama loads the model before it evaluates the prompt; the reference lasts until the answer ends.
-  void gate.admit(shape.model, model.sizeBytes).then((admission) => {
-    loadDurationNs = admission.loadDurationNs
-    response.once('close', admission.release)
-    if (response.destroyed) admission.release()
-    else start()
+  void gate.admit(model, shape.prompt).then((admitted) => {
+    admission = admitted
+    response.once('close', () => {
+      if (response.writableFinished) admitted.answered(answerText(seed, outputTokens))
+      admitted.release()
+    })
+    if (response.destroyed) admitted.release()
+    else start(admitted.prefillMs)
   })
 }
 

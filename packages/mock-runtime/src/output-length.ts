@@ -103,6 +103,13 @@ export function tokenText(seed: number, index: number): string {
   return TOKEN_TEXTS[(seed + index * 7) % TOKEN_TEXTS.length] ?? ''
 }
 
+/** The whole answer's text (what a client sends back as the assistant turn). */
+export function answerText(seed: number, outputTokens: number): string {
+  let text = ''
+  for (let i = 0; i < outputTokens; i++) text += tokenText(seed, i)
+  return text
+}
+
 /** Rough prompt token count (about four characters a token, as tokenizers average on English). */
 export function estimateTokenCount(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4))

@@ -25,14 +25,17 @@ export interface Admission {
 
 export class ResidencyGate {
   readonly residency: ModelResidency
+  /** VRAM for weights (and, with a prefix cache, the KV cache beside them), bytes. */
+  readonly vramBytes: number
   private waiters: (() => void)[] = []
 
   constructor(
     settings: ResidencySettings,
     readonly speedScale: number,
   ) {
+    this.vramBytes = settings.vramGiB * 1024 ** 3
     this.residency = new ModelResidency({
-      vramBytes: settings.vramGiB * 1024 ** 3,
+      vramBytes: this.vramBytes,
       maxLoaded: settings.maxLoadedModels ?? 3,
       loadBytesPerS: settings.loadGBs * 1e9,
       keepAliveMs: settings.keepAliveMs ?? 5 * 60_000,

@@ -3,6 +3,7 @@ import type { FaultDirective, FaultState } from './fault-state.js'
 import type { GenerationScheduler } from './generation-scheduler.js'
 import type { ModelInfo } from './model-catalog.js'
 import type { GpuProfile } from './profiles.js'
+import type { PromptGate } from './prompt-gate.js'
 import type { ResidencyGate } from './residency-gate.js'
 import type { RuntimeCounters } from './runtime-stats.js'
 
@@ -23,6 +24,8 @@ export interface RuntimeContext {
   readonly startedAtMs: number
   /** Model residency (loads, eviction, `/api/ps`); undefined: every model is always loaded. */
   readonly residency?: ResidencyGate | undefined
+  /** Load wait, prefix cache and prefill time per prompt; undefined: fixed TTFT, nothing modelled. */
+  readonly prompts?: PromptGate | undefined
 }
 
 /** One API request: the context plus the fault this request meets. */

@@ -18,6 +18,17 @@ export interface RuntimeStats {
   faulted: number
   /** Tokens generated and sent to clients. */
   totalTokens: number
+  /** With residency or a prefix cache (prompt-gate.ts): what the prompts met. */
+  prompts?: PromptTotals
+}
+
+/** Since the start: prompts admitted, their tokens, the part found in the prefix cache, load waits. */
+export interface PromptTotals {
+  admitted: number
+  promptTokens: number
+  cachedTokens: number
+  /** Prompts that waited for their model to load (load_duration > 0), whether or not they started the load. */
+  coldLoads: number
 }
 
 /** The cumulative counters (active and queued come from the scheduler). */

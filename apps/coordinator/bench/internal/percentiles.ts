@@ -1,4 +1,4 @@
-/** Latency percentiles for the bench tables: nearest rank, as `bench/balance/simulate.ts` defines it. */
+/** Latency percentiles for the bench tables: nearest rank, as `bench/balance/stats.ts` defines it. */
 
 /** Nearest-rank percentile (`fraction` in 0–1) of an ascending array; NaN when it is empty. */
 export function percentile(sortedAscending: ArrayLike<number>, fraction: number): number {
