@@ -23,7 +23,12 @@ import type { ForwardWaitQueue } from '../src/proxy/forward-request.js'
 import { WaitQueue } from '../src/proxy/wait-queue.js'
 import { NodeRegistry } from '../src/registry/node-registry.js'
 import { scrapeMetrics } from './helpers/scrape-metrics.js'
-import { createWallClock, nodeRegistration, waitFor } from './helpers/start-coordinator.js'
+import {
+  createCapturingLogger,
+  createWallClock,
+  nodeRegistration,
+  waitFor,
+} from './helpers/start-coordinator.js'
 import { metrics } from './helpers/wire-samples.js'
 
 const RUNS = Number(process.env.FORWARDER_MODEL_RUNS ?? 40)
@@ -44,7 +49,8 @@ type Behaviour =
   | { readonly kind: 'stream-error'; readonly code: number | null }
   | { readonly kind: 'reset' }
 
-type Abort = 'none' | 'at-upstream' | 'after-first-byte'
+/** `on-landing`: once the request is at an upstream, in the wait queue or answered (a waiter leaving). */
+type Abort = 'none' | 'at-upstream' | 'after-first-byte' | 'on-landing'
 
 interface RequestStep {
   readonly kind: 'request'
@@ -76,7 +82,7 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
   { weight: 6, arbitrary: fc.constant({ kind: 'ok' as const }) },
   {
     weight: 3,
-    arbitrary: fc.integer({ min: 200, max: 999 }).map((status) => ({ kind: 'status' as const, status })),
+    arbitrary: fc.integer({ min: 100, max: 999 }).map((status) => ({ kind: 'status' as const, status })),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'model-missing' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'silence-after-headers' as const }) },
@@ -99,7 +105,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       api: fc.constantFrom('openai' as const, 'ollama' as const),
       stream: fc.boolean(),
       behaviour,
-      abort: fc.constantFrom<Abort>('none', 'none', 'none', 'at-upstream', 'after-first-byte'),
+      abort: fc.constantFrom<Abort>('none', 'none', 'none', 'at-upstream', 'after-first-byte', 'on-landing'),
     }),
   },
   {
@@ -265,6 +271,7 @@ interface Sent {
   readonly tag: string
   readonly done: Promise<Outcome>
   readonly isSettled: boolean
+  abort(): void
 }
 
 interface Outcome {
@@ -289,6 +296,7 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<void> {
   const config = loadConfig({ env, argv: [] })
   const clock = createWallClock()
   const lines: Record<string, unknown>[] = []
+  const logger = createCapturingLogger(lines)
   const log = { info: () => undefined, warn: () => undefined }
   const registry = new NodeRegistry({
     clock: clock.now,
@@ -300,7 +308,7 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<void> {
   })
   const balancerState: BalancerState = createBalancerState(() => 0.5, { mode: 'spec' })
   const waitQueue: ForwardWaitQueue = new WaitQueue({ maxWaiters: 8, timeoutMs: config.queueTimeoutMs })
-  const app = await buildApp({ registry, balancerState, clock: clock.now, waitQueue }, config)
+  const app = await buildApp({ registry, balancerState, clock: clock.now, waitQueue, logger }, config)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const base = `http://127.0.0.1:${port}`
@@ -308,7 +316,6 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<void> {
   const nodes: NodeModel[] = []
   const sent: Sent[] = []
   const abortAtUpstream = new Map<string, AbortController>()
-  void lines
 
   const live = () => nodes.filter((node) => !node.isGone)
   const pick = (index: number) => {
@@ -347,6 +354,7 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<void> {
             `${entry.tag} landed`,
             3_000,
           )
+          if (current.abort === 'on-landing') entry.abort()
           break
         }
         case 'push': {
@@ -391,6 +399,8 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<void> {
       'every lease returned',
       5_000,
     )
+    // A body's `proxied` line is written as its lease returns: every line is in by now.
+    await checkOneSummaryLinePerRequest(lines, sent)
     expect(waitQueue.size).toBe(0)
 
     // Each request counted exactly once: by the node that answered it, or as rejected (node "").
@@ -461,7 +471,8 @@ function send(
       const response = await request(`${base}${path}`, {
         method: 'POST',
         dispatcher: client,
-        headers: { 'content-type': 'application/json' },
+        // The tag as the request id: the coordinator keeps a client's id, so its log lines carry the tag.
+        headers: { 'content-type': 'application/json', 'x-request-id': tag },
         body: JSON.stringify(body),
         signal: controller.signal,
       })
@@ -492,6 +503,7 @@ function send(
     get isSettled() {
       return state.isSettled
     },
+    abort: () => controller.abort(),
   }
 }
 
@@ -517,6 +529,44 @@ function checkResponse(sent: Sent, outcome: Outcome): void {
       message: expect.any(String),
       code: expect.stringMatching(/^FLEET_/),
     })
+}
+
+/**
+ * The request's one summary line: `proxied` once it reached a node, else the coded line of the error
+ * that refused it (no candidate, queue full or timed out, ...); an unexpected error's line counts too,
+ * so that a path that adds one shows as a second line.
+ */
+function isSummaryLine(line: Record<string, unknown>): boolean {
+  if (line.msg === 'proxied' || line.msg === 'unexpected error') return true
+  return typeof line.code === 'string' && typeof line.statusCode === 'number'
+}
+
+/**
+ * Each request leaves exactly one summary line, matched by its id, whatever befell it. A body's line
+ * comes when the coordinator sees it close, which may be after the client read its end: polled.
+ */
+async function checkOneSummaryLinePerRequest(
+  lines: readonly Record<string, unknown>[],
+  sent: readonly Sent[],
+): Promise<void> {
+  const counts = () => {
+    const byTag = new Map(sent.map((entry) => [entry.tag, 0]))
+    for (const line of lines) {
+      const count = typeof line.reqId === 'string' ? byTag.get(line.reqId) : undefined
+      if (count !== undefined && isSummaryLine(line)) byTag.set(line.reqId as string, count + 1)
+    }
+    return byTag
+  }
+  const isOnePerRequest = () => [...counts().values()].every((count) => count === 1)
+  await waitFor(isOnePerRequest, 'one summary line per request', 3_000).catch(() => undefined)
+  const wrong = [...counts()].filter(([, count]) => count !== 1)
+  const describe = ([tag, count]: [string, number]) => ({
+    tag,
+    count,
+    step: sent.find((entry) => entry.tag === tag)?.step,
+    lines: lines.filter((line) => line.reqId === tag).map((line) => [line.msg, line.code, line.status]),
+  })
+  expect(wrong.map(describe)).toEqual([])
 }
 
 /**
@@ -556,7 +606,7 @@ function freeSlotFor(registry: NodeRegistry, nodes: readonly NodeModel[], entry:
 }
 
 describe('the forwarder against a reference model', () => {
-  it('a fixed sequence: a status beyond 599 ends in an API-shaped 502 with the lease returned', async () => {
+  it('a fixed sequence: a status beyond 599 ends in an API-shaped 502 with the lease returned, logged once', async () => {
     await run(
       [
         { kind: 'register', runtime: 'openai', models: ['m1'], maxConcurrency: 1, score: 100 },
@@ -587,6 +637,24 @@ describe('the forwarder against a reference model', () => {
           abort: 'none',
         },
         { kind: 'push-all', backlog: 0 },
+      ],
+      true,
+    )
+  })
+
+  it('a fixed sequence: a client that leaves the wait queue leaves one summary line', async () => {
+    await run(
+      [
+        { kind: 'register', runtime: 'ollama', models: ['m1'], maxConcurrency: 1, score: 100 },
+        { kind: 'push-all', backlog: 2 },
+        {
+          kind: 'request',
+          model: 'm1',
+          api: 'ollama',
+          stream: false,
+          behaviour: { kind: 'ok' },
+          abort: 'on-landing',
+        },
       ],
       true,
     )

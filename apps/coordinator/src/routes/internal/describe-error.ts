@@ -56,5 +56,6 @@ export function describeError(
 const ALREADY_LOGGED_CODES: ReadonlySet<string> = new Set([
   'FLEET_UPSTREAM_UNREACHABLE',
   'FLEET_UPSTREAM_TIMEOUT',
+  'FLEET_UPSTREAM_INVALID_RESPONSE',
   'FLEET_PROXY_CLIENT_CLOSED',
 ])
