@@ -143,7 +143,8 @@ const sequence: fc.Arbitrary<Step[]> = fc
       step.filter((s) => s.kind === 'register'),
       { minLength: 1, maxLength: 3 },
     ),
-    fc.array(step, { maxLength: 14 }),
+    // medium: small sizes left most sequences with a request or two (4 scripted statuses in 40 runs).
+    fc.array(step, { maxLength: 14, size: 'medium' }),
   )
   .map(([fleet, rest]) => [...fleet, ...rest])
 
@@ -674,6 +675,23 @@ describe('the forwarder against a reference model', () => {
       expect(outcomes.map((outcome) => outcome.status)).toEqual([expected, expected])
     },
   )
+
+  it('a fixed sequence: a client that leaves while the upstream is silent after its headers, logged once', async () => {
+    await run(
+      [
+        { kind: 'register', runtime: 'openai', models: ['m2'], maxConcurrency: 1, score: 100 },
+        {
+          kind: 'request',
+          model: 'm2',
+          api: 'openai',
+          stream: false,
+          behaviour: { kind: 'silence-after-headers' },
+          abort: 'at-upstream',
+        },
+      ],
+      false,
+    )
+  })
 
   it('a fixed sequence: a client that leaves the wait queue leaves one summary line', async () => {
     await run(
