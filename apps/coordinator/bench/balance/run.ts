@@ -2,8 +2,8 @@
  * `pnpm bench:balance`: every compared router × workload × load × seed on the hidden-factor world
  * (engine.ts), spread over worker threads; prints a summary, writes bench/results/balance.json, the
  * per-workload charts in docs/ and the generated blocks of docs/balancing-benchmark.md.
- * Options: --requests N (per run), --seeds N, --workers N, --workloads a,b, --strategies a,b.
- * A filtered run (workloads/strategies/seeds below 5) only prints, unless --write.
+ * Options: --requests N (per run), --seeds N, --workers N, --workloads a,b, --strategies a,b, --loads 0.5,0.85.
+ * A filtered run (workloads/strategies/loads/seeds below 5) only prints, unless --write.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -17,7 +17,7 @@ import { type SeedFigures, spread } from './stats.js'
 import type { Job } from './worker.js'
 import { WORKLOADS, type WorkloadName } from './world/workloads.js'
 
-const LOADS = [0.3, 0.5, 0.7, 0.85, 0.95] as const
+const ALL_LOADS = [0.3, 0.5, 0.7, 0.85, 0.95] as const
 const BASE_SEED = 20_261_129
 const ROOT = new URL('../../../../', import.meta.url)
 
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
     workloads: { type: 'string' },
     strategies: { type: 'string' },
+    loads: { type: 'string' },
     write: { type: 'boolean', default: false },
   },
 })
@@ -39,8 +40,15 @@ if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error('--seeds must
 if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers must be a positive integer')
 const workloads = (values.workloads?.split(',') ?? [...WORKLOADS]) as WorkloadName[]
 const strategies = values.strategies?.split(',') ?? COMPARED_ROUTERS.map((router) => router.name)
+const LOADS = values.loads === undefined ? [...ALL_LOADS] : values.loads.split(',').map(Number)
+if (LOADS.some((load) => !(load > 0 && load < 1)))
+  throw new Error('--loads must be fractions between 0 and 1')
 const isFull =
-  values.workloads === undefined && values.strategies === undefined && seedCount >= 5 && requests >= 1000
+  values.loads === undefined &&
+  values.workloads === undefined &&
+  values.strategies === undefined &&
+  seedCount >= 5 &&
+  requests >= 1000
 const defaultModeName: string = ConfigSchema.shape.loadBalancerMode.parse(undefined)
 const defaultMode = `llm-fleet:${defaultModeName}`
 const seeds = Array.from({ length: seedCount }, (_, index) => BASE_SEED + index)

@@ -155,7 +155,7 @@ function toSample(
       prefillSeconds: nanosToSeconds(usage.promptEvalNs),
       loadSeconds: nanosToSeconds(usage.loadNs),
       outputTokens: usage.evalCount,
-      queuedSeconds: queuedSeconds(usage),
+      queuedSeconds: queuedSeconds(usage, timing),
       startConcurrency,
     }
   }
@@ -174,10 +174,20 @@ function toSample(
   }
 }
 
-/** Ollama's `total_duration` counts from the handler's start: what load, prefill and decode leave is the wait for a slot. */
-function queuedSeconds(usage: OllamaUsage): number | null {
+/**
+ * Seconds the request waited before the runtime worked on it. Ollama's `total_duration` counts from its
+ * handler's start (server/routes.go `checkpointStart`), so what load, prefill and decode leave is the
+ * wait for a slot; a runtime (or a dispatcher in front of several) that starts its clock only at
+ * admission hides that wait, so the proxy's own time to the first chunk, less load and prefill, counts
+ * too: the larger of the two is the wait the client saw.
+ */
+function queuedSeconds(usage: OllamaUsage, timing: Timing): number | null {
   if (usage.totalNs === null || usage.evalNs === null || usage.promptEvalNs === null) return null
-  return Math.max(0, usage.totalNs - (usage.loadNs ?? 0) - usage.promptEvalNs - usage.evalNs) / 1e9
+  const working = (usage.loadNs ?? 0) + usage.promptEvalNs
+  const reported = Math.max(0, usage.totalNs - working - usage.evalNs) / 1e9
+  const toFirst = timing.firstAt - timing.startedAt
+  if (!(toFirst >= 0)) return reported
+  return Math.max(reported, toFirst / 1000 - working / 1e9)
 }
 
 function nanosToSeconds(nanos: number | null): number | null {

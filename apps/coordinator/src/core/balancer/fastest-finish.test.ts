@@ -85,6 +85,21 @@ describe('fastest-finish: residency', () => {
     expect(order).toEqual(['a', 'b'])
   })
 
+  it('counts the rest of a load it started by routing a cold model, not the model as resident', () => {
+    // `loading` was sent the model 1 s ago, cold: 5 s load − 1 s = 4 s left + 2.56 s = 6.56 s.
+    // warm, 3 in flight of 4: 2.56 s × 1.5157 = 3.88 s. (Counted resident at once, `loading` would
+    // read 2.56 s and draw every request sent during the load onto a node that cannot start them.)
+    const loading = makeNode('loading', { computeScore: 100 })
+    const warm = makeNode('warm', { computeScore: 100, inFlight: 3 })
+    const state = makeState('fastest-finish')
+    markLoaded(state, warm)
+    state.knowledge.noteRouted(loading.slot, MODEL, NOW - 1_000)
+    const selection = select([loading, warm], makeRequest({ model: MODEL }), state)
+    expect(selectedId(selection)).toBe('warm')
+    expect(finishReason(selection).runnerUp).toMatchObject({ name: 'loading', isResident: true })
+    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(6.56, 2)
+  })
+
   it('does not evict a hot model for a rare one when another node has room', () => {
     // Neither serves `rare` warm. full (VRAM 90 % used): 2 × 5 s + 256/100 = 12.56 s;
     // roomy (VRAM 10 %): 5 s + 2.56 s = 7.56 s.
@@ -230,6 +245,46 @@ describe('fastest-finish: speed apart from capacity', () => {
     const selection = select([host, rtx3090], request, makeState('fastest-finish'))
     expect(selectedId(selection)).toBe('rtx3090')
     expect(finishReason(selection).estimateS).toBeCloseTo(5.254, 3)
+  })
+})
+
+describe('fastest-finish: capacity below MAX_CONCURRENCY', () => {
+  it('caps a node where a request last waited, whatever MAX_CONCURRENCY says', () => {
+    // host: 200 points a GPU, MAX_CONCURRENCY 16, 12 in flight; small: 80 points, idle.
+    // Believing 16: batch 13, 13^0.3 = 2.1586, 256 / 200 × 2.1586 = 2.763 s < small's 256 / 80 = 3.2 s.
+    // A request sent at 9 on it waited 2 s, so it runs 8 at once: batch 8, 8^0.3 = 1.8661 → 2.389 s
+    // decode, plus 5 queued × 1.28 s / 8^0.7 (4.2871) = 1.493 s: 3.882 s, and small wins.
+    const host = makeNode('host', {
+      gpuScore: 200,
+      computeScore: 400,
+      maxConcurrency: 16,
+      inFlight: 12,
+      runtimeKind: 'openai',
+    })
+    const small = makeNode('small', { computeScore: 80, runtimeKind: 'openai' })
+    const state = makeState('fastest-finish')
+    expect(selectedId(select([host, small], makeRequest({ model: MODEL }), state))).toBe('host')
+    const waited = {
+      slot: host.slot,
+      model: MODEL,
+      gpuScore: 200,
+      concurrency: 9,
+      decodeTokens: null,
+      decodeSeconds: null,
+      prefillTokens: null,
+      prefillSeconds: null,
+      loadSeconds: null,
+      outputTokens: null,
+      queuedSeconds: 2,
+      startConcurrency: 9,
+    }
+    state.knowledge.observe(waited)
+    const selection = select([host, small], makeRequest({ model: MODEL }), state)
+    expect(selectedId(selection)).toBe('small')
+    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(3.88, 2)
+    // An answer that did not wait at 12 lifts the cap past where the host is now.
+    state.knowledge.observe({ ...waited, queuedSeconds: 0, startConcurrency: 12, concurrency: 12 })
+    expect(selectedId(select([host, small], makeRequest({ model: MODEL }), state))).toBe('host')
   })
 })
 

@@ -33,6 +33,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   const table = request.model === undefined ? undefined : knowledge.peek(request.model)
   useTable(context, table, request.now)
   context.capacity = knowledge.capacity
+  context.ceiling = knowledge.ceiling
   context.priorWeight = knowledge.priorWeight
   context.outputTokens = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
   context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean

@@ -16,7 +16,12 @@
  * through `maxConcurrency`. Cached prompt tokens come from the prefix index (`PrefixHits`).
  */
 import type { ModelTable } from '../learning/fleet-knowledge.js'
-import { batchSlowdown, batchSpeedup, DEFAULT_PRIORS } from '../learning/fleet-knowledge.js'
+import {
+  batchSlowdown,
+  batchSpeedup,
+  DEFAULT_PRIORS,
+  RESIDENT_AFTER_ROUTING_MS,
+} from '../learning/fleet-knowledge.js'
 import { PREFIX_BLOCK_BYTES, type PrefixHits } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
 
@@ -26,8 +31,7 @@ const MIN_SCORE = 0.1
 export const BYTES_PER_TOKEN = 4
 /** Above this share of VRAM in use, loading one more model evicts one that is resident. */
 export const EVICTING_VRAM_PCT = 60
-/** Ollama unloads an idle model after keep_alive (5 min by default): routed longer ago counts as cold. */
-export const RESIDENT_AFTER_ROUTING_MS = 5 * 60_000
+export { RESIDENT_AFTER_ROUTING_MS }
 
 const NO_ROWS = new Float64Array(0)
 
@@ -47,6 +51,7 @@ export function useTable(context: RequestContext, table: ModelTable | undefined,
   context.prefillWeight = table.prefillWeight
   context.reportedLoaded = table.reportedLoaded
   context.routedAtMs = table.routedAtMs
+  context.loadingUntilMs = table.loadingUntilMs
 }
 
 /**
@@ -59,6 +64,7 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   let decodeRate = points * c.decodePerPoint
   let prefillRate = points * c.prefillPerPoint
   let resident = node.runtimeKind === 'openai'
+  let loading = 0
   if (slot < c.slots) {
     const decodeWeight = c.decodeWeight[slot] as number
     if (decodeWeight > 0) {
@@ -72,10 +78,13 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
         (c.priorWeight * prefillRate + prefillWeight * (c.prefillMean[slot] as number)) /
         (c.priorWeight + prefillWeight)
     }
-    if (!resident)
+    if (!resident) {
       resident = c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs
+      const until = c.loadingUntilMs[slot] as number
+      if (resident && c.reportedLoaded[slot] === 0 && until > c.now) loading = (until - c.now) / 1000
+    }
   }
-  const max = Math.max(node.maxConcurrency, 1, slot < c.capacity.length ? (c.capacity[slot] as number) : 0)
+  const max = slotsOf(node, c)
   const after = node.inFlight + node.runtimeBacklog + 1
   const slowdown = batchSlowdown(Math.min(after, max))
   const decodeAlone = c.outputTokens / decodeRate
@@ -90,7 +99,19 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   }
   if (after > max) total += ((after - max) * (decodeAlone + prompt / prefillRate)) / batchSpeedup(max)
   if (!resident) total += (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds
-  return total
+  return total + loading
+}
+
+/**
+ * Requests `node` runs at once: MAX_CONCURRENCY, raised to what it was seen running without a wait,
+ * capped where a request last waited (FleetKnowledge.capacity and .ceiling).
+ */
+export function slotsOf(node: NodeView, c: RequestContext): number {
+  const slot = node.slot
+  const seen = slot < c.capacity.length ? (c.capacity[slot] as number) : 0
+  const ceiling = slot < c.ceiling.length ? (c.ceiling[slot] as number) : 0
+  const max = Math.max(node.maxConcurrency, 1, seen)
+  return ceiling > 0 && ceiling < max ? ceiling : max
 }
 
 /** What a decision knows about the request, worked out once before the pass over the candidates. */
@@ -104,10 +125,13 @@ export interface RequestContext {
   prefillWeight: Float64Array
   reportedLoaded: Uint8Array
   routedAtMs: Float64Array
+  loadingUntilMs: Float64Array
   /** Routed to a node after this, the model is still resident there. */
   residentSinceMs: number
   /** FleetKnowledge.capacity: requests each slot was seen running at once (0: unknown). */
   capacity: Float64Array
+  /** FleetKnowledge.ceiling: where each slot last made a request wait (0: none waited). */
+  ceiling: Float64Array
   promptTokens: number
   outputTokens: number
   loadSeconds: number
@@ -129,8 +153,10 @@ export function createRequestContext(): RequestContext {
     prefillWeight: NO_ROWS,
     reportedLoaded: new Uint8Array(0),
     routedAtMs: NO_ROWS,
+    loadingUntilMs: NO_ROWS,
     residentSinceMs: 0,
     capacity: NO_ROWS,
+    ceiling: NO_ROWS,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
@@ -190,6 +216,15 @@ export function isResident(node: NodeView, table: ModelTable | undefined, now: n
   return routedAtMs > 0 && now - routedAtMs < RESIDENT_AFTER_ROUTING_MS
 }
 
+/** Seconds left of a load the coordinator started by routing the model to `node` (0: none under way). */
+export function loadLeftS(node: NodeView, table: ModelTable | undefined, now: number): number {
+  if (node.runtimeKind === 'openai' || table === undefined) return 0
+  const slot = node.slot
+  if (slot >= table.slots || table.reportedLoaded[slot] === 1) return 0
+  const until = table.loadingUntilMs[slot] as number
+  return until > now ? (until - now) / 1000 : 0
+}
+
 /** Fills `out` for `node` and returns the total seconds. */
 export function estimateFinish(node: NodeView, context: RequestContext, out: EstimateTerms): number {
   const table = context.table
@@ -213,11 +248,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
     }
   }
 
-  const max = Math.max(
-    node.maxConcurrency,
-    1,
-    slot < context.capacity.length ? (context.capacity[slot] as number) : 0,
-  )
+  const max = slotsOf(node, context)
   const after = node.inFlight + node.runtimeBacklog + 1
   const batch = Math.min(after, max)
   const queued = after > max ? after - max : 0
@@ -232,7 +263,11 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const resident = isResident(node, table, context.now)
   const evicts = !resident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
   out.queueS = queued === 0 ? 0 : (queued * (decodeAlone + prefillAlone)) / batchSpeedup(max)
-  out.coldS = resident ? 0 : evicts ? 2 * context.loadSeconds : context.loadSeconds
+  out.coldS = resident
+    ? loadLeftS(node, table, context.now)
+    : evicts
+      ? 2 * context.loadSeconds
+      : context.loadSeconds
   out.prefillS = ((context.promptTokens - cachedTokens) * slowdown) / prefillRate
   out.decodeS = decodeAlone * slowdown
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS

@@ -17,6 +17,9 @@
  * long it ran before. Pure: time is always passed in.
  */
 
+/** Ollama unloads an idle model after keep_alive (5 min by default): routed longer ago counts as cold. */
+export const RESIDENT_AFTER_ROUTING_MS = 5 * 60_000
+
 /** Assumed batching exponent α of every host (aggregate tokens/s = single × n^α). */
 export const ASSUMED_BATCHING_EXPONENT = 0.7
 /** Batch sizes up to this use precomputed powers, so a decision computes no Math.pow per node. */
@@ -80,6 +83,11 @@ export class ModelTable {
   routedAtMs = new Float64Array(0)
   /** The slot's latest push listed this model as loaded (1), not loaded (0). */
   reportedLoaded = new Uint8Array(0)
+  /**
+   * Routed to a slot that did not hold it, the model loads there until about this time (0: not
+   * loading): a request sent meanwhile waits for the rest of the load, it is not resident yet.
+   */
+  loadingUntilMs = new Float64Array(0)
   /** Fleet-wide, tokens/s per score point; the prior of a node without samples. */
   readonly decodePerPoint: DecayedMean = { mean: DEFAULT_PRIORS.decodePerPoint, weight: 0 }
   readonly prefillPerPoint: DecayedMean = { mean: DEFAULT_PRIORS.prefillPerPoint, weight: 0 }
@@ -102,6 +110,7 @@ export class ModelTable {
     this.prefillMean = resized(this.prefillMean, size)
     this.prefillWeight = resized(this.prefillWeight, size)
     this.routedAtMs = resized(this.routedAtMs, size)
+    this.loadingUntilMs = resized(this.loadingUntilMs, size)
     const loaded = new Uint8Array(size)
     loaded.set(this.reportedLoaded)
     this.reportedLoaded = loaded
@@ -115,6 +124,7 @@ export class ModelTable {
     this.prefillWeight[slot] = 0
     this.routedAtMs[slot] = 0
     this.reportedLoaded[slot] = 0
+    this.loadingUntilMs[slot] = 0
   }
 }
 
@@ -159,6 +169,8 @@ const MIN_PREFILL_TOKENS = 32
 const MIN_DECODE_TOKENS = 8
 /** A wait for a slot shorter than this is scheduling noise, not queueing. */
 const UNQUEUED_SECONDS = 0.05
+/** A wait longer than this shows the node was full: it serves fewer at once than were on it. */
+const QUEUED_SECONDS = 0.25
 
 export class FleetKnowledge {
   readonly halfLifeMs: number
@@ -171,6 +183,13 @@ export class FleetKnowledge {
    * its real capacity here after its first busy minutes.
    */
   capacity = new Float64Array(16)
+  /**
+   * Per slot: the most requests the node runs without making one wait, from the last request that
+   * waited (0: none waited). A host whose MAX_CONCURRENCY counts slots a model cannot use (a dispatcher
+   * over GPUs that each hold different models, a runtime that loads a second copy only when one is
+   * full) queues below it; this caps the estimate there until an unqueued answer lifts it again.
+   */
+  ceiling = new Float64Array(16)
   #slots = 0
   #refreshedAtMs = Number.NaN
 
@@ -207,12 +226,15 @@ export class FleetKnowledge {
     this.#slots = slots
     if (slots > this.capacity.length)
       this.capacity = resized(this.capacity, Math.max(slots, this.capacity.length * 2))
+    if (slots > this.ceiling.length)
+      this.ceiling = resized(this.ceiling, Math.max(slots, this.ceiling.length * 2))
     for (const table of this.#models.values()) table.grow(slots)
   }
 
   /** A node left: everything learned about it goes, so a node that reuses the slot starts clean. */
   forgetSlot(slot: number): void {
     if (slot < this.capacity.length) this.capacity[slot] = 0
+    if (slot < this.ceiling.length) this.ceiling[slot] = 0
     for (const table of this.#models.values()) table.clearSlot(slot)
   }
 
@@ -239,7 +261,12 @@ export class FleetKnowledge {
   /** The coordinator sent `model` to `slot`: it is resident there from now on until a push says otherwise. */
   noteRouted(slot: number, model: string, now: number): void {
     this.ensureSlots(slot + 1)
-    this.table(model).routedAtMs[slot] = now
+    const table = this.table(model)
+    const routedAtMs = table.routedAtMs[slot] as number
+    const wasResident =
+      table.reportedLoaded[slot] === 1 || (routedAtMs > 0 && now - routedAtMs < RESIDENT_AFTER_ROUTING_MS)
+    if (!wasResident) table.loadingUntilMs[slot] = now + table.loadSeconds.mean * 1000
+    table.routedAtMs[slot] = now
   }
 
   /**
@@ -248,10 +275,15 @@ export class FleetKnowledge {
    */
   noteLoaded(slot: number, loaded: ReadonlySet<string>, pushTakenMs: number): void {
     this.ensureSlots(slot + 1)
-    for (const model of loaded) this.table(model).reportedLoaded[slot] = 1
+    for (const model of loaded) {
+      const table = this.table(model)
+      table.reportedLoaded[slot] = 1
+      table.loadingUntilMs[slot] = 0
+    }
     for (const [model, table] of this.#models) {
       if (loaded.has(model)) continue
       table.reportedLoaded[slot] = 0
+      if ((table.loadingUntilMs[slot] as number) < pushTakenMs) table.loadingUntilMs[slot] = 0
       // Evicted since we last routed it here (Ollama's keep_alive ran out, or VRAM was needed).
       if ((table.routedAtMs[slot] as number) < pushTakenMs) table.routedAtMs[slot] = 0
     }
@@ -262,6 +294,8 @@ export class FleetKnowledge {
     this.ensureSlots(sample.slot + 1)
     const table = this.table(sample.model)
     const slot = sample.slot
+    // An answer came back: whatever load it waited for is done.
+    table.loadingUntilMs[slot] = 0
     const maxWeight = this.maxWeight
     const n = Math.max(1, Math.round(sample.concurrency))
     const alone = batchSlowdown(n)
@@ -290,10 +324,19 @@ export class FleetKnowledge {
     }
     const queued = sample.queuedSeconds
     const started = sample.startConcurrency
-    if (queued !== null && queued !== undefined && started !== undefined && queued < UNQUEUED_SECONDS) {
+    if (queued === null || queued === undefined || started === undefined) return
+    const seen = Math.floor(started)
+    if (queued < UNQUEUED_SECONDS) {
       // One more than seen: probing upward one slot at a time finds a misconfigured MAX_CONCURRENCY
       // within as many responses, and a queued answer stops the probe there.
-      this.capacity[slot] = Math.max(this.capacity[slot] as number, Math.floor(started) + 1)
+      this.capacity[slot] = Math.max(this.capacity[slot] as number, seen + 1)
+      const ceiling = this.ceiling[slot] as number
+      if (ceiling > 0 && ceiling < seen + 1) this.ceiling[slot] = seen + 1
+    } else if (queued >= QUEUED_SECONDS) {
+      const ceiling = this.ceiling[slot] as number
+      const below = Math.max(1, seen - 1)
+      if (ceiling === 0 || ceiling > below) this.ceiling[slot] = below
+      if ((this.capacity[slot] as number) > below) this.capacity[slot] = below
     }
   }
 }
