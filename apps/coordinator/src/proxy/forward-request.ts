@@ -365,13 +365,18 @@ export class RequestForwarder {
     request.log.info({ model: request.model, route: request.route, ahead: queue.size }, 'request queued')
     const result = await queue.wait({ request, exclude }, request.signal)
     if (result.kind === 'granted') return result.grant
-    request.log.info(
-      { model: request.model, route: request.route, outcome: result.reason, waiting: queue.size },
-      'queued request got no slot',
-    )
+    const fields = { model: request.model, route: request.route, outcome: result.reason, waiting: queue.size }
+    if (result.reason !== 'aborted') request.log.info(fields, 'queued request got no slot')
     switch (result.reason) {
-      case 'aborted':
-        throw this.#rejected(request, 'client-closed', new ClientClosedRequestError())
+      case 'aborted': {
+        const error = new ClientClosedRequestError()
+        // The request's one line: the error handler skips this code, which elsewhere has its `proxied` 499.
+        request.log.info(
+          { ...fields, code: error.code, statusCode: error.statusCode },
+          'queued request got no slot',
+        )
+        throw this.#rejected(request, 'client-closed', error)
+      }
       case 'full':
         throw this.#rejected(request, 'queue-full', new QueueFullError(queue.maxWaiters))
       case 'timeout':

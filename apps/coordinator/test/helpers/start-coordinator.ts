@@ -101,7 +101,7 @@ export async function startCoordinator(options: TestAppOptions = {}) {
 }
 
 /** The way main.ts builds its logger (pino through fastify), writing parsed lines into `logs`. */
-function createCapturingLogger(logs: Record<string, unknown>[]): FastifyBaseLogger {
+export function createCapturingLogger(logs: Record<string, unknown>[]): FastifyBaseLogger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const line of chunk.toString('utf8').split('\n')) {

@@ -1,5 +1,7 @@
 /** What the OpenAI and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { errorCode } from '../../error-code.js'
+import { ClientClosedRequestError } from '../../errors.js'
 import { codedUpstreamBodyError } from '../../proxy/upstream-body-error.js'
 
 /**
@@ -25,8 +27,9 @@ export function describeError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): DescribedError {
-  // An upstream body that failed before anything reached the client arrives here as undici's error.
-  const error = codedUpstreamBodyError(thrown) ?? thrown
+  // An upstream body that failed before anything reached the client arrives here as undici's error;
+  // one cut short because the client left, as the stream's premature close (its `proxied` 499 is logged).
+  const error = codedUpstreamBodyError(thrown) ?? clientClosed(thrown, reply) ?? thrown
   const statusCode =
     typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
       ? error.statusCode
@@ -56,5 +59,11 @@ export function describeError(
 const ALREADY_LOGGED_CODES: ReadonlySet<string> = new Set([
   'FLEET_UPSTREAM_UNREACHABLE',
   'FLEET_UPSTREAM_TIMEOUT',
+  'FLEET_UPSTREAM_INVALID_RESPONSE',
   'FLEET_PROXY_CLIENT_CLOSED',
 ])
+
+function clientClosed(error: unknown, reply: FastifyReply): FastifyError | undefined {
+  if (!reply.raw.destroyed || errorCode(error) !== 'ERR_STREAM_PREMATURE_CLOSE') return undefined
+  return new ClientClosedRequestError({ cause: error })
+}
