@@ -17,6 +17,9 @@ import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtim
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
 const TAIL_BYTES = 8 * 1024
 
+/** Forwarded routes that run no generation: they say nothing about residency, speed or cached prefixes. */
+const GENERATES_NOTHING: ReadonlySet<string> = new Set(['/api/show', '/v1/messages/count_tokens'])
+
 export interface TrafficLearnerOptions {
   readonly knowledge: FleetKnowledge
   readonly prefixIndex: PrefixIndex
@@ -45,7 +48,8 @@ export class TrafficLearner implements ProxyObserver {
   }
 
   onAttempt(node: NodeView, _reason: unknown, _attempt: number, request: AttemptRequest): void {
-    this.noteDispatched(node, request.model, request.probe)
+    // Routes that generate nothing (Ollama's `show` before a chat, a token count) load no model.
+    if (!GENERATES_NOTHING.has(request.route)) this.noteDispatched(node, request.model, request.probe)
   }
 
   /** A request for `model` went to `node`: the model is resident there now, and so is the prompt's prefix. */

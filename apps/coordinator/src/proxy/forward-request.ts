@@ -33,7 +33,13 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
-import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord, tapBody } from './proxy-observer.js'
+import {
+  NO_PROXY_OBSERVER,
+  type ProxyObserver,
+  type RejectedRecord,
+  type ResponseTap,
+  tapBody,
+} from './proxy-observer.js'
 import { StreamErrorScanner } from './stream-error-scanner.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
@@ -263,9 +269,6 @@ export class RequestForwarder {
           throw error
         }
 
-        const body = this.#watchBody(verdict, response, node, request, lease, suspects, (outcome) =>
-          this.#logProxied(request, node, reasonText, outcome, ttfbMs, startedAt, retries, body),
-        )
         const tap = this.#observer.onResponse?.({
           node,
           request,
@@ -273,7 +276,9 @@ export class RequestForwarder {
           startedAt,
           headersAt: startedAt + ttfbMs,
         })
-        if (tap !== undefined) tapBody(body, tap)
+        const body = this.#watchBody(verdict, response, node, request, lease, suspects, tap, (outcome) =>
+          this.#logProxied(request, node, reasonText, outcome, ttfbMs, startedAt, retries, body),
+        )
         isLeaseHandedOff = true
         return {
           statusCode: response.statusCode,
@@ -328,12 +333,16 @@ export class RequestForwarder {
     request: InferenceRequest,
     lease: Lease,
     suspects: readonly string[] | null,
+    tap: ResponseTap | undefined,
     log: (status: number) => void,
   ): Readable {
     const contentType = response.headers['content-type']
     const isStream = typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType)
     const scanner = isStream ? new StreamErrorScanner() : null
     const body: Readable = scanner === null ? verdict.body : pipeline(verdict.body, scanner, ignore)
+    // Tapped before the lease goes back: releasing the last lease of a draining node removes it, and
+    // the observer must not then write learned figures into a slot that a new node may take.
+    if (tap !== undefined) tapBody(body, tap)
     body.once('close', () => {
       lease.release()
       this.wakeWaiters()

@@ -30,6 +30,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   const context = state.scratch.context
   const knowledge = state.knowledge
   knowledge.refresh(request.now)
+  // `peek` finds the table under Ollama's normal form, whatever the client's spelling (`learnedModelKey`).
   const table = request.model === undefined ? undefined : knowledge.peek(request.model)
   useTable(context, table, request.now)
   context.capacity = knowledge.capacity

@@ -16,6 +16,14 @@
  * capped at `maxWeight`, so a node that turns slower moves its mean within a few samples however
  * long it ran before. Pure: time is always passed in.
  */
+import { ollamaModelKey } from '../model-name.js'
+
+/**
+ * The name the fleet learns a model under: Ollama's normal form. Every spelling a client may send for
+ * one model (case, an implied `:latest`) shares one table, so clients cannot grow the tables; an
+ * OpenAI-compatible node routes only its exact names, for which the normal form is as distinct.
+ */
+export const learnedModelKey = ollamaModelKey
 
 /** Ollama unloads an idle model after keep_alive (5 min by default): routed longer ago counts as cold. */
 export const RESIDENT_AFTER_ROUTING_MS = 5 * 60_000
@@ -202,20 +210,24 @@ export class FleetKnowledge {
 
   /** The model's table, created empty on first use. */
   table(model: string): ModelTable {
-    let table = this.#models.get(model)
-    if (table === undefined) {
-      table = new ModelTable(this.#slots)
-      this.#models.set(model, table)
-    }
-    return table
+    return this.#tableByKey(learnedModelKey(model))
   }
 
   /** The model's table if anything was learned or routed for it; undefined keeps a decision allocation-free. */
   peek(model: string): ModelTable | undefined {
-    return this.#models.get(model)
+    return this.#models.get(learnedModelKey(model))
   }
 
-  /** Models with a table (for `GET /api/route`). */
+  #tableByKey(key: string): ModelTable {
+    let table = this.#models.get(key)
+    if (table === undefined) {
+      table = new ModelTable(this.#slots)
+      this.#models.set(key, table)
+    }
+    return table
+  }
+
+  /** Models with a table, by `learnedModelKey` (for `GET /api/route`). */
   models(): IterableIterator<string> {
     return this.#models.keys()
   }
@@ -275,13 +287,15 @@ export class FleetKnowledge {
    */
   noteLoaded(slot: number, loaded: ReadonlySet<string>, pushTakenMs: number): void {
     this.ensureSlots(slot + 1)
-    for (const model of loaded) {
-      const table = this.table(model)
+    const loadedKeys = new Set<string>()
+    for (const model of loaded) loadedKeys.add(learnedModelKey(model))
+    for (const key of loadedKeys) {
+      const table = this.#tableByKey(key)
       table.reportedLoaded[slot] = 1
       table.loadingUntilMs[slot] = 0
     }
-    for (const [model, table] of this.#models) {
-      if (loaded.has(model)) continue
+    for (const [key, table] of this.#models) {
+      if (loadedKeys.has(key)) continue
       table.reportedLoaded[slot] = 0
       if ((table.loadingUntilMs[slot] as number) < pushTakenMs) table.loadingUntilMs[slot] = 0
       // Evicted since we last routed it here (Ollama's keep_alive ran out, or VRAM was needed).
