@@ -349,6 +349,16 @@ describe('NodeRegistry per-model health', () => {
     expect(registry.modelHealthEntries).toBe(0)
   })
 
+  it('counts every spelling Ollama accepts for a model as that model, so a new spelling cannot dodge a cool-down', () => {
+    const { registry } = setup()
+    const id = registry.register(registration()).agentId
+    registry.reportModelFailure(id, 'Llama3.1')
+    registry.reportModelFailure(id, 'llama3.1:latest')
+    expect(registry.reportModelFailure(id, 'LLAMA3.1:LATEST')).toBe(true)
+    expect(registry.coolingForModel('llama3.1')).toEqual(new Set([id]))
+    expect(registry.modelHealthEntries).toBe(1)
+  })
+
   it('a success for the model ends its streak', () => {
     const { registry } = setup()
     const id = registry.register(registration()).agentId

@@ -335,7 +335,8 @@ export class NodeRegistry {
    */
   reportModelFailure(nodeId: string, model: string): boolean {
     if (!this.#records.has(nodeId)) return false
-    if (this.#modelHealth.reportFailure(nodeId, model, this.#options.clock()) === null) return false
+    const key = ollamaModelKey(model)
+    if (this.#modelHealth.reportFailure(nodeId, key, this.#options.clock()) === null) return false
     this.#wakeAfterCoolDown()
     return true
   }
@@ -345,12 +346,15 @@ export class NodeRegistry {
     const record = this.#records.get(nodeId)
     if (record === undefined) return
     record.failureStreak = 0
-    if (model !== undefined) this.#modelHealth.reportSuccess(nodeId, model)
+    if (model !== undefined) this.#modelHealth.reportSuccess(nodeId, ollamaModelKey(model))
   }
 
-  /** Nodes cooling down for `model` alone; null when none. */
+  /**
+   * Nodes cooling down for `model` alone; null when none. Model health is counted under Ollama's
+   * normal form, so another spelling of a cooled model (a case change, `:latest`) meets the same count.
+   */
   coolingForModel(model: string): ReadonlySet<string> | null {
-    return this.#modelHealth.coolingNodes(model, this.#options.clock())
+    return this.#modelHealth.coolingNodes(ollamaModelKey(model), this.#options.clock())
   }
 
   /**
