@@ -3,12 +3,13 @@
 import type { ServerResponse } from 'node:http'
 import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
+import { runAdmittedGeneration } from './admitted-generation.js'
 import { embedText } from './embedding.js'
-import { type GenerationRenderer, runGeneration } from './generation-response.js'
+import type { GenerationRenderer } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
 import { type ModelInfo, resolveModel } from './model-catalog.js'
 import type { LoadedModel } from './model-residency.js'
-import { answerText, estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
+import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
 import type { PromptAdmission } from './prompt-gate.js'
 import type { ApiRequest, RuntimeContext } from './runtime-context.js'
 
@@ -155,29 +156,10 @@ function generate(
       return { streamed: `${body}\n`, body }
     },
   }
-  const start = (prefillMs?: number) =>
-    runGeneration(response, renderer, {
-      scheduler: context.scheduler,
-      counters: context.counters,
-      fault,
-      outputTokens,
-      ...(prefillMs === undefined ? {} : { prefillMs }),
-    })
-  const gate = context.prompts
-  const model = context.models.get(shape.model)
-  if (gate === undefined || model === undefined) {
-    start()
-    return
-  }
   // Ollama loads the model before it evaluates the prompt; the reference lasts until the answer ends.
-  void gate.admit(model, shape.prompt).then((admitted) => {
+  const generation = { model: shape.model, prompt: shape.prompt, seed, outputTokens, fault }
+  runAdmittedGeneration(context, response, renderer, generation, (admitted) => {
     admission = admitted
-    response.once('close', () => {
-      if (response.writableFinished) admitted.answered(answerText(seed, outputTokens))
-      admitted.release()
-    })
-    if (response.destroyed) admitted.release()
-    else start(admitted.prefillMs)
   })
 }
 

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
+import { runAdmittedGeneration } from './admitted-generation.js'
 import { embeddingToBase64, embedText } from './embedding.js'
-import { type GenerationRenderer, runGeneration } from './generation-response.js'
+import type { GenerationRenderer } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
 import { type ModelInfo, resolveModel } from './model-catalog.js'
-import { answerText, estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
+import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
 import type { ApiRequest, RuntimeContext } from './runtime-context.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
@@ -212,33 +213,14 @@ function generate(
         : `{"id":"${id}","choices":[`
     },
   }
-  const start = (prefillMs?: number) =>
-    runGeneration(response, renderer, {
-      scheduler: context.scheduler,
-      counters: context.counters,
-      fault,
-      outputTokens,
-      ...(prefillMs === undefined ? {} : { prefillMs }),
-    })
-  const gate = context.prompts
-  const model = context.models.get(shape.model)
-  if (gate === undefined || model === undefined) {
-    start()
-    return
-  }
-  void gate.admit(model, shape.prompt).then((admitted) => {
+  const generation = { model: shape.model, prompt: shape.prompt, seed, outputTokens, fault }
+  runAdmittedGeneration(context, response, renderer, generation, (admitted) => {
     // vLLM reports the cached part only when started with --enable-prompt-tokens-details, and only when
     // it is not 0 (vllm/entrypoints/openai/chat_completion/serving.py: `if self.enable_prompt_tokens_details
     // and final_res.num_cached_tokens`); a mock with a prefix cache behaves as if the flag were on.
     // Ollama's OpenAI layer never reports it (openai/openai.go builds usage from prompt_eval_count).
     if (context.kind === 'openai' && admitted.cachedTokens > 0)
       usage.prompt_tokens_details = { cached_tokens: admitted.cachedTokens }
-    response.once('close', () => {
-      if (response.writableFinished) admitted.answered(answerText(seed, outputTokens))
-      admitted.release()
-    })
-    if (response.destroyed) admitted.release()
-    else start(admitted.prefillMs)
   })
 }
 
