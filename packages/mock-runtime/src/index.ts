@@ -17,7 +17,7 @@ export {
   seededRandom,
   tokenText,
 } from './output-length.js'
-export { PREFIX_BLOCK_TOKENS } from './prefix-cache.js'
+export { PREFIX_BLOCK_TOKENS, PrefixCache } from './prefix-cache.js'
 export { GPU_PROFILES, type GpuProfile, isProfileId, PROFILE_IDS, type ProfileId } from './profiles.js'
 export { type PrefixCacheSettings, prefillMs } from './prompt-gate.js'
 export { RUNTIME_KINDS, type RuntimeKind } from './runtime-context.js'

@@ -34,9 +34,16 @@ export function promptBlockIds(model: string, text: string): string[] {
   return ids
 }
 
-export class PrefixCache {
+/**
+ * A KV prefix cache: blocks identified by chain ids (a block's id depends on every block before it
+ * and on the model, as in vLLM's prefix caching), one LRU order and one byte budget for all models
+ * (the VRAM the resident models leave free). A hit is the longest run of leading blocks present; a
+ * model's blocks go when the model is unloaded. The ids are this runtime's strings or, in the
+ * balancing simulation (apps/coordinator/bench/balance/world/host.ts), numbers.
+ */
+export class PrefixCache<BlockId extends string | number = string> {
   /** Block id → its model, least recently used first (a Map keeps insertion order). */
-  private readonly lru = new Map<string, string>()
+  private readonly lru = new Map<BlockId, string>()
   private usedBytes = 0
   private capacityBytes: number
 
@@ -56,35 +63,42 @@ export class PrefixCache {
   }
 
   /** Leading blocks of `blocks` held for `model`; touches them (they become most recently used). */
-  match(model: string, blocks: readonly string[]): number {
+  match(model: string, blocks: ArrayLike<BlockId>): number {
+    const lru = this.lru
     let hits = 0
-    while (hits < blocks.length && this.lru.get(blocks[hits] as string) === model) hits++
+    while (hits < blocks.length && lru.get(blocks[hits] as BlockId) === model) hits++
     for (let i = 0; i < hits; i++) {
-      const id = blocks[i] as string
-      this.lru.delete(id)
-      this.lru.set(id, model)
+      const id = blocks[i] as BlockId
+      lru.delete(id)
+      lru.set(id, model)
     }
     return hits
   }
 
-  /** Stores the blocks not held yet as most recently used, evicting the least recently used to fit. */
-  insert(model: string, blocks: readonly string[]): void {
+  /**
+   * Stores the blocks not held yet as most recently used, evicting the least recently used to stay
+   * in budget. Blocks already held keep their place (the request that computed them touched them).
+   */
+  insert(model: string, blocks: ArrayLike<BlockId>): void {
     const blockBytes = this.blockBytesOf(model)
-    for (const id of blocks) {
-      if (this.lru.has(id)) continue
-      this.lru.set(id, model)
+    const lru = this.lru
+    for (let i = 0; i < blocks.length; i++) {
+      const id = blocks[i] as BlockId
+      if (lru.has(id)) continue
+      lru.set(id, model)
       this.usedBytes += blockBytes
     }
     this.evictToFit()
   }
 
+  /** The model was unloaded: its KV is gone. */
+  dropModel(model: string): void {
+    this.retainWhere((owner) => owner !== model)
+  }
+
   /** Drops the blocks of every model not in `loaded` (their KV went with the runner). */
   retainModels(loaded: ReadonlySet<string>): void {
-    for (const [id, owner] of this.lru) {
-      if (loaded.has(owner)) continue
-      this.lru.delete(id)
-      this.usedBytes -= this.blockBytesOf(owner)
-    }
+    this.retainWhere((owner) => loaded.has(owner))
   }
 
   resize(capacityBytes: number): void {
@@ -92,11 +106,20 @@ export class PrefixCache {
     this.evictToFit()
   }
 
+  private retainWhere(keep: (owner: string) => boolean): void {
+    for (const [id, owner] of this.lru) {
+      if (keep(owner)) continue
+      this.lru.delete(id)
+      this.usedBytes -= this.blockBytesOf(owner)
+    }
+  }
+
   private evictToFit(): void {
+    const lru = this.lru
     while (this.usedBytes > this.capacityBytes) {
-      const oldest = this.lru.entries().next()
+      const oldest = lru.entries().next()
       if (oldest.done === true) return
-      this.lru.delete(oldest.value[0])
+      lru.delete(oldest.value[0])
       this.usedBytes -= this.blockBytesOf(oldest.value[1])
     }
   }

@@ -5,6 +5,8 @@
  * batching for decode. Pure: time is passed in, and the engine asks `nextEventMs()` when to call
  * `advanceTo()` again.
  */
+
+import { PrefixCache } from '@llm-fleet/mock-runtime'
 import {
   BLOCK_TOKENS,
   DECODE_BANDWIDTH_EFFICIENCY,
@@ -21,7 +23,6 @@ import {
 import type { HostSpec } from './fleet-spec.js'
 import { unitsOf, unitVramGiB } from './fleet-spec.js'
 import type { HiddenFactors } from './hidden.js'
-import { PrefixCache } from './prefix-cache.js'
 
 const GIB = 1024 ** 3
 
@@ -96,11 +97,11 @@ class Unit {
   slotsUsed = 0
   readonly resident = new Map<string, Resident>()
   loading: Resident | null = null
-  readonly cache: PrefixCache
+  readonly cache: PrefixCache<number>
   busyMs = 0
 
   constructor(readonly vramBytes: number) {
-    this.cache = new PrefixCache(vramBytes - RUNTIME_OVERHEAD_GIB * GIB, (model) => {
+    this.cache = new PrefixCache<number>(vramBytes - RUNTIME_OVERHEAD_GIB * GIB, (model) => {
       return kvBytesPerToken(modelSpec(model)) * BLOCK_TOKENS
     })
   }

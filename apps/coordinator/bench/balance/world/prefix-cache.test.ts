@@ -1,9 +1,9 @@
+import { PrefixCache } from '@llm-fleet/mock-runtime'
 import { describe, expect, it } from 'vitest'
-import { PrefixCache } from './prefix-cache.js'
 
 describe('PrefixCache', () => {
   it('matches only the leading run of cached blocks', () => {
-    const cache = new PrefixCache(1_000, () => 10)
+    const cache = new PrefixCache<number>(1_000, () => 10)
     cache.insert('m', [1, 2, 3])
     expect(cache.match('m', [1, 2, 9, 3])).toBe(2)
     expect(cache.match('m', [2, 3])).toBe(2)
@@ -11,7 +11,7 @@ describe('PrefixCache', () => {
   })
 
   it('evicts the least recently used block across models when over budget', () => {
-    const cache = new PrefixCache(30, () => 10)
+    const cache = new PrefixCache<number>(30, () => 10)
     cache.insert('a', [1])
     cache.insert('b', [2])
     cache.insert('a', [3])
@@ -24,7 +24,7 @@ describe('PrefixCache', () => {
   })
 
   it('forgets a model unloaded, and shrinks with the VRAM left', () => {
-    const cache = new PrefixCache(100, () => 10)
+    const cache = new PrefixCache<number>(100, () => 10)
     cache.insert('a', [1, 2, 3])
     cache.insert('b', [4])
     cache.dropModel('a')
