@@ -108,7 +108,7 @@ export class HaFleet {
   #redisPort = 0
   #front: ToolProcess | undefined
   #frontPort = 0
-  /** When `crashCoordinator` last sent SIGKILL (performance.now). */
+  /** When the coordinator `crashCoordinator` last killed had exited (performance.now). */
   lastCrashAtMs = 0
 
   constructor(options: HaFleetOptions) {
@@ -202,8 +202,10 @@ export class HaFleet {
         ? ((await this.#frontStats())[index]?.sessions ?? 0)
         : (await this.nodes(index)).reduce((sum, node) => sum + node.inFlight, 0)
     coordinator.killNow()
-    this.lastCrashAtMs = performance.now()
     await coordinator.exited
+    // The crash is over once the process is gone: a request sent between SIGKILL and the exit may still
+    // reach the dying process, and counts with those that were running on it.
+    this.lastCrashAtMs = performance.now()
     return inFlight
   }
 
