@@ -108,6 +108,8 @@ export class HaFleet {
   #redisPort = 0
   #front: ToolProcess | undefined
   #frontPort = 0
+  /** When `crashCoordinator` last sent SIGKILL (performance.now). */
+  lastKillAtMs = 0
   /** When the coordinator `crashCoordinator` last killed had exited (performance.now). */
   lastCrashAtMs = 0
 
@@ -202,6 +204,7 @@ export class HaFleet {
         ? ((await this.#frontStats())[index]?.sessions ?? 0)
         : (await this.nodes(index)).reduce((sum, node) => sum + node.inFlight, 0)
     coordinator.killNow()
+    this.lastKillAtMs = performance.now()
     await coordinator.exited
     // The crash is over once the process is gone: a request sent between SIGKILL and the exit may still
     // reach the dying process, and counts with those that were running on it.
