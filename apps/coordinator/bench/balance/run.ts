@@ -2,7 +2,8 @@
  * `pnpm bench:balance`: every compared router × workload × load × seed on the hidden-factor world
  * (engine.ts), spread over worker threads; prints a summary, writes bench/results/balance.json, the
  * per-workload charts in docs/ and the generated blocks of docs/balancing-benchmark.md.
- * Options: --requests N (per run), --seeds N, --workers N, --workloads a,b, --strategies a,b, --loads 0.5,0.85.
+ * Options: --requests N (per run), --seeds N, --first-seed N (default 20261129), --workers N,
+ * --workloads a,b, --strategies a,b, --loads 0.5,0.85.
  * A filtered run (workloads/strategies/loads/seeds below 5) only prints, unless --write.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -25,6 +26,7 @@ const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '1000' },
     seeds: { type: 'string', default: '5' },
+    'first-seed': { type: 'string', default: String(BASE_SEED) },
     workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
     workloads: { type: 'string' },
     strategies: { type: 'string' },
@@ -34,9 +36,11 @@ const { values } = parseArgs({
 })
 const requests = Number(values.requests)
 const seedCount = Number(values.seeds)
+const firstSeed = Number(values['first-seed'])
 const workerCount = Number(values.workers)
 if (!Number.isInteger(requests) || requests < 200) throw new Error('--requests must be an integer ≥ 200')
 if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error('--seeds must be a positive integer')
+if (!Number.isInteger(firstSeed)) throw new Error('--first-seed must be an integer')
 if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers must be a positive integer')
 const workloads = (values.workloads?.split(',') ?? [...WORKLOADS]) as WorkloadName[]
 const strategies = values.strategies?.split(',') ?? COMPARED_ROUTERS.map((router) => router.name)
@@ -48,10 +52,11 @@ const isFull =
   values.workloads === undefined &&
   values.strategies === undefined &&
   seedCount >= 5 &&
+  firstSeed === BASE_SEED &&
   requests >= 1000
 const defaultModeName: string = ConfigSchema.shape.loadBalancerMode.parse(undefined)
 const defaultMode = `llm-fleet:${defaultModeName}`
-const seeds = Array.from({ length: seedCount }, (_, index) => BASE_SEED + index)
+const seeds = Array.from({ length: seedCount }, (_, index) => firstSeed + index)
 
 const jobs: Job[] = []
 for (const workload of workloads)
