@@ -89,6 +89,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       runtimeKind,
       computeScore: gpuClass.score,
       gpuScore: gpuClass.score,
+      gpuCount: 1,
       slot: i,
       // The registry removes a draining node once nothing is in flight: a draining node still has work.
       inFlight: state === 'draining' ? Math.max(1, load) : load,

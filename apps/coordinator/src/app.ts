@@ -152,6 +152,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   })
   const stopLearningPushes = deps.registry.onMetrics((pushed) => learner.onMetrics(pushed))
   const stopForgettingNodes = deps.registry.onNodeRemoved((node) => learner.onNodeRemoved(node))
+  const stopSizingModels = deps.registry.onRegistered((node) => learner.onRegistered(node))
   const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
     ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
@@ -199,6 +200,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     clearInterval(sweeper)
     stopLearningPushes()
     stopForgettingNodes()
+    stopSizingModels()
     metrics.close()
     await pools.close()
   })

@@ -404,6 +404,8 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<Outcome[
     // A body's `proxied` line is written as its lease returns: every line is in by now.
     await checkOneSummaryLinePerRequest(lines, sent)
     expect(waitQueue.size).toBe(0)
+    // Every request ended, so none still counts as a prompt a node has to prefill.
+    expect([...balancerState.knowledge.awaitingTokens].filter((tokens) => tokens !== 0)).toEqual([])
 
     // Each request counted exactly once: by the node that answered it, or as rejected (node "").
     // A removed node takes its series with it, so the count is exact only while none was removed.

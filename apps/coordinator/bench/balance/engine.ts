@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly fleet?: readonly HostSpec[]
   /** Replaces the drawn factors (tests). */
   readonly factors?: readonly HiddenFactors[]
+  /** Sees every finished job with its host's index (diagnostics). */
+  readonly trace?: (job: HostJob, host: number) => void
 }
 
 export interface RunResult {
@@ -91,6 +93,7 @@ export function runOnce(options: RunOptions): RunResult {
 
   const onFirstToken = (job: HostJob) => {
     ttftMs[job.id] = job.firstTokenMs - job.arrivalMs
+    router.firstToken?.(job.id, job.firstTokenMs)
   }
   const onDone = (job: HostJob) => {
     e2eMs[job.id] = job.doneMs - job.arrivalMs
@@ -98,6 +101,7 @@ export function runOnce(options: RunOptions): RunResult {
     cachedTokens[job.id] = job.cachedTokens
     coldLoads[job.id] = job.triggeredLoad ? 1 : 0
     done++
+    options.trace?.(job, hostOf[job.id] as number)
     const outcome: Outcome = {
       requestId: job.id,
       hostId: fleet[hostOf[job.id] as number]?.name as string,

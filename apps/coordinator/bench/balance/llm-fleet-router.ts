@@ -25,6 +25,7 @@
  */
 import { type AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import { select } from '../../src/core/balancer/select.js'
+import type { SelectionReason } from '../../src/core/balancer/selection.js'
 import type { BalancerMode } from '../../src/core/balancer/strategies.js'
 import {
   type BalancerState,
@@ -37,6 +38,7 @@ import { TrafficLearner } from '../../src/learning/traffic-learner.js'
 import type { Lease } from '../../src/registry/lease.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import type { Outcome, PushedSample, RoutedRequest, Router, RouterHost } from './routers/router.js'
+import { modelSpec } from './world/catalog.js'
 
 /** The simulation's epoch as the registry's clock sees it. */
 const EPOCH_MS = 1_800_000_000_000
@@ -86,6 +88,21 @@ export function registrationFor(host: RouterHost): AgentRegistration {
     computeScore: report.computeScore,
     maxConcurrency: report.maxConcurrency,
     models: [...report.models],
+    // What Ollama's /api/tags says of each pulled model (the agent carries it): its size on disk.
+    modelDetails: report.models.map((name) => ({
+      name,
+      sizeBytes: Math.round(modelSpec(name).sizeGB * 1e9),
+      digest: '',
+      modifiedAt: null,
+      details: {
+        parentModel: '',
+        format: 'gguf',
+        family: '',
+        families: [],
+        parameterSize: '',
+        quantizationLevel: 'Q4_K_M',
+      },
+    })),
   })
 }
 
@@ -101,10 +118,12 @@ export class LlmFleetRouter implements Router {
   /** Per routed request: the node's view when it was sent and the requests on it then (itself included). */
   private readonly dispatched = new Map<
     number,
-    { readonly node: NodeView; readonly startConcurrency: number }
+    { readonly node: NodeView; readonly startConcurrency: number; readonly key: object }
   >()
   private readonly pulledByNodeId = new Map<string, readonly string[]>()
   private nodeCount = 0
+  /** The last decision's reason (diagnostics: what it estimated against what happened). */
+  lastReason: SelectionReason | undefined
 
   constructor(options: LlmFleetRouterOptions) {
     this.name = options.name ?? `llm-fleet:${options.mode}`
@@ -131,6 +150,7 @@ export class LlmFleetRouter implements Router {
     })
     this.registry.onMetrics((pushed) => this.learner.onMetrics(pushed))
     this.registry.onNodeRemoved((removed) => this.learner.onNodeRemoved(removed))
+    this.registry.onRegistered((registered) => this.learner.onRegistered(registered))
   }
 
   addHost(host: RouterHost, nowMs: number): void {
@@ -190,12 +210,24 @@ export class LlmFleetRouter implements Router {
       )
     }
     const node = selection.node
+    const reason = selection.reason
+    this.lastReason = reason
     this.learner.noteDispatched(node, request.model, selectRequest.probe)
-    this.dispatched.set(request.id, { node, startConcurrency: node.inFlight + node.runtimeBacklog + 1 })
+    const key = {}
+    const cached = reason.kind === 'fastest-finish' ? reason.cachedTokens : 0
+    this.learner.noteAwaiting(key, node, Math.max(0, request.promptTokens - cached))
+    this.dispatched.set(request.id, { node, startConcurrency: node.inFlight + node.runtimeBacklog + 1, key })
     this.leases.set(request.id, this.registry.acquire(selection.node.id))
     const hostId = this.hostByNodeId.get(selection.node.id)
     if (hostId === undefined) throw new Error(`unknown node ${selection.node.id}`)
     return hostId
+  }
+
+  /** The proxy saw the answer's first byte: its prompt is no longer queued for prefill. */
+  firstToken(requestId: number, nowMs: number): void {
+    this.nowMs = nowMs
+    const dispatched = this.dispatched.get(requestId)
+    if (dispatched !== undefined) this.learner.noteFirstByte(dispatched.key)
   }
 
   /** The feedback seam: the coordinator's learner reads Ollama's fields, then the lease goes. */
@@ -204,6 +236,7 @@ export class LlmFleetRouter implements Router {
     const dispatched = this.dispatched.get(outcome.requestId)
     this.dispatched.delete(outcome.requestId)
     if (dispatched !== undefined) {
+      this.learner.noteFirstByte(dispatched.key)
       const { ollama } = outcome
       const usage = {
         kind: 'ollama',

@@ -17,6 +17,11 @@ export interface NodeView {
    */
   readonly gpuScore: number
   /**
+   * GPUs on the host (at least 1): the requests it prefills side by side. A runtime prefills one
+   * prompt at a time per GPU (or per tensor-parallel group), so prompts queue per GPU, not per host.
+   */
+  readonly gpuCount: number
+  /**
    * A small integer unique among the nodes held now (reused after a node leaves): the row of this
    * node in the balancer's learned tables, so a decision reads arrays instead of hashing ids.
    */

@@ -6,12 +6,19 @@
  * learns residency from the agents' pushes and forgets a node that leaves.
  */
 import { BYTES_PER_TOKEN } from '../core/balancer/finish-estimate.js'
+import type { SelectionReason } from '../core/balancer/selection.js'
 import type { RequestProbe } from '../core/balancer/strategy.js'
 import type { CompletionSample, FleetKnowledge } from '../core/learning/fleet-knowledge.js'
 import { type PrefixIndex, prefixBlockHashes } from '../core/learning/prefix-index.js'
 import type { NodeView } from '../core/node-view.js'
-import type { AttemptRequest, ObservedResponse, ProxyObserver, ResponseTap } from '../proxy/proxy-observer.js'
-import type { IngestedMetrics, RemovedNode } from '../registry/node-registry.js'
+import type {
+  AttemptRequest,
+  ObservedResponse,
+  ProxiedRecord,
+  ProxyObserver,
+  ResponseTap,
+} from '../proxy/proxy-observer.js'
+import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
 import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
@@ -38,18 +45,55 @@ export function probeOf(body: Uint8Array): RequestProbe {
   return { promptTokens: body.length / BYTES_PER_TOKEN, prefixHashes: prefixBlockHashes(body) }
 }
 
+/** A request sent to a node whose first byte has not come back yet. */
+interface Awaiting {
+  readonly slot: number
+  readonly tokens: number
+}
+
 export class TrafficLearner implements ProxyObserver {
   readonly #options: TrafficLearnerOptions
   readonly #monotonic: () => number
+  /** By request (the object every attempt and the final record carry): its prompt, until its first byte. */
+  readonly #awaiting = new Map<object, Awaiting>()
 
   constructor(options: TrafficLearnerOptions) {
     this.#options = options
     this.#monotonic = options.monotonic ?? (() => performance.now())
   }
 
-  onAttempt(node: NodeView, _reason: unknown, _attempt: number, request: AttemptRequest): void {
+  onAttempt(node: NodeView, reason: SelectionReason, _attempt: number, request: AttemptRequest): void {
+    // A failover: the previous node will not answer this request.
+    this.noteFirstByte(request)
     // Routes that generate nothing (Ollama's `show` before a chat, a token count) load no model.
-    if (!GENERATES_NOTHING.has(request.route)) this.noteDispatched(node, request.model, request.probe)
+    if (GENERATES_NOTHING.has(request.route)) return
+    this.noteDispatched(node, request.model, request.probe)
+    if (request.probe !== undefined) {
+      const cached = reason.kind === 'fastest-finish' ? reason.cachedTokens : 0
+      this.noteAwaiting(request, node, Math.max(0, request.probe.promptTokens - cached))
+    }
+  }
+
+  /** `key`'s request went to `node` with `tokens` of its prompt to prefill there. */
+  noteAwaiting(key: object, node: NodeView, tokens: number): void {
+    this.noteFirstByte(key)
+    // Whole tokens: the per-node sums then return to exactly 0 when every request has answered.
+    const whole = Math.round(tokens)
+    this.#awaiting.set(key, { slot: node.slot, tokens: whole })
+    this.#options.knowledge.addAwaiting(node.slot, whole)
+  }
+
+  /** `key`'s request got its first byte, failed, or ended: its prefill is no longer queued. */
+  noteFirstByte(key: object): void {
+    const awaiting = this.#awaiting.get(key)
+    if (awaiting === undefined) return
+    this.#awaiting.delete(key)
+    this.#options.knowledge.addAwaiting(awaiting.slot, -awaiting.tokens)
+  }
+
+  /** Requests sent and not yet answered with a first byte (tests). */
+  get awaitingCount(): number {
+    return this.#awaiting.size
   }
 
   /** A request for `model` went to `node`: the model is resident there now, and so is the prompt's prefix. */
@@ -83,7 +127,9 @@ export class TrafficLearner implements ProxyObserver {
     this.#options.knowledge.observe(sample)
   }
 
-  onProxied(): void {}
+  onProxied(record: ProxiedRecord): void {
+    this.noteFirstByte(record.request)
+  }
 
   onRejected(): void {}
 
@@ -99,7 +145,10 @@ export class TrafficLearner implements ProxyObserver {
     return {
       chunk: (data) => {
         const at = this.#monotonic()
-        if (chunks++ === 0) firstAt = at
+        if (chunks++ === 0) {
+          firstAt = at
+          this.noteFirstByte(response.request)
+        }
         lastAt = at
         tail.push(data)
         tailBytes += data.length
@@ -117,6 +166,12 @@ export class TrafficLearner implements ProxyObserver {
     }
   }
 
+  /** A node registered: the sizes of its models give their priors until samples arrive. */
+  onRegistered(registered: RegisteredNode): void {
+    const details = registered.registration.modelDetails
+    if (details !== undefined) this.#options.knowledge.noteModelSizes(details)
+  }
+
   /** A push listed the models resident on a node (Ollama `/api/ps`). */
   onMetrics(pushed: IngestedMetrics): void {
     this.#options.knowledge.noteLoaded(
@@ -128,6 +183,9 @@ export class TrafficLearner implements ProxyObserver {
 
   /** A node left: its learned rates, residency and cached prefixes go with it. */
   onNodeRemoved(removed: RemovedNode): void {
+    for (const [key, awaiting] of this.#awaiting) {
+      if (awaiting.slot === removed.slot) this.#awaiting.delete(key)
+    }
     this.#options.knowledge.forgetSlot(removed.slot)
     this.#options.prefixIndex.forgetSlot(removed.slot)
   }

@@ -10,6 +10,7 @@ const NODE: NodeView = {
   runtimeKind: 'ollama',
   computeScore: 10,
   gpuScore: 10,
+  gpuCount: 1,
   slot: 0,
   inFlight: 0,
   runtimeBacklog: 0,
@@ -27,6 +28,7 @@ const NODE: NodeView = {
 
 function proxied(totalMs: number, overrides: Partial<ProxiedRecord> = {}): ProxiedRecord {
   return {
+    request: { model: 'm', apiKind: 'openai', route: '/v1/chat/completions' },
     route: '/v1/chat/completions',
     model: 'm',
     node: NODE,

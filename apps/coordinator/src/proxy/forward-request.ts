@@ -522,6 +522,7 @@ export class RequestForwarder {
     }
     request.log.info(fields, 'proxied')
     this.#observer.onProxied({
+      request,
       route: request.route,
       model: request.model,
       node,

@@ -38,6 +38,8 @@ export interface ResponseTap {
 
 /** One proxied request when it ends: the fields of its `proxied` log line, as data. */
 export interface ProxiedRecord {
+  /** The request as its attempts were sent (the same object `onAttempt` saw). */
+  readonly request: AttemptRequest
   /** The route pattern (`/v1/chat/completions`): a bounded set. */
   readonly route: string
   /** The model the client asked for: free text, bounded by the observers that label with it. */

@@ -378,3 +378,22 @@ describe('NodeRegistry per-model health', () => {
     expect([...viewOf(registry, id).models].sort()).toEqual(['a', 'b'])
   })
 })
+
+describe('NodeRegistry.onRegistered', () => {
+  it('tells listeners of each registration, first and repeated, without the runtime API key', () => {
+    const { registry } = setup()
+    const seen: { id: string; slot: number; hasKey: boolean }[] = []
+    registry.onRegistered((node) =>
+      seen.push({ id: node.id, slot: node.slot, hasKey: 'apiKey' in node.registration.runtime }),
+    )
+    const withKey = registration({
+      runtime: { kind: 'ollama', url: 'http://gpu-1:11434', apiKey: 'sk-secret' },
+    })
+    const { agentId } = registry.register(withKey)
+    registry.register(withKey)
+    expect(seen).toEqual([
+      { id: agentId, slot: viewOf(registry, agentId).slot, hasKey: false },
+      { id: agentId, slot: viewOf(registry, agentId).slot, hasKey: false },
+    ])
+  })
+})

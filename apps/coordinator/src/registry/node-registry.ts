@@ -86,6 +86,13 @@ export interface IngestedMetrics {
   readonly atMs: number
 }
 
+/** Passed to `onRegistered` listeners: the node as it registered (API key already taken out). */
+export interface RegisteredNode {
+  readonly id: string
+  readonly slot: number
+  readonly registration: AgentRegistration
+}
+
 export const DEFAULT_COOL_DOWN_FAILURES = 3
 
 const EMPTY_SET: ReadonlySet<string> = new Set()
@@ -135,6 +142,7 @@ export class NodeRegistry {
   readonly #modelHealth: ModelHealth
   readonly #setTimer: (fn: () => void, ms: number) => void
   readonly #metricsListeners = new Set<(pushed: IngestedMetrics) => void>()
+  readonly #registeredListeners = new Set<(registered: RegisteredNode) => void>()
   /** Slots of removed nodes, reused before new ones so the slot range stays as small as the fleet. */
   readonly #freeSlots: number[] = []
   #nextSlot = 0
@@ -209,6 +217,7 @@ export class NodeRegistry {
       existing.isDraining = false
       this.#changed(existing)
       this.#options.log.info({ nodeId: existing.id, name: registration.hostname }, 'node re-registered')
+      this.#emitRegistered(existing)
       this.#capacityMayHaveGrown()
       return { agentId: existing.id, created: false }
     }
@@ -251,6 +260,7 @@ export class NodeRegistry {
       },
       'node registered',
     )
+    this.#emitRegistered(record)
     this.#capacityMayHaveGrown()
     return { agentId: id, created: true }
   }
@@ -491,6 +501,19 @@ export class NodeRegistry {
   }
 
   /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
+  /** Calls `listener` after each registration, a node's first and its re-registrations. */
+  onRegistered(listener: (registered: RegisteredNode) => void): () => void {
+    this.#registeredListeners.add(listener)
+    return () => {
+      this.#registeredListeners.delete(listener)
+    }
+  }
+
+  #emitRegistered(record: NodeRecord): void {
+    const registered = { id: record.id, slot: record.slot, registration: record.registration }
+    for (const listener of this.#registeredListeners) listener(registered)
+  }
+
   onMetrics(listener: (pushed: IngestedMetrics) => void): () => void {
     this.#metricsListeners.add(listener)
     return () => {
@@ -538,6 +561,7 @@ export class NodeRegistry {
       runtimeKind: record.registration.runtime.kind,
       computeScore: record.registration.computeScore,
       gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
+      gpuCount: Math.max(1, record.registration.gpus.length),
       slot: record.slot,
       inFlight,
       // An old sample's backlog has long drained or grown: only fresh metrics count.

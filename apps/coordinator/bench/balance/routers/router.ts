@@ -76,6 +76,8 @@ export interface Router {
   /** Picks among `candidates` (hosts listing the model); returns the chosen host's id. */
   route(request: RoutedRequest, candidates: readonly RouterHost[], nowMs: number): string
   observe(outcome: Outcome, nowMs: number): void
+  /** The first byte of request `requestId`'s answer passed the router (a proxy sees it stream by). */
+  firstToken?(requestId: number, nowMs: number): void
   scrape?(hostId: string, metrics: ScrapedMetrics, nowMs: number): void
   push?(hostId: string, sample: PushedSample, nowMs: number): void
 }

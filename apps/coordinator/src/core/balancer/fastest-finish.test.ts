@@ -228,13 +228,14 @@ describe('fastest-finish: speed apart from capacity', () => {
   })
 
   it('loses the long prompt on a busy host to an idle 3090 once prefill counts', () => {
-    // 8 192-token prompt, host at 12 in flight: alone 0.590 + 8 192 / 13 020 = 1.219 s; queue
-    // 9 × 1.219 / 2.6390 = 4.157 s; prefill 0.629 × 1.5157 = 0.954 s; decode 0.894 s; total 6.005 s.
-    // 3090: 8 192 / 3 021 + 2.542 = 5.254 s.
+    // 8 192-token prompt, host at 14 in flight of 4 slots: prefill alone 8 192 / 13 020 = 0.629 s (a
+    // runtime prefills one prompt at a time: no batch slowdown), decode 0.590 × 4^0.3 = 0.894 s; a place
+    // turns over every 0.629 + 0.894 = 1.523 s, so 11 queued wait 11 × 1.523 / 4 = 4.189 s; total
+    // 5.712 s. 3090: 8 192 / 3 021 + 2.542 = 5.254 s. (At 12 in flight the host's 4.951 s would win.)
     const host = makeNode('8xh100', {
       computeScore: 3_472,
       gpuScore: 434,
-      inFlight: 12,
+      inFlight: 14,
       runtimeKind: 'openai',
     })
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7, runtimeKind: 'openai' })
@@ -245,6 +246,28 @@ describe('fastest-finish: speed apart from capacity', () => {
     const selection = select([host, rtx3090], request, makeState('fastest-finish'))
     expect(selectedId(selection)).toBe('rtx3090')
     expect(finishReason(selection).estimateS).toBeCloseTo(5.254, 3)
+    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(5.712, 3)
+  })
+
+  it('queues prompts per GPU: the same unstarted prompts delay a 1-GPU node 8 times as long as an 8-GPU one', () => {
+    // 26 040 prompt tokens sent to each node and not started (no first byte yet). Prefill 434 × 30 =
+    // 13 020 tokens/s per GPU: the 1-GPU node waits 2.000 s, the 8-GPU node 0.250 s; both then decode
+    // 256 / 434 = 0.590 s alone (one request on it).
+    const one = makeNode('h100x1', { computeScore: 434, gpuScore: 434, runtimeKind: 'openai' })
+    const eight = makeNode('h100x8', {
+      computeScore: 3_472,
+      gpuScore: 434,
+      gpuCount: 8,
+      runtimeKind: 'openai',
+    })
+    const state = makeState('fastest-finish')
+    state.knowledge.addAwaiting(one.slot, 26_040)
+    state.knowledge.addAwaiting(eight.slot, 26_040)
+    const selection = select([one, eight], makeRequest({ model: MODEL }), state)
+    expect(selectedId(selection)).toBe('h100x8')
+    expect(finishReason(selection).estimateS).toBeCloseTo(0.25 + 0.59, 2)
+    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(2 + 0.59, 2)
+    expect(finishReason(selection).decidedBy).toBe('queue')
   })
 })
 

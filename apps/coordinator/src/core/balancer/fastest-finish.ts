@@ -35,6 +35,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   useTable(context, table, request.now)
   context.capacity = knowledge.capacity
   context.ceiling = knowledge.ceiling
+  context.awaiting = knowledge.awaitingTokens
   context.priorWeight = knowledge.priorWeight
   context.outputTokens = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
   context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean

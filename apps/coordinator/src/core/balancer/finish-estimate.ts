@@ -2,26 +2,23 @@
  * The default balancer's one number per candidate: the seconds until a request would finish there,
  * as four terms the reason text and `GET /api/route` show.
  *
- *   n       = min(load + 1, maxConcurrency)             the batch it decodes in (load: in flight + backlog)
- *   q       = max(0, load + 1 − maxConcurrency)         requests queued up to and including it
- *   decode  = outputTokens × n^(1−α) / decodeRate       decodeRate: tokens/s of one request alone
- *   prefill = uncachedPromptTokens × n^(1−α) / prefillRate
- *   queue   = q × (typical request alone) / maxConcurrency^α   a full batch completes n^α × as fast
+ *   L       = the node's GPUs                             a runtime serves each request on one GPU
+ *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its GPU
+ *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
+ *   decode  = outputTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone
+ *   prefill = uncachedPromptTokens / prefillRate          a runtime prefills one prompt at a time
+ *   queue   = awaitingTokens / L / prefillRate            prompts sent there and not started (no first
+ *           + q × (prompt / prefillRate + decode at ⌈slots / L⌉) / slots       byte yet), then places
  *   cold    = 0 when the model is resident, else its load time (twice when the node's VRAM is mostly
  *             used: loading evicts a model someone else will reload)
  *
  * Rates are learned per node and model (FleetKnowledge) and blended with the prior
  * `gpuScore × fleet tokens/s per point` weighted `priorWeight` samples, so an unmeasured node starts
- * where its datasheet and its measured peers put it. `gpuScore` is one GPU's speed: capacity enters only
- * through `maxConcurrency`. Cached prompt tokens come from the prefix index (`PrefixHits`).
- */
+ * where its datasheet, the model's size and its measured peers put it. `gpuScore` is one GPU's speed;
+ * capacity enters through `slots` (MAX_CONCURRENCY, learned up and down) and the GPU count. Cached
+ * prompt tokens come from the prefix index (`PrefixHits`); load = in flight + the runtime's backlog. */
 import type { ModelTable } from '../learning/fleet-knowledge.js'
-import {
-  batchSlowdown,
-  batchSpeedup,
-  DEFAULT_PRIORS,
-  RESIDENT_AFTER_ROUTING_MS,
-} from '../learning/fleet-knowledge.js'
+import { batchSlowdown, DEFAULT_PRIORS, RESIDENT_AFTER_ROUTING_MS } from '../learning/fleet-knowledge.js'
 import { PREFIX_BLOCK_BYTES, type PrefixHits } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
 
@@ -85,19 +82,23 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
     }
   }
   const max = slotsOf(node, c)
+  const lanes = node.gpuCount
   const after = node.inFlight + node.runtimeBacklog + 1
-  const slowdown = batchSlowdown(Math.min(after, max))
   const decodeAlone = c.outputTokens / decodeRate
-  let total = decodeAlone * slowdown
+  let total = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const prompt = c.promptTokens
   if (prompt > 0) {
     const hits = c.hits
     const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
     const cached =
       cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
-    total += ((prompt - cached) * slowdown) / prefillRate
+    total += (prompt - cached) / prefillRate
   }
-  if (after > max) total += ((after - max) * (decodeAlone + prompt / prefillRate)) / batchSpeedup(max)
+  if (slot < c.awaiting.length) total += (c.awaiting[slot] as number) / lanes / prefillRate
+  if (after > max) {
+    const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
+    total += ((after - max) * turnover) / max
+  }
   if (!resident) total += (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds
   return total + loading
 }
@@ -132,6 +133,8 @@ export interface RequestContext {
   capacity: Float64Array
   /** FleetKnowledge.ceiling: where each slot last made a request wait (0: none waited). */
   ceiling: Float64Array
+  /** FleetKnowledge.awaitingTokens: prompt tokens each slot has not started answering yet. */
+  awaiting: Float64Array
   promptTokens: number
   outputTokens: number
   loadSeconds: number
@@ -157,6 +160,7 @@ export function createRequestContext(): RequestContext {
     residentSinceMs: 0,
     capacity: NO_ROWS,
     ceiling: NO_ROWS,
+    awaiting: NO_ROWS,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
@@ -249,10 +253,11 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   }
 
   const max = slotsOf(node, context)
+  const lanes = node.gpuCount
   const after = node.inFlight + node.runtimeBacklog + 1
-  const batch = Math.min(after, max)
   const queued = after > max ? after - max : 0
-  const slowdown = batchSlowdown(batch)
+  const slowdown = batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
+  const awaiting = slot < context.awaiting.length ? (context.awaiting[slot] as number) : 0
 
   const hits = context.hits
   const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
@@ -262,13 +267,14 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
 
   const resident = isResident(node, table, context.now)
   const evicts = !resident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
-  out.queueS = queued === 0 ? 0 : (queued * (decodeAlone + prefillAlone)) / batchSpeedup(max)
+  const turnover = prefillAlone + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
+  out.queueS = (queued === 0 ? 0 : (queued * turnover) / max) + awaiting / lanes / prefillRate
   out.coldS = resident
     ? loadLeftS(node, table, context.now)
     : evicts
       ? 2 * context.loadSeconds
       : context.loadSeconds
-  out.prefillS = ((context.promptTokens - cachedTokens) * slowdown) / prefillRate
+  out.prefillS = (context.promptTokens - cachedTokens) / prefillRate
   out.decodeS = decodeAlone * slowdown
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
   out.cachedTokens = cachedTokens

@@ -33,6 +33,7 @@ const arbitraryNode = (id: string) =>
         id,
         name: id,
         gpuScore: fields.computeScore,
+        gpuCount: 1,
         slot: Number(id.slice(1)),
         ...fields,
         modelKeys: modelKeySet(fields.runtimeKind, fields.models),

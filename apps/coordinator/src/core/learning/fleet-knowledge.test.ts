@@ -27,3 +27,64 @@ describe('FleetKnowledge model names', () => {
     expect([...knowledge.models()]).toHaveLength(1)
   })
 })
+
+describe('FleetKnowledge priors from model size', () => {
+  it('prices an unmeasured 43 GB model from its size: 4.9/43 of the 8B rates, 21.5 s to load at 2 GB/s', () => {
+    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+    knowledge.noteModelSizes([
+      { name: 'llama3.1:8b', sizeBytes: 4.9e9 },
+      { name: 'llama3.1:70b', sizeBytes: 43e9 },
+    ])
+    const small = knowledge.peek('llama3.1:8b')
+    const large = knowledge.peek('llama3.1:70b')
+    // The 8B model is the reference: 1 decode and 30 prefill tokens/s per score point, 2.45 s load.
+    expect(small?.decodePerPoint.mean).toBeCloseTo(1, 6)
+    expect(small?.prefillPerPoint.mean).toBeCloseTo(30, 6)
+    expect(small?.loadSeconds.mean).toBeCloseTo(2.45, 6)
+    expect(large?.decodePerPoint.mean).toBeCloseTo(4.9 / 43, 6)
+    expect(large?.prefillPerPoint.mean).toBeCloseTo((30 * 4.9) / 43, 6)
+    expect(large?.loadSeconds.mean).toBeCloseTo(21.5, 6)
+  })
+
+  it('leaves what was measured alone, and ignores a size of 0 (a runtime that does not say)', () => {
+    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+    knowledge.observe({
+      slot: 0,
+      model: 'llama3.1:70b',
+      gpuScore: 100,
+      concurrency: 1,
+      decodeTokens: 100,
+      decodeSeconds: 10,
+      prefillTokens: null,
+      prefillSeconds: null,
+      loadSeconds: 30,
+      outputTokens: 100,
+    })
+    knowledge.noteModelSizes([
+      { name: 'llama3.1:70b', sizeBytes: 43e9 },
+      { name: 'unsized', sizeBytes: 0 },
+    ])
+    const table = knowledge.peek('llama3.1:70b')
+    // 10 tokens/s over 100 points: 0.1 per point, as measured; the 30 s load stands too.
+    expect(table?.decodePerPoint.mean).toBeCloseTo(0.1, 6)
+    expect(table?.loadSeconds.mean).toBeCloseTo(30, 6)
+    // Prefill had no sample: it follows the size.
+    expect(table?.prefillPerPoint.mean).toBeCloseTo((30 * 4.9) / 43, 6)
+    expect(knowledge.peek('unsized')).toBeUndefined()
+  })
+})
+
+describe('FleetKnowledge prompts awaiting their first byte', () => {
+  it('sums per node, never goes below 0, and forgets a node that leaves', () => {
+    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+    knowledge.addAwaiting(3, 1_000)
+    knowledge.addAwaiting(3, 500)
+    knowledge.addAwaiting(40, 7)
+    expect(knowledge.awaitingTokens[3]).toBe(1_500)
+    expect(knowledge.awaitingTokens[40]).toBe(7)
+    knowledge.addAwaiting(3, -2_000)
+    expect(knowledge.awaitingTokens[3]).toBe(0)
+    knowledge.forgetSlot(40)
+    expect(knowledge.awaitingTokens[40]).toBe(0)
+  })
+})

@@ -33,20 +33,18 @@ export const ASSUMED_BATCHING_EXPONENT = 0.7
 /** Batch sizes up to this use precomputed powers, so a decision computes no Math.pow per node. */
 const TABLE_SIZE = 1_025
 const SLOWDOWN = Float64Array.from({ length: TABLE_SIZE }, (_, n) => n ** (1 - ASSUMED_BATCHING_EXPONENT))
-const SPEEDUP = Float64Array.from({ length: TABLE_SIZE }, (_, n) => n ** ASSUMED_BATCHING_EXPONENT)
 
 /** How much slower each of `n` requests decodes than one alone: n^(1−α). */
 export function batchSlowdown(n: number): number {
   return n < TABLE_SIZE ? (SLOWDOWN[n] as number) : n ** (1 - ASSUMED_BATCHING_EXPONENT)
 }
 
-/** A full batch of `n` completes n^α times as many requests per second as one request alone. */
-export function batchSpeedup(n: number): number {
-  return n < TABLE_SIZE ? (SPEEDUP[n] as number) : n ** ASSUMED_BATCHING_EXPONENT
-}
-
 /** Priors before any sample, per datasheet score point (≈ mock runtime and an 8B model at Q4 on real cards). */
 export const DEFAULT_PRIORS = {
+  /** The weights the per-point rates below are for: Llama 3.1 8B at Q4_K_M, as `ollama pull` stores it. */
+  referenceBytes: 4.9e9,
+  /** Disk to VRAM, bytes/s: a model's load takes its size over this before any load was seen. */
+  loadBytesPerS: 2e9,
   /** Decode tokens/s one request gets alone, per score point (an RTX 3090, 100.7 points, ≈ 100 tok/s). */
   decodePerPoint: 1,
   /** Prefill tokens/s per score point (an H100, 434 points, ≈ 13 000 tok/s on an 8B model). */
@@ -101,6 +99,8 @@ export class ModelTable {
   readonly prefillPerPoint: DecayedMean = { mean: DEFAULT_PRIORS.prefillPerPoint, weight: 0 }
   readonly loadSeconds: DecayedMean = { mean: DEFAULT_PRIORS.loadSeconds, weight: 0 }
   readonly outputTokens: DecayedMean = { mean: DEFAULT_PRIORS.outputTokens, weight: 0 }
+  /** The weights' size as a node's runtime reported it (Ollama `/api/tags`), 0 where none did. */
+  sizeBytes = 0
 
   constructor(slots: number) {
     this.grow(slots)
@@ -198,6 +198,12 @@ export class FleetKnowledge {
    * full) queues below it; this caps the estimate there until an unqueued answer lifts it again.
    */
   ceiling = new Float64Array(16)
+  /**
+   * Per slot: prompt tokens sent to the node that it has not answered with a first byte yet (its cached
+   * prefix left out): the prefill work queued there. A runtime prefills one prompt at a time per GPU,
+   * so a request's first token waits for this work, however few requests are in flight.
+   */
+  awaitingTokens = new Float64Array(16)
   #slots = 0
   #refreshedAtMs = Number.NaN
 
@@ -240,6 +246,8 @@ export class FleetKnowledge {
       this.capacity = resized(this.capacity, Math.max(slots, this.capacity.length * 2))
     if (slots > this.ceiling.length)
       this.ceiling = resized(this.ceiling, Math.max(slots, this.ceiling.length * 2))
+    if (slots > this.awaitingTokens.length)
+      this.awaitingTokens = resized(this.awaitingTokens, Math.max(slots, this.awaitingTokens.length * 2))
     for (const table of this.#models.values()) table.grow(slots)
   }
 
@@ -247,7 +255,34 @@ export class FleetKnowledge {
   forgetSlot(slot: number): void {
     if (slot < this.capacity.length) this.capacity[slot] = 0
     if (slot < this.ceiling.length) this.ceiling[slot] = 0
+    if (slot < this.awaitingTokens.length) this.awaitingTokens[slot] = 0
     for (const table of this.#models.values()) table.clearSlot(slot)
+  }
+
+  /**
+   * A node reported the size of the models it serves. Until samples arrive, a model's rates and load
+   * time follow its size: decode reads every weight once per token and prefill does about two FLOPs
+   * per parameter per token, so a 43 GB 70B model is about a ninth as fast as a 4.9 GB 8B one on the
+   * same GPU, and takes nine times as long to load.
+   */
+  noteModelSizes(models: readonly { readonly name: string; readonly sizeBytes: number }[]): void {
+    for (const model of models) {
+      if (!(model.sizeBytes > 0)) continue
+      const table = this.table(model.name)
+      table.sizeBytes = model.sizeBytes
+      const ratio = DEFAULT_PRIORS.referenceBytes / model.sizeBytes
+      if (table.decodePerPoint.weight === 0) table.decodePerPoint.mean = DEFAULT_PRIORS.decodePerPoint * ratio
+      if (table.prefillPerPoint.weight === 0)
+        table.prefillPerPoint.mean = DEFAULT_PRIORS.prefillPerPoint * ratio
+      if (table.loadSeconds.weight === 0)
+        table.loadSeconds.mean = model.sizeBytes / DEFAULT_PRIORS.loadBytesPerS
+    }
+  }
+
+  /** `tokens` of prompt were sent to `slot` (+) or answered with a first byte (−). */
+  addAwaiting(slot: number, tokens: number): void {
+    this.ensureSlots(slot + 1)
+    this.awaitingTokens[slot] = Math.max(0, (this.awaitingTokens[slot] as number) + tokens)
   }
 
   /** Decays every weight to `now` (cheap enough per decision: it runs at most every 500 ms). */

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import type { SelectionReason } from '../core/balancer/selection.js'
+import { makeNode } from '../core/balancer/strategy-contract.test-suite.js'
+import { FleetKnowledge } from '../core/learning/fleet-knowledge.js'
+import { PrefixIndex } from '../core/learning/prefix-index.js'
+import type { AttemptRequest, ProxiedRecord } from '../proxy/proxy-observer.js'
+import { TrafficLearner } from './traffic-learner.js'
+
+const NOW = 1_800_000_000_000
+const REASON = { kind: 'round-robin', position: 1, of: 2 } as SelectionReason
+
+function setup() {
+  const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+  const learner = new TrafficLearner({
+    knowledge,
+    prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
+    clock: () => NOW,
+    monotonic: () => 0,
+    inFlightOf: () => 0,
+    pushLagMs: 2_000,
+  })
+  return { knowledge, learner }
+}
+
+function chatRequest(promptTokens: number): AttemptRequest {
+  return {
+    model: 'llama3.1:8b',
+    apiKind: 'ollama',
+    route: '/api/chat',
+    probe: { promptTokens, prefixHashes: new Int32Array(0) },
+  }
+}
+
+function ended(request: AttemptRequest, node = makeNode('a')): ProxiedRecord {
+  return {
+    request,
+    route: request.route,
+    model: request.model,
+    node,
+    reasonText: '',
+    status: 200,
+    ttfbMs: 1,
+    totalMs: 2,
+    retries: 0,
+  }
+}
+
+describe('TrafficLearner: prompts a node has not answered yet', () => {
+  it('counts a prompt from its attempt until the first byte of the answer streams past', () => {
+    const { knowledge, learner } = setup()
+    const node = makeNode('a')
+    const request = chatRequest(1_200.4)
+    learner.onAttempt(node, REASON, 0, request)
+    expect(knowledge.awaitingTokens[node.slot]).toBe(1_200)
+    const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 1 })
+    tap?.chunk(Buffer.from('{"message":{"content":"Hi"}}\n'))
+    expect(knowledge.awaitingTokens[node.slot]).toBe(0)
+    tap?.chunk(Buffer.from('{"done":true}\n'))
+    tap?.end(true)
+    learner.onProxied(ended(request, node))
+    expect(knowledge.awaitingTokens[node.slot]).toBe(0)
+    expect(learner.awaitingCount).toBe(0)
+  })
+
+  it('moves a failed-over prompt to the next node, and drops it when the request ends without a byte', () => {
+    const { knowledge, learner } = setup()
+    const first = makeNode('a')
+    const second = makeNode('b')
+    const request = chatRequest(800)
+    learner.onAttempt(first, REASON, 0, request)
+    learner.onAttempt(second, REASON, 1, request)
+    expect(knowledge.awaitingTokens[first.slot]).toBe(0)
+    expect(knowledge.awaitingTokens[second.slot]).toBe(800)
+    learner.onProxied(ended(request, second))
+    expect(knowledge.awaitingTokens[second.slot]).toBe(0)
+    expect(learner.awaitingCount).toBe(0)
+  })
+
+  it('counts no prompt for routes that generate nothing, and forgets those of a node that leaves', () => {
+    const { knowledge, learner } = setup()
+    const node = makeNode('a')
+    learner.onAttempt(node, REASON, 0, { ...chatRequest(500), route: '/api/show' })
+    expect(learner.awaitingCount).toBe(0)
+    learner.onAttempt(node, REASON, 0, chatRequest(500))
+    learner.onNodeRemoved({ id: node.id, runtimeUrl: 'http://a:11434', slot: node.slot })
+    expect(learner.awaitingCount).toBe(0)
+    expect(knowledge.awaitingTokens[node.slot]).toBe(0)
+  })
+})
