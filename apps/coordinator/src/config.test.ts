@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       queueMax: 1024,
       queueTimeoutMs: 30_000,
       balancerHalfLifeMs: 30_000,
+      balancerWaitingWeight: 8,
       prefixIndexMaxEntries: 1_048_576,
       prefixCacheTtlMs: 600_000,
     })

@@ -115,6 +115,12 @@ export const ConfigSchema = z.strictObject({
   queueTimeoutMs: milliseconds(1).default(30_000),
   /** Half-life of what the default balancer learned from a response (rates, load times): newer counts more. */
   balancerHalfLifeMs: milliseconds(1_000).default(30_000),
+  /**
+   * How heavily the default balancer weighs the prompts a node has not started (no first byte yet)
+   * against their prefill time alone: they also wait for places and loads, and the default prices a
+   * slow tail, not the mean (docs/default-balancer.md).
+   */
+  balancerWaitingWeight: z.coerce.number().min(1).max(100).default(8),
   /** Most prompt-prefix blocks the default balancer remembers (~72 B each; 1 048 576 ≈ 75 MB at most). */
   prefixIndexMaxEntries: z.coerce.number().int().min(1).max(67_108_864).default(1_048_576),
   /** How long a node's computed prompt prefix counts as still in its KV cache. */
@@ -203,6 +209,12 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     flag: 'balancer-half-life-ms',
     defaultText: '30000',
     help: 'half-life of the rates and load times the default balancer learns',
+  },
+  balancerWaitingWeight: {
+    env: 'BALANCER_WAITING_WEIGHT',
+    flag: 'balancer-waiting-weight',
+    defaultText: '8',
+    help: 'weight of prompts a node has not started yet, over their prefill time (1-100)',
   },
   prefixIndexMaxEntries: {
     env: 'PREFIX_INDEX_MAX_ENTRIES',

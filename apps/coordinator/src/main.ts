@@ -89,6 +89,7 @@ async function main(): Promise<number> {
     busy: { cpuPct: config.busyCpuPct, gpuUtilPct: config.busyGpuPct },
     learning: {
       halfLifeMs: config.balancerHalfLifeMs,
+      waitingWeight: config.balancerWaitingWeight,
       prefixMaxEntries: config.prefixIndexMaxEntries,
       prefixTtlMs: config.prefixCacheTtlMs,
     },

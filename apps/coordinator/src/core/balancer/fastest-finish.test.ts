@@ -250,9 +250,9 @@ describe('fastest-finish: speed apart from capacity', () => {
   })
 
   it('queues prompts per GPU: the same unstarted prompts delay a 1-GPU node 8 times as long as an 8-GPU one', () => {
-    // 26 040 prompt tokens sent to each node and not started (no first byte yet). Prefill 434 × 30 =
-    // 13 020 tokens/s per GPU: the 1-GPU node waits 2.000 s, the 8-GPU node 0.250 s; both then decode
-    // 256 / 434 = 0.590 s alone (one request on it).
+    // 3 255 prompt tokens sent to each node and not started (no first byte yet), weighted 8
+    // (BALANCER_WAITING_WEIGHT's default). Prefill 434 × 30 = 13 020 tokens/s per GPU: the 1-GPU node
+    // waits 8 × 3 255 / 13 020 = 2.000 s, the 8-GPU node 0.250 s; both then decode 256 / 434 = 0.590 s.
     const one = makeNode('h100x1', { computeScore: 434, gpuScore: 434, runtimeKind: 'openai' })
     const eight = makeNode('h100x8', {
       computeScore: 3_472,
@@ -261,8 +261,8 @@ describe('fastest-finish: speed apart from capacity', () => {
       runtimeKind: 'openai',
     })
     const state = makeState('fastest-finish')
-    state.knowledge.addAwaiting(one.slot, 26_040)
-    state.knowledge.addAwaiting(eight.slot, 26_040)
+    state.knowledge.addAwaiting(one.slot, 3_255)
+    state.knowledge.addAwaiting(eight.slot, 3_255)
     const selection = select([one, eight], makeRequest({ model: MODEL }), state)
     expect(selectedId(selection)).toBe('h100x8')
     expect(finishReason(selection).estimateS).toBeCloseTo(0.25 + 0.59, 2)

@@ -25,6 +25,7 @@ describe('estimateTotal', () => {
           gpuMemoryPct: fc.option(fc.double({ min: 0, max: 100, noNaN: true }), { nil: null }),
           runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
           slot: fc.nat(20),
+          gpuCount: fc.integer({ min: 1, max: 8 }),
         }),
         fc.record({
           decodeTokensPerS: fc.option(fc.double({ min: 1, max: 5_000, noNaN: true }), { nil: null }),
@@ -35,6 +36,8 @@ describe('estimateTotal', () => {
           cachedOnSlot: fc.boolean(),
           isUnqueued: fc.boolean(),
           startConcurrency: fc.integer({ min: 1, max: 100 }),
+          awaitingTokens: fc.nat(50_000),
+          waitingWeight: fc.double({ min: 1, max: 100, noNaN: true }),
         }),
         (fields, learned) => {
           const node = makeNode('n', fields)
@@ -65,7 +68,9 @@ describe('estimateTotal', () => {
           const hits = new PrefixHits()
           index.lookup(prefixBlockHashes(body), NOW, hits)
 
-          const context = createRequestContext()
+          knowledge.addAwaiting(node.slot, learned.awaitingTokens)
+          const context = createRequestContext(learned.waitingWeight)
+          context.awaiting = knowledge.awaitingTokens
           const table = knowledge.peek(MODEL)
           useTable(context, table, NOW)
           context.promptTokens = learned.promptBytes / 4

@@ -7,8 +7,10 @@
  *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
  *   decode  = outputTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone
  *   prefill = uncachedPromptTokens / prefillRate          a runtime prefills one prompt at a time
- *   queue   = awaitingTokens / L / prefillRate            prompts sent there and not started (no first
+ *   queue   = w × awaitingTokens / L / prefillRate        prompts sent there and not started (no first
  *           + q × (prompt / prefillRate + decode at ⌈slots / L⌉) / slots       byte yet), then places
+ *   w       = BALANCER_WAITING_WEIGHT (8): those prompts also wait for places and loads, and the tail
+ *             of a wait, not its mean, sets p95 (docs/default-balancer.md)
  *   cold    = 0 when the model is resident, else its load time (twice when the node's VRAM is mostly
  *             used: loading evicts a model someone else will reload)
  *
@@ -94,7 +96,8 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
       cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
     total += (prompt - cached) / prefillRate
   }
-  if (slot < c.awaiting.length) total += (c.awaiting[slot] as number) / lanes / prefillRate
+  if (slot < c.awaiting.length)
+    total += (c.waitingWeight * (c.awaiting[slot] as number)) / lanes / prefillRate
   if (after > max) {
     const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
     total += ((after - max) * turnover) / max
@@ -135,6 +138,8 @@ export interface RequestContext {
   ceiling: Float64Array
   /** FleetKnowledge.awaitingTokens: prompt tokens each slot has not started answering yet. */
   awaiting: Float64Array
+  /** BALANCER_WAITING_WEIGHT: those tokens' prefill time counts this many times. */
+  readonly waitingWeight: number
   promptTokens: number
   outputTokens: number
   loadSeconds: number
@@ -146,7 +151,7 @@ export interface RequestContext {
   now: number
 }
 
-export function createRequestContext(): RequestContext {
+export function createRequestContext(waitingWeight: number): RequestContext {
   return {
     table: undefined,
     slots: 0,
@@ -161,6 +166,7 @@ export function createRequestContext(): RequestContext {
     capacity: NO_ROWS,
     ceiling: NO_ROWS,
     awaiting: NO_ROWS,
+    waitingWeight,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
@@ -268,7 +274,8 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const resident = isResident(node, table, context.now)
   const evicts = !resident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
   const turnover = prefillAlone + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
-  out.queueS = (queued === 0 ? 0 : (queued * turnover) / max) + awaiting / lanes / prefillRate
+  out.queueS =
+    (queued === 0 ? 0 : (queued * turnover) / max) + (context.waitingWeight * awaiting) / lanes / prefillRate
   out.coldS = resident
     ? loadLeftS(node, table, context.now)
     : evicts

@@ -89,15 +89,20 @@ export interface BalancerState {
   }
 }
 
-/** The learning settings (`BALANCER_HALF_LIFE_MS`, `PREFIX_INDEX_MAX_ENTRIES`, `PREFIX_CACHE_TTL_MS`). */
+/**
+ * The learning settings (`BALANCER_HALF_LIFE_MS`, `BALANCER_WAITING_WEIGHT`, `PREFIX_INDEX_MAX_ENTRIES`,
+ * `PREFIX_CACHE_TTL_MS`).
+ */
 export interface LearningOptions {
   readonly halfLifeMs: number
+  readonly waitingWeight: number
   readonly prefixMaxEntries: number
   readonly prefixTtlMs: number
 }
 
 export const DEFAULT_LEARNING: LearningOptions = {
   halfLifeMs: 30_000,
+  waitingWeight: 8,
   prefixMaxEntries: 1_048_576,
   prefixTtlMs: 10 * 60_000,
 }
@@ -126,7 +131,11 @@ export function createBalancerState(random: () => number, options: BalancerOptio
     tieBuffer: [],
     knowledge: new FleetKnowledge({ halfLifeMs: learning.halfLifeMs }),
     prefixIndex: new PrefixIndex({ maxEntries: learning.prefixMaxEntries, ttlMs: learning.prefixTtlMs }),
-    scratch: { context: createRequestContext(), hits: new PrefixHits(), terms: createTerms() },
+    scratch: {
+      context: createRequestContext(learning.waitingWeight),
+      hits: new PrefixHits(),
+      terms: createTerms(),
+    },
   }
 }
 
