@@ -117,12 +117,16 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
 
 /**
  * Requests `node` runs at once: MAX_CONCURRENCY, raised to what it was seen running without a wait,
- * capped where a request last waited (FleetKnowledge.capacity and .ceiling).
+ * capped where a request last waited (FleetKnowledge.capacity and .ceiling). Both were seen with
+ * every coordinator's requests on the node, so while the shared store is down they count at this
+ * coordinator's share, as MAX_CONCURRENCY does.
  */
 export function slotsOf(node: NodeView, c: RequestContext): number {
   const slot = node.slot
-  const seen = slot < c.capacity.length ? (c.capacity[slot] as number) : 0
-  const ceiling = slot < c.ceiling.length ? (c.ceiling[slot] as number) : 0
+  const share = node.capacityShare
+  const seen = slot < c.capacity.length ? Math.floor((c.capacity[slot] as number) * share) : 0
+  const learnedCeiling = slot < c.ceiling.length ? (c.ceiling[slot] as number) : 0
+  const ceiling = learnedCeiling > 0 ? Math.max(1, Math.floor(learnedCeiling * share)) : 0
   const max = Math.max(node.maxConcurrency, 1, seen)
   return ceiling > 0 && ceiling < max ? ceiling : max
 }
