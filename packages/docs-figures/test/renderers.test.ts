@@ -4,10 +4,48 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import agentFootprint from '../src/blocks/agent-footprint.js'
 import balanceP95 from '../src/blocks/balance-p95.js'
 import capacityTable from '../src/blocks/capacity-table.js'
 import selectTable from '../src/blocks/select-table.js'
 import { renderSettingsTable } from '../src/settings-table.js'
+
+describe('agent-footprint', () => {
+  const spread = (median: number, min: number, max: number) => ({ median, min, max })
+  const results = (agentCpuPct: ReturnType<typeof spread>) => ({
+    date: '2026-11-29T18:00:00.000Z',
+    machine: { cpus: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2', loadAvg1: { before: 2.5, after: 3.1 } },
+    settings: { runs: 3, durationMs: 30_000, intervalMs: 2000, gpus: 8, nvidiaSmi: 'the stand-in' },
+    results: {
+      agent: {
+        medianRssMiB: spread(70.1, 69, 72.3),
+        maxRssMiB: spread(75, 74, 79.9),
+        agentCpuPct,
+        nvidiaSmiCpuPct: spread(0.8, 0.75, 0.9),
+        totalCpuPct: spread(1.3, 1.2, 1.5),
+        targets: { maxRssMiB: 80, agentCpuPct: 1 },
+      },
+      liveQuery: { perSampleCpuMs: spread(90, 85, 99), lmsLoopCpuMsPerSample: spread(15.8, 15, 16.2) },
+    },
+  })
+
+  it('shows the agent alone, the stand-in children and the total, each as median [min–max]', () => {
+    const text = agentFootprint.render(results(spread(0.5, 0.45, 0.6)))
+    expect(text).toContain('| RSS, max | 75 [74–79.9] MiB | 80 MiB |')
+    expect(text).toContain('| CPU, agent process alone | 0.5 [0.45–0.6] % of one core | 1 % |')
+    expect(text).toContain(
+      '| CPU, stand-in nvidia-smi children | 0.8 [0.75–0.9] % of one core | not budgeted |',
+    )
+    expect(text).toContain('| CPU, agent and children | 1.3 [1.2–1.5] % of one core |  |')
+    expect(text).toContain('3 runs of 30 s each')
+    expect(text).toContain('The CPU of the agent alone is within its budget (1 %).')
+  })
+
+  it('says plainly when the agent alone misses its CPU budget', () => {
+    const text = agentFootprint.render(results(spread(1.2, 1.1, 1.3)))
+    expect(text).toContain('The CPU of the agent alone misses its budget: 1.2 % against 1 %.')
+  })
+})
 
 describe('balance-p95', () => {
   it('renders per-workload medians with their min–max when rows carry seeds', () => {
