@@ -199,6 +199,8 @@ export interface EstimateTerms {
   decodeS: number
   totalS: number
   cachedTokens: number
+  /** Prompt tokens sent to the node that it has not started (no first byte yet): the queue's first part. */
+  awaitingTokens: number
   isResident: boolean
   /** Loading here evicts a resident model (VRAM mostly used). */
   evicts: boolean
@@ -218,6 +220,7 @@ export function createTerms(): EstimateTerms {
     decodeS: 0,
     totalS: 0,
     cachedTokens: 0,
+    awaitingTokens: 0,
     isResident: true,
     evicts: false,
     slots: 1,
@@ -298,6 +301,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   out.decodeS = decodeAlone * slowdown
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
   out.cachedTokens = cachedTokens
+  out.awaitingTokens = awaiting
   out.isResident = resident
   out.evicts = evicts
   out.slots = max
