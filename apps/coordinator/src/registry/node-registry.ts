@@ -500,7 +500,6 @@ export class NodeRegistry {
     return this.#records.get(nodeId)?.inFlight ?? 0
   }
 
-  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
   /** Calls `listener` after each registration, a node's first and its re-registrations. */
   onRegistered(listener: (registered: RegisteredNode) => void): () => void {
     this.#registeredListeners.add(listener)
@@ -514,6 +513,7 @@ export class NodeRegistry {
     for (const listener of this.#registeredListeners) listener(registered)
   }
 
+  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
   onMetrics(listener: (pushed: IngestedMetrics) => void): () => void {
     this.#metricsListeners.add(listener)
     return () => {
