@@ -33,8 +33,8 @@ export const EVICTING_VRAM_PCT = 60
 /**
  * A cold load counts twice its time: the request waits for it, and so does every request sent there
  * for the model while it loads (Ollama loads one model at a time). On the balancing benchmark this
- * halved cold loads in the long-tail workload and lowered p95 in every workload but chat, where it
- * cost a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
+ * cut cold loads in the long-tail workload and lowered p95 in every workload but chat, where it cost
+ * a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
  */
 export const LOAD_COST = 2
 export { RESIDENT_AFTER_ROUTING_MS }
