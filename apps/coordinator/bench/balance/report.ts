@@ -4,7 +4,7 @@
  * committed charts and tables match the committed JSON.
  */
 import { renderP95Chart } from './p95-chart.js'
-import type { BalanceResults, BalanceRow } from './results.js'
+import type { BalanceResults, BalanceRow, Paired } from './results.js'
 import type { Spread } from './stats.js'
 
 /** The rivals the summary table sets beside the default. */
@@ -116,11 +116,39 @@ export function verdict(results: BalanceResults): string {
   return lines.join('\n')
 }
 
+/**
+ * The default against each rival seed by seed, loads from 50 %: in how many seeds the default had the
+ * lower p95, and the rival's p95 over the default's, median [min–max]. Bold where the default was
+ * ahead in every seed (the ratio's minimum above 1).
+ */
+export function pairedTable(results: BalanceResults): string {
+  const lines = [
+    `| workload | load | ${SUMMARY_RIVALS.map((name) => `vs ${name}: TTFT / e2e`).join(' | ')} |`,
+    `|---|---|${SUMMARY_RIVALS.map(() => '---').join('|')}|`,
+  ]
+  const cell = (p: Paired, seeds: number) => {
+    const text = `${p.defaultAhead}/${seeds} ×${p.ratio.median.toFixed(2)} [${p.ratio.min.toFixed(2)}–${p.ratio.max.toFixed(2)}]`
+    return p.ratio.min > 1 ? `**${text}**` : text
+  }
+  for (const workload of results.workloads)
+    for (const load of results.loads.filter((value) => value >= 0.5)) {
+      const cells = SUMMARY_RIVALS.map((name) => {
+        const r = row(results, workload, load, name)
+        const versus = r.versusDefault
+        if (versus === undefined) throw new Error(`no seed-by-seed figures for ${name}`)
+        return `${cell(versus.ttftP95, r.seeds)} / ${cell(versus.e2eP95, r.seeds)}`
+      })
+      lines.push(`| ${workload} | ${pct(load)} | ${cells.join(' | ')} |`)
+    }
+  return lines.join('\n')
+}
+
 /** Generated blocks of the method page, by marker name. */
 export function docBlocks(results: BalanceResults): Record<string, string> {
   const blocks: Record<string, string> = {
     'balance-summary': summaryTable(results),
     'balance-verdict': verdict(results),
+    'balance-paired': pairedTable(results),
   }
   for (const workload of results.workloads)
     blocks[`balance-table-${workload}`] = workloadTable(results, workload)

@@ -20,6 +20,51 @@ export interface BalanceRow {
   readonly prefixHitRate: Spread
   /** Median share of requests per GPU class, 0–1. */
   readonly shareByClass: Readonly<Record<string, number>>
+  /** Seed by seed against the default (absent on the default's own rows and without it in the run). */
+  readonly versusDefault?: { readonly ttftP95: Paired; readonly e2eP95: Paired }
+}
+
+/**
+ * One strategy against the default on the same seeds (the same world, the same requests): in how
+ * many the default had the lower figure, and this strategy's figure over the default's. A `ratio.min`
+ * above 1 means the default was ahead in every seed, by more than the spread between seeds.
+ */
+export interface Paired {
+  readonly defaultAhead: number
+  readonly ratio: Spread
+}
+
+/** `other[i] / mine[i]` per seed (both in seed order). */
+export function paired(mine: readonly number[], other: readonly number[]): Paired {
+  if (mine.length !== other.length) throw new Error('paired figures need the same seeds')
+  return {
+    defaultAhead: mine.filter((value, index) => value < (other[index] as number)).length,
+    ratio: spread(
+      mine.map((value, index) => (other[index] as number) / value),
+      2,
+    ),
+  }
+}
+
+/** `row` with its seed-by-seed comparison against the default's figures of the same seeds. */
+export function withVersusDefault(
+  row: BalanceRow,
+  perSeed: readonly SeedFigures[],
+  defaultPerSeed: readonly SeedFigures[],
+): BalanceRow {
+  return {
+    ...row,
+    versusDefault: {
+      ttftP95: paired(
+        defaultPerSeed.map((f) => f.ttftP95Ms),
+        perSeed.map((f) => f.ttftP95Ms),
+      ),
+      e2eP95: paired(
+        defaultPerSeed.map((f) => f.e2eP95Ms),
+        perSeed.map((f) => f.e2eP95Ms),
+      ),
+    },
+  }
 }
 
 export interface BalanceResults {

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads'
 import { ConfigSchema } from '../../src/config.js'
 import { COMPARED_ROUTERS } from './compared-routers.js'
 import { chartFiles, docBlocks, fillBlocks, formatSpread, summaryTable } from './report.js'
-import { aggregate, type BalanceResults, type BalanceRow } from './results.js'
+import { aggregate, type BalanceResults, type BalanceRow, withVersusDefault } from './results.js'
 import { type SeedFigures, spread } from './stats.js'
 import type { Job } from './worker.js'
 import { WORKLOADS, type WorkloadName } from './world/workloads.js'
@@ -101,13 +101,17 @@ const elapsedS = (performance.now() - startedMs) / 1000
 process.stderr.write('\n')
 
 const rows: BalanceRow[] = []
+const seedFigures = (workload: string, load: number, strategy: string) =>
+  jobs
+    .filter((job) => job.workload === workload && job.load === load && job.strategy === strategy)
+    .map((job) => figures[job.index] as SeedFigures)
 for (const workload of workloads)
   for (const load of LOADS)
     for (const strategy of strategies) {
-      const perSeed = jobs
-        .filter((job) => job.workload === workload && job.load === load && job.strategy === strategy)
-        .map((job) => figures[job.index] as SeedFigures)
-      rows.push(aggregate(workload, load, strategy, perSeed))
+      const perSeed = seedFigures(workload, load, strategy)
+      const row = aggregate(workload, load, strategy, perSeed)
+      const isCompared = strategy !== defaultMode && strategies.includes(defaultMode)
+      rows.push(isCompared ? withVersusDefault(row, perSeed, seedFigures(workload, load, defaultMode)) : row)
     }
 
 const results: BalanceResults = {

@@ -56,11 +56,12 @@ describe('explain', () => {
     const nodes = [makeNode('fast', { computeScore: 800 }), makeNode('slow', { computeScore: 100 })]
     const finish = explain(nodes, makeRequest(), makeState('fastest-finish'))
     expect(finish.selection).toMatchObject({ node: { id: 'fast' } })
-    // Neither reports the model loaded: 5 s cold load each, plus 256 tokens at 800 and 100 tok/s.
-    expect(lossesByName(finish).slow).toBe("slower expected finish (7.56 s vs the winner's 5.32 s)")
+    // Neither reports the model loaded: a 5 s cold load counted twice each, plus 256 tokens at 800
+    // and 100 tok/s.
+    expect(lossesByName(finish).slow).toBe("slower expected finish (12.56 s vs the winner's 10.32 s)")
     const slow = finish.candidates.find((candidate) => candidate.id === 'slow')
     expect(slow?.estimate).toMatchObject({
-      coldS: 5,
+      coldS: 10,
       decodeS: 2.56,
       queueS: 0,
       prefillS: 0,

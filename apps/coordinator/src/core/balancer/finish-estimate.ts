@@ -11,8 +11,8 @@
  *           + q × (prompt / prefillRate + decode at ⌈slots / L⌉) / slots       byte yet), then places
  *   w       = BALANCER_WAITING_WEIGHT (8): those prompts also wait for places and loads, and the tail
  *             of a wait, not its mean, sets p95 (docs/default-balancer.md)
- *   cold    = 0 when the model is resident, else its load time (twice when the node's VRAM is mostly
- *             used: loading evicts a model someone else will reload)
+ *   cold    = 0 when the model is resident, else 2 × its load time (LOAD_COST: others wait for it too;
+ *             twice that when the node's VRAM is mostly used: loading evicts a model someone reloads)
  *
  * Rates are learned per node and model (FleetKnowledge) and blended with the prior
  * `gpuScore × fleet tokens/s per point` weighted `priorWeight` samples, so an unmeasured node starts
@@ -30,6 +30,13 @@ const MIN_SCORE = 0.1
 export const BYTES_PER_TOKEN = 4
 /** Above this share of VRAM in use, loading one more model evicts one that is resident. */
 export const EVICTING_VRAM_PCT = 60
+/**
+ * A cold load counts twice its time: the request waits for it, and so does every request sent there
+ * for the model while it loads (Ollama loads one model at a time). On the balancing benchmark this
+ * halved cold loads in the long-tail workload and lowered p95 in every workload but chat, where it
+ * cost a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
+ */
+export const LOAD_COST = 2
 export { RESIDENT_AFTER_ROUTING_MS }
 
 const NO_ROWS = new Float64Array(0)
@@ -102,7 +109,9 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
     const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
     total += ((after - max) * turnover) / max
   }
-  if (!resident) total += (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds
+  if (!resident) {
+    total += LOAD_COST * ((node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds)
+  }
   return total + loading
 }
 
@@ -279,8 +288,8 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   out.coldS = resident
     ? loadLeftS(node, table, context.now)
     : evicts
-      ? 2 * context.loadSeconds
-      : context.loadSeconds
+      ? LOAD_COST * 2 * context.loadSeconds
+      : LOAD_COST * context.loadSeconds
   out.prefillS = (context.promptTokens - cachedTokens) / prefillRate
   out.decodeS = decodeAlone * slowdown
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
