@@ -17,8 +17,8 @@ export type RegisterOutcome =
   | { kind: 'unauthorized' }
   /** The coordinator answered but refused the body, or answered something we cannot read. */
   | { kind: 'rejected'; status: number; message: string }
-  /** Network error, timeout, or a 5xx/429: try again later. */
-  | { kind: 'unreachable'; message: string }
+  /** Network error, timeout, or a 5xx/429 (`status` set: the coordinator answered): try again later. */
+  | { kind: 'unreachable'; message: string; status?: number }
 
 export type PushOutcome =
   | { kind: 'ok' }
@@ -26,7 +26,7 @@ export type PushOutcome =
   | { kind: 'unknown-agent' }
   | { kind: 'unauthorized' }
   | { kind: 'rejected'; status: number; message: string }
-  | { kind: 'unreachable'; message: string }
+  | { kind: 'unreachable'; message: string; status?: number }
 
 export type DeregisterOutcome = PushOutcome
 
@@ -55,7 +55,7 @@ export interface CoordinatorClientOptions {
 type Failure =
   | { kind: 'unauthorized' }
   | { kind: 'rejected'; status: number; message: string }
-  | { kind: 'unreachable'; message: string }
+  | { kind: 'unreachable'; message: string; status?: number }
 
 /** 5xx and 429 are the coordinator's trouble, not ours: retried with backoff like a network error. */
 function isRetryableStatus(status: number): boolean {
@@ -81,7 +81,7 @@ async function classifyFailure(response: Response): Promise<Failure> {
   }
   const message = await describeResponse(response)
   return isRetryableStatus(response.status)
-    ? { kind: 'unreachable', message: `HTTP ${response.status}: ${message}` }
+    ? { kind: 'unreachable', message: `HTTP ${response.status}: ${message}`, status: response.status }
     : { kind: 'rejected', status: response.status, message }
 }
 

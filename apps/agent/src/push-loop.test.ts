@@ -268,6 +268,23 @@ describe('PushLoop', () => {
     expect(pushes(coordinator.requests).length).toBeGreaterThanOrEqual(5)
   })
 
+  it('backs off registering at a coordinator that answers /healthz but refuses registrations with 503', async () => {
+    // Up and refusing (a full registry, a shutdown in progress): its /healthz answers 200, which must
+    // not cut the backoff short as it does for a coordinator that was unreachable.
+    const refusing: StubHandler = (request, index) =>
+      request.path === '/api/agents'
+        ? { status: 503, body: { message: 'registry full' } }
+        : defaultHandler(request, index)
+    const coordinator = await startStubCoordinator(refusing)
+    await runLoop({ urls: [coordinator.url], ticks: 50 })
+    // 50 ticks of 2 s: backing off (2, 2, 2, then doubling to the 30 s cap) allows about 8 attempts;
+    // taking every answered /healthz as a reason to try again made one attempt per tick.
+    const attempts = registrations(coordinator.requests).length
+    expect(coordinator.requests.some((request) => request.path === '/healthz')).toBe(true)
+    expect(attempts).toBeGreaterThanOrEqual(3)
+    expect(attempts).toBeLessThan(15)
+  })
+
   it('registers again when the coordinator answers 404 (it restarted and forgot us)', async () => {
     let isRestarted = false
     const handler: StubHandler = (request) => {

@@ -90,6 +90,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       computeScore: gpuClass.score,
       gpuScore: gpuClass.score,
       gpuCount: 1,
+      capacityShare: 1,
       slot: i,
       // The registry removes a draining node once nothing is in flight: a draining node still has work.
       inFlight: state === 'draining' ? Math.max(1, load) : load,

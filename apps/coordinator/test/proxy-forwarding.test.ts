@@ -22,9 +22,9 @@ describe('forwarding', () => {
       choices: [{ message: { content: 'hello from gpu-a' } }],
     })
     expect(response.headers['x-fleet-node']).toBe('gpu-a.lan')
-    // One Ollama node whose pushes list no loaded model: a cold load (5 s before any was measured)
-    // plus 256 answer tokens at 100 tok/s and the prompt's prefill.
-    const REASON = 'cold load, 0/4 in flight: est 7.6 s'
+    // One Ollama node whose pushes list no loaded model: a cold load (5 s before any was measured,
+    // counted twice: others wait for it too) plus 256 answer tokens at 100 tok/s and the prompt's prefill.
+    const REASON = 'cold load, 0/4 in flight: est 13 s'
     expect(response.headers['x-fleet-reason']).toBe(REASON)
     expect(response.headers['x-request-id']).toBe('req-42')
     expect(response.headers['x-runtime']).toBe('gpu-a')

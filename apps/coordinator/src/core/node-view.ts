@@ -33,8 +33,14 @@ export interface NodeView {
    * `inFlight`, floored at 0): traffic that bypasses the coordinator. 0 without metrics.
    */
   readonly runtimeBacklog: number
-  /** Requests the runtime serves at once. */
+  /** Requests the runtime serves at once (this coordinator's share of them while `capacityShare` < 1). */
   readonly maxConcurrency: number
+  /**
+   * This coordinator's share of the node's places: 1, or 1/N while the shared store is unreachable and
+   * N coordinators split every node. `maxConcurrency` is already divided; a capacity the balancer
+   * learned (from all coordinators' requests) is scaled by it, so N coordinators stay within the node.
+   */
+  readonly capacityShare: number
   readonly state: NodeState
   /** Whether the latest metrics arrived within the TTL (false before the first push). */
   readonly hasFreshMetrics: boolean

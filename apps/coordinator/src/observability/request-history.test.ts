@@ -11,6 +11,7 @@ const NODE: NodeView = {
   computeScore: 10,
   gpuScore: 10,
   gpuCount: 1,
+  capacityShare: 1,
   slot: 0,
   inFlight: 0,
   runtimeBacklog: 0,

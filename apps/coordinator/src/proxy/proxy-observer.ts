@@ -120,11 +120,18 @@ export function combineProxyObservers(observers: readonly ProxyObserver[]): Prox
 }
 
 /**
- * Lets `tap` see `body` without changing how it flows: the 'data' listener is added only once the
- * consumer (fastify's pipe) has resumed the stream, so no chunk can flow past before the client's
- * pipe is attached, and backpressure stays the pipe's.
+ * Lets `tap` see `body` without changing how it flows: its 'data' listener is added in the same tick
+ * as the consumer's own (fastify's pipe), just before it, so the flow starts when the client's pipe
+ * exists and backpressure stays the pipe's. Not at 'resume': that event comes a tick after the pipe
+ * started the flow, and a chunk the body had ready went past first (the first chunk of a stream, whose
+ * arrival is the answer's first byte).
  */
 export function tapBody(body: Readable, tap: ResponseTap): void {
-  body.once('resume', () => body.on('data', (data: Buffer) => tap.chunk(data)))
+  const attach = (event: string | symbol) => {
+    if (event !== 'data') return
+    body.off('newListener', attach)
+    body.on('data', (data: Buffer) => tap.chunk(data))
+  }
+  body.on('newListener', attach)
   body.once('close', () => tap.end(body.readableEnded))
 }

@@ -612,6 +612,7 @@ export class NodeRegistry {
       computeScore: record.registration.computeScore,
       gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
       gpuCount: Math.max(1, record.registration.gpus.length),
+      capacityShare: shared === undefined || shared.capacityDivisor === 1 ? 1 : 1 / shared.capacityDivisor,
       slot: record.slot,
       inFlight,
       // An old sample's backlog has long drained or grown: only fresh metrics count.

@@ -52,6 +52,20 @@ describe('explain', () => {
     expect(lossesByName(first)).toMatchObject({ b: 'an equal node has the round-robin turn' })
   })
 
+  it('shows the prompts each candidate has not started, which the queue term waits for', () => {
+    const busy = makeNode('busy', { computeScore: 800 })
+    const idle = makeNode('idle', { computeScore: 800 })
+    const state = makeState('fastest-finish')
+    state.knowledge.addAwaiting(busy.slot, 4_000)
+    const { selection, candidates } = explain([busy, idle], makeRequest(), state)
+    expect(selection).toMatchObject({ node: { id: 'idle' } })
+    const estimateOf = (id: string) => candidates.find((candidate) => candidate.id === id)?.estimate
+    expect(estimateOf('busy')).toMatchObject({ awaitingTokens: 4_000 })
+    expect(estimateOf('idle')).toMatchObject({ awaitingTokens: 0, queueS: 0 })
+    // 8 × 4 000 tokens / (800 points × 30 tokens/s a point) = 1.333 s of queue on `busy`.
+    expect(estimateOf('busy')?.queueS).toBeCloseTo(1.333, 3)
+  })
+
   it('explains fastest-finish and metrics losses', () => {
     const nodes = [makeNode('fast', { computeScore: 800 }), makeNode('slow', { computeScore: 100 })]
     const finish = explain(nodes, makeRequest(), makeState('fastest-finish'))

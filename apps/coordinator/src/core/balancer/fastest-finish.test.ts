@@ -313,6 +313,35 @@ describe('fastest-finish: capacity below MAX_CONCURRENCY', () => {
   })
 })
 
+describe('fastest-finish: several coordinators with the shared store down', () => {
+  it("counts a learned capacity at this coordinator's share, as MAX_CONCURRENCY is", () => {
+    // Registered 8 places, seen running 16 at once (every coordinator's requests). Two coordinators
+    // lost the store: each gets 8 / 2 = 4 by MAX_CONCURRENCY and 16 / 2 = 8 by what was learned.
+    const learned = {
+      model: 'other-model',
+      gpuScore: 434,
+      concurrency: 16,
+      decodeTokens: null,
+      decodeSeconds: null,
+      prefillTokens: null,
+      prefillSeconds: null,
+      loadSeconds: null,
+      outputTokens: null,
+      queuedSeconds: 0,
+      startConcurrency: 16,
+    }
+    const whole = makeNode('whole', { computeScore: 434, maxConcurrency: 8, runtimeKind: 'openai' })
+    const state = makeState('fastest-finish')
+    state.knowledge.observe({ ...learned, slot: whole.slot })
+    expect(finishReason(select([whole], makeRequest({ model: MODEL }), state)).max).toBe(17)
+    const halved = { ...whole, maxConcurrency: 4, capacityShare: 0.5 }
+    expect(finishReason(select([halved], makeRequest({ model: MODEL }), state)).max).toBe(8)
+    // A learned cap (a request waited at 12) is halved too: 11 / 2 → 5.
+    state.knowledge.observe({ ...learned, slot: whole.slot, queuedSeconds: 2, startConcurrency: 12 })
+    expect(finishReason(select([halved], makeRequest({ model: MODEL }), state)).max).toBe(5)
+  })
+})
+
 describe('fastest-finish: learned speed', () => {
   // A response of 256 tokens decoded alone at `tokensPerS` on a node of `gpuScore` points.
   const sample = (slot: number, tokensPerS: number, gpuScore: number) => ({

@@ -117,12 +117,16 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
 
 /**
  * Requests `node` runs at once: MAX_CONCURRENCY, raised to what it was seen running without a wait,
- * capped where a request last waited (FleetKnowledge.capacity and .ceiling).
+ * capped where a request last waited (FleetKnowledge.capacity and .ceiling). Both were seen with
+ * every coordinator's requests on the node, so while the shared store is down they count at this
+ * coordinator's share, as MAX_CONCURRENCY does.
  */
 export function slotsOf(node: NodeView, c: RequestContext): number {
   const slot = node.slot
-  const seen = slot < c.capacity.length ? (c.capacity[slot] as number) : 0
-  const ceiling = slot < c.ceiling.length ? (c.ceiling[slot] as number) : 0
+  const share = node.capacityShare
+  const seen = slot < c.capacity.length ? Math.floor((c.capacity[slot] as number) * share) : 0
+  const learnedCeiling = slot < c.ceiling.length ? (c.ceiling[slot] as number) : 0
+  const ceiling = learnedCeiling > 0 ? Math.max(1, Math.floor(learnedCeiling * share)) : 0
   const max = Math.max(node.maxConcurrency, 1, seen)
   return ceiling > 0 && ceiling < max ? ceiling : max
 }
@@ -195,6 +199,8 @@ export interface EstimateTerms {
   decodeS: number
   totalS: number
   cachedTokens: number
+  /** Prompt tokens sent to the node that it has not started (no first byte yet): the queue's first part. */
+  awaitingTokens: number
   isResident: boolean
   /** Loading here evicts a resident model (VRAM mostly used). */
   evicts: boolean
@@ -214,6 +220,7 @@ export function createTerms(): EstimateTerms {
     decodeS: 0,
     totalS: 0,
     cachedTokens: 0,
+    awaitingTokens: 0,
     isResident: true,
     evicts: false,
     slots: 1,
@@ -294,6 +301,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   out.decodeS = decodeAlone * slowdown
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
   out.cachedTokens = cachedTokens
+  out.awaitingTokens = awaiting
   out.isResident = resident
   out.evicts = evicts
   out.slots = max

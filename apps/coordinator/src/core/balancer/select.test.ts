@@ -34,6 +34,7 @@ const arbitraryNode = (id: string) =>
         name: id,
         gpuScore: fields.computeScore,
         gpuCount: 1,
+        capacityShare: 1,
         slot: Number(id.slice(1)),
         ...fields,
         modelKeys: modelKeySet(fields.runtimeKind, fields.models),

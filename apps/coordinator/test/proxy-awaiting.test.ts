@@ -1,0 +1,69 @@
+/**
+ * The prompts a node has not started, as the default balancer counts them through a real coordinator:
+ * from the attempt until the first byte of the answer streams back through the proxy, and gone when a
+ * request ends without one. `GET /api/route` shows them per candidate (`awaitingTokens`).
+ */
+import { once } from 'node:events'
+import { request } from 'undici'
+import { describe, expect, it } from 'vitest'
+import { startFakeRuntime } from './helpers/fake-runtime.js'
+import { MODEL, waitFor } from './helpers/start-coordinator.js'
+import { type Fleet, startFleet } from './helpers/start-fleet.js'
+
+/** 4 000 bytes of prompt: about 1 000 tokens as the coordinator estimates them (bytes / 4). */
+const PROMPT = 'x'.repeat(4_000)
+
+async function awaitingOn(fleet: Fleet, nodeId: string): Promise<number> {
+  const response = await request(`${fleet.url}/api/route?model=${encodeURIComponent(MODEL)}&api=openai`, {
+    dispatcher: fleet.client,
+  })
+  expect(response.statusCode).toBe(200)
+  const body = (await response.body.json()) as {
+    candidates: { id: string; estimate: { awaitingTokens: number } | null }[]
+  }
+  const estimate = body.candidates.find((candidate) => candidate.id === nodeId)?.estimate
+  if (estimate == null) throw new Error(`no estimate for ${nodeId}`)
+  return estimate.awaitingTokens
+}
+
+function streamChat(fleet: Fleet, signal?: AbortSignal) {
+  return request(`${fleet.url}/v1/chat/completions`, {
+    method: 'POST',
+    dispatcher: fleet.client,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: PROMPT }] }),
+    signal: signal ?? null,
+  })
+}
+
+describe('prompts a node has not started', () => {
+  it('count from the attempt to the first streamed byte, and not after a request left without one', async () => {
+    const fleet = await startFleet()
+    const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
+    const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+    expect(await awaitingOn(fleet, nodeId)).toBe(0)
+
+    // The runtime holds the request without a byte: its prompt waits there.
+    const controller = new AbortController()
+    const hanging = streamChat(fleet, controller.signal)
+    await waitFor(() => runtime.requests.length === 1, 'the request reached the runtime')
+    const queued = await awaitingOn(fleet, nodeId)
+    expect(queued).toBeGreaterThan(1_000)
+    expect(queued).toBeLessThan(1_100)
+    // The client leaves: the request ends without a byte, and its prompt no longer counts.
+    controller.abort()
+    await expect(hanging).rejects.toThrow()
+    await waitFor(async () => (await awaitingOn(fleet, nodeId)) === 0, 'the abandoned prompt dropped')
+
+    // The next request gets its first chunk, then the runtime holds the rest of the answer.
+    runtime.setMode({ kind: 'gated' })
+    const firstChunk = once(runtime.events, 'first-chunk')
+    const streaming = await streamChat(fleet)
+    await firstChunk
+    await waitFor(async () => (await awaitingOn(fleet, nodeId)) === 0, 'the started prompt dropped')
+    runtime.release()
+    expect(streaming.statusCode).toBe(200)
+    expect(await streaming.body.text()).toContain('[DONE]')
+    expect(await awaitingOn(fleet, nodeId)).toBe(0)
+  })
+})
