@@ -285,6 +285,56 @@ describe('PushLoop', () => {
     expect(attempts).toBeLessThan(15)
   })
 
+  it('finds a coordinator within two intervals after it refused, went down behind a front, and came back', async () => {
+    // 0-60 s: up and refusing registrations (its /healthz answers). 60-200 s: down behind a front
+    // that answers 503 to everything, /healthz included. Then back.
+    let nowMs = 0
+    const refusing: StubHandler = (request, index) =>
+      request.path === '/api/agents'
+        ? { status: 503, body: { message: 'shutting down' } }
+        : defaultHandler(request, index)
+    const down: StubHandler = () => ({ status: 503, body: { message: 'no server available' } })
+    const coordinator = await startStubCoordinator(refusing)
+    const registeredAtMs: number[] = []
+    const controller = new AbortController()
+    const client = new CoordinatorClient({ url: coordinator.url, timeoutMs: 1000 })
+    let phase: 'refusing' | 'down' | 'back' = 'refusing'
+    const loop = new PushLoop({
+      coordinators: [
+        {
+          url: coordinator.url,
+          register: async (body, signal) => {
+            const outcome = await client.register(body, signal)
+            if (outcome.kind === 'ok') registeredAtMs.push(nowMs)
+            return outcome
+          },
+          pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
+          deregister: (id, signal) => client.deregister(id, signal),
+          probe: (signal) => client.probe(signal),
+        },
+      ],
+      takeSample: async () => sampleAt(nowMs),
+      intervalMs: 2000,
+      log: captureLog().log,
+      now: () => nowMs,
+      random: () => 0.999,
+      sleep: async (ms) => {
+        nowMs += ms
+        if (phase === 'refusing' && nowMs >= 60_000) {
+          phase = 'down'
+          coordinator.setHandler(down)
+        } else if (phase === 'down' && nowMs >= 201_000) {
+          phase = 'back'
+          coordinator.setHandler(defaultHandler)
+        }
+        if (nowMs > 230_000) controller.abort()
+      },
+    })
+    await loop.run(controller.signal)
+    expect(registeredAtMs).toHaveLength(1)
+    expect((registeredAtMs[0] ?? Number.POSITIVE_INFINITY) - 201_000).toBeLessThanOrEqual(2 * 2000)
+  })
+
   it('registers again when the coordinator answers 404 (it restarted and forgot us)', async () => {
     let isRestarted = false
     const handler: StubHandler = (request) => {

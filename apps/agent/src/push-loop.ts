@@ -59,12 +59,13 @@ interface Session {
   /** Last logged condition, so a coordinator that stays down logs once, not every tick. */
   condition: 'ok' | 'unreachable' | 'rejected' | 'unknown'
   /**
-   * The coordinator answered 5xx/429 to an attempt its `/healthz` had just called up: it is up and
-   * refusing (a full registry, a shutdown in progress), so a `/healthz` that answers says nothing new
-   * and must not cut the backoff short. (A front such as HAProxy answers 503 for a coordinator that is
-   * down, to `/healthz` too: that one keeps being probed.)
+   * Since the last failed attempt the coordinator was seen down: the attempt got no answer, or a
+   * `/healthz` probe failed since. Only then does a `/healthz` that answers cut the backoff short: a
+   * coordinator that answered the attempt with 5xx is up and refusing (a full registry, a shutdown),
+   * and its `/healthz` says nothing new. (A front such as HAProxy answers 503 for a coordinator that
+   * is down, to `/healthz` too: the failed probe marks it down, so its return is found at once.)
    */
-  isRefusing: boolean
+  hasBeenDown: boolean
 }
 
 export class PushLoop {
@@ -89,7 +90,7 @@ export class PushLoop {
       nextAttemptAtMs: 0,
       failures: 0,
       condition: 'unknown',
-      isRefusing: false,
+      hasBeenDown: false,
     }))
   }
 
@@ -152,20 +153,22 @@ export class PushLoop {
     isRetryAfterUnknown = false,
   ): Promise<PushLoopEnd | undefined> {
     const now = this.#now()
-    let isProbedUp = false
     if (now < session.nextAttemptAtMs) {
       // Backing off the registration and the push, but not the search: a cheap probe every tick finds a
       // coordinator that came back, however long it was down, so the agent returns within one tick.
-      if (session.condition !== 'unreachable' || session.isRefusing) return undefined
-      if (!(await session.api.probe(signal))) return undefined
-      isProbedUp = true
+      if (session.condition !== 'unreachable') return undefined
+      if (!(await session.api.probe(signal))) {
+        session.hasBeenDown = true
+        return undefined
+      }
+      if (!session.hasBeenDown) return undefined
       session.nextAttemptAtMs = 0
     }
     const registrationJson = JSON.stringify(sample.registration)
     if (session.agentId === undefined || session.registeredJson !== registrationJson) {
       const outcome = await session.api.register(sample.registration, signal)
       if (outcome.kind === 'unauthorized') return this.#unauthorized(session)
-      if (outcome.kind !== 'ok') return this.#failed(session, outcome, isProbedUp)
+      if (outcome.kind !== 'ok') return this.#failed(session, outcome)
       const isNew = session.agentId !== outcome.accepted.agentId
       session.agentId = outcome.accepted.agentId
       session.registeredJson = registrationJson
@@ -197,7 +200,7 @@ export class PushLoop {
       case 'unauthorized':
         return this.#unauthorized(session)
       default:
-        return this.#failed(session, outcome, isProbedUp)
+        return this.#failed(session, outcome)
     }
   }
 
@@ -210,7 +213,7 @@ export class PushLoop {
     }
     session.condition = 'ok'
     session.failures = 0
-    session.isRefusing = false
+    session.hasBeenDown = false
     // Counted from the tick's start, not from now: the next tick starts one interval after this one
     // did, and a push that took 30 ms must not make the next tick skip it.
     session.nextAttemptAtMs = tickStartedAtMs + session.intervalMs
@@ -219,11 +222,10 @@ export class PushLoop {
   #failed(
     session: Session,
     failure: { kind: 'unreachable' | 'rejected'; message: string; status?: number },
-    isProbedUp: boolean,
   ): undefined {
     const { kind, message } = failure
     session.failures += 1
-    session.isRefusing = failure.status !== undefined && (isProbedUp || session.isRefusing)
+    session.hasBeenDown = failure.status === undefined
     const waitMs = backoffDelayMs(session.failures, {
       random: this.#random,
       baseMs: session.intervalMs,

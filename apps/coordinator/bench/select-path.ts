@@ -1,7 +1,7 @@
 /**
  * What one proxied request pays to get a node, as `forward-request.ts` does it: the registry's
- * snapshot (rebuilt, since the previous request's lease changed a node and the registry invalidates
- * its snapshot on every acquire and release), `select`, then the lease taken and given back.
+ * snapshot (a new one, since the previous request's lease changed a node: the registry copies its array
+ * and rebuilds that node's view), `select`, then the lease taken and given back.
  */
 import { select } from '../src/core/balancer/select.js'
 import type { Selection } from '../src/core/balancer/selection.js'

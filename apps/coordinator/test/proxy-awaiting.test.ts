@@ -66,4 +66,32 @@ describe('prompts a node has not started', () => {
     expect(await streaming.body.text()).toContain('[DONE]')
     expect(await awaitingOn(fleet, nodeId)).toBe(0)
   })
+
+  it('leave the node an attempt failed on when the failover then waits in the queue and gives up', async () => {
+    const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true', QUEUE_TIMEOUT_MS: '300' })
+    const busy = await startFakeRuntime({ name: 'busy', mode: { kind: 'hang' } })
+    const busyId = await fleet.registerRuntime(busy.url, {
+      kind: 'openai',
+      hostname: 'busy',
+      maxConcurrency: 1,
+    })
+    // The only node takes a request it never answers: it is full from now on.
+    const blocker = new AbortController()
+    const blocked = streamChat(fleet, blocker.signal)
+    await waitFor(() => busy.requests.length === 1, 'the blocker reached the busy node')
+    const failing = await startFakeRuntime({ name: 'failing', mode: { kind: 'status', statusCode: 503 } })
+    const failingId = await fleet.registerRuntime(failing.url, { kind: 'openai', hostname: 'failing' })
+
+    // Sent to the idle node, which answers 503; the failover finds the other full and queues, then
+    // the queue times out: the request is rejected without a second attempt.
+    const rejected = await streamChat(fleet)
+    expect(rejected.statusCode).toBe(503)
+    await rejected.body.text()
+    expect(failing.requests).toHaveLength(1)
+    expect(await awaitingOn(fleet, failingId)).toBe(0)
+    expect(await awaitingOn(fleet, busyId)).toBeGreaterThan(1_000)
+    blocker.abort()
+    await expect(blocked).rejects.toThrow()
+    await waitFor(async () => (await awaitingOn(fleet, busyId)) === 0, 'the blocker dropped')
+  })
 })

@@ -227,7 +227,7 @@ export class LlmFleetRouter implements Router {
   firstToken(requestId: number, nowMs: number): void {
     this.nowMs = nowMs
     const dispatched = this.dispatched.get(requestId)
-    if (dispatched !== undefined) this.learner.noteFirstByte(dispatched.key)
+    if (dispatched !== undefined) this.learner.releaseAwaiting(dispatched.key)
   }
 
   /** The feedback seam: the coordinator's learner reads Ollama's fields, then the lease goes. */
@@ -236,7 +236,7 @@ export class LlmFleetRouter implements Router {
     const dispatched = this.dispatched.get(outcome.requestId)
     this.dispatched.delete(outcome.requestId)
     if (dispatched !== undefined) {
-      this.learner.noteFirstByte(dispatched.key)
+      this.learner.releaseAwaiting(dispatched.key)
       const { ollama } = outcome
       const usage = {
         kind: 'ollama',

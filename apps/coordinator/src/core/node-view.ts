@@ -54,6 +54,7 @@ export interface NodeView {
   /**
    * What requests are matched against: `models` itself for an OpenAI-compatible runtime (exact names),
    * Ollama's normal forms for an Ollama runtime (`modelKeyFor`). Never the same Set for both kinds.
+   * Never mutated once in a view: `select` remembers its verdict per Set between calls.
    */
   readonly modelKeys: ReadonlySet<string>
   /** While set and later than the request's `now`, the node is skipped after repeated upstream failures. */

@@ -76,6 +76,24 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     expect(learner.awaitingCount).toBe(0)
   })
 
+  it('drops a prompt whose failover was rejected (no node, or the queue gave up) after the first node failed', () => {
+    const { knowledge, learner } = setup()
+    const node = makeNode('a')
+    const request = chatRequest(600)
+    learner.onAttempt(node, REASON, 0, request)
+    expect(knowledge.awaitingTokens[node.slot]).toBe(600)
+    learner.onRejected({
+      request,
+      route: request.route,
+      model: request.model,
+      apiKind: 'ollama',
+      cause: 'queue-timeout',
+      status: 503,
+    })
+    expect(knowledge.awaitingTokens[node.slot]).toBe(0)
+    expect(learner.awaitingCount).toBe(0)
+  })
+
   it('counts no prompt for routes that generate nothing, and forgets those of a node that leaves', () => {
     const { knowledge, learner } = setup()
     const node = makeNode('a')

@@ -16,6 +16,7 @@ import type {
   ObservedResponse,
   ProxiedRecord,
   ProxyObserver,
+  RejectedRecord,
   ResponseTap,
 } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
@@ -63,8 +64,6 @@ export class TrafficLearner implements ProxyObserver {
   }
 
   onAttempt(node: NodeView, reason: SelectionReason, _attempt: number, request: AttemptRequest): void {
-    // A failover: the previous node will not answer this request.
-    this.noteFirstByte(request)
     // Routes that generate nothing (Ollama's `show` before a chat, a token count) load no model.
     if (GENERATES_NOTHING.has(request.route)) return
     this.noteDispatched(node, request.model, request.probe)
@@ -76,15 +75,19 @@ export class TrafficLearner implements ProxyObserver {
 
   /** `key`'s request went to `node` with `tokens` of its prompt to prefill there. */
   noteAwaiting(key: object, node: NodeView, tokens: number): void {
-    this.noteFirstByte(key)
+    // A failover: the previous node will not answer this request.
+    this.releaseAwaiting(key)
     // Whole tokens: the per-node sums then return to exactly 0 when every request has answered.
     const whole = Math.round(tokens)
     this.#awaiting.set(key, { slot: node.slot, tokens: whole })
     this.#options.knowledge.addAwaiting(node.slot, whole)
   }
 
-  /** `key`'s request got its first byte, failed, or ended: its prefill is no longer queued. */
-  noteFirstByte(key: object): void {
+  /**
+   * `key`'s request got its first byte, moved to another node, ended or was rejected: its prompt is no
+   * longer queued where it was sent.
+   */
+  releaseAwaiting(key: object): void {
     const awaiting = this.#awaiting.get(key)
     if (awaiting === undefined) return
     this.#awaiting.delete(key)
@@ -128,10 +131,13 @@ export class TrafficLearner implements ProxyObserver {
   }
 
   onProxied(record: ProxiedRecord): void {
-    this.noteFirstByte(record.request)
+    this.releaseAwaiting(record.request)
   }
 
-  onRejected(): void {}
+  /** A failover found no node, or waited in the queue and gave up: the earlier node has nothing of it. */
+  onRejected(record: RejectedRecord): void {
+    this.releaseAwaiting(record.request)
+  }
 
   onResponse(response: ObservedResponse): ResponseTap | undefined {
     if (response.statusCode !== 200) return undefined
@@ -147,7 +153,7 @@ export class TrafficLearner implements ProxyObserver {
         const at = this.#monotonic()
         if (chunks++ === 0) {
           firstAt = at
-          this.noteFirstByte(response.request)
+          this.releaseAwaiting(response.request)
         }
         lastAt = at
         tail.push(data)

@@ -56,6 +56,7 @@ describe('RequestHistory', () => {
       advance(1)
     }
     history.onRejected({
+      request: { model: 'x', apiKind: 'ollama', route: '/api/chat' },
       route: '/api/chat',
       model: 'x',
       apiKind: 'ollama',

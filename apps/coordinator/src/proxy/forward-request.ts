@@ -461,6 +461,7 @@ export class RequestForwarder {
     error: E,
   ): E {
     this.#observer.onRejected({
+      request,
       route: request.route,
       model: request.model,
       apiKind: request.apiKind,

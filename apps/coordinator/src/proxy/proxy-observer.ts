@@ -57,8 +57,10 @@ export interface ProxiedRecord {
   readonly retries: number
 }
 
-/** A request no node could take: it never reached a runtime. */
+/** A request no node could take: it never reached a runtime (or only ones that failed before a byte). */
 export interface RejectedRecord {
+  /** The request (the same object `onAttempt` saw, when an attempt failed over into the queue). */
+  readonly request: AttemptRequest
   readonly route: string
   readonly model: string
   readonly apiKind: ApiKind

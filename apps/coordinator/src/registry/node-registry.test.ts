@@ -1,6 +1,8 @@
 import { FleetNode } from '@llm-fleet/types'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { metrics, registration } from '../../test/helpers/wire-samples.js'
+import type { Lease } from './lease.js'
 import { NodeRegistry, type RemovedNode } from './node-registry.js'
 
 const T0 = 1_800_000_000_000
@@ -33,6 +35,23 @@ function setup(overrides: { maxNodes?: number; forgetStaleAfterMs?: number } = {
       now += ms
     },
   }
+}
+
+type RegistryStep =
+  | { readonly kind: 'register' | 'push' | 'acquire' | 'drain' | 'fail'; readonly host: string }
+  | { readonly kind: 'advance'; readonly ms: number }
+
+/** Applies one step of the snapshot property test; returns the lease an `acquire` took. */
+function apply({ registry, advance }: ReturnType<typeof setup>, step: RegistryStep): Lease | undefined {
+  if (step.kind === 'advance') return void advance(step.ms)
+  if (step.kind === 'register') return void registry.register(registration({ hostname: step.host }))
+  const id = registry.list().find((node) => node.name === step.host)?.id
+  if (id === undefined) return undefined
+  if (step.kind === 'acquire') return registry.acquire(id)
+  if (step.kind === 'push') registry.ingestMetrics(id, metrics(id))
+  else if (step.kind === 'drain') registry.drain(id)
+  else registry.reportUpstreamFailure(id)
+  return undefined
 }
 
 function viewOf(registry: NodeRegistry, id: string) {
@@ -209,6 +228,59 @@ describe('NodeRegistry time', () => {
     expect(second[0]).toBe(first[0])
     expect(second[1]).not.toBe(first[1])
     expect(second.map((node) => node.id)).toEqual([a, b])
+  })
+
+  it('replaces only the changed view after a lease; snapshots handed out never change', () => {
+    const { registry } = setup()
+    registry.register(registration({ hostname: 'a' }))
+    const b = registry.register(registration({ hostname: 'b' })).agentId
+    const first = registry.snapshot()
+    const lease = registry.acquire(b)
+    const second = registry.snapshot()
+    expect(second[0]).toBe(first[0])
+    expect([first[1]?.inFlight, second[1]?.inFlight]).toEqual([0, 1])
+    lease.release()
+    expect(registry.snapshot()[1]?.inFlight).toBe(0)
+    expect(second[1]?.inFlight).toBe(1)
+  })
+
+  it('builds the same snapshot step by step as at once, whatever the order of changes', () => {
+    const hosts = ['a', 'b', 'c', 'd']
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('register' as const), host: fc.constantFrom(...hosts) }),
+      fc.record({ kind: fc.constant('push' as const), host: fc.constantFrom(...hosts) }),
+      fc.record({ kind: fc.constant('acquire' as const), host: fc.constantFrom(...hosts) }),
+      fc.record({ kind: fc.constant('release' as const), index: fc.nat() }),
+      fc.record({ kind: fc.constant('drain' as const), host: fc.constantFrom(...hosts) }),
+      fc.record({ kind: fc.constant('fail' as const), host: fc.constantFrom(...hosts) }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 2 * TTL_MS }) }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        // Both registries see every change; only `stepwise` is asked for a snapshot after each one.
+        const stepwise = setup()
+        const atOnce = setup()
+        const leases: [Lease, Lease][] = []
+        const handedOut: { views: readonly unknown[]; copy: unknown[] }[] = []
+        for (const step of ops) {
+          if (step.kind === 'release') {
+            for (const lease of leases[step.index % Math.max(1, leases.length)] ?? []) lease.release()
+          } else {
+            const stepwiseLease = apply(stepwise, step)
+            const atOnceLease = apply(atOnce, step)
+            if (stepwiseLease !== undefined && atOnceLease !== undefined)
+              leases.push([stepwiseLease, atOnceLease])
+          }
+          const views = stepwise.registry.snapshot()
+          handedOut.push({ views, copy: views.map((view) => ({ ...view })) })
+          expect(views.map((view) => [view.id, view.inFlight, view.state])).toEqual(
+            stepwise.registry.list().map((node) => [node.id, node.inFlight, node.state]),
+          )
+        }
+        expect(stepwise.registry.snapshot()).toEqual(atOnce.registry.snapshot())
+        for (const { views, copy } of handedOut) expect(views).toEqual(copy)
+      }),
+    )
   })
 })
 

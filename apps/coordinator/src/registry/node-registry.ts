@@ -128,6 +128,10 @@ interface NodeRecord {
   view: NodeView | null
   /** When the cached view's time-dependent fields (state, freshness) change next. */
   viewValidUntilMs: number
+  /** Where the view sits in the latest full snapshot (its position in registration order). */
+  snapshotIndex: number
+  /** Waiting in `#changedRecords` for the next snapshot to replace its view. */
+  isQueued: boolean
 }
 
 export class NodeRegistry {
@@ -152,8 +156,15 @@ export class NodeRegistry {
   readonly #shared: SharedLoad | undefined
   /** Ollama nodes' normal forms, in a table of their own: a Set is never shared by two kinds of node. */
   readonly #ollamaKeySets = new ModelSets()
+  /** The latest snapshot; null when the next one must be built from every record. */
   #snapshot: readonly NodeView[] | null = null
   #snapshotValidUntilMs = 0
+  /**
+   * Records changed since `#snapshot` was built. A lease changes one node, so the next snapshot copies
+   * the array and replaces just their views instead of rebuilding all of them (the rebuild cost more
+   * than the balancing decision at 1 000 nodes).
+   */
+  readonly #changedRecords: NodeRecord[] = []
   /** When a node registered for the first time (readiness waits for registrations to settle). */
   #lastNewRegistrationMs: number | null = null
 
@@ -245,6 +256,8 @@ export class NodeRegistry {
       coolingDownUntilMs: null,
       view: null,
       viewValidUntilMs: 0,
+      snapshotIndex: -1,
+      isQueued: false,
     }
     this.#setModels(record, registration.models)
     this.#records.set(id, record)
@@ -420,21 +433,55 @@ export class NodeRegistry {
   /**
    * The balancer's input: one read-only view per node, in registration order. Cached until a node
    * changes or the earliest node crosses its TTL, so calling it per request is cheap; views of
-   * unchanged nodes are reused. The array is never mutated after it is returned.
+   * unchanged nodes are reused, and after a change to a few nodes (a lease) only theirs are rebuilt.
+   * The array is never mutated after it is returned: a change yields a new array.
    */
   snapshot(): readonly NodeView[] {
     const now = this.#options.clock()
-    if (this.#snapshot !== null && now < this.#snapshotValidUntilMs) return this.#snapshot
+    const cached = this.#snapshot
+    if (cached === null || now >= this.#snapshotValidUntilMs) return this.#rebuiltSnapshot(now)
+    return this.#changedRecords.length === 0 ? cached : this.#patchedSnapshot(cached, now)
+  }
+
+  #rebuiltSnapshot(now: number): readonly NodeView[] {
+    this.#dequeueChanged()
     const views: NodeView[] = []
     let validUntilMs = Number.POSITIVE_INFINITY
     for (const record of this.#records.values()) {
-      const view = this.#viewOf(record, now)
-      views.push(view)
+      record.snapshotIndex = views.length
+      views.push(this.#viewOf(record, now))
       if (record.viewValidUntilMs < validUntilMs) validUntilMs = record.viewValidUntilMs
     }
     this.#snapshot = views
     this.#snapshotValidUntilMs = validUntilMs
     return views
+  }
+
+  /**
+   * The cached snapshot with the changed records' views replaced, in a copy: a snapshot handed out is
+   * never mutated. Every other view is the record's cached one, still valid before the snapshot's
+   * expiry, so the result equals a full rebuild.
+   */
+  #patchedSnapshot(cached: readonly NodeView[], now: number): readonly NodeView[] {
+    const views = cached.slice()
+    let validUntilMs = this.#snapshotValidUntilMs
+    const changed = this.#changedRecords
+    for (let i = 0; i < changed.length; i++) {
+      const record = changed[i] as NodeRecord
+      record.isQueued = false
+      views[record.snapshotIndex] = this.#viewOf(record, now)
+      if (record.viewValidUntilMs < validUntilMs) validUntilMs = record.viewValidUntilMs
+    }
+    changed.length = 0
+    this.#snapshot = views
+    this.#snapshotValidUntilMs = validUntilMs
+    return views
+  }
+
+  #dequeueChanged(): void {
+    const changed = this.#changedRecords
+    for (let i = 0; i < changed.length; i++) (changed[i] as NodeRecord).isQueued = false
+    changed.length = 0
   }
 
   /**
@@ -500,7 +547,6 @@ export class NodeRegistry {
     return this.#records.get(nodeId)?.inFlight ?? 0
   }
 
-  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
   /** Calls `listener` after each registration, a node's first and its re-registrations. */
   onRegistered(listener: (registered: RegisteredNode) => void): () => void {
     this.#registeredListeners.add(listener)
@@ -514,6 +560,7 @@ export class NodeRegistry {
     for (const listener of this.#registeredListeners) listener(registered)
   }
 
+  /** Calls `listener` after each stored metrics push. Returns a function that unsubscribes it. */
   onMetrics(listener: (pushed: IngestedMetrics) => void): () => void {
     this.#metricsListeners.add(listener)
     return () => {
@@ -523,7 +570,10 @@ export class NodeRegistry {
 
   #changed(record: NodeRecord): void {
     record.view = null
-    this.#snapshot = null
+    // Without a snapshot the next one is built from every record anyway.
+    if (this.#snapshot === null || record.isQueued) return
+    record.isQueued = true
+    this.#changedRecords.push(record)
   }
 
   #remoteChanged(nodeKeys: Iterable<string> | 'all'): void {

@@ -315,8 +315,9 @@ describe('fastest-finish: capacity below MAX_CONCURRENCY', () => {
 
 describe('fastest-finish: several coordinators with the shared store down', () => {
   it("counts a learned capacity at this coordinator's share, as MAX_CONCURRENCY is", () => {
-    // Registered 8 places, seen running 16 at once (every coordinator's requests). Two coordinators
-    // lost the store: each gets 8 / 2 = 4 by MAX_CONCURRENCY and 16 / 2 = 8 by what was learned.
+    // Registered 8 places, seen running 16 at once without a wait (every coordinator's requests), so
+    // 17 are assumed (probing one above). Two coordinators lost the store: each gets 8 / 2 = 4 by
+    // MAX_CONCURRENCY and ⌊17 / 2⌋ = 8 by what was learned.
     const learned = {
       model: 'other-model',
       gpuScore: 434,

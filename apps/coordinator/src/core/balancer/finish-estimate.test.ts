@@ -26,6 +26,7 @@ describe('estimateTotal', () => {
           runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
           slot: fc.nat(20),
           gpuCount: fc.integer({ min: 1, max: 8 }),
+          capacityShare: fc.constantFrom(1, 1 / 2, 1 / 3),
         }),
         fc.record({
           decodeTokensPerS: fc.option(fc.double({ min: 1, max: 5_000, noNaN: true }), { nil: null }),

@@ -33,8 +33,8 @@ export const EVICTING_VRAM_PCT = 60
 /**
  * A cold load counts twice its time: the request waits for it, and so does every request sent there
  * for the model while it loads (Ollama loads one model at a time). On the balancing benchmark this
- * halved cold loads in the long-tail workload and lowered p95 in every workload but chat, where it
- * cost a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
+ * cut cold loads in the long-tail workload and lowered p95 in every workload but chat, where it cost
+ * a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
  */
 export const LOAD_COST = 2
 export { RESIDENT_AFTER_ROUTING_MS }
@@ -65,6 +65,38 @@ export function useTable(context: RequestContext, table: ModelTable | undefined,
  * it line for line; a property test holds the two equal.
  */
 export function estimateTotal(node: NodeView, c: RequestContext): number {
+  const loading = learnRates(node, c)
+  const decodeRate = c.decodeRate
+  const prefillRate = c.prefillRate
+  const slot = node.slot
+  const max = slotsOf(node, c)
+  const lanes = node.gpuCount
+  const after = node.inFlight + node.runtimeBacklog + 1
+  const decodeAlone = c.outputTokens / decodeRate
+  let total = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
+  const prompt = c.promptTokens
+  if (prompt > 0) total += (prompt - cachedOn(slot, c, prompt)) / prefillRate
+  if (slot < c.awaiting.length)
+    total += (c.waitingWeight * (c.awaiting[slot] as number)) / lanes / prefillRate
+  if (after > max) {
+    const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
+    total += ((after - max) * turnover) / max
+  }
+  if (!c.isResident) total += coldLoadSeconds(node, c)
+  return total + loading
+}
+
+/*
+ * The parts of `estimateTotal` below are functions of their own so that it stays small enough for V8
+ * to inline it into the per-candidate loop (bytecode under 460 bytes); each is inlined in turn.
+ */
+
+/**
+ * Puts the node's decode and prefill tokens/s for one request alone (its samples blended with the
+ * prior) and whether it holds the model into `c`; returns the seconds left of a load the coordinator
+ * started there by routing the model (0: none under way).
+ */
+function learnRates(node: NodeView, c: RequestContext): number {
   const slot = node.slot
   const points = Math.max(node.gpuScore, MIN_SCORE)
   let decodeRate = points * c.decodePerPoint
@@ -90,29 +122,22 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
       if (resident && c.reportedLoaded[slot] === 0 && until > c.now) loading = (until - c.now) / 1000
     }
   }
-  const max = slotsOf(node, c)
-  const lanes = node.gpuCount
-  const after = node.inFlight + node.runtimeBacklog + 1
-  const decodeAlone = c.outputTokens / decodeRate
-  let total = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
-  const prompt = c.promptTokens
-  if (prompt > 0) {
-    const hits = c.hits
-    const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
-    const cached =
-      cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
-    total += (prompt - cached) / prefillRate
-  }
-  if (slot < c.awaiting.length)
-    total += (c.waitingWeight * (c.awaiting[slot] as number)) / lanes / prefillRate
-  if (after > max) {
-    const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
-    total += ((after - max) * turnover) / max
-  }
-  if (!resident) {
-    total += LOAD_COST * ((node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds)
-  }
-  return total + loading
+  c.decodeRate = decodeRate
+  c.prefillRate = prefillRate
+  c.isResident = resident
+  return loading
+}
+
+/** Prompt tokens `slot` holds in its prefix cache, at most `prompt`. */
+function cachedOn(slot: number, c: RequestContext, prompt: number): number {
+  const hits = c.hits
+  const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
+  return cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
+}
+
+/** A cold load's price: twice when the node's VRAM is mostly used (it evicts a resident model). */
+function coldLoadSeconds(node: NodeView, c: RequestContext): number {
+  return LOAD_COST * ((node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT ? 2 * c.loadSeconds : c.loadSeconds)
 }
 
 /**
@@ -153,6 +178,10 @@ export interface RequestContext {
   awaiting: Float64Array
   /** BALANCER_WAITING_WEIGHT: those tokens' prefill time counts this many times. */
   readonly waitingWeight: number
+  /** Scratch of `estimateTotal` for the node at hand (`learnRates`): rates alone, residency. */
+  decodeRate: number
+  prefillRate: number
+  isResident: boolean
   promptTokens: number
   outputTokens: number
   loadSeconds: number
@@ -180,6 +209,9 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     ceiling: NO_ROWS,
     awaiting: NO_ROWS,
     waitingWeight,
+    decodeRate: 0,
+    prefillRate: 0,
+    isResident: false,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,

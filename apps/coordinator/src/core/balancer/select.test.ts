@@ -1,7 +1,7 @@
 /** Properties of `select` over arbitrary fleets: whatever the mode, a selection obeys every filter. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { modelKeySet } from '../model-name.js'
+import { modelKeySet, ollamaModelKey } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
 import { select } from './select.js'
 import { BALANCER_MODES } from './strategies.js'
@@ -86,6 +86,58 @@ describe.each(BALANCER_MODES)('select in %s mode, over arbitrary fleets', (mode)
         }
       }),
       { numRuns: 300 },
+    )
+  })
+})
+
+describe('select remembers model verdicts between calls', () => {
+  // Shared across fleets, as the registry shares one Set per model list: a Set recurs at a position.
+  const sets = new Map<string, ReadonlySet<string>>()
+  const intern = (kind: string, models: ReadonlySet<string>): ReadonlySet<string> => {
+    const key = `${kind}\n${[...models].sort().join('\n')}`
+    const shared = sets.get(key) ?? new Set(models)
+    sets.set(key, shared)
+    return shared
+  }
+  const internedFleet = arbitraryFleet.map((nodes) =>
+    nodes.map((node): NodeView => {
+      const models = intern('exact', node.models)
+      return {
+        ...node,
+        models,
+        modelKeys: node.runtimeKind === 'ollama' ? intern('ollama', node.modelKeys) : models,
+      }
+    }),
+  )
+  const anyRequest = fc.record({
+    model: fc.option(fc.constantFrom(...MODELS, 'Llama3.1:8B', 'mistral'), { nil: undefined }),
+    // The caller's normal form, none (derived), or one that disagrees with the model.
+    ollamaKey: fc.constantFrom('given', 'absent', 'other'),
+    apiKind: fc.constantFrom('ollama' as const, 'openai' as const),
+    exclude: fc.subarray(['n0', 'n1']).map((ids) => new Set(ids)),
+  })
+
+  it.each(BALANCER_MODES)('decides as a fresh state would, call after call (%s)', (mode) => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(internedFleet, anyRequest), { maxLength: 12 }), (calls) => {
+        const reused = createBalancerState(() => 0.5, { mode })
+        for (const [nodes, { ollamaKey, ...partial }] of calls) {
+          const request: SelectRequest = {
+            ...partial,
+            now: NOW,
+            ollamaModelKey:
+              partial.model === undefined || ollamaKey === 'absent'
+                ? undefined
+                : ollamaKey === 'given'
+                  ? ollamaModelKey(partial.model)
+                  : ollamaModelKey(MODELS[0]),
+          }
+          const fresh = createBalancerState(() => 0.5, { mode })
+          for (const [key, turn] of reused.cursors) fresh.cursors.set(key, turn)
+          expect(select(nodes, request, reused)).toEqual(select(nodes, request, fresh))
+        }
+      }),
+      { numRuns: 200 },
     )
   })
 })

@@ -7,8 +7,8 @@
  * may go to Ollama nodes but not the reverse); the model, when the request names one and any eligible
  * node lists models (a fleet that reports no models at all is not filtered); not cooling down.
  */
-import { ollamaModelKey } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
+import { SERVES_EXACT, SERVES_OLLAMA, servesBits } from './model-verdicts.js'
 import type { NoCandidateCause, Selection } from './selection.js'
 import { STRATEGIES } from './strategies.js'
 import type { BalancerState, SelectRequest } from './strategy.js'
@@ -25,46 +25,39 @@ import type { BalancerState, SelectRequest } from './strategy.js'
 export function select(nodes: readonly NodeView[], request: SelectRequest, state: BalancerState): Selection {
   const candidates = state.candidateBuffer
   const model = request.model
-  // Ollama nodes match by Ollama's normal form (case-insensitive, `:latest` implied), others exactly.
-  // Computed at most once per call, and only when an Ollama node is met without the request's key.
-  let ollamaKey = request.ollamaModelKey
   const now = request.now
   const isOllamaOnly = request.apiKind === 'ollama'
   const exclude = request.exclude.size > 0 ? request.exclude : null
+  // Verdicts by position, remembered across calls (model-verdicts.ts): one pointer compare per node
+  // where the Set there is the one seen last time, one lookup per matching where it is not.
+  const verdicts =
+    model === undefined ? null : state.modelVerdicts.tableFor(model, request.ollamaModelKey, nodes.length)
   let count = 0
   let eligible = 0
-  let anyListsModels = false
   let coolingServers = 0
-  // The registry shares one Set per distinct model list, so consecutive nodes often hold the very same
-  // Set: remembering the last verdict skips the hash lookup (the dominant per-node cost: a builtin call
-  // per node) for them. Any other Set is still looked up, so the result never depends on sharing.
-  let lastModels: ReadonlySet<string> | null = null
-  let lastServes = false
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as NodeView
     if (node.state !== 'online') continue
-    if (isOllamaOnly && node.runtimeKind !== 'ollama') continue
+    const isOllama = node.runtimeKind === 'ollama'
+    if (isOllamaOnly && !isOllama) continue
     if (exclude?.has(node.id)) continue
     eligible++
-    const models = node.modelKeys
-    if (models !== lastModels) {
-      lastModels = models
-      if (models.size > 0) anyListsModels = true
-      if (model === undefined) lastServes = true
-      else if (node.runtimeKind === 'ollama') {
-        ollamaKey ??= ollamaModelKey(model)
-        lastServes = models.has(ollamaKey)
-      } else lastServes = models.has(model)
+    if (verdicts !== null) {
+      const models = node.modelKeys
+      if (verdicts.sets[i] !== models) {
+        verdicts.sets[i] = models
+        verdicts.serves[i] = servesBits(models, model as string, verdicts.ollamaKey)
+      }
+      if (((verdicts.serves[i] as number) & (isOllama ? SERVES_OLLAMA : SERVES_EXACT)) === 0) continue
     }
-    if (!lastServes) continue
     const coolingDownUntilMs = node.coolingDownUntilMs
     if (coolingDownUntilMs !== null && coolingDownUntilMs > now) coolingServers++
     else candidates[count++] = node
   }
 
   // No eligible node lists any model (runtimes that do not report them): the filter would reject
-  // everything, so it does not apply. Rare enough that a second pass costs nothing overall.
-  if (count === 0 && model !== undefined && eligible > 0 && !anyListsModels) {
+  // everything, so it does not apply. Rare enough that the extra passes cost nothing overall.
+  if (count === 0 && model !== undefined && eligible > 0 && !anyListsModels(nodes, request, exclude)) {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i] as NodeView
       if (!isEligible(node, request, exclude)) continue
@@ -77,6 +70,18 @@ export function select(nodes: readonly NodeView[], request: SelectRequest, state
   if (candidates.length !== count) candidates.length = count
   if (count === 0) return { kind: 'none', cause: noneCause(eligible, coolingServers) }
   return STRATEGIES[state.mode](candidates, request, state)
+}
+
+function anyListsModels(
+  nodes: readonly NodeView[],
+  request: SelectRequest,
+  exclude: ReadonlySet<string> | null,
+): boolean {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as NodeView
+    if (node.modelKeys.size > 0 && isEligible(node, request, exclude)) return true
+  }
+  return false
 }
 
 function isEligible(node: NodeView, request: SelectRequest, exclude: ReadonlySet<string> | null): boolean {

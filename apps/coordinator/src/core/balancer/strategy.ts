@@ -9,6 +9,7 @@ import {
   type EstimateTerms,
   type RequestContext,
 } from './finish-estimate.js'
+import { ModelVerdicts } from './model-verdicts.js'
 import type { Selection } from './selection.js'
 import type { BalancerMode } from './strategies.js'
 
@@ -74,6 +75,8 @@ export interface BalancerState {
    * rotating pick among them needs no second pass over the candidates. Only valid during the call.
    */
   readonly tieBuffer: NodeView[]
+  /** What `select`'s model filter found at each position last time, per model (model-verdicts.ts). */
+  readonly modelVerdicts: ModelVerdicts
   /**
    * What the default balancer learned from proxied traffic (rates, residency). Shared by reference:
    * `explain`'s copy of the state reads the same knowledge. Fed by the proxy's learning observer.
@@ -129,6 +132,7 @@ export function createBalancerState(random: () => number, options: BalancerOptio
     random,
     candidateBuffer: [],
     tieBuffer: [],
+    modelVerdicts: new ModelVerdicts(),
     knowledge: new FleetKnowledge({ halfLifeMs: learning.halfLifeMs }),
     prefixIndex: new PrefixIndex({ maxEntries: learning.prefixMaxEntries, ttlMs: learning.prefixTtlMs }),
     scratch: {
