@@ -61,8 +61,9 @@ export function useTable(context: RequestContext, table: ModelTable | undefined,
 }
 
 /**
- * The total of `estimateFinish` without the terms: the per-candidate pass of a decision. Kept beside
- * it line for line; a property test holds the two equal.
+ * The total of `estimateFinish` without the terms: the per-candidate pass of a decision. Both read the
+ * node through `learnRates`, `slotsOf`, `cachedOn` and `coldLoadSeconds`; a property test holds the
+ * two equal.
  */
 export function estimateTotal(node: NodeView, c: RequestContext): number {
   const loading = learnRates(node, c)
@@ -87,8 +88,9 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
 }
 
 /*
- * The parts of `estimateTotal` below are functions of their own so that it stays small enough for V8
- * to inline it into the per-candidate loop (bytecode under 460 bytes); each is inlined in turn.
+ * The parts below are functions of their own so that `estimateTotal` stays small enough for V8 to
+ * inline it into the per-candidate loop (bytecode under 460 bytes), and so that `estimateFinish`
+ * reads a node exactly as it does.
  */
 
 /**
@@ -263,83 +265,34 @@ export function createTerms(): EstimateTerms {
   }
 }
 
-/** Whether `node` holds the model now: an OpenAI-style runtime serves what it started with. */
-export function isResident(node: NodeView, table: ModelTable | undefined, now: number): boolean {
-  if (node.runtimeKind === 'openai') return true
-  if (table === undefined) return false
-  const slot = node.slot
-  if (slot >= table.slots) return false
-  if (table.reportedLoaded[slot] === 1) return true
-  const routedAtMs = table.routedAtMs[slot] as number
-  return routedAtMs > 0 && now - routedAtMs < RESIDENT_AFTER_ROUTING_MS
-}
-
-/** Seconds left of a load the coordinator started by routing the model to `node` (0: none under way). */
-export function loadLeftS(node: NodeView, table: ModelTable | undefined, now: number): number {
-  if (node.runtimeKind === 'openai' || table === undefined) return 0
-  const slot = node.slot
-  if (slot >= table.slots || table.reportedLoaded[slot] === 1) return 0
-  const until = table.loadingUntilMs[slot] as number
-  return until > now ? (until - now) / 1000 : 0
-}
-
 /** Fills `out` for `node` and returns the total seconds. */
 export function estimateFinish(node: NodeView, context: RequestContext, out: EstimateTerms): number {
-  const table = context.table
+  const loading = learnRates(node, context)
+  const { decodeRate, prefillRate, isResident } = context
   const slot = node.slot
-  const points = Math.max(node.gpuScore, MIN_SCORE)
-  const prior = context.priorWeight
-  let decodeWeight = 0
-  let prefillWeight = 0
-  let decodeRate = points * context.decodePerPoint
-  let prefillRate = points * context.prefillPerPoint
-  if (table !== undefined && slot < table.slots) {
-    decodeWeight = table.decodeWeight[slot] as number
-    prefillWeight = table.prefillWeight[slot] as number
-    if (decodeWeight > 0) {
-      decodeRate =
-        (prior * decodeRate + decodeWeight * (table.decodeMean[slot] as number)) / (prior + decodeWeight)
-    }
-    if (prefillWeight > 0) {
-      prefillRate =
-        (prior * prefillRate + prefillWeight * (table.prefillMean[slot] as number)) / (prior + prefillWeight)
-    }
-  }
-
   const max = slotsOf(node, context)
   const lanes = node.gpuCount
   const after = node.inFlight + node.runtimeBacklog + 1
   const queued = after > max ? after - max : 0
-  const slowdown = batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const awaiting = slot < context.awaiting.length ? (context.awaiting[slot] as number) : 0
-
-  const hits = context.hits
-  const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
-  const cachedTokens = Math.min(context.promptTokens, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
+  const prompt = context.promptTokens
+  const cachedTokens = prompt > 0 ? cachedOn(slot, context, prompt) : 0
   const decodeAlone = context.outputTokens / decodeRate
-  const prefillAlone = context.promptTokens / prefillRate
-
-  const resident = isResident(node, table, context.now)
-  const evicts = !resident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
-  const turnover = prefillAlone + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
+  const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
   out.queueS =
     (queued === 0 ? 0 : (queued * turnover) / max) + (context.waitingWeight * awaiting) / lanes / prefillRate
-  out.coldS = resident
-    ? loadLeftS(node, table, context.now)
-    : evicts
-      ? LOAD_COST * 2 * context.loadSeconds
-      : LOAD_COST * context.loadSeconds
-  out.prefillS = (context.promptTokens - cachedTokens) / prefillRate
-  out.decodeS = decodeAlone * slowdown
+  out.coldS = isResident ? loading : coldLoadSeconds(node, context)
+  out.prefillS = (prompt - cachedTokens) / prefillRate
+  out.decodeS = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
   out.cachedTokens = cachedTokens
   out.awaitingTokens = awaiting
-  out.isResident = resident
-  out.evicts = evicts
+  out.isResident = isResident
+  out.evicts = !isResident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
   out.slots = max
   out.decodeRate = decodeRate
   out.prefillRate = prefillRate
-  out.decodeSamples = decodeWeight
-  out.prefillSamples = prefillWeight
+  out.decodeSamples = slot < context.slots ? (context.decodeWeight[slot] as number) : 0
+  out.prefillSamples = slot < context.slots ? (context.prefillWeight[slot] as number) : 0
   return out.totalS
 }
