@@ -33,8 +33,6 @@ export interface RunOptions {
   readonly fleet?: readonly HostSpec[]
   /** Replaces the drawn factors (tests). */
   readonly factors?: readonly HiddenFactors[]
-  /** Sees every finished job with its host's index (diagnostics). */
-  readonly trace?: (job: HostJob, host: number) => void
 }
 
 export interface RunResult {
@@ -101,7 +99,6 @@ export function runOnce(options: RunOptions): RunResult {
     cachedTokens[job.id] = job.cachedTokens
     coldLoads[job.id] = job.triggeredLoad ? 1 : 0
     done++
-    options.trace?.(job, hostOf[job.id] as number)
     const outcome: Outcome = {
       requestId: job.id,
       hostId: fleet[hostOf[job.id] as number]?.name as string,

@@ -11,7 +11,8 @@
  *                    nvidia-smi utilization, loaded models (`/api/ps`).
  *   route(request)   builds the `SelectRequest` — model, apiKind, now, exclude, plus
  *                    `promptTokens` and `prefixBlockHashes` (the prompt's block chain ids, for a
- *                    prefix-aware default) — calls `select`, and takes a lease on the chosen node.
+ *                    prefix-aware default) — calls `select`, tells the learner as the forwarder
+ *                    does (`onAttempt`), and takes a lease on the chosen node.
  *   observe(outcome) what the proxy sees when a request completes: status, TTFT, end-to-end time,
  *                    token counts and Ollama's timing fields (`load_duration`, `prompt_eval_count`,
  *                    `prompt_eval_duration`, `eval_count`, `eval_duration`, ns). They go to the
@@ -25,7 +26,6 @@
  */
 import { type AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import { select } from '../../src/core/balancer/select.js'
-import type { SelectionReason } from '../../src/core/balancer/selection.js'
 import type { BalancerMode } from '../../src/core/balancer/strategies.js'
 import {
   type BalancerState,
@@ -35,6 +35,7 @@ import {
 } from '../../src/core/balancer/strategy.js'
 import type { NodeView } from '../../src/core/node-view.js'
 import { TrafficLearner } from '../../src/learning/traffic-learner.js'
+import type { AttemptRequest } from '../../src/proxy/proxy-observer.js'
 import type { Lease } from '../../src/registry/lease.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
 import type { Outcome, PushedSample, RoutedRequest, Router, RouterHost } from './routers/router.js'
@@ -122,8 +123,6 @@ export class LlmFleetRouter implements Router {
   >()
   private readonly pulledByNodeId = new Map<string, readonly string[]>()
   private nodeCount = 0
-  /** The last decision's reason (diagnostics: what it estimated against what happened). */
-  lastReason: SelectionReason | undefined
 
   constructor(options: LlmFleetRouterOptions) {
     this.name = options.name ?? `llm-fleet:${options.mode}`
@@ -210,12 +209,14 @@ export class LlmFleetRouter implements Router {
       )
     }
     const node = selection.node
-    const reason = selection.reason
-    this.lastReason = reason
-    this.learner.noteDispatched(node, request.model, selectRequest.probe)
-    const key = {}
-    const cached = reason.kind === 'fastest-finish' ? reason.cachedTokens : 0
-    this.learner.noteAwaiting(key, node, Math.max(0, request.promptTokens - cached))
+    // What the forwarder tells the learner as it sends a request; the object is the request's key.
+    const key: AttemptRequest = {
+      model: request.model,
+      apiKind: 'openai',
+      route: '/v1/chat/completions',
+      probe: selectRequest.probe,
+    }
+    this.learner.onAttempt(node, selection.reason, 0, key)
     this.dispatched.set(request.id, { node, startConcurrency: node.inFlight + node.runtimeBacklog + 1, key })
     this.leases.set(request.id, this.registry.acquire(selection.node.id))
     const hostId = this.hostByNodeId.get(selection.node.id)
