@@ -12,7 +12,7 @@ import { GPU_BOARDS } from './world/catalog.js'
 import { EventHeap } from './world/event-heap.js'
 import { FLEET, type HostSpec } from './world/fleet-spec.js'
 import { drawWorld, type HiddenFactors } from './world/hidden.js'
-import { type HostJob, SimHost } from './world/host.js'
+import { type HostJob, newJob, SimHost } from './world/host.js'
 import { generateWorkload, type WorkloadName } from './world/workloads.js'
 
 /** Agents push every 2 s (the coordinator's DEFAULT_PUSH_INTERVAL_MS). */
@@ -238,7 +238,7 @@ export function runOnce(options: RunOptions): RunResult {
     if (target === undefined || !active[target])
       throw new Error(`${router.name} chose ${chosen}, not a candidate`)
     hostOf[index] = target
-    const job: HostJob = {
+    const job = newJob({
       id: index,
       model: request.model,
       arrivalMs: nowMs,
@@ -246,16 +246,7 @@ export function runOnce(options: RunOptions): RunResult {
       outputTokens: request.outputTokens,
       promptBlocks: request.promptBlocks,
       answerBlocks: request.answerBlocks,
-      unit: -1,
-      admittedMs: 0,
-      loadWaitMs: 0,
-      triggeredLoad: false,
-      cachedTokens: 0,
-      prefillStartMs: 0,
-      firstTokenMs: 0,
-      doneMs: 0,
-      finishV: 0,
-    }
+    })
     ;(hosts[target] as SimHost).submit(job, nowMs)
     reschedule(target)
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { BLOCK_TOKENS, modelSpec } from './catalog.js'
 import type { HostSpec } from './fleet-spec.js'
 import type { HiddenFactors } from './hidden.js'
-import { type HostJob, SimHost, unitSpeeds } from './host.js'
+import { type HostJob, newJob, SimHost, unitSpeeds } from './host.js'
 
 const SPEC: HostSpec = { name: 'h', board: 'rtx-4090', gpuCount: 1, gpusPerUnit: 1, slotsPerUnit: 4 }
 const FACTORS: HiddenFactors = { decode: 1, prefill: 1, batchingExponent: 0.5, loadGBs: 2, throttle: null }
@@ -12,7 +12,7 @@ type TestJob = { -readonly [K in keyof HostJob]: HostJob[K] }
 
 let nextId = 0
 function job(model: string, promptTokens: number, outputTokens: number, blocks: number[] = []): TestJob {
-  return {
+  return newJob({
     id: nextId++,
     model,
     arrivalMs: 0,
@@ -20,16 +20,7 @@ function job(model: string, promptTokens: number, outputTokens: number, blocks: 
     outputTokens,
     promptBlocks: Int32Array.from(blocks),
     answerBlocks: Int32Array.from(blocks),
-    unit: -1,
-    admittedMs: 0,
-    loadWaitMs: 0,
-    triggeredLoad: false,
-    cachedTokens: 0,
-    prefillStartMs: 0,
-    firstTokenMs: 0,
-    doneMs: 0,
-    finishV: 0,
-  }
+  })
 }
 
 /** Runs the host until nothing is left, submitting each job at its arrival time. */

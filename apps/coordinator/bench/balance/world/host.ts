@@ -49,6 +49,34 @@ export interface HostJob {
   finishV: number
 }
 
+/** The fields of a job the host fills in as it runs it. */
+type JobProgress =
+  | 'unit'
+  | 'admittedMs'
+  | 'loadWaitMs'
+  | 'triggeredLoad'
+  | 'cachedTokens'
+  | 'prefillStartMs'
+  | 'firstTokenMs'
+  | 'doneMs'
+  | 'finishV'
+
+/** A job as it arrives at a host, nothing done yet. */
+export function newJob(request: Omit<HostJob, JobProgress>): HostJob {
+  return {
+    ...request,
+    unit: -1,
+    admittedMs: 0,
+    loadWaitMs: 0,
+    triggeredLoad: false,
+    cachedTokens: 0,
+    prefillStartMs: 0,
+    firstTokenMs: 0,
+    doneMs: 0,
+    finishV: 0,
+  }
+}
+
 /** What a host's metrics endpoint shows (vLLM `num_requests_running/waiting`, `kv_cache_usage_perc`). */
 export interface HostGauges {
   readonly running: number
