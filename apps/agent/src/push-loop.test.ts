@@ -5,6 +5,7 @@ import { captureLog } from '../test/helpers/capture-log.js'
 import {
   defaultHandler,
   type RecordedRequest,
+  type StubCoordinator,
   type StubHandler,
   startStubCoordinator,
 } from '../test/helpers/stub-coordinator.js'
@@ -97,6 +98,48 @@ const pushes = (requests: RecordedRequest[]) =>
   requests.filter((request) => request.method === 'POST' && request.path.endsWith('/metrics'))
 const registrations = (requests: RecordedRequest[]) =>
   requests.filter((request) => request.method === 'POST' && request.path === '/api/agents')
+
+/**
+ * Runs the loop against `coordinator` on a fake clock with the largest jitter (the backoff at its
+ * longest). After each sleep `onTime` sees the clock (to change the stub's answers) and says whether
+ * to stop. Returns when each registration succeeded and when each probe was sent.
+ */
+async function runScripted(coordinator: StubCoordinator, onTime: (nowMs: number) => boolean) {
+  let nowMs = 0
+  const registeredAtMs: number[] = []
+  const probedAtMs: number[] = []
+  const controller = new AbortController()
+  const client = new CoordinatorClient({ url: coordinator.url, timeoutMs: 1000 })
+  const loop = new PushLoop({
+    coordinators: [
+      {
+        url: coordinator.url,
+        register: async (body, signal) => {
+          const outcome = await client.register(body, signal)
+          if (outcome.kind === 'ok') registeredAtMs.push(nowMs)
+          return outcome
+        },
+        pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
+        deregister: (id, signal) => client.deregister(id, signal),
+        probe: async (signal) => {
+          probedAtMs.push(nowMs)
+          return client.probe(signal)
+        },
+      },
+    ],
+    takeSample: async () => sampleAt(nowMs),
+    intervalMs: 2000,
+    log: captureLog().log,
+    now: () => nowMs,
+    random: () => 0.999,
+    sleep: async (ms) => {
+      nowMs += ms
+      if (onTime(nowMs)) controller.abort()
+    },
+  })
+  await loop.run(controller.signal)
+  return { registeredAtMs, probedAtMs }
+}
 
 describe('PushLoop', () => {
   it('registers once, then pushes valid metrics every interval with the bearer token', async () => {
@@ -217,46 +260,15 @@ describe('PushLoop', () => {
   it('registers within two intervals of a coordinator coming back after an outage long enough to reach the 30 s backoff cap', async () => {
     const down: StubHandler = () => ({ status: 503, body: { message: 'down' } })
     const coordinator = await startStubCoordinator(down)
-    let nowMs = 0
     let backAtMs: number | undefined
-    const registeredAtMs: number[] = []
-    const probedAtMs: number[] = []
-    const controller = new AbortController()
-    const client = new CoordinatorClient({ url: coordinator.url, timeoutMs: 1000 })
-    const loop = new PushLoop({
-      coordinators: [
-        {
-          url: coordinator.url,
-          register: async (body, signal) => {
-            const outcome = await client.register(body, signal)
-            if (outcome.kind === 'ok') registeredAtMs.push(nowMs)
-            return outcome
-          },
-          pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
-          deregister: (id, signal) => client.deregister(id, signal),
-          probe: async (signal) => {
-            probedAtMs.push(nowMs)
-            return client.probe(signal)
-          },
-        },
-      ],
-      takeSample: async () => sampleAt(nowMs),
-      intervalMs: 2000,
-      log: captureLog().log,
-      now: () => nowMs,
-      // The largest jitter: the backoff at its longest when the coordinator returns.
-      random: () => 0.999,
-      sleep: async (ms) => {
-        // Odd times so the return falls inside a backoff wait rather than on an attempt.
-        nowMs += ms
-        if (backAtMs === undefined && nowMs >= 201_000) {
-          backAtMs = nowMs - 1000
-          coordinator.setHandler(defaultHandler)
-        }
-        if (backAtMs !== undefined && nowMs > backAtMs + 20_000) controller.abort()
-      },
+    const { registeredAtMs, probedAtMs } = await runScripted(coordinator, (nowMs) => {
+      // Odd times so the return falls inside a backoff wait rather than on an attempt.
+      if (backAtMs === undefined && nowMs >= 201_000) {
+        backAtMs = nowMs - 1000
+        coordinator.setHandler(defaultHandler)
+      }
+      return backAtMs !== undefined && nowMs > backAtMs + 20_000
     })
-    await loop.run(controller.signal)
     // While it was down the expensive work backed off to the cap: few registration attempts.
     const attemptsWhileDown = registrations(coordinator.requests).length - registeredAtMs.length
     expect(attemptsWhileDown).toBeLessThan(20)
@@ -288,49 +300,23 @@ describe('PushLoop', () => {
   it('finds a coordinator within two intervals after it refused, went down behind a front, and came back', async () => {
     // 0-60 s: up and refusing registrations (its /healthz answers). 60-200 s: down behind a front
     // that answers 503 to everything, /healthz included. Then back.
-    let nowMs = 0
     const refusing: StubHandler = (request, index) =>
       request.path === '/api/agents'
         ? { status: 503, body: { message: 'shutting down' } }
         : defaultHandler(request, index)
     const down: StubHandler = () => ({ status: 503, body: { message: 'no server available' } })
     const coordinator = await startStubCoordinator(refusing)
-    const registeredAtMs: number[] = []
-    const controller = new AbortController()
-    const client = new CoordinatorClient({ url: coordinator.url, timeoutMs: 1000 })
     let phase: 'refusing' | 'down' | 'back' = 'refusing'
-    const loop = new PushLoop({
-      coordinators: [
-        {
-          url: coordinator.url,
-          register: async (body, signal) => {
-            const outcome = await client.register(body, signal)
-            if (outcome.kind === 'ok') registeredAtMs.push(nowMs)
-            return outcome
-          },
-          pushMetrics: (id, metrics, signal) => client.pushMetrics(id, metrics, signal),
-          deregister: (id, signal) => client.deregister(id, signal),
-          probe: (signal) => client.probe(signal),
-        },
-      ],
-      takeSample: async () => sampleAt(nowMs),
-      intervalMs: 2000,
-      log: captureLog().log,
-      now: () => nowMs,
-      random: () => 0.999,
-      sleep: async (ms) => {
-        nowMs += ms
-        if (phase === 'refusing' && nowMs >= 60_000) {
-          phase = 'down'
-          coordinator.setHandler(down)
-        } else if (phase === 'down' && nowMs >= 201_000) {
-          phase = 'back'
-          coordinator.setHandler(defaultHandler)
-        }
-        if (nowMs > 230_000) controller.abort()
-      },
+    const { registeredAtMs } = await runScripted(coordinator, (nowMs) => {
+      if (phase === 'refusing' && nowMs >= 60_000) {
+        phase = 'down'
+        coordinator.setHandler(down)
+      } else if (phase === 'down' && nowMs >= 201_000) {
+        phase = 'back'
+        coordinator.setHandler(defaultHandler)
+      }
+      return nowMs > 230_000
     })
-    await loop.run(controller.signal)
     expect(registeredAtMs).toHaveLength(1)
     expect((registeredAtMs[0] ?? Number.POSITIVE_INFINITY) - 201_000).toBeLessThanOrEqual(2 * 2000)
   })
