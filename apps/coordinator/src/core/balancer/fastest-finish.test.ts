@@ -6,6 +6,7 @@
  * the estimate under test.
  */
 import { describe, expect, it } from 'vitest'
+import type { CompletionSample } from '../learning/fleet-knowledge.js'
 import { prefixBlockHashes } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
 import { select } from './select.js'
@@ -49,6 +50,33 @@ function withPrompt(prompt: Buffer, overrides: Partial<SelectRequest> = {}): Sel
 
 function markLoaded(state: BalancerState, node: NodeView): void {
   state.knowledge.noteLoaded(node.slot, new Set([MODEL]), NOW)
+}
+
+/**
+ * An answer that says only how long it waited for a place with `started` requests on the node (the
+ * runtime reported no rates): what the learned capacity and its cap come from.
+ */
+function waitSample(
+  slot: number,
+  model: string,
+  gpuScore: number,
+  started: number,
+  queuedSeconds: number,
+): CompletionSample {
+  return {
+    slot,
+    model,
+    gpuScore,
+    concurrency: started,
+    decodeTokens: null,
+    decodeSeconds: null,
+    prefillTokens: null,
+    prefillSeconds: null,
+    loadSeconds: null,
+    outputTokens: null,
+    queuedSeconds,
+    startConcurrency: started,
+  }
 }
 
 describe('fastest-finish: residency', () => {
@@ -166,16 +194,15 @@ describe('fastest-finish: prefix-cache affinity', () => {
 })
 
 describe('fastest-finish: speed apart from capacity', () => {
+  /** An 8 × H100 host behind one OpenAI-style endpoint: 3 472 points, 434 a GPU, 4 slots registered. */
+  const h100x8 = (inFlight: number) =>
+    makeNode('8xh100', { computeScore: 3_472, gpuScore: 434, inFlight, runtimeKind: 'openai' })
+
   it('counts an 8×H100 host as one H100 per request: at 12 in flight of 4 slots an idle 3090 wins', () => {
     // Per request the host is one H100 (3 472 / 8 = 434). 12 in flight + this one on 4 slots: batch 4,
     // 9 queued. 256 / 434 = 0.590 s alone; queue 9 × 0.590 / 2.6390 = 2.012 s; decode 0.590 × 1.5157
     // = 0.894 s; total 2.906 s. The idle 3090: 256 / 100.7 = 2.542 s.
-    const host = makeNode('8xh100', {
-      computeScore: 3_472,
-      gpuScore: 434,
-      inFlight: 12,
-      runtimeKind: 'openai',
-    })
+    const host = h100x8(12)
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7, runtimeKind: 'openai' })
     const selection = select([host, rtx3090], makeRequest({ model: MODEL }), makeState('fastest-finish'))
     expect(selectedId(selection)).toBe('rtx3090')
@@ -184,12 +211,7 @@ describe('fastest-finish: speed apart from capacity', () => {
 
   it('keeps the 8×H100 host while its queue is short: at 8 in flight it finishes in 2.01 s', () => {
     // 5 queued: 5 × 0.590 / 2.6390 = 1.118 s + 0.894 s = 2.012 s < 2.542 s.
-    const host = makeNode('8xh100', {
-      computeScore: 3_472,
-      gpuScore: 434,
-      inFlight: 8,
-      runtimeKind: 'openai',
-    })
+    const host = h100x8(8)
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7, runtimeKind: 'openai' })
     const selection = select([host, rtx3090], makeRequest({ model: MODEL }), makeState('fastest-finish'))
     expect(selectedId(selection)).toBe('8xh100')
@@ -200,29 +222,11 @@ describe('fastest-finish: speed apart from capacity', () => {
     // Registered with the agent's default 4 slots, 14 in flight. Seen running 16 at once without
     // queueing, so 17 slots are assumed (probing one above): batch 15, 15^0.3 = 2.2533, 0.590 × 2.2533 = 1.329 s, ahead of the 3090's 2.542 s.
     // Believing the 4 slots it would be 11 queued: 11 × 0.590 / 2.639 + 0.894 = 3.353 s.
-    const host = makeNode('8xh100', {
-      computeScore: 3_472,
-      gpuScore: 434,
-      inFlight: 14,
-      runtimeKind: 'openai',
-    })
+    const host = h100x8(14)
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7, runtimeKind: 'openai' })
     const state = makeState('fastest-finish')
     expect(selectedId(select([host, rtx3090], makeRequest({ model: MODEL }), state))).toBe('rtx3090')
-    state.knowledge.observe({
-      slot: host.slot,
-      model: 'other-model',
-      gpuScore: 434,
-      concurrency: 16,
-      decodeTokens: null,
-      decodeSeconds: null,
-      prefillTokens: null,
-      prefillSeconds: null,
-      loadSeconds: null,
-      outputTokens: null,
-      queuedSeconds: 0,
-      startConcurrency: 16,
-    })
+    state.knowledge.observe(waitSample(host.slot, 'other-model', 434, 16, 0))
     const selection = select([host, rtx3090], makeRequest({ model: MODEL }), state)
     expect(selectedId(selection)).toBe('8xh100')
     expect(finishReason(selection)).toMatchObject({ max: 17, inFlight: 14 })
@@ -234,12 +238,7 @@ describe('fastest-finish: speed apart from capacity', () => {
     // runtime prefills one prompt at a time: no batch slowdown), decode 0.590 × 4^0.3 = 0.894 s; a place
     // turns over every 0.629 + 0.894 = 1.523 s, so 11 queued wait 11 × 1.523 / 4 = 4.189 s; total
     // 5.712 s. 3090: 8 192 / 3 021 + 2.542 = 5.254 s. (At 12 in flight the host's 4.951 s would win.)
-    const host = makeNode('8xh100', {
-      computeScore: 3_472,
-      gpuScore: 434,
-      inFlight: 14,
-      runtimeKind: 'openai',
-    })
+    const host = h100x8(14)
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7, runtimeKind: 'openai' })
     const request = makeRequest({
       model: MODEL,
@@ -289,26 +288,12 @@ describe('fastest-finish: capacity below MAX_CONCURRENCY', () => {
     const small = makeNode('small', { computeScore: 80, runtimeKind: 'openai' })
     const state = makeState('fastest-finish')
     expect(selectedId(select([host, small], makeRequest({ model: MODEL }), state))).toBe('host')
-    const waited = {
-      slot: host.slot,
-      model: MODEL,
-      gpuScore: 200,
-      concurrency: 9,
-      decodeTokens: null,
-      decodeSeconds: null,
-      prefillTokens: null,
-      prefillSeconds: null,
-      loadSeconds: null,
-      outputTokens: null,
-      queuedSeconds: 2,
-      startConcurrency: 9,
-    }
-    state.knowledge.observe(waited)
+    state.knowledge.observe(waitSample(host.slot, MODEL, 200, 9, 2))
     const selection = select([host, small], makeRequest({ model: MODEL }), state)
     expect(selectedId(selection)).toBe('small')
     expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(3.88, 2)
     // An answer that did not wait at 12 lifts the cap past where the host is now.
-    state.knowledge.observe({ ...waited, queuedSeconds: 0, startConcurrency: 12, concurrency: 12 })
+    state.knowledge.observe(waitSample(host.slot, MODEL, 200, 12, 0))
     expect(selectedId(select([host, small], makeRequest({ model: MODEL }), state))).toBe('host')
   })
 })
@@ -318,27 +303,14 @@ describe('fastest-finish: several coordinators with the shared store down', () =
     // Registered 8 places, seen running 16 at once without a wait (every coordinator's requests), so
     // 17 are assumed (probing one above). Two coordinators lost the store: each gets 8 / 2 = 4 by
     // MAX_CONCURRENCY and ⌊17 / 2⌋ = 8 by what was learned.
-    const learned = {
-      model: 'other-model',
-      gpuScore: 434,
-      concurrency: 16,
-      decodeTokens: null,
-      decodeSeconds: null,
-      prefillTokens: null,
-      prefillSeconds: null,
-      loadSeconds: null,
-      outputTokens: null,
-      queuedSeconds: 0,
-      startConcurrency: 16,
-    }
     const whole = makeNode('whole', { computeScore: 434, maxConcurrency: 8, runtimeKind: 'openai' })
     const state = makeState('fastest-finish')
-    state.knowledge.observe({ ...learned, slot: whole.slot })
+    state.knowledge.observe(waitSample(whole.slot, 'other-model', 434, 16, 0))
     expect(finishReason(select([whole], makeRequest({ model: MODEL }), state)).max).toBe(17)
     const halved = { ...whole, maxConcurrency: 4, capacityShare: 0.5 }
     expect(finishReason(select([halved], makeRequest({ model: MODEL }), state)).max).toBe(8)
     // A learned cap (a request waited at 12) is halved too: 11 / 2 → 5.
-    state.knowledge.observe({ ...learned, slot: whole.slot, queuedSeconds: 2, startConcurrency: 12 })
+    state.knowledge.observe(waitSample(whole.slot, 'other-model', 434, 12, 2))
     expect(finishReason(select([halved], makeRequest({ model: MODEL }), state)).max).toBe(5)
   })
 })
