@@ -95,6 +95,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       // The registry removes a draining node once nothing is in flight: a draining node still has work.
       inFlight: state === 'draining' ? Math.max(1, load) : load,
       runtimeBacklog: 0,
+      othersAwaitingTokens: 0,
       maxConcurrency: gpuClass.maxConcurrency,
       state,
       hasFreshMetrics,

@@ -149,6 +149,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     clock: deps.clock,
     inFlightOf: (nodeId) => deps.registry.inFlightOf(nodeId),
     pushLagMs: config.pushIntervalMs,
+    // Other coordinators see this one's prompts not started through the shared store, as it sees theirs.
+    shareAwaiting: (nodeId, tokens) => deps.registry.setAwaitingTokens(nodeId, tokens),
   })
   const stopLearningPushes = deps.registry.onMetrics((pushed) => learner.onMetrics(pushed))
   const stopForgettingNodes = deps.registry.onNodeRemoved((node) => learner.onNodeRemoved(node))

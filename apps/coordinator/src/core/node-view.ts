@@ -33,6 +33,11 @@ export interface NodeView {
    * `inFlight`, floored at 0): traffic that bypasses the coordinator. 0 without metrics.
    */
   readonly runtimeBacklog: number
+  /**
+   * Prompt tokens other coordinators sent to the node that it has not started answering (through the
+   * shared store; 0 without one). This coordinator's own are in the balancer's learned state.
+   */
+  readonly othersAwaitingTokens: number
   /** Requests the runtime serves at once (this coordinator's share of them while `capacityShare` < 1). */
   readonly maxConcurrency: number
   /**

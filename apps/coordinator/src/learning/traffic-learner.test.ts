@@ -11,6 +11,7 @@ const REASON = { kind: 'round-robin', position: 1, of: 2 } as SelectionReason
 
 function setup() {
   const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+  const shared: [string, number][] = []
   const learner = new TrafficLearner({
     knowledge,
     prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
@@ -18,8 +19,9 @@ function setup() {
     monotonic: () => 0,
     inFlightOf: () => 0,
     pushLagMs: 2_000,
+    shareAwaiting: (nodeId, tokens) => shared.push([nodeId, tokens]),
   })
-  return { knowledge, learner }
+  return { knowledge, learner, shared }
 }
 
 function chatRequest(promptTokens: number): AttemptRequest {
@@ -60,6 +62,25 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     learner.onProxied(ended(request, node))
     expect(knowledge.awaitingTokens[node.slot]).toBe(0)
     expect(learner.awaitingCount).toBe(0)
+  })
+
+  it('hands each change of a node’s total to the shared store, so other coordinators count it too', () => {
+    const { learner, shared } = setup()
+    const first = makeNode('a')
+    const second = makeNode('b')
+    const one = chatRequest(800)
+    const two = chatRequest(300)
+    learner.onAttempt(first, REASON, 0, one)
+    learner.onAttempt(first, REASON, 0, two)
+    learner.onAttempt(second, REASON, 1, one)
+    learner.onProxied(ended(two, first))
+    expect(shared).toEqual([
+      ['a', 800],
+      ['a', 1_100],
+      ['a', 300],
+      ['b', 800],
+      ['a', 0],
+    ])
   })
 
   it('moves a failed-over prompt to the next node, and drops it when the request ends without a byte', () => {

@@ -39,6 +39,11 @@ export interface TrafficLearnerOptions {
   readonly inFlightOf: (nodeId: string) => number
   /** How long after sampling a push arrives at most (the push interval): routing since then stands. */
   readonly pushLagMs: number
+  /**
+   * Told a node's total of prompt tokens not started whenever it changes, to share with the other
+   * coordinators (`NodeRegistry.setAwaitingTokens`).
+   */
+  readonly shareAwaiting?: (nodeId: string, tokens: number) => void
 }
 
 /** What the balancer learns from a request body, worked out once per request. */
@@ -48,6 +53,7 @@ export function probeOf(body: Uint8Array): RequestProbe {
 
 /** A request sent to a node whose first byte has not come back yet. */
 interface Awaiting {
+  readonly nodeId: string
   readonly slot: number
   readonly tokens: number
 }
@@ -79,8 +85,14 @@ export class TrafficLearner implements ProxyObserver {
     this.releaseAwaiting(key)
     // Whole tokens: the per-node sums then return to exactly 0 when every request has answered.
     const whole = Math.round(tokens)
-    this.#awaiting.set(key, { slot: node.slot, tokens: whole })
-    this.#options.knowledge.addAwaiting(node.slot, whole)
+    this.#awaiting.set(key, { nodeId: node.id, slot: node.slot, tokens: whole })
+    this.#addAwaiting(node.id, node.slot, whole)
+  }
+
+  #addAwaiting(nodeId: string, slot: number, tokens: number): void {
+    const knowledge = this.#options.knowledge
+    knowledge.addAwaiting(slot, tokens)
+    this.#options.shareAwaiting?.(nodeId, knowledge.awaitingTokens[slot] as number)
   }
 
   /**
@@ -91,7 +103,7 @@ export class TrafficLearner implements ProxyObserver {
     const awaiting = this.#awaiting.get(key)
     if (awaiting === undefined) return
     this.#awaiting.delete(key)
-    this.#options.knowledge.addAwaiting(awaiting.slot, -awaiting.tokens)
+    this.#addAwaiting(awaiting.nodeId, awaiting.slot, -awaiting.tokens)
   }
 
   /** Requests sent and not yet answered with a first byte (tests). */

@@ -15,6 +15,7 @@ const NODE: NodeView = {
   slot: 0,
   inFlight: 0,
   runtimeBacklog: 0,
+  othersAwaitingTokens: 0,
   maxConcurrency: 4,
   state: 'online',
   hasFreshMetrics: false,

@@ -121,6 +121,8 @@ interface NodeRecord {
   lastSeenMs: number
   lastMetricsMs: number | null
   inFlight: number
+  /** Prompt tokens this coordinator sent there that the node has not started (published to peers). */
+  awaitingTokens: number
   isDraining: boolean
   failureStreak: number
   coolingDownUntilMs: number | null
@@ -251,6 +253,7 @@ export class NodeRegistry {
       lastSeenMs: now,
       lastMetricsMs: null,
       inFlight: 0,
+      awaitingTokens: 0,
       isDraining: false,
       failureStreak: 0,
       coolingDownUntilMs: null,
@@ -322,14 +325,34 @@ export class NodeRegistry {
     if (record === undefined) throw new AgentNotFoundError(nodeId)
     record.inFlight++
     this.#changed(record)
-    this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
+    this.#publish(record)
     return createLease(nodeId, () => {
       record.inFlight--
-      this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
+      this.#publish(record)
       // The record may have been removed meanwhile; then there is nothing left to update.
       if (this.#records.get(nodeId) !== record) return
       this.#changed(record)
       if (record.isDraining && record.inFlight === 0) this.#remove(record, 'drained')
+    })
+  }
+
+  /**
+   * This coordinator's prompt tokens sent to the node and not started there (the default balancer's
+   * learner counts them), shared with the other coordinators: each then sees the whole queue.
+   */
+  setAwaitingTokens(nodeId: string, tokens: number): void {
+    const record = this.#records.get(nodeId)
+    if (record === undefined || record.awaitingTokens === tokens) return
+    record.awaitingTokens = tokens
+    this.#publish(record)
+  }
+
+  #publish(record: NodeRecord): void {
+    this.#shared?.publishLocal({
+      key: record.key,
+      inFlight: record.inFlight,
+      coolingDownUntilMs: record.coolingDownUntilMs,
+      awaitingTokens: record.awaitingTokens,
     })
   }
 
@@ -347,7 +370,7 @@ export class NodeRegistry {
     record.failureStreak = 0
     record.coolingDownUntilMs = now + this.#options.coolDownMs
     this.#changed(record)
-    this.#shared?.publishLocal(record.key, record.inFlight, record.coolingDownUntilMs)
+    this.#publish(record)
     this.#wakeAfterCoolDown()
     return true
   }
@@ -615,6 +638,7 @@ export class NodeRegistry {
       capacityShare: shared === undefined || shared.capacityDivisor === 1 ? 1 : 1 / shared.capacityDivisor,
       slot: record.slot,
       inFlight,
+      othersAwaitingTokens: shared === undefined ? 0 : shared.othersAwaitingTokens(record.key),
       // An old sample's backlog has long drained or grown: only fresh metrics count.
       runtimeBacklog:
         metrics === null || !hasFreshMetrics ? 0 : Math.max(0, metrics.activeRequests - inFlight),
@@ -679,7 +703,13 @@ export class NodeRegistry {
   }
 
   #remove(record: NodeRecord, why: string): void {
-    if (record.inFlight === 0) this.#shared?.publishLocal(record.key, 0, null)
+    if (record.inFlight === 0)
+      this.#shared?.publishLocal({
+        key: record.key,
+        inFlight: 0,
+        coolingDownUntilMs: null,
+        awaitingTokens: 0,
+      })
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
     this.#modelHealth.forgetNode(record.id)

@@ -4,9 +4,21 @@
  * are handed over here and published later; reads come from a local view kept current by subscription.
  */
 
+/** One node's load as this coordinator holds it. */
+export interface LoadEntry {
+  /** `hostname \n runtime URL`: the same on every coordinator, unlike agent ids. */
+  readonly key: string
+  readonly inFlight: number
+  readonly coolingDownUntilMs: number | null
+  /** Prompt tokens this coordinator sent to the node that it has not started answering (no first byte). */
+  readonly awaitingTokens: number
+}
+
 export interface SharedLoad {
   /** Requests other live coordinators have in flight on the node (`hostname \n runtime URL`). */
   othersInFlight(nodeKey: string): number
+  /** Prompt tokens other live coordinators sent to the node that it has not started answering. */
+  othersAwaitingTokens(nodeKey: string): number
   /** The latest cool-down end another coordinator set on the node (this clock), or null. */
   othersCoolingDownUntilMs(nodeKey: string): number | null
   /**
@@ -20,8 +32,8 @@ export interface SharedLoad {
    * then counts as full here, so each coordinator overfills a node by at most one request.
    */
   hasUnconfirmed(nodeKey: string): boolean
-  /** This coordinator's own count and cool-down for a node changed (published asynchronously). */
-  publishLocal(nodeKey: string, inFlight: number, coolingDownUntilMs: number | null): void
+  /** This coordinator's own load on a node changed (published asynchronously). */
+  publishLocal(load: LoadEntry): void
   /** Called with the nodes whose shared values changed (`'all'` after a reconnect or a divisor change). */
   onRemoteChange(listener: (nodeKeys: Iterable<string> | 'all') => void): () => void
 }

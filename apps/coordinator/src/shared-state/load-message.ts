@@ -5,13 +5,19 @@
  */
 import { z } from 'zod'
 
-/** One node's load as this coordinator holds it. */
-export interface LoadEntry {
-  /** `hostname \n runtime URL`: the same on every coordinator, unlike agent ids. */
-  readonly key: string
-  readonly inFlight: number
-  readonly coolingDownUntilMs: number | null
-}
+const NodeKey = z.string()
+const Count = z.number().int().min(0)
+const CoolForMs = z.number().min(0)
+
+/**
+ * `[node key, in flight, remaining cool-down ms, prompt tokens not started]`. The last is new: a
+ * message without it (a coordinator of the version before) counts none.
+ */
+export const LoadTuple = z.union([
+  z.tuple([NodeKey, Count, CoolForMs, Count]),
+  z.tuple([NodeKey, Count, CoolForMs]),
+])
+export type LoadTuple = z.infer<typeof LoadTuple>
 
 export const LoadMessage = z.strictObject({
   /** The sending coordinator's id (random per process). */
@@ -20,8 +26,8 @@ export const LoadMessage = z.strictObject({
   seq: z.number().int().min(0),
   /** `full`: the sender's whole state (heartbeat); `delta`: changed nodes only; `bye`: it is leaving. */
   kind: z.enum(['full', 'delta', 'bye']),
-  /** `[node key, in flight, remaining cool-down ms]`; a node absent from a `full` message is idle. */
-  nodes: z.array(z.tuple([z.string(), z.number().int().min(0), z.number().min(0)])),
+  /** One `LoadTuple` per node; a node absent from a `full` message is idle. */
+  nodes: z.array(LoadTuple),
   /** Node keys the sender has online (in `full` messages): readiness waits until it knows them too. */
   online: z.array(z.string()).optional(),
 })

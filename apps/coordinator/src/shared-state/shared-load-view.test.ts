@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { LoadMessage } from './load-message.js'
+import type { LoadEntry } from '../registry/shared-load.js'
+import { type LoadMessage, type LoadTuple, parseLoadMessage } from './load-message.js'
 import { SharedLoadView } from './shared-load-view.js'
 
 const H100 = 'h100-host\nhttp://10.0.0.1:11434'
@@ -13,11 +14,18 @@ function view(selfId = 'me') {
   return { shared, changes, dirtyCalls: () => dirty }
 }
 
-const delta = (from: string, seq: number, nodes: [string, number, number][]): LoadMessage => ({
+const delta = (from: string, seq: number, nodes: LoadTuple[]): LoadMessage => ({
   from,
   seq,
   kind: 'delta',
   nodes,
+})
+
+const load = (key: string, inFlight: number, awaitingTokens = 0): LoadEntry => ({
+  key,
+  inFlight,
+  coolingDownUntilMs: null,
+  awaitingTokens,
 })
 
 describe('SharedLoadView', () => {
@@ -82,20 +90,45 @@ describe('SharedLoadView', () => {
     expect(shared.coordinatorCount).toBe(1)
   })
 
+  it('sums the peers’ prompt tokens not started per node; a peer of the version before sends none', () => {
+    const { shared, changes } = view()
+    shared.apply(delta('a', 1, [[H100, 2, 0, 3_000]]), 0)
+    shared.apply(delta('old', 1, [[H100, 1, 0]]), 0)
+    shared.apply(delta('b', 1, [[H100, 1, 0, 500]]), 0)
+    expect(shared.othersAwaitingTokens(H100)).toBe(3_500)
+    expect(shared.othersInFlight(H100)).toBe(4)
+    // First bytes came back on a's requests: still in flight, nothing left to prefill.
+    shared.apply(delta('a', 2, [[H100, 2, 0, 0]]), 10)
+    expect(shared.othersAwaitingTokens(H100)).toBe(500)
+    expect(changes.at(-1)).toEqual([H100])
+    shared.expire(3_001)
+    expect(shared.othersAwaitingTokens(H100)).toBe(0)
+  })
+
+  it('publishes its prompt tokens not started, and reads them back from the wire format', () => {
+    const { shared } = view('me')
+    shared.publishLocal(load(H100, 1, 1_200))
+    const sent = shared.takeDelta(0)
+    expect(sent?.nodes).toEqual([[H100, 1, 0, 1_200]])
+    expect(parseLoadMessage(JSON.stringify(sent))).toEqual(sent)
+    expect(parseLoadMessage(JSON.stringify({ ...sent, nodes: [[H100, 1, 0, -5]] }))).toBeUndefined()
+    expect(parseLoadMessage(JSON.stringify({ ...sent, nodes: [[H100, 1, 0, 1, 2]] }))).toBeUndefined()
+  })
+
   it('publishes its own changes once per flush, coalesced, and a heartbeat carries what is still busy', () => {
     const { shared, dirtyCalls } = view('me')
-    shared.publishLocal(H100, 1, null)
-    shared.publishLocal(H100, 2, null)
-    shared.publishLocal(T4, 1, null)
-    shared.publishLocal(T4, 0, null)
+    shared.publishLocal(load(H100, 1))
+    shared.publishLocal(load(H100, 2))
+    shared.publishLocal(load(T4, 1))
+    shared.publishLocal(load(T4, 0))
     expect(dirtyCalls()).toBe(1)
     expect(shared.takeDelta(0)).toEqual({
       from: 'me',
       seq: 1,
       kind: 'delta',
       nodes: [
-        [H100, 2, 0],
-        [T4, 0, 0],
+        [H100, 2, 0, 0],
+        [T4, 0, 0, 0],
       ],
     })
     expect(shared.takeDelta(0)).toBeUndefined()
@@ -103,7 +136,7 @@ describe('SharedLoadView', () => {
       from: 'me',
       seq: 2,
       kind: 'full',
-      nodes: [[H100, 2, 0]],
+      nodes: [[H100, 2, 0, 0]],
       online: [H100],
     })
   })
@@ -125,13 +158,13 @@ describe('SharedLoadView', () => {
 
   it('holds a node as unconfirmed from taking a slot until its own message comes back (peers only)', () => {
     const { shared, changes } = view('me')
-    shared.publishLocal(H100, 1, null)
+    shared.publishLocal(load(H100, 1))
     // Alone: nobody to race with.
     expect(shared.hasUnconfirmed(H100)).toBe(false)
     shared.apply(delta('a', 1, [[T4, 1, 0]]), 0)
     expect(shared.hasUnconfirmed(H100)).toBe(true)
     const sent = shared.takeDelta(0)
-    shared.publishLocal(H100, 0, null)
+    shared.publishLocal(load(H100, 0))
     // A release is no new slot: still waiting for the message that carried the acquisition.
     expect(shared.hasUnconfirmed(H100)).toBe(true)
     shared.apply(sent as LoadMessage, 1)

@@ -3,11 +3,12 @@
  * its own changes waiting to be published. No I/O and no clock of its own (`now` is passed in): the
  * Redis transport feeds it messages and drains its changes, and the registry reads it synchronously.
  */
-import type { SharedLoad } from '../registry/shared-load.js'
-import type { LoadEntry, LoadMessage } from './load-message.js'
+import type { LoadEntry, SharedLoad } from '../registry/shared-load.js'
+import type { LoadMessage, LoadTuple } from './load-message.js'
 
 interface PeerNode {
   readonly inFlight: number
+  readonly awaitingTokens: number
   /** On this coordinator's clock: the sender's remaining time added to when the message arrived. */
   readonly coolingDownUntilMs: number | null
 }
@@ -34,6 +35,7 @@ export class SharedLoadView implements SharedLoad {
   readonly #peers = new Map<string, Peer>()
   /** Sum over peers, per node: what the registry reads on every view rebuild. */
   readonly #othersInFlight = new Map<string, number>()
+  readonly #othersAwaiting = new Map<string, number>()
   readonly #othersCoolingDown = new Map<string, number>()
   /** This coordinator's current values, and those changed since the last publish. */
   readonly #local = new Map<string, LoadEntry>()
@@ -54,6 +56,10 @@ export class SharedLoadView implements SharedLoad {
 
   othersInFlight(nodeKey: string): number {
     return this.#othersInFlight.get(nodeKey) ?? 0
+  }
+
+  othersAwaitingTokens(nodeKey: string): number {
+    return this.#othersAwaiting.get(nodeKey) ?? 0
   }
 
   othersCoolingDownUntilMs(nodeKey: string): number | null {
@@ -83,12 +89,12 @@ export class SharedLoadView implements SharedLoad {
     return !this.#isDegraded && this.#peers.size > 0 && this.#unconfirmed.has(nodeKey)
   }
 
-  publishLocal(nodeKey: string, inFlight: number, coolingDownUntilMs: number | null): void {
-    const previous = this.#local.get(nodeKey)?.inFlight ?? 0
-    if (inFlight > previous) this.#unconfirmed.set(nodeKey, Number.POSITIVE_INFINITY)
-    this.#local.set(nodeKey, { key: nodeKey, inFlight, coolingDownUntilMs })
+  publishLocal(load: LoadEntry): void {
+    const previous = this.#local.get(load.key)?.inFlight ?? 0
+    if (load.inFlight > previous) this.#unconfirmed.set(load.key, Number.POSITIVE_INFINITY)
+    this.#local.set(load.key, load)
     const wasClean = this.#dirty.size === 0
-    this.#dirty.add(nodeKey)
+    this.#dirty.add(load.key)
     if (wasClean) this.#options.onDirty?.()
   }
 
@@ -102,14 +108,14 @@ export class SharedLoadView implements SharedLoad {
   /** The changes since the last call, as one message; undefined when nothing changed. */
   takeDelta(now: number): LoadMessage | undefined {
     if (this.#dirty.size === 0) return undefined
-    const nodes: [string, number, number][] = []
+    const nodes: LoadTuple[] = []
     const seq = ++this.#seq
     for (const key of this.#dirty) {
       if (this.#unconfirmed.get(key) === Number.POSITIVE_INFINITY) this.#unconfirmed.set(key, seq)
       const entry = this.#local.get(key)
       if (entry !== undefined) nodes.push(encode(entry, now))
       // Idle and not cooling down: nothing left to tell after this message.
-      if (entry !== undefined && entry.inFlight === 0 && !isCooling(entry, now)) this.#local.delete(key)
+      if (entry !== undefined && isIdle(entry, now)) this.#local.delete(key)
     }
     this.#dirty.clear()
     return { from: this.#options.selfId, seq, kind: 'delta', nodes }
@@ -117,7 +123,7 @@ export class SharedLoadView implements SharedLoad {
 
   /** Everything this coordinator holds, for the heartbeat (and the stored copy new peers read). */
   fullState(now: number, onlineKeys: Iterable<string>): LoadMessage {
-    const nodes: [string, number, number][] = []
+    const nodes: LoadTuple[] = []
     for (const entry of this.#local.values()) nodes.push(encode(entry, now))
     return { from: this.#options.selfId, seq: ++this.#seq, kind: 'full', nodes, online: [...onlineKeys] }
   }
@@ -152,10 +158,13 @@ export class SharedLoadView implements SharedLoad {
       peer.nodes.clear()
       peer.online = new Set(message.online ?? [])
     }
-    for (const [key, inFlight, coolForMs] of message.nodes) {
+    for (const [key, inFlight, coolForMs, awaitingTokens = 0] of message.nodes) {
       changed.add(key)
-      if (inFlight === 0 && coolForMs <= 0) peer.nodes.delete(key)
-      else peer.nodes.set(key, { inFlight, coolingDownUntilMs: coolForMs > 0 ? now + coolForMs : null })
+      if (inFlight === 0 && awaitingTokens === 0 && coolForMs <= 0) peer.nodes.delete(key)
+      else {
+        const coolingDownUntilMs = coolForMs > 0 ? now + coolForMs : null
+        peer.nodes.set(key, { inFlight, awaitingTokens, coolingDownUntilMs })
+      }
     }
     this.#recompute(changed)
   }
@@ -178,6 +187,7 @@ export class SharedLoadView implements SharedLoad {
     this.#unconfirmed.clear()
     this.#peers.clear()
     this.#othersInFlight.clear()
+    this.#othersAwaiting.clear()
     this.#othersCoolingDown.clear()
     this.#notify('all')
     return this.#divisor
@@ -223,16 +233,18 @@ export class SharedLoadView implements SharedLoad {
     const changed: string[] = []
     for (const key of keys) {
       let inFlight = 0
+      let awaitingTokens = 0
       let coolingDownUntilMs: number | null = null
       for (const peer of this.#peers.values()) {
         const node = peer.nodes.get(key)
         if (node === undefined) continue
         inFlight += node.inFlight
+        awaitingTokens += node.awaitingTokens
         if (node.coolingDownUntilMs !== null)
           coolingDownUntilMs = Math.max(coolingDownUntilMs ?? 0, node.coolingDownUntilMs)
       }
-      if (inFlight === 0) this.#othersInFlight.delete(key)
-      else this.#othersInFlight.set(key, inFlight)
+      setOrDelete(this.#othersInFlight, key, inFlight)
+      setOrDelete(this.#othersAwaiting, key, awaitingTokens)
       if (coolingDownUntilMs === null) this.#othersCoolingDown.delete(key)
       else this.#othersCoolingDown.set(key, coolingDownUntilMs)
       changed.push(key)
@@ -245,12 +257,18 @@ export class SharedLoadView implements SharedLoad {
   }
 }
 
-function isCooling(entry: LoadEntry, now: number): boolean {
-  return entry.coolingDownUntilMs !== null && entry.coolingDownUntilMs > now
+function isIdle(entry: LoadEntry, now: number): boolean {
+  const isCooling = entry.coolingDownUntilMs !== null && entry.coolingDownUntilMs > now
+  return entry.inFlight === 0 && entry.awaitingTokens === 0 && !isCooling
 }
 
-/** `[key, inFlight, remaining cool-down ms]`: remaining, not an end time, so peers' clocks need not agree. */
-function encode(entry: LoadEntry, now: number): [string, number, number] {
+function setOrDelete(sums: Map<string, number>, key: string, sum: number): void {
+  if (sum === 0) sums.delete(key)
+  else sums.set(key, sum)
+}
+
+/** The cool-down as the time remaining, not an end time, so peers' clocks need not agree. */
+function encode(entry: LoadEntry, now: number): LoadTuple {
   const coolForMs = entry.coolingDownUntilMs === null ? 0 : Math.max(0, entry.coolingDownUntilMs - now)
-  return [entry.key, entry.inFlight, coolForMs]
+  return [entry.key, entry.inFlight, coolForMs, entry.awaitingTokens]
 }

@@ -270,6 +270,16 @@ describe('fastest-finish: speed apart from capacity', () => {
     expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(2 + 0.59, 2)
     expect(finishReason(selection).decidedBy).toBe('queue')
   })
+
+  it('counts the prompts other coordinators sent and the node has not started, as its own', () => {
+    // Two 1-GPU H100 nodes; through the shared store, peers sent `busy` 3 255 prompt tokens that it has
+    // not started: 8 × 3 255 / 13 020 = 2.000 s before this request's prefill, then 0.590 s of decode.
+    const busy = makeNode('busy', { computeScore: 434, runtimeKind: 'openai', othersAwaitingTokens: 3_255 })
+    const idle = makeNode('idle', { computeScore: 434, runtimeKind: 'openai' })
+    const selection = select([busy, idle], makeRequest({ model: MODEL }), makeState('fastest-finish'))
+    expect(selectedId(selection)).toBe('idle')
+    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(2 + 0.59, 2)
+  })
 })
 
 describe('fastest-finish: capacity below MAX_CONCURRENCY', () => {

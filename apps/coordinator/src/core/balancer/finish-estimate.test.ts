@@ -27,6 +27,7 @@ describe('estimateTotal', () => {
           slot: fc.nat(20),
           gpuCount: fc.integer({ min: 1, max: 8 }),
           capacityShare: fc.constantFrom(1, 1 / 2, 1 / 3),
+          othersAwaitingTokens: fc.nat(50_000),
         }),
         fc.record({
           decodeTokensPerS: fc.option(fc.double({ min: 1, max: 5_000, noNaN: true }), { nil: null }),

@@ -77,8 +77,8 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   let total = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const prompt = c.promptTokens
   if (prompt > 0) total += (prompt - cachedOn(slot, c, prompt)) / prefillRate
-  if (slot < c.awaiting.length)
-    total += (c.waitingWeight * (c.awaiting[slot] as number)) / lanes / prefillRate
+  const awaiting = node.othersAwaitingTokens + (slot < c.awaiting.length ? (c.awaiting[slot] as number) : 0)
+  if (awaiting > 0) total += (c.waitingWeight * awaiting) / lanes / prefillRate
   if (after > max) {
     const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
     total += ((after - max) * turnover) / max
@@ -274,7 +274,8 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const lanes = node.gpuCount
   const after = node.inFlight + node.runtimeBacklog + 1
   const queued = after > max ? after - max : 0
-  const awaiting = slot < context.awaiting.length ? (context.awaiting[slot] as number) : 0
+  const own = slot < context.awaiting.length ? (context.awaiting[slot] as number) : 0
+  const awaiting = own + node.othersAwaitingTokens
   const prompt = context.promptTokens
   const cachedTokens = prompt > 0 ? cachedOn(slot, context, prompt) : 0
   const decodeAlone = context.outputTokens / decodeRate

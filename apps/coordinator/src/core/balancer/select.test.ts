@@ -35,6 +35,7 @@ const arbitraryNode = (id: string) =>
         gpuScore: fields.computeScore,
         gpuCount: 1,
         capacityShare: 1,
+        othersAwaitingTokens: 0,
         slot: Number(id.slice(1)),
         ...fields,
         modelKeys: modelKeySet(fields.runtimeKind, fields.models),

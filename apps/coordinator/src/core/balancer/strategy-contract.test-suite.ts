@@ -31,6 +31,7 @@ export function makeNode(id: string, overrides: Partial<NodeView> = {}): NodeVie
     slot: nextSlot++,
     inFlight: 0,
     runtimeBacklog: 0,
+    othersAwaitingTokens: 0,
     maxConcurrency: 4,
     state: 'online',
     hasFreshMetrics: true,
