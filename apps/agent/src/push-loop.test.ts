@@ -1,6 +1,6 @@
 import type { AgentRegistration } from '@llm-fleet/types'
 import { AgentMetrics } from '@llm-fleet/types'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { captureLog } from '../test/helpers/capture-log.js'
 import {
   defaultHandler,
@@ -365,6 +365,56 @@ describe('PushLoop', () => {
     expect(pushes(healthy.requests)).toHaveLength(4)
     expect(pushes(broken.requests)).toHaveLength(0)
     expect(registrations(broken.requests).length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('keeps pushing to a live coordinator at its interval while another address swallows every request', async () => {
+    // The live coordinator asks for a push every 500 ms; the other address took the first registration
+    // down with a refused connection, then accepts every request and never answers (a blackhole, which
+    // only the caller's signal ends). Its probe must not hold the ticks: about 20 pushes in 10 s.
+    vi.useFakeTimers({ now: 1_000_000 })
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
+    const ok = { kind: 'ok' } as const
+    let livePushes = 0
+    const live: CoordinatorApi = {
+      url: 'http://live',
+      register: async () => ({ kind: 'ok', accepted: { agentId: 'agent-1', pushIntervalMs: 500 } }),
+      pushMetrics: async () => {
+        livePushes++
+        return ok
+      },
+      deregister: async () => ok,
+      probe: async () => true,
+    }
+    const unanswered = (signal?: AbortSignal) =>
+      new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)))
+    let registrations = 0
+    const blackhole: CoordinatorApi = {
+      url: 'http://blackhole',
+      register: async (_body, signal) => {
+        if (registrations++ === 0) return { kind: 'unreachable', message: 'connect ECONNREFUSED' }
+        return unanswered(signal).catch(() => ({ kind: 'unreachable', message: 'aborted' }) as const)
+      },
+      pushMetrics: (_id, _metrics, signal) => unanswered(signal),
+      deregister: (_id, signal) => unanswered(signal),
+      probe: (signal) => unanswered(signal).catch(() => false),
+    }
+    const controller = new AbortController()
+    const loop = new PushLoop({
+      coordinators: [live, blackhole],
+      takeSample: async () => sampleAt(Date.now()),
+      intervalMs: 2000,
+      log: captureLog().log,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    })
+    const running = loop.run(controller.signal)
+    await vi.advanceTimersByTimeAsync(10_000)
+    controller.abort()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(await running).toEqual({ kind: 'stopped' })
+    expect(livePushes).toBeGreaterThanOrEqual(19)
+    expect(livePushes).toBeLessThanOrEqual(21)
   })
 
   it('deregisters from every coordinator it registered with', async () => {

@@ -113,9 +113,7 @@ export class PushLoop {
         continue
       }
       if (signal.aborted) break
-      const ends = await Promise.all(
-        this.#sessions.map((session) => this.#serve(session, sample, signal, startedAtMs)),
-      )
+      const ends = await this.#serveAll(sample, signal, startedAtMs)
       const unauthorized = ends.find((end) => end !== undefined)
       if (unauthorized !== undefined) return unauthorized
       this.#adoptInterval()
@@ -143,6 +141,27 @@ export class PushLoop {
         session.agentId = undefined
       }),
     )
+  }
+
+  /**
+   * Serves every coordinator side by side. One known to be down gets at most one tick for its probe or
+   * attempt: a blackholed address would otherwise hold the next tick, and so the live coordinators'
+   * pushes, for the whole request timeout, which can be longer than the interval a coordinator asks for.
+   */
+  async #serveAll(sample: AgentSample, signal: AbortSignal, startedAtMs: number) {
+    const tickEnds = new AbortController()
+    const timer = setTimeout(() => tickEnds.abort(), this.#tickMs)
+    const downSignal = AbortSignal.any([signal, tickEnds.signal])
+    try {
+      return await Promise.all(
+        this.#sessions.map((session) => {
+          const isDown = session.condition === 'unreachable'
+          return this.#serve(session, sample, isDown ? downSignal : signal, startedAtMs)
+        }),
+      )
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async #serve(
