@@ -5,10 +5,13 @@
  * 4^0.7 = 2.6390), never by calling
  * the estimate under test.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { CompletionSample } from '../learning/fleet-knowledge.js'
 import { prefixBlockHashes } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
+import { prepareContext } from './fastest-finish.js'
+import { estimateTotal } from './finish-estimate.js'
 import { select } from './select.js'
 import { formatReason, type Selection } from './selection.js'
 import type { BalancerState, SelectRequest } from './strategy.js'
@@ -390,6 +393,53 @@ describe('fastest-finish: learned speed', () => {
     for (let i = 0; i < 8; i++) state.knowledge.observe(sample(b.slot, 100, 100))
     expect(selectedId(select([a, b], makeRequest({ model: MODEL, now: NOW + 1_000 }), state))).toBe('b')
     expect(selectedId(select([a, b], makeRequest({ model: MODEL, now: NOW + 300_000 }), state))).toBe('a')
+  })
+})
+
+describe('fastest-finish: the pick', () => {
+  it('is the soonest estimate, and the runner-up the next, though nodes that cannot win are skipped', () => {
+    const node = fc.record({
+      gpuScore: fc.constantFrom(0, 36.1, 100.7, 235.1, 434, 434),
+      gpuCount: fc.integer({ min: 1, max: 8 }),
+      inFlight: fc.nat(20),
+      maxConcurrency: fc.integer({ min: 1, max: 16 }),
+      runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
+      cpuPct: fc.constantFrom(10, 10, 10, 95),
+      measuredTokensPerS: fc.option(fc.double({ min: 1, max: 2_000, noNaN: true }), { nil: null }),
+      isLoaded: fc.boolean(),
+    })
+    fc.assert(
+      fc.property(fc.array(node, { minLength: 1, maxLength: 25 }), (fields) => {
+        const state = makeState('fastest-finish')
+        const nodes = fields.map(({ measuredTokensPerS, isLoaded, ...view }, index) => {
+          const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
+          if (isLoaded) markLoaded(state, made)
+          if (measuredTokensPerS !== null) {
+            const seconds = 256 / measuredTokensPerS
+            state.knowledge.observe({
+              ...waitSample(made.slot, MODEL, view.gpuScore, 1, 0),
+              decodeTokens: 256,
+              decodeSeconds: seconds,
+            })
+          }
+          return made
+        })
+        const request = makeRequest({ model: MODEL })
+        const reason = finishReason(select(nodes, request, state))
+        // Every node estimated in full, the way the reason's figures are.
+        const context = prepareContext(request, state)
+        const hot = (view: NodeView) => (view.cpuPct ?? 0) > 90
+        const pool = nodes.some((view) => !hot(view)) ? nodes.filter((view) => !hot(view)) : nodes
+        const estimates = pool.map((view) => estimateTotal(view, context))
+        const best = Math.min(...estimates)
+        expect(reason.estimateS).toBeCloseTo(best, 9)
+        const tied = estimates.filter((estimate) => estimate === best).length
+        const rest = estimates.filter((estimate) => estimate > best)
+        if (tied > 1 || rest.length === 0 || reason.allHot) expect(reason.runnerUp).toBeNull()
+        else expect(reason.runnerUp?.estimateS).toBeCloseTo(Math.min(...rest), 9)
+      }),
+      { numRuns: 500 },
+    )
   })
 })
 

@@ -8,10 +8,15 @@
  * tier would answer sooner, and then spreads evenly over every node. Nor GPU utilization: nvidia-smi
  * reads 90–100 % as soon as one request decodes. Hot CPU is still honoured: nodes over `BUSY_CPU_PCT`
  * are only chosen when every candidate is hot. Exact ties (identical idle nodes) rotate.
+ *
+ * Cost: one pass. A node whose answer alone, at its fastest possible decode rate, takes longer than
+ * the runner-up's whole estimate is skipped without estimating it: in a large fleet most are, and the
+ * pick, its ties and the runner-up the reason names are the same as with every node estimated.
  */
 import { DEFAULT_PRIORS } from '../learning/fleet-knowledge.js'
 import type { NodeView } from '../node-view.js'
 import {
+  cannotFinishBefore,
   type EstimateTerms,
   estimateFinish,
   estimateTotal,
@@ -64,6 +69,9 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
   const hotCpuPct = state.busy.cpuPct
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
+    // Slower than the runner-up before any other term: neither the winner nor the runner-up. (The
+    // runner-up is a cool node, and with one cool node the hot ones do not matter.)
+    if (cannotFinishBefore(node, context, runnerUpS)) continue
     const estimate = estimateTotal(node, context)
     if (node.hasFreshMetrics && (node.cpuPct ?? 0) > hotCpuPct) {
       if (estimate < bestHot) {

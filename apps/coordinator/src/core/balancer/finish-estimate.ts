@@ -87,6 +87,23 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   return total + loading
 }
 
+/**
+ * Whether the node's estimate is above `seconds` whatever its load, cache and residency: decoding the
+ * answer alone at the fastest rate the node can have (its prior or its samples, whichever is higher;
+ * the blend lies between them) already takes longer, and every other term adds to it. A decision
+ * skips such a node without estimating it once it cannot be the winner or the runner-up. The margin
+ * keeps rounding in the blend from ever skipping a node that would tie.
+ */
+export function cannotFinishBefore(node: NodeView, c: RequestContext, seconds: number): boolean {
+  let rate = Math.max(node.gpuScore, MIN_SCORE) * c.decodePerPoint
+  const slot = node.slot
+  if (slot < c.slots && (c.decodeWeight[slot] as number) > 0) {
+    const learned = c.decodeMean[slot] as number
+    if (learned > rate) rate = learned
+  }
+  return c.outputTokens > seconds * rate * (1 + 1e-9)
+}
+
 /*
  * The parts below are functions of their own so that `estimateTotal` stays small enough for V8 to
  * inline it into the per-candidate loop (bytecode under 460 bytes), and so that `estimateFinish`
