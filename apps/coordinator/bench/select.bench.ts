@@ -22,7 +22,10 @@ import { decideAndLease } from './select-path.js'
 const NODE_COUNTS = [1_000, 10_000] as const
 /** Each timed run visits about this many nodes, so the smaller fleet gets enough decisions. */
 const NODE_VISITS_PER_RUN = 20_000_000
-/** Timed runs per path, mode and fleet size; select-only and whole-path runs alternate. */
+/**
+ * Timed runs per path, mode and fleet size. Run k of every mode and size comes before run k + 1 of
+ * any, and select-only and whole-path runs alternate.
+ */
 const RUNS = 9
 const TARGET_US_AT_1000 = 22
 const RESULTS = fileURLToPath(new URL('../../../bench/results/select.json', import.meta.url))
@@ -69,7 +72,17 @@ function spread(samples: number[]): Spread {
   }
 }
 
-function measure(mode: BalancerMode, count: number): Measured {
+interface Setup {
+  readonly mode: BalancerMode
+  readonly count: number
+  readonly iterations: number
+  readonly selectOnly: () => boolean
+  readonly wholePath: () => boolean
+  readonly only: Sample[]
+  readonly whole: Sample[]
+}
+
+function setUp(mode: BalancerMode, count: number): Setup {
   const fleet = generateFleet(count)
   const registry = registryFor(fleet)
   // select-only reads the registry's own views, so both paths decide over the same nodes.
@@ -81,28 +94,35 @@ function measure(mode: BalancerMode, count: number): Measured {
   const iterations = Math.max(2_000, Math.round(NODE_VISITS_PER_RUN / count))
   timeRun(iterations, selectOnly)
   timeRun(iterations, wholePath)
-  const only: Sample[] = []
-  const whole: Sample[] = []
-  for (let run = 0; run < RUNS; run++) {
-    only.push(timeRun(iterations, selectOnly))
-    whole.push(timeRun(iterations, wholePath))
-  }
+  return { mode, count, iterations, selectOnly, wholePath, only: [], whole: [] }
+}
+
+function measured(setup: Setup): Measured {
   const cpu = (samples: Sample[]) => spread(samples.map((sample) => sample.cpuUs))
   const wall = (samples: Sample[]) => spread(samples.map((sample) => sample.wallUs))
   return {
-    selectOnly: cpu(only),
-    wholePath: cpu(whole),
-    wallClock: { selectOnly: wall(only), wholePath: wall(whole) },
-    decisionsPerRun: iterations,
+    selectOnly: cpu(setup.only),
+    wholePath: cpu(setup.whole),
+    wallClock: { selectOnly: wall(setup.only), wholePath: wall(setup.whole) },
+    decisionsPerRun: setup.iterations,
   }
 }
 
 const loadAverage = loadavg()[0] ?? 0
+const setups = BALANCER_MODES.flatMap((mode) => NODE_COUNTS.map((count) => setUp(mode, count)))
+// Run by run, every mode and size in turn: a shared machine that slows down for a while slows every
+// mode alike, rather than whichever happened to be measured then.
+for (let run = 0; run < RUNS; run++) {
+  for (const setup of setups) {
+    setup.only.push(timeRun(setup.iterations, setup.selectOnly))
+    setup.whole.push(timeRun(setup.iterations, setup.wholePath))
+  }
+}
 const results: Record<string, Record<string, Measured>> = {}
-for (const mode of BALANCER_MODES) {
-  const byCount: Record<string, Measured> = {}
-  for (const count of NODE_COUNTS) byCount[String(count)] = measure(mode, count)
-  results[mode] = byCount
+for (const setup of setups) {
+  const byCount = results[setup.mode] ?? {}
+  byCount[String(setup.count)] = measured(setup)
+  results[setup.mode] = byCount
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
