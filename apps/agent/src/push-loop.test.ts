@@ -141,6 +141,61 @@ async function runScripted(coordinator: StubCoordinator, onTime: (nowMs: number)
   return { registeredAtMs, probedAtMs }
 }
 
+/**
+ * A coordinator behind `url` whose every answer comes when `delay()` settles (never, for a blackhole),
+ * after a first registration that fails at once with a refused connection. Counts what it received.
+ */
+function fakeCoordinator(url: string, delay: () => Promise<void>) {
+  const counts = { registrations: 0, pushes: 0 }
+  const ok = { kind: 'ok' } as const
+  const api: CoordinatorApi = {
+    url,
+    register: async () => {
+      if (counts.registrations++ === 0) return { kind: 'unreachable', message: 'connect ECONNREFUSED' }
+      await delay()
+      return { kind: 'ok', accepted: { agentId: 'agent-2', pushIntervalMs: 500 } }
+    },
+    pushMetrics: async () => {
+      await delay()
+      counts.pushes++
+      return ok
+    },
+    deregister: async () => ok,
+    probe: async () => {
+      await delay()
+      return true
+    },
+  }
+  return { api, counts }
+}
+
+/**
+ * Runs the loop for 10 s of fake time beside a live coordinator that answers at once and asks for a
+ * push every 500 ms (the agent's own interval is 2 s). Returns what each of the two received.
+ */
+async function runBeside(other: ReturnType<typeof fakeCoordinator>) {
+  vi.useFakeTimers({ now: 1_000_000 })
+  onTestFinished(() => {
+    vi.useRealTimers()
+  })
+  const live = fakeCoordinator('http://live', async () => undefined)
+  live.counts.registrations = 1
+  const controller = new AbortController()
+  const loop = new PushLoop({
+    coordinators: [live.api, other.api],
+    takeSample: async () => sampleAt(Date.now()),
+    intervalMs: 2000,
+    log: captureLog().log,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  })
+  const running = loop.run(controller.signal)
+  await vi.advanceTimersByTimeAsync(10_000)
+  controller.abort()
+  await vi.advanceTimersByTimeAsync(1_000)
+  expect(await running).toEqual({ kind: 'stopped' })
+  return { live: live.counts, other: other.counts }
+}
+
 describe('PushLoop', () => {
   it('registers once, then pushes valid metrics every interval with the bearer token', async () => {
     const coordinator = await startStubCoordinator()
@@ -371,50 +426,24 @@ describe('PushLoop', () => {
     // The live coordinator asks for a push every 500 ms; the other address took the first registration
     // down with a refused connection, then accepts every request and never answers (a blackhole, which
     // only the caller's signal ends). Its probe must not hold the ticks: about 20 pushes in 10 s.
-    vi.useFakeTimers({ now: 1_000_000 })
-    onTestFinished(() => {
-      vi.useRealTimers()
-    })
-    const ok = { kind: 'ok' } as const
-    let livePushes = 0
-    const live: CoordinatorApi = {
-      url: 'http://live',
-      register: async () => ({ kind: 'ok', accepted: { agentId: 'agent-1', pushIntervalMs: 500 } }),
-      pushMetrics: async () => {
-        livePushes++
-        return ok
-      },
-      deregister: async () => ok,
-      probe: async () => true,
-    }
-    const unanswered = (signal?: AbortSignal) =>
-      new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)))
-    let registrations = 0
-    const blackhole: CoordinatorApi = {
-      url: 'http://blackhole',
-      register: async (_body, signal) => {
-        if (registrations++ === 0) return { kind: 'unreachable', message: 'connect ECONNREFUSED' }
-        return unanswered(signal).catch(() => ({ kind: 'unreachable', message: 'aborted' }) as const)
-      },
-      pushMetrics: (_id, _metrics, signal) => unanswered(signal),
-      deregister: (_id, signal) => unanswered(signal),
-      probe: (signal) => unanswered(signal).catch(() => false),
-    }
-    const controller = new AbortController()
-    const loop = new PushLoop({
-      coordinators: [live, blackhole],
-      takeSample: async () => sampleAt(Date.now()),
-      intervalMs: 2000,
-      log: captureLog().log,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    })
-    const running = loop.run(controller.signal)
-    await vi.advanceTimersByTimeAsync(10_000)
-    controller.abort()
-    await vi.advanceTimersByTimeAsync(1_000)
-    expect(await running).toEqual({ kind: 'stopped' })
-    expect(livePushes).toBeGreaterThanOrEqual(19)
-    expect(livePushes).toBeLessThanOrEqual(21)
+    const blackhole = fakeCoordinator('http://blackhole', () => new Promise<never>(() => undefined))
+    const { live, other } = await runBeside(blackhole)
+    expect(live.pushes).toBeGreaterThanOrEqual(19)
+    expect(live.pushes).toBeLessThanOrEqual(21)
+    expect(other.pushes).toBe(0)
+  })
+
+  it('registers with a coordinator that is back but answers slower than a tick, beside a live one', async () => {
+    // After its first refusal every answer takes 600 ms, more than the 500 ms tick: its attempt must not
+    // be cut at the tick's end, or it would never register.
+    const slow = fakeCoordinator(
+      'http://slow',
+      () => new Promise<void>((resolve) => setTimeout(resolve, 600)),
+    )
+    const { live, other } = await runBeside(slow)
+    expect(live.pushes).toBeGreaterThanOrEqual(19)
+    expect(other.registrations).toBeGreaterThanOrEqual(2)
+    expect(other.pushes).toBeGreaterThanOrEqual(5)
   })
 
   it('deregisters from every coordinator it registered with', async () => {

@@ -66,6 +66,8 @@ interface Session {
    * is down, to `/healthz` too: the failed probe marks it down, so its return is found at once.)
    */
   hasBeenDown: boolean
+  /** Settles when the attempt an earlier tick started here ends; null when none is under way. */
+  busy: Promise<void> | null
 }
 
 export class PushLoop {
@@ -75,6 +77,8 @@ export class PushLoop {
   readonly #now: () => number
   readonly #random: () => number
   #tickMs: number
+  /** Why `run` must return, found by an attempt that ended after its tick (401 from a slow coordinator). */
+  #end: PushLoopEnd | undefined
 
   constructor(options: PushLoopOptions) {
     this.#options = options
@@ -91,6 +95,7 @@ export class PushLoop {
       failures: 0,
       condition: 'unknown',
       hasBeenDown: false,
+      busy: null,
     }))
   }
 
@@ -113,9 +118,8 @@ export class PushLoop {
         continue
       }
       if (signal.aborted) break
-      const ends = await this.#serveAll(sample, signal, startedAtMs)
-      const unauthorized = ends.find((end) => end !== undefined)
-      if (unauthorized !== undefined) return unauthorized
+      const end = await this.#serveAll(sample, signal, startedAtMs)
+      if (end !== undefined) return end
       this.#adoptInterval()
       const elapsedMs = this.#now() - startedAtMs
       await this.#sleep(Math.max(0, this.#tickMs - elapsedMs), signal)
@@ -144,24 +148,41 @@ export class PushLoop {
   }
 
   /**
-   * Serves every coordinator side by side. One known to be down gets at most one tick for its probe or
-   * attempt: a blackholed address would otherwise hold the next tick, and so the live coordinators'
-   * pushes, for the whole request timeout, which can be longer than the interval a coordinator asks for.
+   * Serves every coordinator side by side, for at most one tick: a blackholed address, or a
+   * coordinator slower than the interval, would otherwise hold the next tick and so the pushes to the
+   * others for up to the whole request timeout, which can be longer than the interval a coordinator
+   * asks for. An attempt still under way at the tick's end is not cut short (a coordinator that is back
+   * but slow still registers): it goes on, and later ticks skip that coordinator until it ends.
    */
   async #serveAll(sample: AgentSample, signal: AbortSignal, startedAtMs: number) {
-    const tickEnds = new AbortController()
-    const timer = setTimeout(() => tickEnds.abort(), this.#tickMs)
-    const downSignal = AbortSignal.any([signal, tickEnds.signal])
-    try {
-      return await Promise.all(
-        this.#sessions.map((session) => {
-          const isDown = session.condition === 'unreachable'
-          return this.#serve(session, sample, isDown ? downSignal : signal, startedAtMs)
-        }),
+    let timer: NodeJS.Timeout | undefined
+    // A real-time bound, as the client's own timeout is (not the injected sleep).
+    const tickEnd = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#tickMs)
+    })
+    const waits: Promise<void>[] = []
+    for (const session of this.#sessions) {
+      if (session.busy !== null) continue
+      const served = this.#serve(session, sample, signal, startedAtMs).then(
+        (end) => {
+          this.#end ??= end
+        },
+        // Not an I/O failure (those are outcomes): a bug. Log it and keep serving the others.
+        (error: unknown) =>
+          this.#options.log.error({ err: error, coordinator: session.api.url }, 'push failed'),
       )
+      const settled = served.finally(() => {
+        session.busy = null
+      })
+      session.busy = settled
+      waits.push(settled)
+    }
+    try {
+      await Promise.race([Promise.all(waits), tickEnd])
     } finally {
       clearTimeout(timer)
     }
+    return this.#end
   }
 
   async #serve(
