@@ -93,8 +93,8 @@ export const ConfigSchema = z.strictObject({
    */
   readyTimeoutMs: milliseconds(0).default(10_000),
   /**
-   * Redis or Valkey (`redis://` or `rediss://`) where coordinators share per-node in-flight counts and
-   * cool-downs; unset = this coordinator counts alone.
+   * Redis or Valkey (`redis://` or `rediss://`) where coordinators share per-node in-flight counts,
+   * cool-downs and prompts not started; unset = this coordinator counts alone.
    */
   sharedStateUrl: z
     .string()
@@ -280,7 +280,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     env: 'SHARED_STATE_URL',
     flag: null,
     defaultText: 'unset',
-    help: 'redis:// or rediss:// URL of a Redis/Valkey shared by several coordinators (in-flight counts, cool-downs)',
+    help: 'redis:// or rediss:// URL of a Redis/Valkey shared by several coordinators (in-flight counts, cool-downs, prompts not started)',
   },
   sharedStateHeartbeatMs: {
     env: 'SHARED_STATE_HEARTBEAT_MS',

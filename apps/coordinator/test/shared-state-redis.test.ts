@@ -4,6 +4,7 @@
  * cool-downs; when the store dies each takes a 1/N share of a node, says so once, and shares again
  * when it is back.
  */
+import { Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { NodeRegistry } from '../src/registry/node-registry.js'
 import { RedisSharedState } from '../src/shared-state/redis-shared-state.js'
@@ -87,6 +88,40 @@ describe('shared load over redis-server', () => {
     await until(() => (b.node()?.inFlight === 1 ? true : undefined), 'b sees a’s request')
     expect(b.shared.view.missingFromPeers(new Set())).toBe(1)
     expect(b.shared.view.missingFromPeers(b.registry.onlineKeys())).toBe(0)
+  })
+
+  it('each sees the other’s prompts not started, and says once that it cannot read a message of another version', async () => {
+    const redis = await startRedis()
+    const a = await coordinator(redis.url)
+    const b = await coordinator(redis.url)
+    await until(
+      () => (a.shared.status === 'connected' && b.shared.status === 'connected' ? true : undefined),
+      'both connected',
+    )
+    const lease = a.registry.acquire(a.agentId)
+    a.registry.setAwaitingTokens(a.agentId, 1_500)
+    await until(() => (b.node()?.othersAwaitingTokens === 1_500 ? true : undefined), 'b sees a’s prompts')
+    a.registry.setAwaitingTokens(a.agentId, 0)
+    await until(() => (b.node()?.othersAwaitingTokens === 0 ? true : undefined), 'b sees them started')
+    expect(b.node()?.inFlight).toBe(1)
+    lease.release()
+
+    // A coordinator of a later version whose node tuples b does not know, twice.
+    const later = new Redis(redis.url)
+    onTestFinished(() => later.disconnect())
+    const message = { from: 'later', seq: 1, kind: 'delta', nodes: [['h100-host', 1, 0, 0, 7]] }
+    await later.publish('llm-fleet:load', JSON.stringify(message))
+    await later.publish('llm-fleet:load', JSON.stringify({ ...message, seq: 2 }))
+    const unreadable = (line: { msg: string }) => line.msg.includes('cannot read')
+    await until(() => (b.lines.some(unreadable) ? true : undefined), 'b says it cannot read the message')
+    // b's own next message comes back after both (Redis delivers in the order it received them): by
+    // then the second unreadable one has been ignored too.
+    const key = 'h100-host\nhttp://10.0.0.1:11434'
+    const own = b.registry.acquire(b.agentId)
+    expect(b.shared.view.hasUnconfirmed(key)).toBe(true)
+    await until(() => (b.shared.view.hasUnconfirmed(key) ? undefined : true), 'b’s own message came back')
+    own.release()
+    expect(b.lines.filter(unreadable)).toHaveLength(1)
   })
 
   it('store down: each takes half of the node, logs it once, and shares again when the store is back', async () => {

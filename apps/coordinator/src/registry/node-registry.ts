@@ -703,13 +703,10 @@ export class NodeRegistry {
   }
 
   #remove(record: NodeRecord, why: string): void {
-    if (record.inFlight === 0)
-      this.#shared?.publishLocal({
-        key: record.key,
-        inFlight: 0,
-        coolingDownUntilMs: null,
-        awaitingTokens: 0,
-      })
+    // Gone from here: nothing of it to share, now or when a lease still held on it is released.
+    record.awaitingTokens = 0
+    record.coolingDownUntilMs = null
+    if (record.inFlight === 0) this.#publish(record)
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
     this.#modelHealth.forgetNode(record.id)

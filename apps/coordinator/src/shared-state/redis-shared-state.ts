@@ -62,6 +62,7 @@ export class RedisSharedState {
   /** Until the first attempts are over, one connection ready and the other not yet is no outage. */
   #isStarted = false
   #isClosed = false
+  #hasReportedUnreadable = false
 
   constructor(options: RedisSharedStateOptions) {
     this.#options = options
@@ -118,6 +119,7 @@ export class RedisSharedState {
     this.#subscriber.on('message', (_channel: string, text: string) => {
       const message = parseLoadMessage(text)
       if (message !== undefined) this.view.apply(message, this.#options.clock())
+      else this.#unreadable()
     })
     this.#heartbeat = setInterval(() => this.#beat(), this.#options.heartbeatMs)
     const attempts = [this.#commands.connect(), this.#subscriber.connect()].map((attempt) =>
@@ -192,8 +194,10 @@ export class RedisSharedState {
       const texts = await this.#commands.mget(...keys)
       const now = this.#options.clock()
       for (const text of texts) {
-        const message = text === null ? undefined : parseLoadMessage(text)
+        if (text === null) continue
+        const message = parseLoadMessage(text)
         if (message !== undefined) this.view.apply(message, now)
+        else this.#unreadable()
       }
     } catch (error) {
       this.#options.log.warn(
@@ -201,6 +205,19 @@ export class RedisSharedState {
         'shared state: reading the peers failed; their next heartbeat fills in',
       )
     }
+  }
+
+  /**
+   * A message this version cannot read: most likely a coordinator of another version on the same store,
+   * whose counts this one then does not see. Said once.
+   */
+  #unreadable(): void {
+    if (this.#hasReportedUnreadable) return
+    this.#hasReportedUnreadable = true
+    this.#options.log.warn(
+      {},
+      'shared state: ignoring a message this version cannot read (a coordinator of another version on the store?); upgrade the coordinators together',
+    )
   }
 
   #beat(): void {

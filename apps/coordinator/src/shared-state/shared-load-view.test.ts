@@ -105,11 +105,15 @@ describe('SharedLoadView', () => {
     expect(shared.othersAwaitingTokens(H100)).toBe(0)
   })
 
-  it('publishes its prompt tokens not started, and reads them back from the wire format', () => {
+  it('publishes its prompt tokens not started (none: the tuple of the version before), and reads them back', () => {
     const { shared } = view('me')
     shared.publishLocal(load(H100, 1, 1_200))
+    shared.publishLocal(load(T4, 1, 0))
     const sent = shared.takeDelta(0)
-    expect(sent?.nodes).toEqual([[H100, 1, 0, 1_200]])
+    expect(sent?.nodes).toEqual([
+      [H100, 1, 0, 1_200],
+      [T4, 1, 0],
+    ])
     expect(parseLoadMessage(JSON.stringify(sent))).toEqual(sent)
     expect(parseLoadMessage(JSON.stringify({ ...sent, nodes: [[H100, 1, 0, -5]] }))).toBeUndefined()
     expect(parseLoadMessage(JSON.stringify({ ...sent, nodes: [[H100, 1, 0, 1, 2]] }))).toBeUndefined()
@@ -127,8 +131,8 @@ describe('SharedLoadView', () => {
       seq: 1,
       kind: 'delta',
       nodes: [
-        [H100, 2, 0, 0],
-        [T4, 0, 0, 0],
+        [H100, 2, 0],
+        [T4, 0, 0],
       ],
     })
     expect(shared.takeDelta(0)).toBeUndefined()
@@ -136,7 +140,7 @@ describe('SharedLoadView', () => {
       from: 'me',
       seq: 2,
       kind: 'full',
-      nodes: [[H100, 2, 0, 0]],
+      nodes: [[H100, 2, 0]],
       online: [H100],
     })
   })

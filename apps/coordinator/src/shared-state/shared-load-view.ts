@@ -267,8 +267,13 @@ function setOrDelete(sums: Map<string, number>, key: string, sum: number): void 
   else sums.set(key, sum)
 }
 
-/** The cool-down as the time remaining, not an end time, so peers' clocks need not agree. */
+/**
+ * The cool-down as the time remaining, not an end time, so peers' clocks need not agree. Without
+ * prompts not started, the tuple of the version before, which a coordinator of that version reads.
+ */
 function encode(entry: LoadEntry, now: number): LoadTuple {
   const coolForMs = entry.coolingDownUntilMs === null ? 0 : Math.max(0, entry.coolingDownUntilMs - now)
-  return [entry.key, entry.inFlight, coolForMs, entry.awaitingTokens]
+  return entry.awaitingTokens === 0
+    ? [entry.key, entry.inFlight, coolForMs]
+    : [entry.key, entry.inFlight, coolForMs, entry.awaitingTokens]
 }
