@@ -72,7 +72,7 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
     // Slower than the runner-up before any other term: neither the winner nor the runner-up. (The
     // runner-up is a cool node, and with one cool node the hot ones do not matter.)
     if (cannotFinishBefore(node, context, runnerUpS)) continue
-    const estimate = estimateTotal(node, context)
+    const estimate = rankOf(node, context)
     if (node.hasFreshMetrics && (node.cpuPct ?? 0) > hotCpuPct) {
       if (estimate < bestHot) {
         bestHot = estimate
@@ -104,10 +104,19 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
   let skip = tiedHotCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedHotCount
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
-    if (!isHot(node, state) || estimateTotal(node, context) !== bestHot) continue
+    if (!isHot(node, state) || rankOf(node, context) !== bestHot) continue
     if (skip-- === 0) return selected(node, true, context, terms, null)
   }
   throw new Error('fastest-finish: the tied node vanished between two passes over the same array')
+}
+
+/**
+ * The estimate, or the largest finite number when it is none (NaN or infinite, from a broken sample or
+ * registration): such a node ranks last, and a decision always finds a pick.
+ */
+function rankOf(node: NodeView, context: RequestContext): number {
+  const estimate = estimateTotal(node, context)
+  return estimate < Number.MAX_VALUE ? estimate : Number.MAX_VALUE
 }
 
 /** Builds the reason: the winner's terms and, against the runner-up, the term that decided. */

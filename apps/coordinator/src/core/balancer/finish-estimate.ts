@@ -20,12 +20,15 @@
  * capacity enters through `slots` (MAX_CONCURRENCY, learned up and down) and the GPU count. Cached
  * prompt tokens come from the prefix index (`PrefixHits`); load = in flight + the runtime's backlog. */
 import type { ModelTable } from '../learning/fleet-knowledge.js'
-import { batchSlowdown, DEFAULT_PRIORS, RESIDENT_AFTER_ROUTING_MS } from '../learning/fleet-knowledge.js'
+import {
+  batchSlowdown,
+  DEFAULT_PRIORS,
+  MIN_SCORE,
+  RESIDENT_AFTER_ROUTING_MS,
+} from '../learning/fleet-knowledge.js'
 import { PREFIX_BLOCK_BYTES, type PrefixHits } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
 
-/** Scores below this (a CPU-only host scores 0) count as this, so such nodes rank last but stay usable. */
-const MIN_SCORE = 0.1
 /** Body bytes per prompt token: JSON-wrapped English runs 4–5; an estimate, only the order matters. */
 export const BYTES_PER_TOKEN = 4
 /** Above this share of VRAM in use, loading one more model evicts one that is resident. */

@@ -39,6 +39,9 @@ export function batchSlowdown(n: number): number {
   return n < TABLE_SIZE ? (SLOWDOWN[n] as number) : n ** (1 - ASSUMED_BATCHING_EXPONENT)
 }
 
+/** Scores below this (a CPU-only host scores 0) count as this, so such nodes rank last but stay usable. */
+export const MIN_SCORE = 0.1
+
 /** Priors before any sample, per datasheet score point (≈ mock runtime and an 8B model at Q4 on real cards). */
 export const DEFAULT_PRIORS = {
   /** The weights the per-point rates below are for: Llama 3.1 8B at Q4_K_M, as `ollama pull` stores it. */
@@ -345,7 +348,9 @@ export class FleetKnowledge {
     const maxWeight = this.maxWeight
     const n = Math.max(1, Math.round(sample.concurrency))
     const alone = batchSlowdown(n)
-    const points = Math.max(sample.gpuScore, 0)
+    // A node scored below the floor is estimated at the floor: its speed says nothing per point (and a
+    // denormal score would make the fleet's per-point rate infinite).
+    const points = sample.gpuScore >= MIN_SCORE ? sample.gpuScore : 0
     if (isRate(sample.decodeTokens, sample.decodeSeconds, MIN_DECODE_TOKENS)) {
       const rate = ((sample.decodeTokens as number) / (sample.decodeSeconds as number)) * alone
       const stat = { mean: table.decodeMean[slot] as number, weight: table.decodeWeight[slot] as number }

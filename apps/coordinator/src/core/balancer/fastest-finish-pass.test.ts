@@ -1,0 +1,107 @@
+/**
+ * The default's single pass skips nodes that cannot beat the runner-up on decode alone
+ * (`cannotFinishBefore`). A differential test holds its pick, its ties and its runner-up equal to
+ * estimating every node with `estimateTotal` (whose figures fastest-finish.test.ts checks by hand), and
+ * a literal case puts a node just inside the bound.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { prefixBlockHashes } from '../learning/prefix-index.js'
+import type { NodeView } from '../node-view.js'
+import { prepareContext } from './fastest-finish.js'
+import { estimateTotal } from './finish-estimate.js'
+import { select } from './select.js'
+import type { Selection } from './selection.js'
+import { makeNode, makeRequest, makeState, NOW } from './strategy-contract.test-suite.js'
+
+const MODEL = 'llama3.1:8b'
+
+function finishReason(selection: Selection) {
+  if (selection.kind !== 'selected' || selection.reason.kind !== 'fastest-finish') {
+    throw new Error('expected a fastest-finish selection')
+  }
+  return selection.reason
+}
+
+describe('fastest-finish: the nodes a decision skips', () => {
+  it('still names a runner-up 5 % faster than the next, which a bound looser by 10 % would skip', () => {
+    // Idle nodes, resident models, no prompt: decode alone, 256 tokens at 1 token/s per point.
+    // h100 256 / 434 = 0.590 s wins; a100 256 / 235.1 = 1.089 s; close 256 / 247.5 = 1.034 s, which a
+    // bound of 0.9 × its rate against the a100's 1.089 s (256 > 1.089 × 247.5 × 0.9 = 242.5) would skip.
+    const nodes = [
+      makeNode('h100', { computeScore: 434, runtimeKind: 'openai' }),
+      makeNode('a100', { computeScore: 235.1, runtimeKind: 'openai' }),
+      makeNode('close', { computeScore: 247.5, runtimeKind: 'openai' }),
+    ]
+    const reason = finishReason(select(nodes, makeRequest({ model: MODEL }), makeState('fastest-finish')))
+    expect(reason.estimateS).toBeCloseTo(0.59, 3)
+    expect(reason.runnerUp).toMatchObject({ name: 'close' })
+    expect(reason.runnerUp?.estimateS).toBeCloseTo(1.034, 3)
+  })
+
+  it('picks as if every node were estimated: the soonest, one of its ties, and the next as runner-up', () => {
+    const node = fc.record({
+      gpuScore: fc.double({ min: 0, max: 2_000, noNaN: true }),
+      gpuCount: fc.integer({ min: 1, max: 8 }),
+      inFlight: fc.nat(20),
+      maxConcurrency: fc.integer({ min: 1, max: 16 }),
+      runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
+      cpuPct: fc.constantFrom(10, 10, 10, 95),
+      measuredTokensPerS: fc.option(fc.double({ min: 1, max: 2_000, noNaN: true }), { nil: null }),
+      isLoaded: fc.boolean(),
+      hasPrefix: fc.boolean(),
+    })
+    // Copies of one node make exact ties; the prompt makes prefill and cached prefixes count.
+    const fleet = fc
+      .array(node, { minLength: 1, maxLength: 25 })
+      .chain((nodes) => fc.tuple(fc.constant(nodes), fc.array(fc.nat(nodes.length - 1), { maxLength: 3 })))
+    fc.assert(
+      fc.property(fleet, fc.integer({ min: 0, max: 20_000 }), ([drawn, copies], promptBytes) => {
+        const fields = [...drawn, ...copies.map((index) => drawn[index] as (typeof drawn)[number])]
+        const state = makeState('fastest-finish')
+        const prompt = Buffer.alloc(promptBytes, 'p')
+        const hashes = prefixBlockHashes(prompt)
+        const nodes = fields.map(({ measuredTokensPerS, isLoaded, hasPrefix, ...view }, index) => {
+          const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
+          if (isLoaded) state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
+          if (hasPrefix) state.prefixIndex.record(hashes, made.slot, NOW)
+          if (measuredTokensPerS !== null) {
+            state.knowledge.observe({
+              slot: made.slot,
+              model: MODEL,
+              gpuScore: view.gpuScore,
+              concurrency: 1,
+              decodeTokens: 256,
+              decodeSeconds: 256 / measuredTokensPerS,
+              prefillTokens: null,
+              prefillSeconds: null,
+              loadSeconds: null,
+              outputTokens: null,
+            })
+          }
+          return made
+        })
+        const request = makeRequest({
+          model: MODEL,
+          probe: { promptTokens: promptBytes / 4, prefixHashes: hashes },
+        })
+        const selection = select(nodes, request, state)
+        const reason = finishReason(selection)
+
+        const context = prepareContext(request, state)
+        const isHot = (view: NodeView) => (view.cpuPct ?? 0) > state.busy.cpuPct
+        const cool = nodes.filter((view) => !isHot(view))
+        const pool = cool.length > 0 ? cool : nodes
+        const estimates = pool.map((view) => estimateTotal(view, context))
+        const best = Math.min(...estimates)
+        const tied = pool.filter((_view, index) => estimates[index] === best)
+        expect(tied.map((view) => view.id)).toContain(selection.kind === 'selected' ? selection.node.id : '')
+        expect(reason.estimateS).toBeCloseTo(best, 9)
+        const rest = estimates.filter((estimate) => estimate > best)
+        if (tied.length > 1 || rest.length === 0 || cool.length === 0) expect(reason.runnerUp).toBeNull()
+        else expect(reason.runnerUp?.estimateS).toBeCloseTo(Math.min(...rest), 9)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
