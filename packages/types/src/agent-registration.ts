@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { GpuDevice } from './gpu-device.js'
 import {
   MAX_AGENT_ID_LENGTH,
+  MAX_COMPUTE_SCORE,
   MAX_CONCURRENCY,
   MAX_GPUS,
   MAX_HOSTNAME_LENGTH,
@@ -44,7 +45,7 @@ export const AgentRegistration = z.strictObject({
   /** Highest CUDA version the driver supports, or null where unknown. */
   cudaVersion: z.string().max(64).nullable(),
   /** How fast this host serves LLMs, summed over its GPUs (see the README); 0 for a CPU-only host. */
-  computeScore: NonNegative,
+  computeScore: NonNegative.max(MAX_COMPUTE_SCORE),
   /** Requests the runtime serves at once; beyond it requests queue inside the runtime. */
   maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
   /** Names of the models the runtime serves. */

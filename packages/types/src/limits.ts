@@ -21,6 +21,11 @@ export const MAX_AGENT_ID_LENGTH = 128
 export const MAX_LABELS = 64
 export const MAX_LABEL_KEY_LENGTH = 63
 export const MAX_LABEL_VALUE_LENGTH = 256
+/**
+ * Highest compute score a host may register: 64 GPUs at the table's top score per GPU stay far below
+ * it. A score past it is a broken agent, and would set the balancer's per-point speeds for everyone.
+ */
+export const MAX_COMPUTE_SCORE = 1_000_000
 /** Highest in-flight capacity a runtime may declare. */
 export const MAX_CONCURRENCY = 100_000
 /** Longest model digest (`sha256:` and 64 hex digits, with room for other algorithms). */

@@ -5,6 +5,7 @@ import {
   AgentRegistration,
   formatZodError,
   GpuDevice,
+  MAX_COMPUTE_SCORE,
   MAX_MODEL_NAME_LENGTH,
   MAX_MODELS,
   PublicRegistration,
@@ -96,6 +97,12 @@ describe('rejects with a message naming the field', () => {
     )
     expect(rejection(AgentRegistration, registration({ hostname: '' }))).toBe(
       'hostname: must be at least 1 characters',
+    )
+  })
+
+  it('a compute score past any real host', () => {
+    expect(rejection(AgentRegistration, registration({ computeScore: MAX_COMPUTE_SCORE + 1 }))).toBe(
+      `computeScore: must be at most ${MAX_COMPUTE_SCORE}`,
     )
   })
 
