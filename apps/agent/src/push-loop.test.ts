@@ -146,34 +146,43 @@ async function runScripted(coordinator: StubCoordinator, onTime: (nowMs: number)
  * after a first registration that fails at once with a refused connection. Counts what it received.
  */
 function fakeCoordinator(url: string, delay: () => Promise<void>) {
-  const counts = { registrations: 0, pushes: 0 }
+  /** `mostAtOnce`: the most requests the agent had open here at the same time. */
+  const counts = { registrations: 0, pushes: 0, mostAtOnce: 0 }
+  let open = 0
+  const answer = async <T>(value: T): Promise<T> => {
+    open++
+    counts.mostAtOnce = Math.max(counts.mostAtOnce, open)
+    try {
+      await delay()
+      return value
+    } finally {
+      open--
+    }
+  }
   const ok = { kind: 'ok' } as const
   const api: CoordinatorApi = {
     url,
     register: async () => {
       if (counts.registrations++ === 0) return { kind: 'unreachable', message: 'connect ECONNREFUSED' }
-      await delay()
-      return { kind: 'ok', accepted: { agentId: 'agent-2', pushIntervalMs: 500 } }
+      return answer({ kind: 'ok', accepted: { agentId: 'agent-2', pushIntervalMs: 500 } } as const)
     },
     pushMetrics: async () => {
-      await delay()
+      const outcome = await answer(ok)
       counts.pushes++
-      return ok
+      return outcome
     },
     deregister: async () => ok,
-    probe: async () => {
-      await delay()
-      return true
-    },
+    probe: () => answer(true),
   }
   return { api, counts }
 }
 
 /**
  * Runs the loop for 10 s of fake time beside a live coordinator that answers at once and asks for a
- * push every 500 ms (the agent's own interval is 2 s). Returns what each of the two received.
+ * push every 500 ms (the agent's own interval is 2 s); each sample takes `sampleMs`. Returns what each
+ * of the two received.
  */
-async function runBeside(other: ReturnType<typeof fakeCoordinator>) {
+async function runBeside(other: ReturnType<typeof fakeCoordinator>, sampleMs = 0) {
   vi.useFakeTimers({ now: 1_000_000 })
   onTestFinished(() => {
     vi.useRealTimers()
@@ -183,7 +192,10 @@ async function runBeside(other: ReturnType<typeof fakeCoordinator>) {
   const controller = new AbortController()
   const loop = new PushLoop({
     coordinators: [live.api, other.api],
-    takeSample: async () => sampleAt(Date.now()),
+    takeSample: async () => {
+      await new Promise((resolve) => setTimeout(resolve, sampleMs))
+      return sampleAt(Date.now())
+    },
     intervalMs: 2000,
     log: captureLog().log,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -444,6 +456,22 @@ describe('PushLoop', () => {
     expect(live.pushes).toBeGreaterThanOrEqual(19)
     expect(other.registrations).toBeGreaterThanOrEqual(2)
     expect(other.pushes).toBeGreaterThanOrEqual(5)
+    // One attempt at a time: a tick does not start another while the last is under way.
+    expect(other.mostAtOnce).toBe(1)
+  })
+
+  it('ends each tick on time when sampling takes most of it, beside a coordinator slower than a tick', async () => {
+    // Sampling takes 300 ms of each 500 ms tick: the slow coordinator gets the 200 ms left, not a
+    // whole tick more, so the live one still gets a push about every 500 ms.
+    const slow = fakeCoordinator(
+      'http://slow',
+      () => new Promise<void>((resolve) => setTimeout(resolve, 600)),
+    )
+    const { live, other } = await runBeside(slow, 300)
+    expect(live.pushes).toBeGreaterThanOrEqual(19)
+    expect(live.pushes).toBeLessThanOrEqual(21)
+    expect(other.pushes).toBeGreaterThanOrEqual(3)
+    expect(other.mostAtOnce).toBe(1)
   })
 
   it('deregisters from every coordinator it registered with', async () => {

@@ -67,7 +67,7 @@ interface Session {
    */
   hasBeenDown: boolean
   /** Settles when the attempt an earlier tick started here ends; null when none is under way. */
-  busy: Promise<void> | null
+  attemptUnderWay: Promise<void> | null
 }
 
 export class PushLoop {
@@ -95,7 +95,7 @@ export class PushLoop {
       failures: 0,
       condition: 'unknown',
       hasBeenDown: false,
-      busy: null,
+      attemptUnderWay: null,
     }))
   }
 
@@ -106,7 +106,10 @@ export class PushLoop {
 
   /** Runs until `signal` aborts or a coordinator rejects the token. Never throws for I/O failures. */
   async run(signal: AbortSignal): Promise<PushLoopEnd> {
+    this.#end = undefined
     while (!signal.aborted) {
+      // A 401 that an attempt found after its tick ended.
+      if (this.#end !== undefined) return this.#end
       const startedAtMs = this.#now()
       let sample: AgentSample
       try {
@@ -156,13 +159,15 @@ export class PushLoop {
    */
   async #serveAll(sample: AgentSample, signal: AbortSignal, startedAtMs: number) {
     let timer: NodeJS.Timeout | undefined
-    // A real-time bound, as the client's own timeout is (not the injected sleep).
+    // A real-time bound, as the client's own timeout is (not the injected sleep), on what is left of
+    // the tick after sampling.
+    const leftMs = Math.max(0, this.#tickMs - (this.#now() - startedAtMs))
     const tickEnd = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#tickMs)
+      timer = setTimeout(resolve, leftMs)
     })
     const waits: Promise<void>[] = []
     for (const session of this.#sessions) {
-      if (session.busy !== null) continue
+      if (session.attemptUnderWay !== null) continue
       const served = this.#serve(session, sample, signal, startedAtMs).then(
         (end) => {
           this.#end ??= end
@@ -172,9 +177,9 @@ export class PushLoop {
           this.#options.log.error({ err: error, coordinator: session.api.url }, 'push failed'),
       )
       const settled = served.finally(() => {
-        session.busy = null
+        session.attemptUnderWay = null
       })
-      session.busy = settled
+      session.attemptUnderWay = settled
       waits.push(settled)
     }
     try {

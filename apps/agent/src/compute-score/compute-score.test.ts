@@ -1,3 +1,4 @@
+import { MAX_COMPUTE_SCORE, MAX_GPUS } from '@llm-fleet/types'
 import { describe, expect, it } from 'vitest'
 import { computeGpuScore, computeHostScore } from './compute-score.js'
 import { findGpuSpec, GPU_SPECS } from './gpu-spec-table.js'
@@ -141,6 +142,15 @@ describe('computeHostScore', () => {
   it('sums over the host’s GPUs and is 0 for a CPU-only host', () => {
     expect(computeHostScore([])).toBe(0)
     expect(computeHostScore([H100, H100])).toBe(2 * computeGpuScore(H100).score)
+  })
+
+  it('keeps a host of unknown cards with unreadable VRAM and clocks within what a coordinator accepts', () => {
+    // nvidia-smi has printed 4294967295 for values it could not read; 64 GPUs is the most a host has.
+    const corrupt = { name: 'Mystery Accelerator', vramTotalMiB: 4_294_967_295, maxSmClockMHz: 4_294_967_295 }
+    expect(computeGpuScore(corrupt).basis).toEqual({ kind: 'floor' })
+    expect(computeHostScore(Array.from({ length: MAX_GPUS }, () => corrupt))).toBeLessThanOrEqual(
+      MAX_COMPUTE_SCORE,
+    )
   })
 })
 

@@ -21,6 +21,13 @@ const POINTS_DIVISOR = 10
 const FLOOR_BANDWIDTH_GBS_PER_GIB = 10
 /** Conservative floor: TFLOPS per GHz of max SM clock (a small card's FP32 rate). */
 const FLOOR_TFLOPS_PER_GHZ = 5
+/**
+ * The floor never rates a card above the fastest one in the table: a corrupt VRAM or clock reading
+ * (nvidia-smi has printed 4294967295 for unreadable values) would otherwise score a host in the
+ * millions, past what a coordinator accepts, and it would never register.
+ */
+const FLOOR_MAX_BANDWIDTH_GBS = Math.max(...GPU_SPECS.map((spec) => spec.bandwidthGBs))
+const FLOOR_MAX_TFLOPS = Math.max(...GPU_SPECS.map((spec) => spec.fp16Tflops))
 
 /** What the score needs about one GPU. */
 export interface ScoredGpu extends GpuIdentity {
@@ -132,8 +139,8 @@ export function computeGpuScore(gpu: ScoredGpu): GpuScore {
   let bandwidthGBs: number
   let fp16Tflops: number
   if (basis.kind === 'floor') {
-    bandwidthGBs = FLOOR_BANDWIDTH_GBS_PER_GIB * vramGiB
-    fp16Tflops = FLOOR_TFLOPS_PER_GHZ * ((gpu.maxSmClockMHz ?? 1000) / 1000)
+    bandwidthGBs = Math.min(FLOOR_BANDWIDTH_GBS_PER_GIB * vramGiB, FLOOR_MAX_BANDWIDTH_GBS)
+    fp16Tflops = Math.min(FLOOR_TFLOPS_PER_GHZ * ((gpu.maxSmClockMHz ?? 1000) / 1000), FLOOR_MAX_TFLOPS)
   } else {
     bandwidthGBs = basis.spec.bandwidthGBs
     fp16Tflops = basis.spec.fp16Tflops

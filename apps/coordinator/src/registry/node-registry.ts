@@ -703,7 +703,7 @@ export class NodeRegistry {
   }
 
   #remove(record: NodeRecord, why: string): void {
-    // Gone from here: nothing of it to share, now or when a lease still held on it is released.
+    // Published idle: nothing of it is shared once it is gone.
     record.awaitingTokens = 0
     record.coolingDownUntilMs = null
     if (record.inFlight === 0) this.#publish(record)

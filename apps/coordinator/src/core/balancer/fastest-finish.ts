@@ -111,11 +111,12 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
 }
 
 /**
- * The estimate, or the largest finite number when it is none (NaN or infinite, from a broken sample or
- * registration): such a node ranks last, and a decision always finds a pick.
+ * The estimate, or the largest finite number when it is NaN or +Infinity (from a broken sample or
+ * registration; no term is negative): such a node ranks last, and a decision always finds a pick.
  */
 function rankOf(node: NodeView, context: RequestContext): number {
   const estimate = estimateTotal(node, context)
+  // biome-ignore lint/complexity/useMathMinMax: Math.min would keep NaN, which is what this maps away.
   return estimate < Number.MAX_VALUE ? estimate : Number.MAX_VALUE
 }
 
