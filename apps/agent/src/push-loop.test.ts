@@ -177,6 +177,10 @@ function fakeCoordinator(url: string, delay: () => Promise<void>) {
   return { api, counts }
 }
 
+/** Back after one refused registration, and then answering everything in 600 ms. */
+const slowCoordinator = () =>
+  fakeCoordinator('http://slow', () => new Promise<void>((resolve) => setTimeout(resolve, 600)))
+
 /**
  * Runs the loop for 10 s of fake time beside a live coordinator that answers at once and asks for a
  * push every 500 ms (the agent's own interval is 2 s); each sample takes `sampleMs`. Returns what each
@@ -448,10 +452,7 @@ describe('PushLoop', () => {
   it('registers with a coordinator that is back but answers slower than a tick, beside a live one', async () => {
     // After its first refusal every answer takes 600 ms, more than the 500 ms tick: its attempt must not
     // be cut at the tick's end, or it would never register.
-    const slow = fakeCoordinator(
-      'http://slow',
-      () => new Promise<void>((resolve) => setTimeout(resolve, 600)),
-    )
+    const slow = slowCoordinator()
     const { live, other } = await runBeside(slow)
     expect(live.pushes).toBeGreaterThanOrEqual(19)
     expect(other.registrations).toBeGreaterThanOrEqual(2)
@@ -463,10 +464,7 @@ describe('PushLoop', () => {
   it('ends each tick on time when sampling takes most of it, beside a coordinator slower than a tick', async () => {
     // Sampling takes 300 ms of each 500 ms tick: the slow coordinator gets the 200 ms left, not a
     // whole tick more, so the live one still gets a push about every 500 ms.
-    const slow = fakeCoordinator(
-      'http://slow',
-      () => new Promise<void>((resolve) => setTimeout(resolve, 600)),
-    )
+    const slow = slowCoordinator()
     const { live, other } = await runBeside(slow, 300)
     expect(live.pushes).toBeGreaterThanOrEqual(19)
     expect(live.pushes).toBeLessThanOrEqual(21)

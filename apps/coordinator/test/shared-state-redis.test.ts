@@ -48,15 +48,21 @@ async function coordinator(url: string) {
   return { shared, registry, agentId, node, lines }
 }
 
+/** A redis-server and two coordinators on it, both connected. */
+async function twoConnected() {
+  const redis = await startRedis()
+  const a = await coordinator(redis.url)
+  const b = await coordinator(redis.url)
+  await until(
+    () => (a.shared.status === 'connected' && b.shared.status === 'connected' ? true : undefined),
+    'both connected',
+  )
+  return { redis, a, b }
+}
+
 describe('shared load over redis-server', () => {
   it('each coordinator counts the other’s in-flight requests and cool-downs; a leaving one’s counts go at once', async () => {
-    const redis = await startRedis()
-    const a = await coordinator(redis.url)
-    const b = await coordinator(redis.url)
-    await until(
-      () => (a.shared.status === 'connected' && b.shared.status === 'connected' ? true : undefined),
-      'both connected',
-    )
+    const { a, b } = await twoConnected()
 
     const leases = [a.registry.acquire(a.agentId), a.registry.acquire(a.agentId)]
     b.registry.acquire(b.agentId)
@@ -91,13 +97,7 @@ describe('shared load over redis-server', () => {
   })
 
   it('each sees the other’s prompts not started, and says once that it cannot read a message of another version', async () => {
-    const redis = await startRedis()
-    const a = await coordinator(redis.url)
-    const b = await coordinator(redis.url)
-    await until(
-      () => (a.shared.status === 'connected' && b.shared.status === 'connected' ? true : undefined),
-      'both connected',
-    )
+    const { redis, a, b } = await twoConnected()
     const lease = a.registry.acquire(a.agentId)
     a.registry.setAwaitingTokens(a.agentId, 1_500)
     await until(() => (b.node()?.othersAwaitingTokens === 1_500 ? true : undefined), 'b sees a’s prompts')
