@@ -65,8 +65,8 @@ export function useTable(context: RequestContext, table: ModelTable | undefined,
 
 /**
  * The total of `estimateFinish` without the terms: the per-candidate pass of a decision. Both read the
- * node through `learnRates`, `slotsOf`, `cachedOn` and `coldLoadSeconds`; a property test holds the
- * two equal.
+ * node through `learnRates`, `slotsOf`, `awaitingOn`, `cachedOn` and `coldLoadSeconds`; a property test
+ * holds the two equal.
  */
 export function estimateTotal(node: NodeView, c: RequestContext): number {
   const loading = learnRates(node, c)
@@ -80,7 +80,7 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   let total = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const prompt = c.promptTokens
   if (prompt > 0) total += (prompt - cachedOn(slot, c, prompt)) / prefillRate
-  const awaiting = node.othersAwaitingTokens + (slot < c.awaiting.length ? (c.awaiting[slot] as number) : 0)
+  const awaiting = awaitingOn(node, c)
   if (awaiting > 0) total += (c.waitingWeight * awaiting) / lanes / prefillRate
   if (after > max) {
     const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
@@ -148,6 +148,12 @@ function learnRates(node: NodeView, c: RequestContext): number {
   c.prefillRate = prefillRate
   c.isResident = resident
   return loading
+}
+
+/** Prompt tokens sent to the node that it has not started: this coordinator's and its peers'. */
+function awaitingOn(node: NodeView, c: RequestContext): number {
+  const slot = node.slot
+  return node.othersAwaitingTokens + (slot < c.awaiting.length ? (c.awaiting[slot] as number) : 0)
 }
 
 /** Prompt tokens `slot` holds in its prefix cache, at most `prompt`. */
@@ -294,8 +300,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const lanes = node.gpuCount
   const after = node.inFlight + node.runtimeBacklog + 1
   const queued = after > max ? after - max : 0
-  const own = slot < context.awaiting.length ? (context.awaiting[slot] as number) : 0
-  const awaiting = own + node.othersAwaitingTokens
+  const awaiting = awaitingOn(node, context)
   const prompt = context.promptTokens
   const cachedTokens = prompt > 0 ? cachedOn(slot, context, prompt) : 0
   const decodeAlone = context.outputTokens / decodeRate
