@@ -341,6 +341,8 @@ export class NodeRegistry {
    * learner counts them), shared with the other coordinators: each then sees the whole queue.
    */
   setAwaitingTokens(nodeId: string, tokens: number): void {
+    // Without a store there is nobody to tell: no lookup on the request's path.
+    if (this.#shared === undefined) return
     const record = this.#records.get(nodeId)
     if (record === undefined || record.awaitingTokens === tokens) return
     record.awaitingTokens = tokens
