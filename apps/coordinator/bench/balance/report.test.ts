@@ -1,13 +1,14 @@
 /** The published charts and docs tables are exactly what bench/results/balance.json generates. */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { chartFiles, docBlocks, fillBlocks } from './report.js'
-import { type BalanceResults, paired } from './results.js'
+import { beforeLearningTable, chartFiles, docBlocks, fillBlocks } from './report.js'
+import { type BalanceResults, type BalanceRow, type BeforeLearningResults, paired } from './results.js'
 
 const ROOT = new URL('../../../../', import.meta.url)
-const results = JSON.parse(
-  readFileSync(new URL('bench/results/balance.json', ROOT), 'utf8'),
-) as BalanceResults
+const readResults = <T>(name: string) =>
+  JSON.parse(readFileSync(new URL(`bench/results/${name}`, ROOT), 'utf8')) as T
+const results = readResults<BalanceResults>('balance.json')
+const before = readResults<BeforeLearningResults>('balance-before-learning.json')
 
 describe('balancing benchmark publication', () => {
   it('has every workload × load × strategy row with ≥ 5 seeds', () => {
@@ -24,7 +25,45 @@ describe('balancing benchmark publication', () => {
 
   it('docs/balancing-benchmark.md tables and verdict match the results', () => {
     const page = readFileSync(new URL('docs/balancing-benchmark.md', ROOT), 'utf8')
-    expect(fillBlocks(page, docBlocks(results))).toBe(page)
+    expect(fillBlocks(page, docBlocks(results, before))).toBe(page)
+  })
+})
+
+describe('the default before it learned', () => {
+  const withoutPairing = ({ versusDefault: _, ...row }: BalanceRow) => row
+  const rowsOf = (all: BalanceResults, strategy: string) =>
+    all.rows.filter((row) => row.strategy === strategy).map(withoutPairing)
+
+  it('was measured on the world and requests of the published results', () => {
+    expect(before.seeds).toEqual(results.seeds)
+    expect(before.requestsPerRun).toBe(results.requestsPerRun)
+    expect(before.loads).toEqual(results.loads)
+    expect(before.workloads).toEqual(results.workloads)
+    // A router that did not change gives the same rows only if the worlds and request streams match.
+    expect(rowsOf(before, 'weighted-least-in-flight')).toEqual(rowsOf(results, 'weighted-least-in-flight'))
+  })
+
+  it('bolds a cell only where the median fell', () => {
+    const one = (strategy: string, cold: number, ttftMs: number): BalanceResults => ({
+      ...results,
+      workloads: ['chat'],
+      loads: [0.5],
+      rows: [
+        {
+          ...(results.rows[0] as BalanceRow),
+          workload: 'chat',
+          load: 0.5,
+          strategy,
+          coldLoadsPer1k: { median: cold, min: cold, max: cold },
+          ttftP95Ms: { median: ttftMs, min: ttftMs, max: ttftMs },
+        },
+      ],
+    })
+    const table = beforeLearningTable(one(results.default, 3, 2000), {
+      ...before,
+      ...one(before.default, 5, 1000),
+    })
+    expect(table).toContain('| **5 [5–5] → 3 [3–3]** | 1.00 [1.00–1.00] → 2.00 [2.00–2.00] |')
   })
 })
 

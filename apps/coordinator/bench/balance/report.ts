@@ -4,7 +4,7 @@
  * committed charts and tables match the committed JSON.
  */
 import { renderP95Chart } from './p95-chart.js'
-import type { BalanceResults, BalanceRow, Paired } from './results.js'
+import type { BalanceResults, BalanceRow, BeforeLearningResults, Paired } from './results.js'
 import type { Spread } from './stats.js'
 
 /** The rivals the summary table sets beside the default. */
@@ -143,12 +143,41 @@ export function pairedTable(results: BalanceResults): string {
   return lines.join('\n')
 }
 
+/**
+ * Today's default against the default before it learned, on the same seeds: cold loads per 1 000
+ * requests and p95 TTFT / e2e, each median [min–max]. Bold where today's median is lower.
+ */
+export function beforeLearningTable(results: BalanceResults, before: BeforeLearningResults): string {
+  const lines = [
+    '| workload | load | cold loads /1k: before → now | TTFT p95 (s): before → now | e2e p95 (s): before → now |',
+    '|---|---|---|---|---|',
+  ]
+  const change = (was: Spread, now: Spread, format: (value: Spread) => string) => {
+    const text = `${format(was)} → ${format(now)}`
+    return now.median < was.median ? `**${text}**` : text
+  }
+  const count = (value: Spread) => `${value.median} [${value.min}–${value.max}]`
+  for (const workload of results.workloads)
+    for (const load of results.loads) {
+      const was = row(before, workload, load, before.default)
+      const now = row(results, workload, load, results.default)
+      const cells = [
+        change(was.coldLoadsPer1k, now.coldLoadsPer1k, count),
+        change(was.ttftP95Ms, now.ttftP95Ms, formatSpread),
+        change(was.e2eP95Ms, now.e2eP95Ms, formatSpread),
+      ]
+      lines.push(`| ${workload} | ${pct(load)} | ${cells.join(' | ')} |`)
+    }
+  return lines.join('\n')
+}
+
 /** Generated blocks of the method page, by marker name. */
-export function docBlocks(results: BalanceResults): Record<string, string> {
+export function docBlocks(results: BalanceResults, before: BeforeLearningResults): Record<string, string> {
   const blocks: Record<string, string> = {
     'balance-summary': summaryTable(results),
     'balance-verdict': verdict(results),
     'balance-paired': pairedTable(results),
+    'balance-before-learning': beforeLearningTable(results, before),
   }
   for (const workload of results.workloads)
     blocks[`balance-table-${workload}`] = workloadTable(results, workload)

@@ -82,6 +82,17 @@ export interface BalanceResults {
   readonly rows: readonly BalanceRow[]
 }
 
+/**
+ * bench/results/balance-before-learning.json: the default as issue 15 found it, measured once at
+ * `measuredAt` on the same seeds, beside weighted least in-flight (whose rows must equal the current
+ * results', which shows the world has not changed since).
+ */
+export interface BeforeLearningResults extends BalanceResults {
+  readonly describes: string
+  readonly measuredAt: string
+  readonly command: string
+}
+
 export function aggregate(
   workload: string,
   load: number,

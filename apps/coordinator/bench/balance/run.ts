@@ -13,7 +13,13 @@ import { Worker } from 'node:worker_threads'
 import { ConfigSchema } from '../../src/config.js'
 import { COMPARED_ROUTERS } from './compared-routers.js'
 import { chartFiles, docBlocks, fillBlocks, formatSpread, summaryTable } from './report.js'
-import { aggregate, type BalanceResults, type BalanceRow, withVersusDefault } from './results.js'
+import {
+  aggregate,
+  type BalanceResults,
+  type BalanceRow,
+  type BeforeLearningResults,
+  withVersusDefault,
+} from './results.js'
 import { type SeedFigures, spread } from './stats.js'
 import type { Job } from './worker.js'
 import { WORKLOADS, type WorkloadName } from './world/workloads.js'
@@ -156,7 +162,10 @@ if (isFull || values.write) {
   for (const [name, svg] of Object.entries(chartFiles(results)))
     writeFileSync(new URL(`docs/${name}`, ROOT), svg)
   const pageUrl = new URL('docs/balancing-benchmark.md', ROOT)
-  writeFileSync(pageUrl, fillBlocks(readFileSync(pageUrl, 'utf8'), docBlocks(results)))
+  const before = JSON.parse(
+    readFileSync(new URL('bench/results/balance-before-learning.json', ROOT), 'utf8'),
+  ) as BeforeLearningResults
+  writeFileSync(pageUrl, fillBlocks(readFileSync(pageUrl, 'utf8'), docBlocks(results, before)))
   console.log('wrote bench/results/balance.json, docs/balance-*-p95.svg and docs/balancing-benchmark.md')
 }
 
