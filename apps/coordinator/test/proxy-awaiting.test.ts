@@ -26,15 +26,17 @@ async function awaitingOn(fleet: Fleet, nodeId: string): Promise<number> {
   return estimate.awaitingTokens
 }
 
-function streamChat(fleet: Fleet, signal?: AbortSignal) {
+function chat(fleet: Fleet, stream: boolean, signal?: AbortSignal) {
   return request(`${fleet.url}/v1/chat/completions`, {
     method: 'POST',
     dispatcher: fleet.client,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: PROMPT }] }),
+    body: JSON.stringify({ model: MODEL, stream, messages: [{ role: 'user', content: PROMPT }] }),
     signal: signal ?? null,
   })
 }
+
+const streamChat = (fleet: Fleet, signal?: AbortSignal) => chat(fleet, true, signal)
 
 describe('prompts a node has not started', () => {
   it('count from the attempt to the first streamed byte, and not after a request left without one', async () => {
@@ -65,6 +67,27 @@ describe('prompts a node has not started', () => {
     expect(streaming.statusCode).toBe(200)
     expect(await streaming.body.text()).toContain('[DONE]')
     expect(await awaitingOn(fleet, nodeId)).toBe(0)
+  })
+
+  it('count a request that is not streamed only until its estimated first token, though it has no byte yet', async () => {
+    const fleet = await startFleet()
+    const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
+    const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+    // OpenAI's API answers in one piece unless asked to stream: the first byte would come at the end.
+    const controller = new AbortController()
+    const hanging = chat(fleet, false, controller.signal)
+    let answered = false
+    void hanging.then(
+      () => (answered = true),
+      () => undefined,
+    )
+    await waitFor(() => runtime.requests.length === 1, 'the request reached the runtime')
+    expect(await awaitingOn(fleet, nodeId)).toBeGreaterThan(1_000)
+    await waitFor(async () => (await awaitingOn(fleet, nodeId)) === 0, 'the prompt counted as started')
+    // Still no byte of the answer: the request is under way, only its prompt no longer counts.
+    expect(answered).toBe(false)
+    controller.abort()
+    await expect(hanging).rejects.toThrow()
   })
 
   it('leave the node an attempt failed on when the failover then waits in the queue and gives up', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SelectionReason } from '../core/balancer/selection.js'
 import { makeNode } from '../core/balancer/strategy-contract.test-suite.js'
 import { FleetKnowledge } from '../core/learning/fleet-knowledge.js'
@@ -113,6 +113,58 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     })
     expect(knowledge.awaitingTokens[node.slot]).toBe(0)
     expect(learner.awaitingCount).toBe(0)
+  })
+
+  describe('an answer that is not streamed (its first byte is its end)', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+    /** The default balancer's reason, expecting the first token after `firstByteS`. */
+    const finishing = (firstByteS: number) =>
+      ({ kind: 'fastest-finish', cachedTokens: 0, firstByteS }) as SelectionReason
+    const notStreamed = (promptTokens: number) => ({ ...chatRequest(promptTokens), isStreaming: false })
+
+    it('counts its prompt only until the time the estimate gave for its first token', () => {
+      vi.useFakeTimers()
+      const { knowledge, learner } = setup()
+      const node = makeNode('a')
+      const request = notStreamed(900)
+      learner.onAttempt(node, finishing(0.5), 0, request)
+      vi.advanceTimersByTime(499)
+      expect(knowledge.awaitingTokens[node.slot]).toBe(900)
+      vi.advanceTimersByTime(1)
+      expect(knowledge.awaitingTokens[node.slot]).toBe(0)
+      expect(learner.awaitingCount).toBe(0)
+      // The answer ends later: nothing is taken off twice.
+      learner.onProxied(ended(request, node))
+      expect(knowledge.awaitingTokens[node.slot]).toBe(0)
+    })
+
+    it('moves with a failover: the first node’s estimate does not release the prompt on the next', () => {
+      vi.useFakeTimers()
+      const { knowledge, learner } = setup()
+      const first = makeNode('a')
+      const second = makeNode('b')
+      const request = notStreamed(700)
+      learner.onAttempt(first, finishing(0.2), 0, request)
+      learner.onAttempt(second, finishing(2), 1, request)
+      vi.advanceTimersByTime(1_999)
+      expect(knowledge.awaitingTokens[first.slot]).toBe(0)
+      expect(knowledge.awaitingTokens[second.slot]).toBe(700)
+      vi.advanceTimersByTime(1)
+      expect(knowledge.awaitingTokens[second.slot]).toBe(0)
+    })
+
+    it('leaves a streamed answer, and one routed without an estimate, counted until their first byte or end', () => {
+      vi.useFakeTimers()
+      const { knowledge, learner } = setup()
+      const node = makeNode('a')
+      learner.onAttempt(node, finishing(0.5), 0, chatRequest(300))
+      learner.onAttempt(node, finishing(0.5), 0, { ...chatRequest(200), isStreaming: true })
+      learner.onAttempt(node, REASON, 0, notStreamed(100))
+      vi.advanceTimersByTime(60_000)
+      expect(knowledge.awaitingTokens[node.slot]).toBe(600)
+    })
   })
 
   it('counts no prompt for routes that generate nothing, and forgets those of a node that leaves', () => {

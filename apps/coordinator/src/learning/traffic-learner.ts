@@ -56,7 +56,12 @@ interface Awaiting {
   readonly nodeId: string
   readonly slot: number
   readonly tokens: number
+  /** For an answer that is not streamed: when its prompt counts as started (`startsByEstimate`). */
+  timer?: ReturnType<typeof setTimeout>
 }
+
+/** The longest a timer can wait (setTimeout fires at once beyond it). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class TrafficLearner implements ProxyObserver {
   readonly #options: TrafficLearnerOptions
@@ -76,7 +81,21 @@ export class TrafficLearner implements ProxyObserver {
     if (request.probe !== undefined) {
       const cached = reason.kind === 'fastest-finish' ? reason.cachedTokens : 0
       this.noteAwaiting(request, node, Math.max(0, request.probe.promptTokens - cached))
+      if (request.isStreaming === false && reason.kind === 'fastest-finish')
+        this.startsByEstimate(request, reason.firstByteS)
     }
+  }
+
+  /**
+   * `key`'s answer is not streamed: its first byte is its end, long after the runtime started on the
+   * prompt. Its prompt counts as not started only for the `seconds` the estimate gave for its first
+   * token there, unless it ends, fails over or is released before.
+   */
+  startsByEstimate(key: object, seconds: number): void {
+    const awaiting = this.#awaiting.get(key)
+    if (awaiting === undefined || !(seconds >= 0)) return
+    awaiting.timer = setTimeout(() => this.releaseAwaiting(key), Math.min(seconds * 1000, MAX_TIMER_MS))
+    awaiting.timer.unref()
   }
 
   /** `key`'s request went to `node` with `tokens` of its prompt to prefill there. */
@@ -102,6 +121,7 @@ export class TrafficLearner implements ProxyObserver {
   releaseAwaiting(key: object): void {
     const awaiting = this.#awaiting.get(key)
     if (awaiting === undefined) return
+    clearTimeout(awaiting.timer)
     this.#awaiting.delete(key)
     this.#addAwaiting(awaiting.nodeId, awaiting.slot, -awaiting.tokens)
   }
@@ -202,7 +222,9 @@ export class TrafficLearner implements ProxyObserver {
   /** A node left: its learned rates, residency and cached prefixes go with it. */
   onNodeRemoved(removed: RemovedNode): void {
     for (const [key, awaiting] of this.#awaiting) {
-      if (awaiting.slot === removed.slot) this.#awaiting.delete(key)
+      if (awaiting.slot !== removed.slot) continue
+      clearTimeout(awaiting.timer)
+      this.#awaiting.delete(key)
     }
     this.#options.knowledge.forgetSlot(removed.slot)
     this.#options.prefixIndex.forgetSlot(removed.slot)

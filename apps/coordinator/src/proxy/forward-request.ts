@@ -127,6 +127,8 @@ export interface InferenceRequest {
   readonly log: ForwardLog
   /** Prompt size and prefix hashes for the default balancer (`probeOf(body)`); absent: not estimated. */
   readonly probe?: RequestProbe | undefined
+  /** The client asked for a streamed answer (`AttemptRequest.isStreaming`). Absent: streamed. */
+  readonly isStreaming?: boolean | undefined
 }
 
 /** The upstream response to send on. Its body releases the lease and logs the request when it closes. */

@@ -14,6 +14,11 @@ export interface AttemptRequest {
   readonly apiKind: ApiKind
   readonly route: string
   readonly probe?: RequestProbe | undefined
+  /**
+   * Whether the client asked for a streamed answer. A non-streamed answer's first byte is its end, so
+   * it cannot tell when the runtime started on the prompt. Absent: streamed.
+   */
+  readonly isStreaming?: boolean | undefined
 }
 
 /** An upstream response whose body is about to stream to the client. */

@@ -497,6 +497,8 @@ describe('fastest-finish: load and ties', () => {
     ]
     const reason = finishReason(select(nodes, makeRequest(), makeState('fastest-finish')))
     expect(reason).toMatchObject({ inFlight: 5, max: 4, decidedBy: 'only-candidate', runnerUp: null })
+    // No prompt, nothing to load: the first token comes after the 0.447 s queue alone.
+    expect(reason.firstByteS).toBeCloseTo(0.447, 3)
     expect(formatReason(reason)).toBe('warm, 5/4 in flight, queues: est 1.3 s')
   })
 })

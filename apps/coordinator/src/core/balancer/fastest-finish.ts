@@ -147,6 +147,7 @@ function selected(
       max: winner.slots,
       allHot,
       estimateS: winner.totalS,
+      firstByteS: winner.queueS + winner.coldS + winner.prefillS,
       isResident: winner.isResident,
       cachedTokens: winner.cachedTokens,
       decidedBy,

@@ -54,6 +54,7 @@ export async function proxyInference(
     signal: clientGone,
     log: request.log,
     probe: probeOf(body.raw),
+    isStreaming: body.isStreaming,
   })
 
   reply.code(forwarded.statusCode)
