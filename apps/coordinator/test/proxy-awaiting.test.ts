@@ -90,6 +90,41 @@ describe('prompts a node has not started', () => {
     await expect(hanging).rejects.toThrow()
   })
 
+  it('count an inline image as a fixed number of prompt tokens, not its base64 bytes / 4', async () => {
+    const fleet = await startFleet()
+    const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
+    const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+    // A 300 kB picture: 400 000 characters of base64, 100 000 "tokens" if read as text.
+    const picture = Buffer.alloc(300_000, 7).toString('base64')
+    const controller = new AbortController()
+    const hanging = request(`${fleet.url}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: fleet.client,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: MODEL,
+        stream: true,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: PROMPT },
+              { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${picture}` } },
+            ],
+          },
+        ],
+      }),
+      signal: controller.signal,
+    })
+    await waitFor(() => runtime.requests.length === 1, 'the request reached the runtime')
+    // About 1 000 tokens of text and JSON around it, and 576 for the image.
+    const queued = await awaitingOn(fleet, nodeId)
+    expect(queued).toBeGreaterThan(1_576)
+    expect(queued).toBeLessThan(1_700)
+    controller.abort()
+    await expect(hanging).rejects.toThrow()
+  })
+
   it('leave the node an attempt failed on when the failover then waits in the queue and gives up', async () => {
     const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true', QUEUE_TIMEOUT_MS: '300' })
     const busy = await startFakeRuntime({ name: 'busy', mode: { kind: 'hang' } })

@@ -20,6 +20,7 @@ import type {
   ResponseTap,
 } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
+import { IMAGE_PROMPT_TOKENS, type InlineMedia, NO_MEDIA } from './inline-media.js'
 import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
@@ -46,9 +47,13 @@ export interface TrafficLearnerOptions {
   readonly shareAwaiting?: (nodeId: string, tokens: number) => void
 }
 
-/** What the balancer learns from a request body, worked out once per request. */
-export function probeOf(body: Uint8Array): RequestProbe {
-  return { promptTokens: body.length / BYTES_PER_TOKEN, prefixHashes: prefixBlockHashes(body) }
+/**
+ * What the balancer learns from a request body, worked out once per request: its text at
+ * `BYTES_PER_TOKEN`, each inline image at `IMAGE_PROMPT_TOKENS`.
+ */
+export function probeOf(body: Uint8Array, media: InlineMedia = NO_MEDIA): RequestProbe {
+  const promptTokens = (body.length - media.chars) / BYTES_PER_TOKEN + media.count * IMAGE_PROMPT_TOKENS
+  return { promptTokens, prefixHashes: prefixBlockHashes(body) }
 }
 
 /** A request sent to a node whose first byte has not come back yet. */

@@ -1,10 +1,12 @@
 /**
- * Inference bodies: kept as the raw bytes to forward, parsed once to find the model and stream flag.
+ * Inference bodies: kept as the raw bytes to forward, parsed once to find the model, the stream flag
+ * and the inline media (base64 images) that the prompt-size estimate must not count as text.
  * The runtime validates everything else; the coordinator only needs what routing depends on.
  */
 import { MAX_MODEL_NAME_LENGTH } from '@llm-fleet/types'
 import type { FastifyInstance } from 'fastify'
 import { InvalidInferenceRequestError } from '../../errors.js'
+import { findInlineMedia, type InlineMedia } from '../../learning/inline-media.js'
 
 export interface InferenceBody {
   /** The bytes as received, forwarded unchanged. */
@@ -12,6 +14,7 @@ export interface InferenceBody {
   readonly model: string
   /** Whether the client asked for a streamed response (or the API streams unless told not to). */
   readonly isStreaming: boolean
+  readonly media: InlineMedia
 }
 
 /**
@@ -62,5 +65,10 @@ export function parseInferenceBody(
     throw new InvalidInferenceRequestError(`model: must be at most ${MAX_MODEL_NAME_LENGTH} characters`)
   }
   const stream = 'stream' in parsed ? parsed.stream : undefined
-  return { raw: body, model, isStreaming: typeof stream === 'boolean' ? stream : isStreamingByDefault }
+  return {
+    raw: body,
+    model,
+    isStreaming: typeof stream === 'boolean' ? stream : isStreamingByDefault,
+    media: findInlineMedia(parsed),
+  }
 }
