@@ -178,3 +178,40 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     expect(knowledge.awaitingTokens[node.slot]).toBe(0)
   })
 })
+
+describe('TrafficLearner: OpenAI-style answers', () => {
+  /** An OpenAI answer in three reads, 400 ms apart, its usage in the last. */
+  function answer(isStreaming: boolean) {
+    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+    let nowMs = 0
+    const learner = new TrafficLearner({
+      knowledge,
+      prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
+      clock: () => NOW,
+      monotonic: () => nowMs,
+      inFlightOf: () => 1,
+      pushLagMs: 2_000,
+    })
+    const node = makeNode('a', { runtimeKind: 'openai' })
+    const request = { ...chatRequest(1_000), apiKind: 'openai' as const, isStreaming }
+    const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
+    for (const [at, text] of [
+      [100, '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"content":"'],
+      [500, 'x'.repeat(8_000)],
+      [900, '"}}],"usage":{"prompt_tokens":1000,"completion_tokens":401,"total_tokens":1401}}'],
+    ] as const) {
+      nowMs = at
+      tap?.chunk(Buffer.from(text))
+    }
+    tap?.end(true)
+    return knowledge.table(request.model).decodeWeight[node.slot]
+  }
+
+  it('learns decode from a stream, first to last chunk', () => {
+    expect(answer(true)).toBe(1)
+  })
+
+  it('learns no decode from an answer in one piece, however many reads it took', () => {
+    expect(answer(false)).toBe(0)
+  })
+})

@@ -203,7 +203,8 @@ export class TrafficLearner implements ProxyObserver {
         if (!isComplete || chunks === 0) return
         const usage = parseRuntimeUsage(Buffer.concat(tail).toString('latin1'))
         if (usage === null) return
-        const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks }
+        const streamed = response.request.isStreaming !== false
+        const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, streamed }
         this.observeUsage(node, response.request.model, startConcurrency, usage, timing)
       },
     }
@@ -242,6 +243,8 @@ export interface Timing {
   readonly firstAt: number
   readonly lastAt: number
   readonly chunks: number
+  /** The client asked for a streamed answer (`AttemptRequest.isStreaming`). Absent: streamed. */
+  readonly streamed?: boolean
 }
 
 function toSample(
@@ -267,8 +270,9 @@ function toSample(
     }
   }
   // OpenAI-style: only a stream separates prefill (to the first chunk) from decode (first to last), and
-  // the time to the first chunk is prefill only when the request did not queue inside the runtime.
-  const isStream = timing.chunks >= 3
+  // the time to the first chunk is prefill only when the request did not queue inside the runtime. A
+  // long answer in one piece may still reach the proxy in several reads: those say nothing of decode.
+  const isStream = timing.streamed !== false && timing.chunks >= 3
   const isPrefillTimed = isStream && concurrency <= node.maxConcurrency
   return {
     ...base,
