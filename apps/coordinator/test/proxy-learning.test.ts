@@ -75,6 +75,27 @@ describe('the default balancer learns from proxied traffic', () => {
     expect(next.reason).toMatch(/prompt tokens cached/)
   })
 
+  it("expects an answer no longer than the client's max_tokens", async () => {
+    const fleet = await startFleet()
+    await fleet.addRuntime({ profile: 'a100', kind: 'openai' })
+    const estimateOf = async (limit: Record<string, number>) => {
+      const response = await request(`${fleet.url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: fleet.client,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Yes or no?' }], ...limit }),
+      })
+      await response.body.text()
+      expect(response.statusCode).toBe(200)
+      const seconds = /est ([\d.]+) s/.exec(String(response.headers['x-fleet-reason']))?.[1]
+      return Number(seconds)
+    }
+    // Nothing learned yet: the 256-token prior answer against one of at most 2 tokens.
+    const unlimited = await estimateOf({})
+    expect(unlimited).toBeGreaterThan(0.5)
+    expect(await estimateOf({ max_tokens: 2 })).toBeLessThan(unlimited / 10)
+  })
+
   it('forgets what it learned about a node that leaves; a node taking its slot starts from the prior', async () => {
     const fleet = await startFleet()
     const { nodeId } = await fleet.addRuntime({ profile: 'a100' })

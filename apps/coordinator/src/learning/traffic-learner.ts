@@ -49,11 +49,15 @@ export interface TrafficLearnerOptions {
 
 /**
  * What the balancer learns from a request body, worked out once per request: its text at
- * `BYTES_PER_TOKEN`, each inline image at `IMAGE_PROMPT_TOKENS`.
+ * `BYTES_PER_TOKEN`, each inline image at `IMAGE_PROMPT_TOKENS`, and the answer's token limit.
  */
-export function probeOf(body: Uint8Array, media: InlineMedia = NO_MEDIA): RequestProbe {
+export function probeOf(
+  body: Uint8Array,
+  media: InlineMedia = NO_MEDIA,
+  maxOutputTokens?: number,
+): RequestProbe {
   const promptTokens = (body.length - media.chars) / BYTES_PER_TOKEN + media.count * IMAGE_PROMPT_TOKENS
-  return { promptTokens, prefixHashes: prefixBlockHashes(body) }
+  return { promptTokens, prefixHashes: prefixBlockHashes(body), maxOutputTokens }
 }
 
 /** A request sent to a node whose first byte has not come back yet. */
@@ -154,6 +158,8 @@ export class TrafficLearner implements ProxyObserver {
     startConcurrency: number,
     usage: RuntimeUsage,
     timing: Timing,
+    /** The request's `maxOutputTokens`: an answer cut off at it says nothing of the model's length. */
+    outputLimit?: number,
   ): void {
     const endConcurrency = Math.max(1, this.#options.inFlightOf(node.id))
     const sample = toSample(
@@ -164,7 +170,8 @@ export class TrafficLearner implements ProxyObserver {
       (startConcurrency + endConcurrency) / 2,
       timing,
     )
-    this.#options.knowledge.observe(sample)
+    const isCut = outputLimit !== undefined && sample.outputTokens !== null && sample.outputTokens >= outputLimit
+    this.#options.knowledge.observe(isCut ? { ...sample, outputTokens: null } : sample)
   }
 
   onProxied(record: ProxiedRecord): void {
@@ -205,7 +212,8 @@ export class TrafficLearner implements ProxyObserver {
         if (usage === null) return
         const streamed = response.request.isStreaming !== false
         const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, streamed }
-        this.observeUsage(node, response.request.model, startConcurrency, usage, timing)
+        const limit = response.request.probe?.maxOutputTokens
+        this.observeUsage(node, response.request.model, startConcurrency, usage, timing, limit)
       },
     }
   }

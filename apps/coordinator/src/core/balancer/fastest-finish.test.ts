@@ -489,6 +489,21 @@ describe('fastest-finish: load and ties', () => {
     expect(selectedId(select([broken], makeRequest(), makeState('fastest-finish')))).toBe('broken')
   })
 
+  it("expects the client's token limit when it is shorter than the model's mean answer", () => {
+    const h100 = makeNode('h100', { computeScore: 434, runtimeKind: 'openai' })
+    const limited = (maxOutputTokens: number) =>
+      finishReason(
+        select(
+          [h100],
+          makeRequest({ probe: { promptTokens: 0, prefixHashes: new Int32Array(0), maxOutputTokens } }),
+          makeState('fastest-finish'),
+        ),
+      ).estimateS
+    // Idle, warm, no prompt: decode alone. 16 / 434 = 0.0369 s; a limit of 1 000 leaves 256 / 434 = 0.590 s.
+    expect(limited(16)).toBeCloseTo(0.0369, 4)
+    expect(limited(1_000)).toBeCloseTo(0.5899, 4)
+  })
+
   it('says in the reason that the request queues on a full node', () => {
     // 4 in flight of 4, runtime backlog 1: 5 + 1 → 2 queued. 256/434 = 0.590 s;
     // 2 × 0.590 / 2.639 + 0.894 = 1.341 s.

@@ -42,7 +42,9 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   context.ceiling = knowledge.ceiling
   context.awaiting = knowledge.awaitingTokens
   context.priorWeight = knowledge.priorWeight
-  context.outputTokens = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
+  const meanOutput = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
+  const limit = request.probe?.maxOutputTokens
+  context.outputTokens = limit !== undefined && limit < meanOutput ? limit : meanOutput
   context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean
   context.decodePerPoint = table === undefined ? DEFAULT_PRIORS.decodePerPoint : table.decodePerPoint.mean
   context.prefillPerPoint = table === undefined ? DEFAULT_PRIORS.prefillPerPoint : table.prefillPerPoint.mean

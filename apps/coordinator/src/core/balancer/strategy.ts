@@ -36,6 +36,11 @@ export interface RequestProbe {
   readonly promptTokens: number
   /** `prefixBlockHashes` of the body: what the prefix index is looked up and recorded with. */
   readonly prefixHashes: Int32Array
+  /**
+   * The most tokens the client lets the answer have (`max_tokens`, `num_predict`, …): the expected
+   * answer is the model's learned mean length, or this when it is shorter. Absent: no limit.
+   */
+  readonly maxOutputTokens?: number | undefined
 }
 
 /**

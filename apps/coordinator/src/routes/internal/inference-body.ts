@@ -1,6 +1,7 @@
 /**
- * Inference bodies: kept as the raw bytes to forward, parsed once to find the model, the stream flag
- * and the inline media (base64 images) that the prompt-size estimate must not count as text.
+ * Inference bodies: kept as the raw bytes to forward, parsed once to find the model, the stream flag,
+ * the answer's length limit and the inline media (base64 images) that the prompt-size estimate must
+ * not count as text.
  * The runtime validates everything else; the coordinator only needs what routing depends on.
  */
 import { MAX_MODEL_NAME_LENGTH } from '@llm-fleet/types'
@@ -15,6 +16,29 @@ export interface InferenceBody {
   /** Whether the client asked for a streamed response (or the API streams unless told not to). */
   readonly isStreaming: boolean
   readonly media: InlineMedia
+  /** The most tokens the client lets the answer have, when it says (`maxOutputTokensOf`). */
+  readonly maxOutputTokens: number | undefined
+}
+
+/**
+ * The answer's token limit wherever an API puts it: OpenAI's `max_completion_tokens` (and the older
+ * `max_tokens`, also Anthropic's), the Responses API's `max_output_tokens`, Ollama's
+ * `options.num_predict` (where −1 and −2 mean no limit). A positive integer, or undefined.
+ */
+export function maxOutputTokensOf(body: Record<string, unknown>): number | undefined {
+  const options = body.options
+  const candidates = [
+    body.max_completion_tokens,
+    body.max_tokens,
+    body.max_output_tokens,
+    typeof options === 'object' && options !== null
+      ? (options as Record<string, unknown>).num_predict
+      : undefined,
+  ]
+  for (const value of candidates) {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
+  }
+  return undefined
 }
 
 /**
@@ -70,5 +94,6 @@ export function parseInferenceBody(
     model,
     isStreaming: typeof stream === 'boolean' ? stream : isStreamingByDefault,
     media: findInlineMedia(parsed),
+    maxOutputTokens: maxOutputTokensOf(parsed as Record<string, unknown>),
   }
 }

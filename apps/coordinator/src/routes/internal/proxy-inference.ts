@@ -53,7 +53,7 @@ export async function proxyInference(
     requestId: request.id,
     signal: clientGone,
     log: request.log,
-    probe: probeOf(body.raw, body.media),
+    probe: probeOf(body.raw, body.media, body.maxOutputTokens),
     isStreaming: body.isStreaming,
   })
 
