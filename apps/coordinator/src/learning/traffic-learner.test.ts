@@ -223,3 +223,45 @@ describe('TrafficLearner: OpenAI-style answers', () => {
     expect(answer(true, 402).lengths).toBe(1)
   })
 })
+
+describe('TrafficLearner: Ollama answers and the wait for a place', () => {
+  /**
+   * An Ollama answer alone on its node that waited 10 ms, prefilled 0.2 s and decoded 3 s, its first
+   * chunk through the proxy at 3.21 s when it came in one piece, at 0.21 s when streamed.
+   */
+  function answer(isStreaming: boolean) {
+    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+    let nowMs = 0
+    const learner = new TrafficLearner({
+      knowledge,
+      prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
+      clock: () => NOW,
+      monotonic: () => nowMs,
+      inFlightOf: () => 1,
+      pushLagMs: 2_000,
+    })
+    const node = makeNode('a')
+    const request = { ...chatRequest(100), isStreaming }
+    const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
+    const final =
+      '{"done":true,"total_duration":3210000000,"load_duration":0,"prompt_eval_count":100,' +
+      '"prompt_eval_duration":200000000,"eval_count":300,"eval_duration":3000000000}\n'
+    if (isStreaming) {
+      nowMs = 210
+      tap?.chunk(Buffer.from('{"message":{"content":"Hi"},"done":false}\n'))
+    }
+    nowMs = 3_210
+    tap?.chunk(Buffer.from(final))
+    tap?.end(true)
+    return { ceiling: knowledge.ceiling[node.slot], capacity: knowledge.capacity[node.slot] }
+  }
+
+  it('does not take the decode of an answer in one piece for a wait, which would cap the node at one place', () => {
+    // Ollama's own wait (total − prefill − decode) is 10 ms: unqueued, so the node may run one more.
+    expect(answer(false)).toEqual({ ceiling: 0, capacity: 2 })
+  })
+
+  it('reads the same answer streamed alike: its first chunk came right after the prefill', () => {
+    expect(answer(true)).toEqual({ ceiling: 0, capacity: 2 })
+  })
+})

@@ -210,8 +210,8 @@ export class TrafficLearner implements ProxyObserver {
         if (!isComplete || chunks === 0) return
         const usage = parseRuntimeUsage(Buffer.concat(tail).toString('latin1'))
         if (usage === null) return
-        const streamed = response.request.isStreaming !== false
-        const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, streamed }
+        const isStreaming = response.request.isStreaming !== false
+        const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, isStreaming }
         const limit = response.request.probe?.maxOutputTokens
         this.observeUsage(node, response.request.model, startConcurrency, usage, timing, limit)
       },
@@ -252,7 +252,7 @@ export interface Timing {
   readonly lastAt: number
   readonly chunks: number
   /** The client asked for a streamed answer (`AttemptRequest.isStreaming`). Absent: streamed. */
-  readonly streamed?: boolean
+  readonly isStreaming?: boolean
 }
 
 function toSample(
@@ -280,7 +280,7 @@ function toSample(
   // OpenAI-style: only a stream separates prefill (to the first chunk) from decode (first to last), and
   // the time to the first chunk is prefill only when the request did not queue inside the runtime. A
   // long answer in one piece may still reach the proxy in several reads: those say nothing of decode.
-  const isStream = timing.streamed !== false && timing.chunks >= 3
+  const isStream = timing.isStreaming !== false && timing.chunks >= 3
   const isPrefillTimed = isStream && concurrency <= node.maxConcurrency
   return {
     ...base,
@@ -305,7 +305,8 @@ function queuedSeconds(usage: OllamaUsage, timing: Timing): number | null {
   const working = (usage.loadNs ?? 0) + usage.promptEvalNs
   const reported = Math.max(0, usage.totalNs - working - usage.evalNs) / 1e9
   const toFirst = timing.firstAt - timing.startedAt
-  if (!(toFirst >= 0)) return reported
+  // An answer in one piece has its first byte at its end: the time to it is mostly decode, not a wait.
+  if (timing.isStreaming === false || !(toFirst >= 0)) return reported
   return Math.max(reported, toFirst / 1000 - working / 1e9)
 }
 
