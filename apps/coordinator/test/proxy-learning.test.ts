@@ -90,7 +90,8 @@ describe('the default balancer learns from proxied traffic', () => {
       const seconds = /est ([\d.]+) s/.exec(String(response.headers['x-fleet-reason']))?.[1]
       return Number(seconds)
     }
-    // Nothing learned yet: the 256-token prior answer against one of at most 2 tokens.
+    // The first request is priced at the 256-token prior; its answer then teaches a mean of tens of
+    // tokens, still far above the second request's limit of 2.
     const unlimited = await estimateOf({})
     expect(unlimited).toBeGreaterThan(0.5)
     expect(await estimateOf({ max_tokens: 2 })).toBeLessThan(unlimited / 10)

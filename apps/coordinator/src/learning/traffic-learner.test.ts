@@ -181,7 +181,7 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
 
 describe('TrafficLearner: OpenAI-style answers', () => {
   /** An OpenAI answer of 401 tokens in three reads, 400 ms apart, its usage in the last. */
-  function answer(isStreaming: boolean, maxOutputTokens?: number) {
+  function answer(isStreaming: boolean) {
     const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
     let nowMs = 0
     const learner = new TrafficLearner({
@@ -193,9 +193,7 @@ describe('TrafficLearner: OpenAI-style answers', () => {
       pushLagMs: 2_000,
     })
     const node = makeNode('a', { runtimeKind: 'openai' })
-    const base = chatRequest(1_000)
-    const probe = { promptTokens: 1_000, prefixHashes: new Int32Array(0), maxOutputTokens }
-    const request = { ...base, apiKind: 'openai' as const, isStreaming, probe }
+    const request = { ...chatRequest(1_000), apiKind: 'openai' as const, isStreaming }
     const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
     for (const [at, text] of [
       [100, '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"content":"'],
@@ -216,11 +214,6 @@ describe('TrafficLearner: OpenAI-style answers', () => {
 
   it('learns no decode from an answer in one piece, however many reads it took', () => {
     expect(answer(false)).toEqual({ decode: 0, lengths: 1 })
-  })
-
-  it("learns the model's answer length only from answers that ended before the client's limit", () => {
-    expect(answer(true, 401).lengths).toBe(0)
-    expect(answer(true, 402).lengths).toBe(1)
   })
 })
 

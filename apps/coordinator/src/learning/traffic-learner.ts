@@ -158,8 +158,6 @@ export class TrafficLearner implements ProxyObserver {
     startConcurrency: number,
     usage: RuntimeUsage,
     timing: Timing,
-    /** The request's `maxOutputTokens`: an answer cut off at it says nothing of the model's length. */
-    outputLimit?: number,
   ): void {
     const endConcurrency = Math.max(1, this.#options.inFlightOf(node.id))
     const sample = toSample(
@@ -170,8 +168,7 @@ export class TrafficLearner implements ProxyObserver {
       (startConcurrency + endConcurrency) / 2,
       timing,
     )
-    const isCut = outputLimit !== undefined && sample.outputTokens !== null && sample.outputTokens >= outputLimit
-    this.#options.knowledge.observe(isCut ? { ...sample, outputTokens: null } : sample)
+    this.#options.knowledge.observe(sample)
   }
 
   onProxied(record: ProxiedRecord): void {
@@ -212,8 +209,7 @@ export class TrafficLearner implements ProxyObserver {
         if (usage === null) return
         const isStreaming = response.request.isStreaming !== false
         const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, isStreaming }
-        const limit = response.request.probe?.maxOutputTokens
-        this.observeUsage(node, response.request.model, startConcurrency, usage, timing, limit)
+        this.observeUsage(node, response.request.model, startConcurrency, usage, timing)
       },
     }
   }

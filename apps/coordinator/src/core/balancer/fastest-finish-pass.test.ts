@@ -51,56 +51,65 @@ describe('fastest-finish: the nodes a decision skips', () => {
       isLoaded: fc.boolean(),
       hasPrefix: fc.boolean(),
     })
-    // Copies of one node make exact ties; the prompt makes prefill and cached prefixes count.
+    // Copies of one node make exact ties; the prompt makes prefill and cached prefixes count; a client's
+    // token limit shortens this answer but not those queued ahead of it.
+    const limit = fc.option(fc.integer({ min: 1, max: 1_000 }), { nil: undefined })
     const fleet = fc
       .array(node, { minLength: 1, maxLength: 25 })
       .chain((nodes) => fc.tuple(fc.constant(nodes), fc.array(fc.nat(nodes.length - 1), { maxLength: 3 })))
     fc.assert(
-      fc.property(fleet, fc.integer({ min: 0, max: 20_000 }), ([drawn, copies], promptBytes) => {
-        const fields = [...drawn, ...copies.map((index) => drawn[index] as (typeof drawn)[number])]
-        const state = makeState('fastest-finish')
-        const prompt = Buffer.alloc(promptBytes, 'p')
-        const hashes = prefixBlockHashes(prompt)
-        const nodes = fields.map(({ measuredTokensPerS, isLoaded, hasPrefix, ...view }, index) => {
-          const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
-          if (isLoaded) state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
-          if (hasPrefix) state.prefixIndex.record(hashes, made.slot, NOW)
-          if (measuredTokensPerS !== null) {
-            state.knowledge.observe({
-              slot: made.slot,
-              model: MODEL,
-              gpuScore: view.gpuScore,
-              concurrency: 1,
-              decodeTokens: 256,
-              decodeSeconds: 256 / measuredTokensPerS,
-              prefillTokens: null,
-              prefillSeconds: null,
-              loadSeconds: null,
-              outputTokens: null,
-            })
-          }
-          return made
-        })
-        const request = makeRequest({
-          model: MODEL,
-          probe: { promptTokens: promptBytes / 4, prefixHashes: hashes },
-        })
-        const selection = select(nodes, request, state)
-        const reason = finishReason(selection)
+      fc.property(
+        fleet,
+        fc.integer({ min: 0, max: 20_000 }),
+        limit,
+        ([drawn, copies], promptBytes, maxOutputTokens) => {
+          const fields = [...drawn, ...copies.map((index) => drawn[index] as (typeof drawn)[number])]
+          const state = makeState('fastest-finish')
+          const prompt = Buffer.alloc(promptBytes, 'p')
+          const hashes = prefixBlockHashes(prompt)
+          const nodes = fields.map(({ measuredTokensPerS, isLoaded, hasPrefix, ...view }, index) => {
+            const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
+            if (isLoaded) state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
+            if (hasPrefix) state.prefixIndex.record(hashes, made.slot, NOW)
+            if (measuredTokensPerS !== null) {
+              state.knowledge.observe({
+                slot: made.slot,
+                model: MODEL,
+                gpuScore: view.gpuScore,
+                concurrency: 1,
+                decodeTokens: 256,
+                decodeSeconds: 256 / measuredTokensPerS,
+                prefillTokens: null,
+                prefillSeconds: null,
+                loadSeconds: null,
+                outputTokens: null,
+              })
+            }
+            return made
+          })
+          const request = makeRequest({
+            model: MODEL,
+            probe: { promptTokens: promptBytes / 4, prefixHashes: hashes, maxOutputTokens },
+          })
+          const selection = select(nodes, request, state)
+          const reason = finishReason(selection)
 
-        const context = prepareContext(request, state)
-        const isHot = (view: NodeView) => (view.cpuPct ?? 0) > state.busy.cpuPct
-        const cool = nodes.filter((view) => !isHot(view))
-        const pool = cool.length > 0 ? cool : nodes
-        const estimates = pool.map((view) => estimateTotal(view, context))
-        const best = Math.min(...estimates)
-        const tied = pool.filter((_view, index) => estimates[index] === best)
-        expect(tied.map((view) => view.id)).toContain(selection.kind === 'selected' ? selection.node.id : '')
-        expect(reason.estimateS).toBeCloseTo(best, 9)
-        const rest = estimates.filter((estimate) => estimate > best)
-        if (tied.length > 1 || rest.length === 0 || cool.length === 0) expect(reason.runnerUp).toBeNull()
-        else expect(reason.runnerUp?.estimateS).toBeCloseTo(Math.min(...rest), 9)
-      }),
+          const context = prepareContext(request, state)
+          const isHot = (view: NodeView) => (view.cpuPct ?? 0) > state.busy.cpuPct
+          const cool = nodes.filter((view) => !isHot(view))
+          const pool = cool.length > 0 ? cool : nodes
+          const estimates = pool.map((view) => estimateTotal(view, context))
+          const best = Math.min(...estimates)
+          const tied = pool.filter((_view, index) => estimates[index] === best)
+          expect(tied.map((view) => view.id)).toContain(
+            selection.kind === 'selected' ? selection.node.id : '',
+          )
+          expect(reason.estimateS).toBeCloseTo(best, 9)
+          const rest = estimates.filter((estimate) => estimate > best)
+          if (tied.length > 1 || rest.length === 0 || cool.length === 0) expect(reason.runnerUp).toBeNull()
+          else expect(reason.runnerUp?.estimateS).toBeCloseTo(Math.min(...rest), 9)
+        },
+      ),
       { numRuns: 500 },
     )
   })

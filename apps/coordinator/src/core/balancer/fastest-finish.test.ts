@@ -504,6 +504,20 @@ describe('fastest-finish: load and ties', () => {
     expect(limited(1_000)).toBeCloseTo(0.5899, 4)
   })
 
+  it('still counts whole answers for the requests queued ahead of a short one', () => {
+    // 4 in flight of 4, backlog 1: 2 queued, each place turning over at 256 / 434 × 4^0.3 = 0.894 s,
+    // so 2 × 0.894 / 4 = 0.447 s of queue; this answer's 1 token in a batch of 4: 1 / 434 × 1.5157.
+    const full = makeNode('h100', {
+      computeScore: 434,
+      inFlight: 4,
+      runtimeBacklog: 1,
+      runtimeKind: 'openai',
+    })
+    const probe = { promptTokens: 0, prefixHashes: new Int32Array(0), maxOutputTokens: 1 }
+    const reason = finishReason(select([full], makeRequest({ probe }), makeState('fastest-finish')))
+    expect(reason.estimateS).toBeCloseTo(0.447 + 0.0035, 4)
+  })
+
   it('says in the reason that the request queues on a full node', () => {
     // 4 in flight of 4, runtime backlog 1: 5 + 1 → 2 queued. 256/434 = 0.590 s;
     // 2 × 0.590 / 2.639 + 0.894 = 1.341 s.

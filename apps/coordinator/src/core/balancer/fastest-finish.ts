@@ -44,7 +44,8 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   context.priorWeight = knowledge.priorWeight
   const meanOutput = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
   const limit = request.probe?.maxOutputTokens
-  context.outputTokens = limit !== undefined && limit < meanOutput ? limit : meanOutput
+  context.outputTokens = meanOutput
+  context.answerTokens = limit !== undefined && limit < meanOutput ? limit : meanOutput
   context.loadSeconds = table === undefined ? DEFAULT_PRIORS.loadSeconds : table.loadSeconds.mean
   context.decodePerPoint = table === undefined ? DEFAULT_PRIORS.decodePerPoint : table.decodePerPoint.mean
   context.prefillPerPoint = table === undefined ? DEFAULT_PRIORS.prefillPerPoint : table.prefillPerPoint.mean

@@ -5,10 +5,13 @@
  *   L       = the node's GPUs                             a runtime serves each request on one GPU
  *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its GPU
  *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
- *   decode  = outputTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone
+ *   decode  = answerTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone;
+ *                                                         answerTokens: the model's mean answer, or
+ *                                                         the client's token limit when shorter
  *   prefill = uncachedPromptTokens / prefillRate          a runtime prefills one prompt at a time
  *   queue   = w × awaitingTokens / L / prefillRate        prompts sent there and not started (no first
- *           + q × (prompt / prefillRate + decode at ⌈slots / L⌉) / slots       byte yet), then places
+ *           + q × (prompt / prefillRate                   byte yet), then places, each freed when a
+ *                  + mean answer at ⌈slots / L⌉) / slots  request of the mean length ends
  *   w       = BALANCER_WAITING_WEIGHT (8): those prompts also wait for places and loads, and the tail
  *             of a wait, not its mean, sets p95 (docs/default-balancer.md)
  *   cold    = 0 when the model is resident, else 2 × its load time (LOAD_COST: others wait for it too;
@@ -76,14 +79,14 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   const max = slotsOf(node, c)
   const lanes = node.gpuCount
   const after = node.inFlight + node.runtimeBacklog + 1
-  const decodeAlone = c.outputTokens / decodeRate
-  let total = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
+  let total = (c.answerTokens / decodeRate) * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const prompt = c.promptTokens
   if (prompt > 0) total += (prompt - cachedOn(slot, c, prompt)) / prefillRate
   const awaiting = awaitingOn(node, c)
   if (awaiting > 0) total += (c.waitingWeight * awaiting) / lanes / prefillRate
   if (after > max) {
-    const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
+    const turnover =
+      prompt / prefillRate + (c.outputTokens / decodeRate) * batchSlowdown(Math.ceil(max / lanes))
     total += ((after - max) * turnover) / max
   }
   if (!c.isResident) total += coldLoadSeconds(node, c)
@@ -104,7 +107,7 @@ export function cannotFinishBefore(node: NodeView, c: RequestContext, seconds: n
     const learned = c.decodeMean[slot] as number
     if (learned > rate) rate = learned
   }
-  return c.outputTokens > seconds * rate * (1 + 1e-9)
+  return c.answerTokens > seconds * rate * (1 + 1e-9)
 }
 
 /*
@@ -211,7 +214,10 @@ export interface RequestContext {
   prefillRate: number
   isResident: boolean
   promptTokens: number
+  /** The model's mean answer length: what each request ahead in a node's queue will take. */
   outputTokens: number
+  /** This request's expected answer: the mean, or the client's token limit when shorter. */
+  answerTokens: number
   loadSeconds: number
   decodePerPoint: number
   prefillPerPoint: number
@@ -242,6 +248,7 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     isResident: false,
     promptTokens: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
+    answerTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
     decodePerPoint: DEFAULT_PRIORS.decodePerPoint,
     prefillPerPoint: DEFAULT_PRIORS.prefillPerPoint,
@@ -303,13 +310,13 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const awaiting = awaitingOn(node, context)
   const prompt = context.promptTokens
   const cachedTokens = prompt > 0 ? cachedOn(slot, context, prompt) : 0
-  const decodeAlone = context.outputTokens / decodeRate
-  const turnover = prompt / prefillRate + decodeAlone * batchSlowdown(Math.ceil(max / lanes))
+  const turnover =
+    prompt / prefillRate + (context.outputTokens / decodeRate) * batchSlowdown(Math.ceil(max / lanes))
   out.queueS =
     (queued === 0 ? 0 : (queued * turnover) / max) + (context.waitingWeight * awaiting) / lanes / prefillRate
   out.coldS = isResident ? loading : coldLoadSeconds(node, context)
   out.prefillS = (prompt - cachedTokens) / prefillRate
-  out.decodeS = decodeAlone * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
+  out.decodeS = (context.answerTokens / decodeRate) * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
   out.cachedTokens = cachedTokens
   out.awaitingTokens = awaiting
