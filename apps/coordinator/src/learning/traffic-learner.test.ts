@@ -119,9 +119,9 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     afterEach(() => {
       vi.useRealTimers()
     })
-    /** The default balancer's reason, expecting the first token after `firstByteS`. */
-    const finishing = (firstByteS: number) =>
-      ({ kind: 'fastest-finish', cachedTokens: 0, firstByteS }) as SelectionReason
+    /** The default balancer's reason, expecting the first token after `firstTokenS`. */
+    const finishing = (firstTokenS: number) =>
+      ({ kind: 'fastest-finish', cachedTokens: 0, firstTokenS }) as SelectionReason
     const notStreamed = (promptTokens: number) => ({ ...chatRequest(promptTokens), isStreaming: false })
 
     it('counts its prompt only until the time the estimate gave for its first token', () => {

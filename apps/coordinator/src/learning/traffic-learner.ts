@@ -65,7 +65,7 @@ interface Awaiting {
   readonly nodeId: string
   readonly slot: number
   readonly tokens: number
-  /** For an answer that is not streamed: when its prompt counts as started (`startsByEstimate`). */
+  /** For an answer that is not streamed: counts its prompt as started (`noteAwaiting`'s `startsAfterS`). */
   timer?: ReturnType<typeof setTimeout>
 }
 
@@ -89,31 +89,30 @@ export class TrafficLearner implements ProxyObserver {
     this.noteDispatched(node, request.model, request.probe)
     if (request.probe !== undefined) {
       const cached = reason.kind === 'fastest-finish' ? reason.cachedTokens : 0
-      this.noteAwaiting(request, node, Math.max(0, request.probe.promptTokens - cached))
-      if (request.isStreaming === false && reason.kind === 'fastest-finish')
-        this.startsByEstimate(request, reason.firstByteS)
+      // An answer in one piece has its first byte at its end, long after the runtime started the
+      // prompt: the estimate's first-token time stands in for that byte.
+      const startsAfterS =
+        request.isStreaming === false && reason.kind === 'fastest-finish' ? reason.firstTokenS : undefined
+      this.noteAwaiting(request, node, Math.max(0, request.probe.promptTokens - cached), startsAfterS)
     }
   }
 
   /**
-   * `key`'s answer is not streamed: its first byte is its end, long after the runtime started on the
-   * prompt. Its prompt counts as not started only for the `seconds` the estimate gave for its first
-   * token there, unless it ends, fails over or is released before.
+   * `key`'s request went to `node` with `tokens` of its prompt to prefill there. It counts until the
+   * answer's first byte, or after `startsAfterS` seconds when given, unless it ends or fails over.
    */
-  startsByEstimate(key: object, seconds: number): void {
-    const awaiting = this.#awaiting.get(key)
-    if (awaiting === undefined || !(seconds >= 0)) return
-    awaiting.timer = setTimeout(() => this.releaseAwaiting(key), Math.min(seconds * 1000, MAX_TIMER_MS))
-    awaiting.timer.unref()
-  }
-
-  /** `key`'s request went to `node` with `tokens` of its prompt to prefill there. */
-  noteAwaiting(key: object, node: NodeView, tokens: number): void {
+  noteAwaiting(key: object, node: NodeView, tokens: number, startsAfterS?: number): void {
     // A failover: the previous node will not answer this request.
     this.releaseAwaiting(key)
     // Whole tokens: the per-node sums then return to exactly 0 when every request has answered.
     const whole = Math.round(tokens)
-    this.#awaiting.set(key, { nodeId: node.id, slot: node.slot, tokens: whole })
+    const awaiting: Awaiting = { nodeId: node.id, slot: node.slot, tokens: whole }
+    if (startsAfterS !== undefined && startsAfterS >= 0) {
+      const delayMs = Math.min(startsAfterS * 1000, MAX_TIMER_MS)
+      awaiting.timer = setTimeout(() => this.releaseAwaiting(key), delayMs)
+      awaiting.timer.unref()
+    }
+    this.#awaiting.set(key, awaiting)
     this.#addAwaiting(node.id, node.slot, whole)
   }
 

@@ -504,6 +504,17 @@ describe('fastest-finish: load and ties', () => {
     expect(limited(1_000)).toBeCloseTo(0.5899, 4)
   })
 
+  it('expects the first token after the prompts ahead and the load themselves, not their weighted price', () => {
+    // An idle H100, the model not loaded (a 5 s load, priced twice) and 13 020 prompt tokens ahead,
+    // 1 s at 434 × 30 tokens/s (priced 8 times): est 8 + 10 + 256 / 434 = 18.59 s, first token at 1 + 5.
+    const h100 = makeNode('h100', { computeScore: 434 })
+    const state = makeState('fastest-finish')
+    state.knowledge.addAwaiting(h100.slot, 13_020)
+    const reason = finishReason(select([h100], makeRequest({ model: MODEL }), state))
+    expect(reason.estimateS).toBeCloseTo(18.59, 2)
+    expect(reason.firstTokenS).toBeCloseTo(6, 6)
+  })
+
   it('still counts whole answers for the requests queued ahead of a short one', () => {
     // 4 in flight of 4, backlog 1: 2 queued, each place turning over at 256 / 434 × 4^0.3 = 0.894 s,
     // so 2 × 0.894 / 4 = 0.447 s of queue; this answer's 1 token in a batch of 4: 1 / 434 × 1.5157.
@@ -527,7 +538,7 @@ describe('fastest-finish: load and ties', () => {
     const reason = finishReason(select(nodes, makeRequest(), makeState('fastest-finish')))
     expect(reason).toMatchObject({ inFlight: 5, max: 4, decidedBy: 'only-candidate', runnerUp: null })
     // No prompt, nothing to load: the first token comes after the 0.447 s queue alone.
-    expect(reason.firstByteS).toBeCloseTo(0.447, 3)
+    expect(reason.firstTokenS).toBeCloseTo(0.447, 3)
     expect(formatReason(reason)).toBe('warm, 5/4 in flight, queues: est 1.3 s')
   })
 })

@@ -150,7 +150,7 @@ function selected(
       max: winner.slots,
       allHot,
       estimateS: winner.totalS,
-      firstByteS: winner.queueS + winner.coldS + winner.prefillS,
+      firstTokenS: winner.firstTokenS,
       isResident: winner.isResident,
       cachedTokens: winner.cachedTokens,
       decidedBy,

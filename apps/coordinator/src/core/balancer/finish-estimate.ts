@@ -265,6 +265,12 @@ export interface EstimateTerms {
   prefillS: number
   decodeS: number
   totalS: number
+  /**
+   * When the first token is expected, in seconds: the queue with its prompts at their prefill time
+   * alone, the load's own time, and the prefill. A time, not a price: `w` and the cold-load factors
+   * weigh the choice between nodes, not when an answer starts.
+   */
+  firstTokenS: number
   cachedTokens: number
   /** Prompt tokens sent to the node that it has not started (no first byte yet): the queue's first part. */
   awaitingTokens: number
@@ -286,6 +292,7 @@ export function createTerms(): EstimateTerms {
     prefillS: 0,
     decodeS: 0,
     totalS: 0,
+    firstTokenS: 0,
     cachedTokens: 0,
     awaitingTokens: 0,
     isResident: true,
@@ -312,12 +319,14 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const cachedTokens = prompt > 0 ? cachedOn(slot, context, prompt) : 0
   const turnover =
     prompt / prefillRate + (context.outputTokens / decodeRate) * batchSlowdown(Math.ceil(max / lanes))
-  out.queueS =
-    (queued === 0 ? 0 : (queued * turnover) / max) + (context.waitingWeight * awaiting) / lanes / prefillRate
+  const placeS = queued === 0 ? 0 : (queued * turnover) / max
+  out.queueS = placeS + (context.waitingWeight * awaiting) / lanes / prefillRate
   out.coldS = isResident ? loading : coldLoadSeconds(node, context)
   out.prefillS = (prompt - cachedTokens) / prefillRate
   out.decodeS = (context.answerTokens / decodeRate) * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
+  const promptsAheadS = awaiting / lanes / prefillRate
+  out.firstTokenS = placeS + promptsAheadS + (isResident ? loading : context.loadSeconds) + out.prefillS
   out.cachedTokens = cachedTokens
   out.awaitingTokens = awaiting
   out.isResident = isResident

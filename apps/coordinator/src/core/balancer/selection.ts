@@ -42,8 +42,8 @@ export type SelectionReason =
       readonly allHot: boolean
       /** Expected seconds to finish here (finish-estimate.ts). */
       readonly estimateS: number
-      /** Expected seconds to the answer's first token here: the queue, cold-load and prefill terms. */
-      readonly firstByteS: number
+      /** Expected seconds to the answer's first token here, unweighted (`EstimateTerms.firstTokenS`). */
+      readonly firstTokenS: number
       readonly isResident: boolean
       /** Prompt tokens this node is expected to hold in its prefix cache. */
       readonly cachedTokens: number
