@@ -5,90 +5,108 @@ import { probeOf } from './traffic-learner.js'
 /** 30 000 bytes of "image" as base64: 40 000 characters, every byte value in turn. */
 const IMAGE = Buffer.from(Array.from({ length: 30_000 }, (_, i) => i % 256)).toString('base64')
 const PNG_URL = `data:image/png;base64,${IMAGE}`
+const PDF_URL = `data:application/pdf;base64,${IMAGE}`
 const TEXT = 'Describe this picture in one sentence, please. '.repeat(40)
+const user = (content: unknown) => ({ role: 'user', content })
 
 describe('inline media in request bodies', () => {
   it.each([
-    ['Ollama /api/chat', { model: 'llava', messages: [{ role: 'user', content: TEXT, images: [IMAGE] }] }],
-    ['Ollama /api/generate', { model: 'llava', prompt: TEXT, images: [IMAGE] }],
+    ['Ollama /api/chat', { messages: [{ ...user(TEXT), images: [IMAGE] }] }, IMAGE.length],
+    ['Ollama /api/generate', { prompt: TEXT, images: [IMAGE] }, IMAGE.length],
     [
-      'OpenAI chat completions',
+      'OpenAI chat completions, an image',
       {
-        model: 'llava',
         messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'text', text: TEXT },
-              { type: 'image_url', image_url: { url: PNG_URL, detail: 'high' } },
-            ],
-          },
+          user([
+            { type: 'text', text: TEXT },
+            { type: 'image_url', image_url: { url: PNG_URL } },
+          ]),
         ],
       },
+      PNG_URL.length,
     ],
     [
-      'OpenAI responses',
+      'OpenAI chat completions, a file',
+      { messages: [user([{ type: 'file', file: { filename: 'a.pdf', file_data: PDF_URL } }])] },
+      PDF_URL.length,
+    ],
+    [
+      'OpenAI responses, an image',
       {
-        model: 'llava',
         input: [
-          {
-            role: 'user',
-            content: [
-              { type: 'input_text', text: TEXT },
-              { type: 'input_image', image_url: PNG_URL },
-            ],
-          },
+          user([
+            { type: 'input_text', text: TEXT },
+            { type: 'input_image', image_url: PNG_URL },
+          ]),
         ],
       },
+      PNG_URL.length,
     ],
     [
-      'Anthropic messages',
+      'OpenAI responses, a file',
+      { input: [user([{ type: 'input_file', filename: 'a.pdf', file_data: PDF_URL }])] },
+      PDF_URL.length,
+    ],
+    [
+      'Anthropic messages, an image',
       {
-        model: 'llava',
-        max_tokens: 64,
         messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: IMAGE } },
-              { type: 'text', text: TEXT },
-            ],
-          },
+          user([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: IMAGE } }]),
         ],
       },
+      IMAGE.length,
     ],
-  ])('finds the one image of %s, and no text', (_api, body) => {
-    const media = findInlineMedia(body)
-    expect(media.count).toBe(1)
-    expect([40_000, 40_022]).toContain(media.chars)
+    [
+      'Anthropic messages, an image a tool returned',
+      {
+        messages: [
+          user([
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: IMAGE } }],
+            },
+          ]),
+        ],
+      },
+      IMAGE.length,
+    ],
+  ])('finds the one inline image or file of %s', (_api, body, chars) => {
+    expect(findInlineMedia({ model: 'm', ...body })).toEqual({ count: 1, chars })
   })
 
-  it('leaves text alone, however long and whatever its letters, and URLs that are not data URLs', () => {
+  it('takes no text for an image: prompts and tool results that hold a data URL, and image fields elsewhere', () => {
     const body = {
       model: 'm',
-      prompt: 'x'.repeat(4_000),
+      prompt: PNG_URL,
       system: IMAGE,
       messages: [
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+        user(PNG_URL),
+        user([{ type: 'text', text: PNG_URL }]),
+        user([{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }]),
+        user([{ type: 'tool_use', id: 't1', name: 'resize', input: { images: [IMAGE], data: IMAGE } }]),
+        user([{ type: 'tool_result', tool_use_id: 't1', content: PNG_URL }]),
+        user([{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }]),
       ],
-      source: { type: 'url', data: IMAGE },
     }
     expect(findInlineMedia(body)).toEqual({ count: 0, chars: 0 })
   })
 
-  it('counts several images at any depth, line-wrapped base64 included', () => {
-    const wrapped = (IMAGE.match(/.{1,76}/g) ?? []).join('\n')
-    let deep: unknown = { images: [wrapped, IMAGE] }
-    for (let i = 0; i < 10_000; i++) deep = [deep]
-    expect(findInlineMedia(deep)).toEqual({ count: 2, chars: wrapped.length + IMAGE.length })
+  it('reads a data URL with parameters before ;base64, and counts every image of a message', () => {
+    const named = `data:image/png;name=a.png;base64,${IMAGE}`
+    const body = {
+      messages: [{ ...user(TEXT), images: [IMAGE, IMAGE] }, user([{ image_url: { url: named } }])],
+    }
+    expect(findInlineMedia(body)).toEqual({ count: 3, chars: 2 * IMAGE.length + named.length })
   })
 
-  it('prices an image at a fixed count of prompt tokens, not its bytes / 4', () => {
+  it('prices an image at 576 prompt tokens, not its bytes / 4', () => {
     const body = Buffer.from(JSON.stringify({ model: 'llava', prompt: TEXT, images: [IMAGE] }))
     const probe = probeOf(body, findInlineMedia(JSON.parse(body.toString())))
-    // The text and JSON around it: (body − 40 000 base64 characters) / 4, plus one image.
-    expect(probe.promptTokens).toBe((body.length - 40_000) / 4 + IMAGE_PROMPT_TOKENS)
-    expect(probe.promptTokens).toBeLessThan(1_200)
-    expect(probeOf(body).promptTokens).toBeGreaterThan(10_000)
+    // 41 923 bytes: 40 000 of base64, 1 880 of text and 43 of JSON (480.75 tokens), and one image.
+    expect(body.length).toBe(41_923)
+    expect(IMAGE_PROMPT_TOKENS).toBe(576)
+    expect(probe.promptTokens).toBe(480.75 + 576)
+    expect(probeOf(body).promptTokens).toBe(41_923 / 4)
   })
 })

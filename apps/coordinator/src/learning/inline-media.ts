@@ -21,38 +21,58 @@ export interface InlineMedia {
 
 export const NO_MEDIA: InlineMedia = { count: 0, chars: 0 }
 
-/** OpenAI's `image_url` / `input_image` and any other data URL: `data:<type>;base64,…`. */
-const DATA_URL = /^data:[\w.+-]+\/[\w.+-]+;base64,/
+type Found = { count: number; chars: number }
+type Json = Record<string, unknown>
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** `data:<type>[;param…];base64,…`: the prefix is short, the payload is not searched. */
+const isBase64DataUrl = (value: unknown): value is string =>
+  typeof value === 'string' && value.startsWith('data:') && value.lastIndexOf(';base64,', 256) > 0
+
+function note(found: Found, value: string): void {
+  found.count++
+  found.chars += value.length
+}
 
 /**
- * The inline media anywhere in a parsed JSON body, by where each API puts it (walked without
- * recursion, however deep): the strings of an `images` array (Ollama), a `data` beside
- * `type: "base64"` (Anthropic's `source`), and base64 data URLs (OpenAI). Text is never taken for an
- * image, however long or however few spaces it has.
+ * The inline media of a parsed body, read only where each API puts it, so that no text is ever taken
+ * for an image (a tool result or a prompt that quotes a data URL stays text):
+ * - Ollama: `images` of `/api/generate`, `messages[].images` of `/api/chat`;
+ * - OpenAI chat: `messages[].content[]` parts `image_url.url` and `file.file_data`;
+ * - OpenAI Responses: `input[].content[]` parts `image_url` and `file_data`;
+ * - Anthropic: `messages[].content[]` blocks with a base64 `source`, also inside a `tool_result`.
  */
-export function findInlineMedia(body: unknown): InlineMedia {
-  let count = 0
-  let chars = 0
-  const note = (value: string) => {
-    count++
-    chars += value.length
-  }
-  const pending: unknown[] = [body]
-  while (pending.length > 0) {
-    const value = pending.pop()
-    if (typeof value === 'string') {
-      if (value.startsWith('data:') && DATA_URL.test(value)) note(value)
-    } else if (Array.isArray(value)) {
-      for (const item of value) pending.push(item)
-    } else if (typeof value === 'object' && value !== null) {
-      const record = value as Record<string, unknown>
-      for (const [key, item] of Object.entries(record)) {
-        if (key === 'images' && Array.isArray(item)) {
-          for (const image of item) if (typeof image === 'string') note(image)
-        } else if (key === 'data' && record.type === 'base64' && typeof item === 'string') note(item)
-        else pending.push(item)
-      }
+export function findInlineMedia(body: Json): InlineMedia {
+  const found: Found = { count: 0, chars: 0 }
+  addImages(found, body.images)
+  for (const list of [body.messages, body.input]) {
+    if (!Array.isArray(list)) continue
+    for (const item of list) {
+      if (!isRecord(item)) continue
+      addImages(found, item.images)
+      if (Array.isArray(item.content)) for (const part of item.content) addPart(found, part, true)
     }
   }
-  return count === 0 ? NO_MEDIA : { count, chars }
+  return found.count === 0 ? NO_MEDIA : found
+}
+
+/** Ollama's `images`: base64 strings by definition. */
+function addImages(found: Found, images: unknown): void {
+  if (!Array.isArray(images)) return
+  for (const image of images) if (typeof image === 'string') note(found, image)
+}
+
+function addPart(found: Found, part: unknown, mayHoldToolResult: boolean): void {
+  if (!isRecord(part)) return
+  const imageUrl = isRecord(part.image_url) ? part.image_url.url : part.image_url
+  if (isBase64DataUrl(imageUrl)) note(found, imageUrl)
+  const fileData = isRecord(part.file) ? part.file.file_data : part.file_data
+  if (isBase64DataUrl(fileData)) note(found, fileData)
+  const source = part.source
+  if (isRecord(source) && source.type === 'base64' && typeof source.data === 'string') note(found, source.data)
+  if (mayHoldToolResult && part.type === 'tool_result' && Array.isArray(part.content)) {
+    for (const inner of part.content) addPart(found, inner, false)
+  }
 }

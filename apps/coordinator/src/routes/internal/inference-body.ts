@@ -6,8 +6,18 @@
  */
 import { MAX_MODEL_NAME_LENGTH } from '@llm-fleet/types'
 import type { FastifyInstance } from 'fastify'
+import type { ApiKind } from '../../core/balancer/strategy.js'
 import { InvalidInferenceRequestError } from '../../errors.js'
 import { findInlineMedia, type InlineMedia } from '../../learning/inline-media.js'
+
+/** How a route's bodies read (`InferenceRoute` carries these). */
+export interface BodyRules {
+  readonly apiKind: ApiKind
+  /** Ollama's chat and generate stream unless the body says `"stream": false`; OpenAI's do not. */
+  readonly isStreamingByDefault: boolean
+  /** Another body field that may name the model (Ollama `/api/show`: `name`). */
+  readonly legacyModelField?: string
+}
 
 export interface InferenceBody {
   /** The bytes as received, forwarded unchanged. */
@@ -21,25 +31,24 @@ export interface InferenceBody {
 }
 
 /**
- * The answer's token limit wherever an API puts it: OpenAI's `max_completion_tokens` (and the older
- * `max_tokens`, also Anthropic's), the Responses API's `max_output_tokens`, Ollama's
- * `options.num_predict` (where −1 and −2 mean no limit). A positive integer, or undefined.
+ * The answer's token limit where the route's API puts it: Ollama's `options.num_predict` (−1 and −2
+ * mean no limit; Ollama ignores a top-level `max_tokens`), or OpenAI's `max_completion_tokens`, its
+ * older `max_tokens` (also Anthropic's) and the Responses API's `max_output_tokens`. A positive
+ * integer, or undefined.
  */
-export function maxOutputTokensOf(body: Record<string, unknown>): number | undefined {
-  const options = body.options
-  const candidates = [
-    body.max_completion_tokens,
-    body.max_tokens,
-    body.max_output_tokens,
-    typeof options === 'object' && options !== null
-      ? (options as Record<string, unknown>).num_predict
-      : undefined,
-  ]
-  for (const value of candidates) {
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
-  }
-  return undefined
+export function maxOutputTokensOf(body: Record<string, unknown>, apiKind: ApiKind): number | undefined {
+  const candidates =
+    apiKind === 'ollama'
+      ? [fieldOf(body.options, 'num_predict')]
+      : [body.max_completion_tokens, body.max_tokens, body.max_output_tokens]
+  return candidates.find(isTokenLimit)
 }
+
+const isTokenLimit = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+
+const fieldOf = (value: unknown, field: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined
 
 /**
  * Makes every body in this scope arrive as a Buffer, whatever its content type: Ollama's own examples
@@ -60,12 +69,7 @@ export function acceptRawBodies(app: FastifyInstance): void {
  * Finds the model and the stream flag. Throws `InvalidInferenceRequestError` (400) for a missing body,
  * invalid JSON, a body that is not an object, or a missing or empty `model`.
  */
-export function parseInferenceBody(
-  body: unknown,
-  isStreamingByDefault: boolean,
-  /** Where else the model may be named: Ollama's `/api/show` still accepts the older `name`. */
-  legacyModelField?: string,
-): InferenceBody {
+export function parseInferenceBody(body: unknown, rules: BodyRules): InferenceBody {
   if (!Buffer.isBuffer(body) || body.length === 0) {
     throw new InvalidInferenceRequestError('The request body must be a JSON object')
   }
@@ -79,6 +83,7 @@ export function parseInferenceBody(
     throw new InvalidInferenceRequestError('The request body must be a JSON object')
   }
   let model = 'model' in parsed ? parsed.model : undefined
+  const { legacyModelField } = rules
   if ((model === undefined || model === '') && legacyModelField !== undefined && legacyModelField in parsed) {
     model = (parsed as Record<string, unknown>)[legacyModelField]
   }
@@ -92,8 +97,8 @@ export function parseInferenceBody(
   return {
     raw: body,
     model,
-    isStreaming: typeof stream === 'boolean' ? stream : isStreamingByDefault,
-    media: findInlineMedia(parsed),
-    maxOutputTokens: maxOutputTokensOf(parsed as Record<string, unknown>),
+    isStreaming: typeof stream === 'boolean' ? stream : rules.isStreamingByDefault,
+    media: findInlineMedia(parsed as Record<string, unknown>),
+    maxOutputTokens: maxOutputTokensOf(parsed as Record<string, unknown>, rules.apiKind),
   }
 }

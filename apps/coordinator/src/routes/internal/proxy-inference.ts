@@ -7,16 +7,11 @@ import type { NodeView } from '../../core/node-view.js'
 import { probeOf } from '../../learning/traffic-learner.js'
 import { ClientGoneSignal } from '../../proxy/client-gone-signal.js'
 import type { RequestForwarder } from '../../proxy/forward-request.js'
-import { parseInferenceBody } from './inference-body.js'
+import { type BodyRules, parseInferenceBody } from './inference-body.js'
 
-export interface InferenceRoute {
-  readonly apiKind: ApiKind
+export interface InferenceRoute extends BodyRules {
   /** The route pattern, for the log line. */
   readonly route: string
-  /** Ollama's chat and generate stream unless the body says `"stream": false`; OpenAI's do not. */
-  readonly isStreamingByDefault: boolean
-  /** Another body field that may name the model (Ollama `/api/show`: `name`). */
-  readonly legacyModelField?: string
 }
 
 /** Content types of streamed answers: OpenAI's server-sent events and Ollama's NDJSON. */
@@ -33,7 +28,7 @@ export async function proxyInference(
   forwarder: RequestForwarder,
   route: InferenceRoute,
 ): Promise<FastifyReply> {
-  const body = parseInferenceBody(request.body, route.isStreamingByDefault, route.legacyModelField)
+  const body = parseInferenceBody(request.body, route)
   const clientGone = new ClientGoneSignal()
   const response = reply.raw
   response.once('close', () => {
