@@ -2,13 +2,17 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { beforeLearningTable, chartFiles, docBlocks, fillBlocks } from './report.js'
-import { type BalanceResults, type BalanceRow, type BeforeLearningResults, paired } from './results.js'
+import {
+  type BalanceResults,
+  type BalanceRow,
+  type BeforeLearningResults,
+  paired,
+  readPublished,
+} from './results.js'
 
 const ROOT = new URL('../../../../', import.meta.url)
-const readResults = <T>(name: string) =>
-  JSON.parse(readFileSync(new URL(`bench/results/${name}`, ROOT), 'utf8')) as T
-const results = readResults<BalanceResults>('balance.json')
-const before = readResults<BeforeLearningResults>('balance-before-learning.json')
+const results = readPublished<BalanceResults>(ROOT, 'balance.json')
+const before = readPublished<BeforeLearningResults>(ROOT, 'balance-before-learning.json')
 
 describe('balancing benchmark publication', () => {
   it('has every workload × load × strategy row with ≥ 5 seeds', () => {
@@ -64,6 +68,8 @@ describe('the default before it learned', () => {
       ...one(before.default, 5, 1000),
     })
     expect(table).toContain('| **5 [5–5] → 3 [3–3]** | 1.00 [1.00–1.00] → 2.00 [2.00–2.00] |')
+    expect(table).toContain('- cold loads /1k: lower now in 1 of 1 cells.')
+    expect(table).toContain('- TTFT p95 (s): lower now in 0 of 1 cells; not in chat 50 %.')
   })
 })
 

@@ -143,31 +143,43 @@ export function pairedTable(results: BalanceResults): string {
   return lines.join('\n')
 }
 
+const BEFORE_FIGURES = [
+  ['cold loads /1k', (r: BalanceRow) => r.coldLoadsPer1k, (v: Spread) => `${v.median} [${v.min}–${v.max}]`],
+  ['TTFT p95 (s)', (r: BalanceRow) => r.ttftP95Ms, formatSpread],
+  ['e2e p95 (s)', (r: BalanceRow) => r.e2eP95Ms, formatSpread],
+] as const
+
 /**
  * Today's default against the default before it learned, on the same seeds: cold loads per 1 000
- * requests and p95 TTFT / e2e, each median [min–max]. Bold where today's median is lower.
+ * requests and p95 TTFT / e2e, each median [min–max], bold where today's median is lower; then, per
+ * figure, in how many cells it fell and the cells where it did not.
  */
 export function beforeLearningTable(results: BalanceResults, before: BeforeLearningResults): string {
   const lines = [
-    '| workload | load | cold loads /1k: before → now | TTFT p95 (s): before → now | e2e p95 (s): before → now |',
-    '|---|---|---|---|---|',
+    `| workload | load | ${BEFORE_FIGURES.map(([label]) => `${label}: before → now`).join(' | ')} |`,
+    `|---|---|${BEFORE_FIGURES.map(() => '---').join('|')}|`,
   ]
-  const change = (was: Spread, now: Spread, format: (value: Spread) => string) => {
-    const text = `${format(was)} → ${format(now)}`
-    return now.median < was.median ? `**${text}**` : text
-  }
-  const count = (value: Spread) => `${value.median} [${value.min}–${value.max}]`
+  const notLower = BEFORE_FIGURES.map(() => [] as string[])
+  let cellCount = 0
   for (const workload of results.workloads)
     for (const load of results.loads) {
       const was = row(before, workload, load, before.default)
       const now = row(results, workload, load, results.default)
-      const cells = [
-        change(was.coldLoadsPer1k, now.coldLoadsPer1k, count),
-        change(was.ttftP95Ms, now.ttftP95Ms, formatSpread),
-        change(was.e2eP95Ms, now.e2eP95Ms, formatSpread),
-      ]
+      const cells = BEFORE_FIGURES.map(([, pick, format], index) => {
+        const text = `${format(pick(was))} → ${format(pick(now))}`
+        if (pick(now).median < pick(was).median) return `**${text}**`
+        notLower[index]?.push(`${workload} ${pct(load)}`)
+        return text
+      })
+      cellCount++
       lines.push(`| ${workload} | ${pct(load)} | ${cells.join(' | ')} |`)
     }
+  lines.push('')
+  BEFORE_FIGURES.forEach(([label], index) => {
+    const cells = notLower[index] ?? []
+    const rest = cells.length === 0 ? '' : `; not in ${cells.join(', ')}`
+    lines.push(`- ${label}: lower now in ${cellCount - cells.length} of ${cellCount} cells${rest}.`)
+  })
   return lines.join('\n')
 }
 

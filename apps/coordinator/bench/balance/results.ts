@@ -1,4 +1,5 @@
 /** The shape of bench/results/balance.json, and the aggregation of per-seed figures into its rows. */
+import { readFileSync } from 'node:fs'
 import { type SeedFigures, type Spread, spread } from './stats.js'
 
 export interface BalanceRow {
@@ -84,13 +85,18 @@ export interface BalanceResults {
 
 /**
  * bench/results/balance-before-learning.json: the default as issue 15 found it, measured once at
- * `measuredAt` on the same seeds, beside weighted least in-flight (whose rows must equal the current
+ * `measuredAtCommit` on the same seeds, beside weighted least in-flight (whose rows must equal the current
  * results', which shows the world has not changed since).
  */
 export interface BeforeLearningResults extends BalanceResults {
   readonly describes: string
-  readonly measuredAt: string
+  readonly measuredAtCommit: string
   readonly command: string
+}
+
+/** A published results file, `bench/results/<name>` under the repository's `root`. */
+export function readPublished<T extends BalanceResults>(root: URL, name: string): T {
+  return JSON.parse(readFileSync(new URL(`bench/results/${name}`, root), 'utf8')) as T
 }
 
 export function aggregate(

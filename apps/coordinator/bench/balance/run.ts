@@ -18,6 +18,7 @@ import {
   type BalanceResults,
   type BalanceRow,
   type BeforeLearningResults,
+  readPublished,
   withVersusDefault,
 } from './results.js'
 import { type SeedFigures, spread } from './stats.js'
@@ -162,9 +163,7 @@ if (isFull || values.write) {
   for (const [name, svg] of Object.entries(chartFiles(results)))
     writeFileSync(new URL(`docs/${name}`, ROOT), svg)
   const pageUrl = new URL('docs/balancing-benchmark.md', ROOT)
-  const before = JSON.parse(
-    readFileSync(new URL('bench/results/balance-before-learning.json', ROOT), 'utf8'),
-  ) as BeforeLearningResults
+  const before = readPublished<BeforeLearningResults>(ROOT, 'balance-before-learning.json')
   writeFileSync(pageUrl, fillBlocks(readFileSync(pageUrl, 'utf8'), docBlocks(results, before)))
   console.log('wrote bench/results/balance.json, docs/balance-*-p95.svg and docs/balancing-benchmark.md')
 }
