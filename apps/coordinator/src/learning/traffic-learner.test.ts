@@ -3,6 +3,7 @@ import type { SelectionReason } from '../core/balancer/selection.js'
 import { makeNode } from '../core/balancer/strategy-contract.test-suite.js'
 import { FleetKnowledge } from '../core/learning/fleet-knowledge.js'
 import { PrefixIndex } from '../core/learning/prefix-index.js'
+import type { NodeView } from '../core/node-view.js'
 import type { AttemptRequest, ProxiedRecord } from '../proxy/proxy-observer.js'
 import { TrafficLearner } from './traffic-learner.js'
 
@@ -179,31 +180,41 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
   })
 })
 
+/** What a learner takes from one answer of `node`'s to `request`, read by read at the given monotonic ms. */
+function learnFrom(
+  node: NodeView,
+  request: AttemptRequest,
+  reads: readonly (readonly [number, string])[],
+): FleetKnowledge {
+  const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+  let nowMs = 0
+  const learner = new TrafficLearner({
+    knowledge,
+    prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
+    clock: () => NOW,
+    monotonic: () => nowMs,
+    inFlightOf: () => 1,
+    pushLagMs: 2_000,
+  })
+  const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
+  for (const [at, text] of reads) {
+    nowMs = at
+    tap?.chunk(Buffer.from(text))
+  }
+  tap?.end(true)
+  return knowledge
+}
+
 describe('TrafficLearner: OpenAI-style answers', () => {
   /** An OpenAI answer of 401 tokens in three reads, 400 ms apart, its usage in the last. */
   function answer(isStreaming: boolean) {
-    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
-    let nowMs = 0
-    const learner = new TrafficLearner({
-      knowledge,
-      prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
-      clock: () => NOW,
-      monotonic: () => nowMs,
-      inFlightOf: () => 1,
-      pushLagMs: 2_000,
-    })
     const node = makeNode('a', { runtimeKind: 'openai' })
     const request = { ...chatRequest(1_000), apiKind: 'openai' as const, isStreaming }
-    const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
-    for (const [at, text] of [
+    const knowledge = learnFrom(node, request, [
       [100, '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"content":"'],
       [500, 'x'.repeat(8_000)],
       [900, '"}}],"usage":{"prompt_tokens":1000,"completion_tokens":401,"total_tokens":1401}}'],
-    ] as const) {
-      nowMs = at
-      tap?.chunk(Buffer.from(text))
-    }
-    tap?.end(true)
+    ])
     const table = knowledge.table(request.model)
     return { decode: table.decodeWeight[node.slot], lengths: table.outputTokens.weight }
   }
@@ -223,29 +234,13 @@ describe('TrafficLearner: Ollama answers and the wait for a place', () => {
    * chunk through the proxy at 3.21 s when it came in one piece, at 0.21 s when streamed.
    */
   function answer(isStreaming: boolean) {
-    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
-    let nowMs = 0
-    const learner = new TrafficLearner({
-      knowledge,
-      prefixIndex: new PrefixIndex({ maxEntries: 1_000, ttlMs: 600_000 }),
-      clock: () => NOW,
-      monotonic: () => nowMs,
-      inFlightOf: () => 1,
-      pushLagMs: 2_000,
-    })
     const node = makeNode('a')
-    const request = { ...chatRequest(100), isStreaming }
-    const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
     const final =
       '{"done":true,"total_duration":3210000000,"load_duration":0,"prompt_eval_count":100,' +
       '"prompt_eval_duration":200000000,"eval_count":300,"eval_duration":3000000000}\n'
-    if (isStreaming) {
-      nowMs = 210
-      tap?.chunk(Buffer.from('{"message":{"content":"Hi"},"done":false}\n'))
-    }
-    nowMs = 3_210
-    tap?.chunk(Buffer.from(final))
-    tap?.end(true)
+    const first = [210, '{"message":{"content":"Hi"},"done":false}\n'] as const
+    const reads = isStreaming ? [first, [3_210, final] as const] : [[3_210, final] as const]
+    const knowledge = learnFrom(node, { ...chatRequest(100), isStreaming }, reads)
     return { ceiling: knowledge.ceiling[node.slot], capacity: knowledge.capacity[node.slot] }
   }
 
