@@ -156,6 +156,21 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
       expect(knowledge.awaitingTokens[second.slot]).toBe(0)
     })
 
+    it('lets no timer of a node that left release the prompt where its request failed over', () => {
+      vi.useFakeTimers()
+      const { knowledge, learner } = setup()
+      const gone = makeNode('a')
+      const next = makeNode('b')
+      const request = notStreamed(400)
+      learner.onAttempt(gone, finishing(0.5), 0, request)
+      learner.onNodeRemoved({ id: gone.id, runtimeUrl: 'http://a:11434', slot: gone.slot })
+      learner.onAttempt(next, finishing(5), 1, request)
+      vi.advanceTimersByTime(4_999)
+      expect(knowledge.awaitingTokens[next.slot]).toBe(400)
+      vi.advanceTimersByTime(1)
+      expect(knowledge.awaitingTokens[next.slot]).toBe(0)
+    })
+
     it('leaves a streamed answer, and one routed without an estimate, counted until their first byte or end', () => {
       vi.useFakeTimers()
       const { knowledge, learner } = setup()

@@ -40,6 +40,7 @@ describe('estimateTotal', () => {
           startConcurrency: fc.integer({ min: 1, max: 100 }),
           awaitingTokens: fc.nat(50_000),
           waitingWeight: fc.double({ min: 1, max: 100, noNaN: true }),
+          answerLimit: fc.option(fc.integer({ min: 1, max: 1_000 }), { nil: null }),
         }),
         (fields, learned) => {
           const node = makeNode('n', fields)
@@ -77,6 +78,10 @@ describe('estimateTotal', () => {
           useTable(context, table, NOW)
           context.promptTokens = learned.promptBytes / 4
           context.outputTokens = table?.outputTokens.mean ?? 256
+          context.answerTokens = Math.min(
+            context.outputTokens,
+            learned.answerLimit ?? Number.POSITIVE_INFINITY,
+          )
           context.loadSeconds = table?.loadSeconds.mean ?? 5
           context.decodePerPoint = table?.decodePerPoint.mean ?? 1
           context.prefillPerPoint = table?.prefillPerPoint.mean ?? 30
