@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { findInlineMedia, IMAGE_PROMPT_TOKENS } from './inline-media.js'
+import { select } from '../core/balancer/select.js'
+import { makeNode, makeRequest, makeState } from '../core/balancer/strategy-contract.test-suite.js'
+import { findInlineMedia, IMAGE_PROMPT_TOKENS, NO_MEDIA, prefixTokens } from './inline-media.js'
 import { probeOf } from './traffic-learner.js'
 
 /** 30 000 bytes of "image" as base64: 40 000 characters, every byte value in turn. */
@@ -72,7 +74,7 @@ describe('inline media in request bodies', () => {
       IMAGE.length,
     ],
   ])('finds the one inline image or file of %s', (_api, body, chars) => {
-    expect(findInlineMedia({ model: 'm', ...body })).toEqual({ count: 1, chars })
+    expect(findInlineMedia({ model: 'm', ...body })).toMatchObject({ count: 1, chars })
   })
 
   it('takes no text for an image: prompts and tool results that hold a data URL, and image fields elsewhere', () => {
@@ -89,7 +91,7 @@ describe('inline media in request bodies', () => {
         user([{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }]),
       ],
     }
-    expect(findInlineMedia(body)).toEqual({ count: 0, chars: 0 })
+    expect(findInlineMedia(body)).toBe(NO_MEDIA)
   })
 
   it('reads a data URL with parameters before ;base64, and counts every image of a message', () => {
@@ -97,7 +99,7 @@ describe('inline media in request bodies', () => {
     const body = {
       messages: [{ ...user(TEXT), images: [IMAGE, IMAGE] }, user([{ image_url: { url: named } }])],
     }
-    expect(findInlineMedia(body)).toEqual({ count: 3, chars: 2 * IMAGE.length + named.length })
+    expect(findInlineMedia(body)).toMatchObject({ count: 3, chars: 2 * IMAGE.length + named.length })
   })
 
   it('prices an image at 576 prompt tokens, not its bytes / 4', () => {
@@ -107,5 +109,50 @@ describe('inline media in request bodies', () => {
     expect(body.length).toBe(41_923)
     expect(probe.promptTokens).toBe(480.75 + IMAGE_PROMPT_TOKENS)
     expect(probeOf(body).promptTokens).toBe(41_923 / 4)
+  })
+})
+
+describe('inline media in a cached prefix', () => {
+  it('locates each image in the raw body, two that begin alike included', () => {
+    const head = '{"model":"m","messages":[{"role":"user","content":"x","images":["'
+    const raw = Buffer.from(
+      JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x', images: [IMAGE, IMAGE] }] }),
+    )
+    const first = head.length
+    const second = first + IMAGE.length + 3 // the `","` between them
+    expect(findInlineMedia(JSON.parse(raw.toString()), raw).spans).toEqual([
+      first,
+      first + IMAGE.length,
+      second,
+      second + IMAGE.length,
+    ])
+  })
+
+  it('counts the tokens up to each prefix block: text at bytes / 4, an image spread over its bytes', () => {
+    // 1 000 bytes of text, then a 40 000-byte image, then text; blocks of 256 bytes.
+    const byBlock = prefixTokens([1_000, 41_000], 162, 256, 4)
+    expect(byBlock[3]).toBeCloseTo(1_000 / 4 + (576 * 24) / 40_000, 9) // up to byte 1 024
+    expect(byBlock[161]).toBeCloseTo((41_472 - 40_000) / 4 + 576, 9) // up to byte 41 472
+  })
+
+  it('credits a follow-up turn with the image and text its node has cached, not its whole prompt', () => {
+    // Turn 1 sent a picture; turn 2 resends it and adds 40 000 bytes of new text (10 000 tokens).
+    const opening = `{"model":"m","messages":[{"role":"user","content":"look","images":["${IMAGE}"]},{"role":"user","content":"`
+    const turn = (text: string) => Buffer.from(`${opening}${text}"}]}`)
+    const first = turn('a'.repeat(100))
+    const second = turn(`${'a'.repeat(100)}${'b'.repeat(40_000)}`)
+    const probeFor = (raw: Buffer) => probeOf(raw, findInlineMedia(JSON.parse(raw.toString()), raw))
+    const node = makeNode('gpu', { computeScore: 434, runtimeKind: 'openai' })
+    const state = makeState('fastest-finish')
+    state.prefixIndex.record(probeFor(first).prefixHashes, node.slot, 0)
+    const probe = probeFor(second)
+    const selection = select([node], makeRequest({ probe, now: 1 }), state)
+    if (selection.kind !== 'selected' || selection.reason.kind !== 'fastest-finish')
+      throw new Error('no pick')
+    // The blocks turn 1 filled: its image (576 tokens) and the text around it at bytes / 4.
+    const blocks = Math.floor(first.length / 256)
+    expect(selection.reason.cachedTokens).toBeCloseTo((blocks * 256 - IMAGE.length) / 4 + 576, 6)
+    expect(selection.reason.cachedTokens).toBeLessThan(1_000)
+    expect(probe.promptTokens).toBeGreaterThan(10_500)
   })
 })

@@ -17,11 +17,17 @@ export interface InlineMedia {
   readonly count: number
   /** Their characters in all (the body's bytes they take, as base64 is ASCII). */
   readonly chars: number
+  /**
+   * Where each lies in the raw body, as [start, end) byte pairs in body order: a cached prefix of the
+   * body then counts the tokens it really holds (`prefixTokens`). One the body does not hold verbatim
+   * (a JSON writer that escapes `/`) is left out, and its bytes count as text there.
+   */
+  readonly spans: readonly number[]
 }
 
-export const NO_MEDIA: InlineMedia = { count: 0, chars: 0 }
+export const NO_MEDIA: InlineMedia = { count: 0, chars: 0, spans: [] }
 
-type Found = { count: number; chars: number }
+type Found = { count: number; chars: number; values: string[] }
 type Json = Record<string, unknown>
 
 const isRecord = (value: unknown): value is Json =>
@@ -34,6 +40,7 @@ const isBase64DataUrl = (value: unknown): value is string =>
 function note(found: Found, value: string): void {
   found.count++
   found.chars += value.length
+  found.values.push(value)
 }
 
 /**
@@ -44,8 +51,8 @@ function note(found: Found, value: string): void {
  * - OpenAI Responses: `input[].content[]` parts `image_url` and `file_data`;
  * - Anthropic: `messages[].content[]` blocks with a base64 `source`, also inside a `tool_result`.
  */
-export function findInlineMedia(body: Json): InlineMedia {
-  const found: Found = { count: 0, chars: 0 }
+export function findInlineMedia(body: Json, raw?: Uint8Array): InlineMedia {
+  const found: Found = { count: 0, chars: 0, values: [] }
   addImages(found, body.images)
   for (const list of [body.messages, body.input]) {
     if (!Array.isArray(list)) continue
@@ -55,7 +62,59 @@ export function findInlineMedia(body: Json): InlineMedia {
       if (Array.isArray(item.content)) for (const part of item.content) addPart(found, part, true)
     }
   }
-  return found.count === 0 ? NO_MEDIA : found
+  if (found.count === 0) return NO_MEDIA
+  return {
+    count: found.count,
+    chars: found.chars,
+    spans: raw === undefined ? [] : spansIn(raw, found.values),
+  }
+}
+
+/**
+ * Where each value lies in `raw`. Values come in body order, and two images may begin alike (files
+ * of one format and size share their headers), so each is looked for after the one before, then from
+ * the start.
+ */
+function spansIn(raw: Uint8Array, values: readonly string[]): number[] {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length)
+  const pairs: [number, number][] = []
+  let after = 0
+  for (const value of values) {
+    const head = value.slice(0, 256)
+    let start = bytes.indexOf(head, after, 'latin1')
+    if (start < 0) start = bytes.indexOf(head, 0, 'latin1')
+    if (start < 0) continue
+    pairs.push([start, start + value.length])
+    after = start + value.length
+  }
+  return pairs.sort((a, b) => a[0] - b[0]).flat()
+}
+
+/**
+ * Prompt tokens in the body's first `(i + 1)` prefix blocks of `blockBytes`, for each of its `blocks`
+ * blocks: text at `BYTES_PER_TOKEN`, each inline item at `IMAGE_PROMPT_TOKENS` spread over its bytes.
+ */
+export function prefixTokens(
+  spans: readonly number[],
+  blocks: number,
+  blockBytes: number,
+  bytesPerToken: number,
+): Float64Array {
+  const tokens = new Float64Array(blocks)
+  for (let block = 0; block < blocks; block++) {
+    const end = (block + 1) * blockBytes
+    let mediaBytes = 0
+    let mediaTokens = 0
+    for (let i = 0; i < spans.length; i += 2) {
+      const from = spans[i] as number
+      const to = spans[i + 1] as number
+      const inside = Math.max(0, Math.min(end, to) - from)
+      mediaBytes += inside
+      mediaTokens += (IMAGE_PROMPT_TOKENS * inside) / (to - from)
+    }
+    tokens[block] = (end - mediaBytes) / bytesPerToken + mediaTokens
+  }
+  return tokens
 }
 
 /** Ollama's `images`: base64 strings by definition. */
@@ -71,7 +130,8 @@ function addPart(found: Found, part: unknown, mayHoldToolResult: boolean): void 
   const fileData = isRecord(part.file) ? part.file.file_data : part.file_data
   if (isBase64DataUrl(fileData)) note(found, fileData)
   const source = part.source
-  if (isRecord(source) && source.type === 'base64' && typeof source.data === 'string') note(found, source.data)
+  if (isRecord(source) && source.type === 'base64' && typeof source.data === 'string')
+    note(found, source.data)
   if (mayHoldToolResult && part.type === 'tool_result' && Array.isArray(part.content)) {
     for (const inner of part.content) addPart(found, inner, false)
   }

@@ -9,7 +9,7 @@ import { BYTES_PER_TOKEN } from '../core/balancer/finish-estimate.js'
 import type { SelectionReason } from '../core/balancer/selection.js'
 import type { RequestProbe } from '../core/balancer/strategy.js'
 import type { CompletionSample, FleetKnowledge } from '../core/learning/fleet-knowledge.js'
-import { type PrefixIndex, prefixBlockHashes } from '../core/learning/prefix-index.js'
+import { PREFIX_BLOCK_BYTES, type PrefixIndex, prefixBlockHashes } from '../core/learning/prefix-index.js'
 import type { NodeView } from '../core/node-view.js'
 import type {
   AttemptRequest,
@@ -20,7 +20,7 @@ import type {
   ResponseTap,
 } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
-import { IMAGE_PROMPT_TOKENS, type InlineMedia, NO_MEDIA } from './inline-media.js'
+import { IMAGE_PROMPT_TOKENS, type InlineMedia, NO_MEDIA, prefixTokens } from './inline-media.js'
 import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
@@ -57,7 +57,12 @@ export function probeOf(
   maxOutputTokens?: number,
 ): RequestProbe {
   const promptTokens = (body.length - media.chars) / BYTES_PER_TOKEN + media.count * IMAGE_PROMPT_TOKENS
-  return { promptTokens, prefixHashes: prefixBlockHashes(body), maxOutputTokens }
+  const prefixHashes = prefixBlockHashes(body)
+  const byBlock =
+    media.spans.length === 0
+      ? undefined
+      : prefixTokens(media.spans, prefixHashes.length, PREFIX_BLOCK_BYTES, BYTES_PER_TOKEN)
+  return { promptTokens, prefixHashes, maxOutputTokens, prefixTokens: byBlock }
 }
 
 /** A request sent to a node whose first byte has not come back yet. */

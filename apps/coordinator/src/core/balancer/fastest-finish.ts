@@ -51,6 +51,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   context.prefillPerPoint = table === undefined ? DEFAULT_PRIORS.prefillPerPoint : table.prefillPerPoint.mean
   const probe = request.probe
   context.promptTokens = probe === undefined ? 0 : probe.promptTokens
+  context.prefixTokens = probe?.prefixTokens
   if (probe !== undefined && probe.prefixHashes.length > 0) {
     state.prefixIndex.lookup(probe.prefixHashes, request.now, state.scratch.hits)
     context.hits = state.scratch.hits

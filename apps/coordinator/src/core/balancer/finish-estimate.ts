@@ -163,7 +163,13 @@ function awaitingOn(node: NodeView, c: RequestContext): number {
 function cachedOn(slot: number, c: RequestContext, prompt: number): number {
   const hits = c.hits
   const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
-  return cachedBlocks === 0 ? 0 : Math.min(prompt, (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN)
+  if (cachedBlocks === 0) return 0
+  const byBlock = c.prefixTokens
+  const cached =
+    byBlock !== undefined && cachedBlocks <= byBlock.length
+      ? (byBlock[cachedBlocks - 1] as number)
+      : (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN
+  return Math.min(prompt, cached)
 }
 
 /** A cold load's price: twice when the node's VRAM is mostly used (it evicts a resident model). */
@@ -224,6 +230,8 @@ export interface RequestContext {
   priorWeight: number
   /** Slots holding a prefix of this prompt; empty without a prompt. */
   hits: PrefixHits | null
+  /** RequestProbe.prefixTokens: the tokens up to each block where the body holds media. */
+  prefixTokens: Float64Array | undefined
   now: number
 }
 
@@ -254,6 +262,7 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     prefillPerPoint: DEFAULT_PRIORS.prefillPerPoint,
     priorWeight: 2,
     hits: null,
+    prefixTokens: undefined,
     now: 0,
   }
 }

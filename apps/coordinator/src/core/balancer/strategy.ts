@@ -41,6 +41,11 @@ export interface RequestProbe {
    * answer is the model's learned mean length, or this when it is shorter. Absent: no limit.
    */
   readonly maxOutputTokens?: number | undefined
+  /**
+   * Prompt tokens up to the end of each prefix block, where the body holds inline media
+   * (`prefixTokens` in inline-media.ts); absent: every block is text, `PREFIX_BLOCK_BYTES / BYTES_PER_TOKEN`.
+   */
+  readonly prefixTokens?: Float64Array | undefined
 }
 
 /**

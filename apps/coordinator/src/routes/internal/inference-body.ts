@@ -98,7 +98,7 @@ export function parseInferenceBody(body: unknown, rules: BodyRules): InferenceBo
     raw: body,
     model,
     isStreaming: typeof stream === 'boolean' ? stream : rules.isStreamingByDefault,
-    media: findInlineMedia(parsed as Record<string, unknown>),
+    media: findInlineMedia(parsed as Record<string, unknown>, body),
     maxOutputTokens: maxOutputTokensOf(parsed as Record<string, unknown>, rules.apiKind),
   }
 }
