@@ -13,18 +13,24 @@ import { type Fleet, startFleet } from './helpers/start-fleet.js'
 /** 4 000 bytes of prompt: about 1 000 tokens as the coordinator estimates them (bytes / 4). */
 const PROMPT = 'x'.repeat(4_000)
 
-async function awaitingOn(fleet: Fleet, nodeId: string): Promise<number> {
+/** `GET /api/route`'s estimate for `nodeId`. */
+async function estimateOn(
+  fleet: Fleet,
+  nodeId: string,
+): Promise<{ awaitingTokens: number; firstTokenS: number }> {
   const response = await request(`${fleet.url}/api/route?model=${encodeURIComponent(MODEL)}&api=openai`, {
     dispatcher: fleet.client,
   })
   expect(response.statusCode).toBe(200)
   const body = (await response.body.json()) as {
-    candidates: { id: string; estimate: { awaitingTokens: number } | null }[]
+    candidates: { id: string; estimate: { awaitingTokens: number; firstTokenS: number } | null }[]
   }
   const estimate = body.candidates.find((candidate) => candidate.id === nodeId)?.estimate
   if (estimate == null) throw new Error(`no estimate for ${nodeId}`)
-  return estimate.awaitingTokens
+  return estimate
 }
+
+const awaitingOn = async (fleet: Fleet, nodeId: string) => (await estimateOn(fleet, nodeId)).awaitingTokens
 
 function chat(fleet: Fleet, stream: boolean, signal?: AbortSignal) {
   return request(`${fleet.url}/v1/chat/completions`, {
@@ -82,8 +88,11 @@ describe('prompts a node has not started', () => {
       () => undefined,
     )
     await waitFor(() => runtime.requests.length === 1, 'the request reached the runtime')
-    expect(await awaitingOn(fleet, nodeId)).toBeGreaterThan(1_000)
+    // The route shows the prompt ahead, and a first token expected after its prefill: later than idle.
+    const queued = await estimateOn(fleet, nodeId)
+    expect(queued.awaitingTokens).toBeGreaterThan(1_000)
     await waitFor(async () => (await awaitingOn(fleet, nodeId)) === 0, 'the prompt counted as started')
+    expect(queued.firstTokenS).toBeGreaterThan((await estimateOn(fleet, nodeId)).firstTokenS)
     // Still no byte of the answer: the request is under way, only its prompt no longer counts.
     expect(answered).toBe(false)
     controller.abort()
