@@ -73,6 +73,38 @@ describe('inline media in request bodies', () => {
       },
       IMAGE.length,
     ],
+    [
+      'OpenAI responses, an image a function returned',
+      {
+        input: [
+          {
+            type: 'function_call_output',
+            call_id: 'c1',
+            output: [{ type: 'input_image', image_url: PNG_URL }],
+          },
+        ],
+      },
+      PNG_URL.length,
+    ],
+    [
+      'Anthropic messages, a document of content blocks',
+      {
+        messages: [
+          user([
+            {
+              type: 'document',
+              source: {
+                type: 'content',
+                content: [
+                  { type: 'image', source: { type: 'base64', media_type: 'image/png', data: IMAGE } },
+                ],
+              },
+            },
+          ]),
+        ],
+      },
+      IMAGE.length,
+    ],
   ])('finds the one inline image or file of %s', (_api, body, chars) => {
     expect(findInlineMedia({ model: 'm', ...body })).toMatchObject({ count: 1, chars })
   })

@@ -48,8 +48,10 @@ function note(found: Found, value: string): void {
  * for an image (a tool result or a prompt that quotes a data URL stays text):
  * - Ollama: `images` of `/api/generate`, `messages[].images` of `/api/chat`;
  * - OpenAI chat: `messages[].content[]` parts `image_url.url` and `file.file_data`;
- * - OpenAI Responses: `input[].content[]` parts `image_url` and `file_data`;
- * - Anthropic: `messages[].content[]` blocks with a base64 `source`, also inside a `tool_result`.
+ * - OpenAI Responses: `input[].content[]` parts `image_url` and `file_data`, also in a
+ *   `function_call_output`'s `output[]`;
+ * - Anthropic: `messages[].content[]` blocks with a base64 `source`, also inside a `tool_result` or
+ *   a document whose `source` is content blocks.
  */
 export function findInlineMedia(body: Json, raw?: Uint8Array): InlineMedia {
   const found: Found = { count: 0, chars: 0, values: [] }
@@ -60,6 +62,8 @@ export function findInlineMedia(body: Json, raw?: Uint8Array): InlineMedia {
       if (!isRecord(item)) continue
       addImages(found, item.images)
       if (Array.isArray(item.content)) for (const part of item.content) addPart(found, part, true)
+      // The Responses API's function_call_output may return content parts, images included.
+      if (Array.isArray(item.output)) for (const part of item.output) addPart(found, part, false)
     }
   }
   if (found.count === 0) return NO_MEDIA
@@ -130,8 +134,13 @@ function addPart(found: Found, part: unknown, mayHoldToolResult: boolean): void 
   const fileData = isRecord(part.file) ? part.file.file_data : part.file_data
   if (isBase64DataUrl(fileData)) note(found, fileData)
   const source = part.source
-  if (isRecord(source) && source.type === 'base64' && typeof source.data === 'string')
+  if (isRecord(source) && source.type === 'base64' && typeof source.data === 'string') {
     note(found, source.data)
+  }
+  // An Anthropic document given as content blocks, images among them.
+  if (isRecord(source) && source.type === 'content' && Array.isArray(source.content)) {
+    for (const inner of source.content) addPart(found, inner, false)
+  }
   if (mayHoldToolResult && part.type === 'tool_result' && Array.isArray(part.content)) {
     for (const inner of part.content) addPart(found, inner, false)
   }
