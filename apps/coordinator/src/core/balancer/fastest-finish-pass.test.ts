@@ -48,8 +48,9 @@ describe('fastest-finish: the nodes a decision skips', () => {
       runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
       cpuPct: fc.constantFrom(10, 10, 10, 95),
       measuredTokensPerS: fc.option(fc.double({ min: 1, max: 2_000, noNaN: true }), { nil: null }),
+      measuredPrefillPerS: fc.option(fc.double({ min: 100, max: 100_000, noNaN: true }), { nil: null }),
       isLoaded: fc.boolean(),
-      hasPrefix: fc.boolean(),
+      cachedShare: fc.constantFrom(0, 0, 0.25, 0.5, 1),
     })
     // Copies of one node make exact ties; the prompt makes prefill and cached prefixes count; a client's
     // token limit shortens this answer but not those queued ahead of it.
@@ -67,26 +68,30 @@ describe('fastest-finish: the nodes a decision skips', () => {
           const state = makeState('fastest-finish')
           const prompt = Buffer.alloc(promptBytes, 'p')
           const hashes = prefixBlockHashes(prompt)
-          const nodes = fields.map(({ measuredTokensPerS, isLoaded, hasPrefix, ...view }, index) => {
-            const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
-            if (isLoaded) state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
-            if (hasPrefix) state.prefixIndex.record(hashes, made.slot, NOW)
-            if (measuredTokensPerS !== null) {
-              state.knowledge.observe({
-                slot: made.slot,
-                model: MODEL,
-                gpuScore: view.gpuScore,
-                concurrency: 1,
-                decodeTokens: 256,
-                decodeSeconds: 256 / measuredTokensPerS,
-                prefillTokens: null,
-                prefillSeconds: null,
-                loadSeconds: null,
-                outputTokens: null,
-              })
-            }
-            return made
-          })
+          const nodes = fields.map(
+            ({ measuredTokensPerS, measuredPrefillPerS, isLoaded, cachedShare, ...view }, index) => {
+              const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
+              if (isLoaded) state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
+              // None, part or all of the prompt cached here: the deepest prefix sets what every node prefills.
+              const cached = hashes.subarray(0, Math.floor(hashes.length * cachedShare))
+              if (cached.length > 0) state.prefixIndex.record(cached, made.slot, NOW)
+              if (measuredTokensPerS !== null || measuredPrefillPerS !== null) {
+                state.knowledge.observe({
+                  slot: made.slot,
+                  model: MODEL,
+                  gpuScore: view.gpuScore,
+                  concurrency: 1,
+                  decodeTokens: measuredTokensPerS === null ? null : 256,
+                  decodeSeconds: measuredTokensPerS === null ? null : 256 / measuredTokensPerS,
+                  prefillTokens: measuredPrefillPerS === null ? null : 4_096,
+                  prefillSeconds: measuredPrefillPerS === null ? null : 4_096 / measuredPrefillPerS,
+                  loadSeconds: null,
+                  outputTokens: null,
+                })
+              }
+              return made
+            },
+          )
           const request = makeRequest({
             model: MODEL,
             probe: { promptTokens: promptBytes / 4, prefixHashes: hashes, maxOutputTokens },

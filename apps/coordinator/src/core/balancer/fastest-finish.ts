@@ -21,6 +21,7 @@ import {
   estimateFinish,
   estimateTotal,
   type RequestContext,
+  tokensInBlocks,
   useTable,
 } from './finish-estimate.js'
 import { takeTurn } from './round-robin.js'
@@ -56,6 +57,9 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
     state.prefixIndex.lookup(probe.prefixHashes, request.now, state.scratch.hits)
     context.hits = state.scratch.hits
   } else context.hits = null
+  const deepest = context.hits === null || context.hits.count === 0 ? 0 : context.hits.deepest()
+  const cachedAtMost = deepest === 0 ? 0 : Math.min(context.promptTokens, tokensInBlocks(context, deepest))
+  context.uncachedAtLeast = context.promptTokens - cachedAtMost
   return context
 }
 

@@ -94,20 +94,30 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
 }
 
 /**
- * Whether the node's estimate is above `seconds` whatever its load, cache and residency: decoding the
- * answer alone at the fastest rate the node can have (its prior or its samples, whichever is higher;
- * the blend lies between them) already takes longer, and every other term adds to it. A decision
- * skips such a node without estimating it once it cannot be the winner or the runner-up. The margin
- * keeps rounding in the blend from ever skipping a node that would tie.
+ * Whether the node's estimate is above `seconds` whatever its load and residency: decoding the answer
+ * alone, and prefilling what no node has cached (`uncachedAtLeast`), at the fastest rates the node can
+ * have (its prior or its samples, whichever is higher; the blend lies between them) already take
+ * longer, and every other term adds to it. A decision skips such a node without estimating it once it
+ * cannot be the winner or the runner-up. The margin keeps rounding in the blend from ever skipping a
+ * node that would tie.
  */
 export function cannotFinishBefore(node: NodeView, c: RequestContext, seconds: number): boolean {
-  let rate = Math.max(node.gpuScore, MIN_SCORE) * c.decodePerPoint
+  const points = Math.max(node.gpuScore, MIN_SCORE)
+  let decodeRate = points * c.decodePerPoint
   const slot = node.slot
-  if (slot < c.slots && (c.decodeWeight[slot] as number) > 0) {
+  const isLearned = slot < c.slots
+  if (isLearned && (c.decodeWeight[slot] as number) > 0) {
     const learned = c.decodeMean[slot] as number
-    if (learned > rate) rate = learned
+    if (learned > decodeRate) decodeRate = learned
   }
-  return c.answerTokens > seconds * rate * (1 + 1e-9)
+  const atLeast = c.answerTokens / decodeRate
+  if (c.uncachedAtLeast === 0) return atLeast > seconds * (1 + 1e-9)
+  let prefillRate = points * c.prefillPerPoint
+  if (isLearned && (c.prefillWeight[slot] as number) > 0) {
+    const learned = c.prefillMean[slot] as number
+    if (learned > prefillRate) prefillRate = learned
+  }
+  return atLeast + c.uncachedAtLeast / prefillRate > seconds * (1 + 1e-9)
 }
 
 /*
@@ -163,13 +173,15 @@ function awaitingOn(node: NodeView, c: RequestContext): number {
 function cachedOn(slot: number, c: RequestContext, prompt: number): number {
   const hits = c.hits
   const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
-  if (cachedBlocks === 0) return 0
+  return cachedBlocks === 0 ? 0 : Math.min(prompt, tokensInBlocks(c, cachedBlocks))
+}
+
+/** Prompt tokens in the prompt's first `blocks` prefix blocks (images counted as images). */
+export function tokensInBlocks(c: RequestContext, blocks: number): number {
   const byBlock = c.prefixTokens
-  const cached =
-    byBlock !== undefined && cachedBlocks <= byBlock.length
-      ? (byBlock[cachedBlocks - 1] as number)
-      : (cachedBlocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN
-  return Math.min(prompt, cached)
+  return byBlock !== undefined && blocks <= byBlock.length
+    ? (byBlock[blocks - 1] as number)
+    : (blocks * PREFIX_BLOCK_BYTES) / BYTES_PER_TOKEN
 }
 
 /** A cold load's price: twice when the node's VRAM is mostly used (it evicts a resident model). */
@@ -232,6 +244,8 @@ export interface RequestContext {
   hits: PrefixHits | null
   /** RequestProbe.prefixTokens: the tokens up to each block where the body holds media. */
   prefixTokens: Float64Array | undefined
+  /** Prompt tokens no node holds in its cache (the prompt less the deepest cached prefix): every node prefills these. */
+  uncachedAtLeast: number
   now: number
 }
 
@@ -263,6 +277,7 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     priorWeight: 2,
     hits: null,
     prefixTokens: undefined,
+    uncachedAtLeast: 0,
     now: 0,
   }
 }
