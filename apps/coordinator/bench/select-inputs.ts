@@ -6,7 +6,8 @@
  */
 
 import type { AgentMetrics, AgentRegistration } from '@llm-fleet/types'
-import type { SelectRequest } from '../src/core/balancer/strategy.js'
+import type { BalancerState, SelectRequest } from '../src/core/balancer/strategy.js'
+import { prefixBlockHashes } from '../src/core/learning/prefix-index.js'
 import { ollamaModelKey } from '../src/core/model-name.js'
 import type { NodeView } from '../src/core/node-view.js'
 import { ModelSets } from '../src/registry/model-sets.js'
@@ -48,6 +49,22 @@ export interface BenchFleet {
   readonly metricsWinnerId: string
   /** `round-robin`'s first pick: the first node, planted eligible. */
   readonly firstId: string
+  /** The prompt blocks an earlier turn left cached (`cachePrefix` records them on some nodes). */
+  readonly cachedHashes: Int32Array
+}
+
+/**
+ * The request's body: a conversation of 8 KiB (about 2 000 prompt tokens, 32 prefix blocks), whose
+ * first 6 KiB were the previous turn. A decision then looks the prefix up and prices each candidate's
+ * prefill, as a chat request does.
+ */
+const PROMPT = Buffer.from(`{"model":"${BENCH_MODEL}","messages":[`.padEnd(8 * 1024, 'a'))
+const PREVIOUS_TURN = PROMPT.subarray(0, 6 * 1024)
+
+/** Records the previous turn's prefix on every 50th node of `nodes` (the slots a real index would hold). */
+export function cachePrefix(state: BalancerState, fleet: BenchFleet, nodes: readonly NodeView[]): void {
+  for (let i = 0; i < nodes.length; i += 50)
+    state.prefixIndex.record(fleet.cachedHashes, (nodes[i] as NodeView).slot, BENCH_NOW)
 }
 
 /**
@@ -119,7 +136,9 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       apiKind: 'openai',
       now: BENCH_NOW,
       exclude: new Set(),
+      probe: { promptTokens: PROMPT.length / 4, prefixHashes: prefixBlockHashes(PROMPT) },
     },
+    cachedHashes: prefixBlockHashes(PREVIOUS_TURN),
     topFreeIds,
     metricsWinnerId: 'node-1',
     firstId: 'node-0',
