@@ -54,19 +54,39 @@ export class PrefixHits {
   readonly slots = new Int32Array(MAX_PREFIX_HITS)
   readonly blocks = new Int32Array(MAX_PREFIX_HITS)
   count = 0
+  /** The same by slot (0: no hit), so a decision reads one array cell per candidate. */
+  bySlot = new Int32Array(0)
 
   clone(): PrefixHits {
     const copy = new PrefixHits()
     copy.slots.set(this.slots)
     copy.blocks.set(this.blocks)
     copy.count = this.count
+    copy.bySlot = this.bySlot.slice()
     return copy
   }
 
   /** Matching blocks on `slot`, 0 when none. */
   blocksOn(slot: number): number {
-    for (let i = 0; i < this.count; i++) if (this.slots[i] === slot) return this.blocks[i] as number
-    return 0
+    return slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0
+  }
+
+  /** Forgets every hit. */
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.bySlot[this.slots[i] as number] = 0
+    this.count = 0
+  }
+
+  add(slot: number, blocks: number): void {
+    if (slot >= this.bySlot.length) {
+      const grown = new Int32Array(Math.max(slot + 1, this.bySlot.length * 2, 64))
+      grown.set(this.bySlot)
+      this.bySlot = grown
+    }
+    this.slots[this.count] = slot
+    this.blocks[this.count] = blocks
+    this.bySlot[slot] = blocks
+    this.count++
   }
 
   /** The deepest match (blocks) over every node. */
@@ -124,7 +144,7 @@ export class PrefixIndex {
 
   /** Fills `hits` with the nodes holding the longest recorded prefixes of `hashes`, fresh at `now`. */
   lookup(hashes: Int32Array, now: number, hits: PrefixHits): void {
-    hits.count = 0
+    hits.clear()
     const rows = this.#rows
     if (rows.size === 0) return
     const stop = Math.max(0, hashes.length - MAX_WALK)
@@ -141,9 +161,7 @@ export class PrefixIndex {
     if (this.#generation[cell] !== this.#slotGeneration[slot]) return
     for (let i = 0; i < hits.count; i++) if (hits.slots[i] === slot) return
     if (hits.count >= MAX_PREFIX_HITS) return
-    hits.slots[hits.count] = slot
-    hits.blocks[hits.count] = blocks
-    hits.count++
+    hits.add(slot, blocks)
   }
 
   #recordBlock(hash: number, slot: number, now: number): void {
