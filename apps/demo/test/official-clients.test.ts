@@ -2,33 +2,17 @@
  * The official `openai` and `ollama` npm clients, pointed at the coordinator, work end to end through
  * real agents and mock runtimes: chat streaming and not, model lists, embeddings.
  */
-import { Ollama } from 'ollama'
-import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import { DEMO_HOSTS, DEMO_MODEL } from '../src/simulated-host.js'
+import { ollamaClient as connectOllama, openaiClient as connectOpenai } from './helpers/official-clients.js'
 import { useFleet } from './helpers/use-fleet.js'
 
 const fleet = useFleet()
 const HOST_NAMES = DEMO_HOSTS.map((host) => host.name)
 const messages = [{ role: 'user' as const, content: 'Name three GPUs.' }]
 
-function openaiClient(): OpenAI {
-  return new OpenAI({ baseURL: `${fleet().coordinatorUrl}/v1`, apiKey: 'unused', maxRetries: 0 })
-}
-
-/** An Ollama client whose responses' `X-Fleet-Node` headers are collected. */
-function ollamaClient(): { client: Ollama; servedBy: string[] } {
-  const servedBy: string[] = []
-  const client = new Ollama({
-    host: fleet().coordinatorUrl,
-    fetch: async (input, init) => {
-      const response = await fetch(input, init)
-      servedBy.push(response.headers.get('x-fleet-node') ?? '(none)')
-      return response
-    },
-  })
-  return { client, servedBy }
-}
+const openaiClient = () => connectOpenai(fleet().coordinatorUrl)
+const ollamaClient = () => connectOllama(fleet().coordinatorUrl)
 
 describe('the openai client', () => {
   it('completes a chat request without streaming', async () => {

@@ -3,10 +3,9 @@
  * each client's wire form of an image (`ollama`: base64 strings in `images`; `openai`: a base64 data
  * URL in an `image_url` part) is priced as an image, not as the prompt text its base64 would make.
  */
-import { Ollama } from 'ollama'
-import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import { DEMO_MODEL } from '../src/simulated-host.js'
+import { ollamaClient, openaiClient } from './helpers/official-clients.js'
 import { useFleet } from './helpers/use-fleet.js'
 
 const fleet = useFleet({ loadBalancerMode: 'fastest-finish' })
@@ -24,15 +23,7 @@ function estimateIn(reason: string | null): number {
 
 describe('an image sent by', () => {
   it('the ollama client counts as an image in the estimate', async () => {
-    const reasons: string[] = []
-    const client = new Ollama({
-      host: fleet().coordinatorUrl,
-      fetch: async (input, init) => {
-        const response = await fetch(input, init)
-        reasons.push(response.headers.get('x-fleet-reason') ?? '')
-        return response
-      },
-    })
+    const { client, reasons } = ollamaClient(fleet().coordinatorUrl)
     const response = await client.chat({
       model: DEMO_MODEL,
       messages: [{ role: 'user', content: 'What is in this picture?', images: [PICTURE] }],
@@ -45,7 +36,7 @@ describe('an image sent by', () => {
   })
 
   it('the openai client counts as an image in the estimate', async () => {
-    const client = new OpenAI({ baseURL: `${fleet().coordinatorUrl}/v1`, apiKey: 'unused', maxRetries: 0 })
+    const client = openaiClient(fleet().coordinatorUrl)
     const url = `data:image/png;base64,${Buffer.from(PICTURE).toString('base64')}`
     const { data, response } = await client.chat.completions
       .create({
