@@ -160,11 +160,30 @@ describe('inline media in a cached prefix', () => {
     ])
   })
 
+  it('looks for at most 32 images in the raw body, so a hostile body costs a few scans, not one per image', () => {
+    // 40 images of 2 KiB: the first 32 are located, the rest count as text in a cached prefix.
+    const images = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(4, '0')}${'A'.repeat(2_044)}`)
+    const raw = Buffer.from(JSON.stringify({ model: 'm', images }))
+    const media = findInlineMedia(JSON.parse(raw.toString()), raw)
+    expect(media.count).toBe(40)
+    expect(media.spans).toHaveLength(64)
+    const start = raw.indexOf(images[31] as string)
+    expect(media.spans.slice(62)).toEqual([start, start + 2_048])
+  })
+
   it('counts the tokens up to each prefix block: text at bytes / 4, an image spread over its bytes', () => {
     // 1 000 bytes of text, then a 40 000-byte image, then text; blocks of 256 bytes.
     const byBlock = prefixTokens([1_000, 41_000], 162, 256, 4)
     expect(byBlock[3]).toBeCloseTo(1_000 / 4 + (576 * 24) / 40_000, 9) // up to byte 1 024
     expect(byBlock[161]).toBeCloseTo((41_472 - 40_000) / 4 + 576, 9) // up to byte 41 472
+  })
+
+  it('sweeps several images: whole ones before a block end, at most one cut by it', () => {
+    // Images at bytes 0-1 000 and 2 000-3 000, blocks of 1 024 bytes.
+    const byBlock = prefixTokens([0, 1_000, 2_000, 3_000], 3, 1_024, 4)
+    expect(byBlock[0]).toBeCloseTo(24 / 4 + 576, 9)
+    expect(byBlock[1]).toBeCloseTo(1_000 / 4 + 576 + (576 * 48) / 1_000, 9)
+    expect(byBlock[2]).toBeCloseTo(1_072 / 4 + 2 * 576, 9)
   })
 
   it('credits a follow-up turn with the image and text its node has cached, not its whole prompt', () => {

@@ -74,24 +74,31 @@ export function findInlineMedia(body: Json, raw?: Uint8Array): InlineMedia {
   }
 }
 
+/** Media shorter than this count as text in a cached prefix: too small to matter there. */
+const MIN_LOCATED_CHARS = 1_024
+/** Media looked for per body at most: each search may scan the rest of the body. */
+const MAX_LOCATED = 32
+
 /**
- * Where each value lies in `raw`. Values come in body order, and two images may begin alike (files
- * of one format and size share their headers), so each is looked for after the one before, then from
- * the start.
+ * Where each value lies in `raw`, as disjoint [start, end) pairs in body order. Values come in body
+ * order, and two images may begin alike (files of one format and size share their headers), so each
+ * is looked for after the one before; one not found there stays unlocated. At most `MAX_LOCATED`
+ * values of `MIN_LOCATED_CHARS` or more are looked for, so a hostile body costs a few scans at most.
  */
 function spansIn(raw: Uint8Array, values: readonly string[]): number[] {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length)
-  const pairs: [number, number][] = []
+  const spans: number[] = []
   let after = 0
+  let searches = 0
   for (const value of values) {
-    const head = value.slice(0, 256)
-    let start = bytes.indexOf(head, after, 'latin1')
-    if (start < 0) start = bytes.indexOf(head, 0, 'latin1')
+    if (value.length < MIN_LOCATED_CHARS) continue
+    if (searches++ === MAX_LOCATED) break
+    const start = bytes.indexOf(value.slice(0, 256), after, 'latin1')
     if (start < 0) continue
-    pairs.push([start, start + value.length])
+    spans.push(start, start + value.length)
     after = start + value.length
   }
-  return pairs.sort((a, b) => a[0] - b[0]).flat()
+  return spans
 }
 
 /**
@@ -105,18 +112,25 @@ export function prefixTokens(
   bytesPerToken: number,
 ): Float64Array {
   const tokens = new Float64Array(blocks)
+  // One sweep: spans are disjoint and in order, so at most one is cut by a block's end.
+  let next = 0
+  let wholeBytes = 0
+  let wholeTokens = 0
   for (let block = 0; block < blocks; block++) {
     const end = (block + 1) * blockBytes
-    let mediaBytes = 0
-    let mediaTokens = 0
-    for (let i = 0; i < spans.length; i += 2) {
-      const from = spans[i] as number
-      const to = spans[i + 1] as number
-      const inside = Math.max(0, Math.min(end, to) - from)
-      mediaBytes += inside
-      mediaTokens += (IMAGE_PROMPT_TOKENS * inside) / (to - from)
+    while (next < spans.length && (spans[next + 1] as number) <= end) {
+      wholeBytes += (spans[next + 1] as number) - (spans[next] as number)
+      wholeTokens += IMAGE_PROMPT_TOKENS
+      next += 2
     }
-    tokens[block] = (end - mediaBytes) / bytesPerToken + mediaTokens
+    let cutBytes = 0
+    let cutTokens = 0
+    const from = spans[next]
+    if (from !== undefined && from < end) {
+      cutBytes = end - from
+      cutTokens = (IMAGE_PROMPT_TOKENS * cutBytes) / ((spans[next + 1] as number) - from)
+    }
+    tokens[block] = (end - wholeBytes - cutBytes) / bytesPerToken + wholeTokens + cutTokens
   }
   return tokens
 }
