@@ -32,12 +32,13 @@ async function estimateOn(
 
 const awaitingOn = async (fleet: Fleet, nodeId: string) => (await estimateOn(fleet, nodeId)).awaitingTokens
 
-function chat(fleet: Fleet, stream: boolean, signal?: AbortSignal) {
+/** A chat request whose one user message is `content` (the prompt text, or parts such as an image). */
+function chat(fleet: Fleet, stream: boolean, signal?: AbortSignal, content: unknown = PROMPT) {
   return request(`${fleet.url}/v1/chat/completions`, {
     method: 'POST',
     dispatcher: fleet.client,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: MODEL, stream, messages: [{ role: 'user', content: PROMPT }] }),
+    body: JSON.stringify({ model: MODEL, stream, messages: [{ role: 'user', content }] }),
     signal: signal ?? null,
   })
 }
@@ -106,25 +107,10 @@ describe('prompts a node has not started', () => {
     // A 300 kB picture: 400 000 characters of base64, 100 000 "tokens" if read as text.
     const picture = Buffer.alloc(300_000, 7).toString('base64')
     const controller = new AbortController()
-    const hanging = request(`${fleet.url}/v1/chat/completions`, {
-      method: 'POST',
-      dispatcher: fleet.client,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: MODEL,
-        stream: true,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'text', text: PROMPT },
-              { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${picture}` } },
-            ],
-          },
-        ],
-      }),
-      signal: controller.signal,
-    })
+    const hanging = chat(fleet, true, controller.signal, [
+      { type: 'text', text: PROMPT },
+      { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${picture}` } },
+    ])
     await waitFor(() => runtime.requests.length === 1, 'the request reached the runtime')
     // About 1 000 tokens of text and JSON around it, and 576 for the image.
     const queued = await awaitingOn(fleet, nodeId)
