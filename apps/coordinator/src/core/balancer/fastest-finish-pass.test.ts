@@ -1,6 +1,6 @@
 /**
- * The default's single pass skips nodes that cannot beat the runner-up on decode alone
- * (`cannotFinishBefore`). A differential test holds its pick, its ties and its runner-up equal to
+ * The default's single pass skips nodes that cannot beat the runner-up on decode, uncached prefill
+ * and a cold load alone (`cannotFinishBefore`). A differential test holds its pick, its ties and its runner-up equal to
  * estimating every node with `estimateTotal` (whose figures fastest-finish.test.ts checks by hand), and
  * a literal case puts a node just inside the bound.
  */
@@ -15,6 +15,19 @@ import type { Selection } from './selection.js'
 import { makeNode, makeRequest, makeState, NOW } from './strategy-contract.test-suite.js'
 
 const MODEL = 'llama3.1:8b'
+
+const NO_SAMPLE = {
+  slot: 0,
+  model: MODEL,
+  gpuScore: 100,
+  concurrency: 1,
+  decodeTokens: null,
+  decodeSeconds: null,
+  prefillTokens: null,
+  prefillSeconds: null,
+  loadSeconds: null,
+  outputTokens: null,
+}
 
 function finishReason(selection: Selection) {
   if (selection.kind !== 'selected' || selection.reason.kind !== 'fastest-finish') {
@@ -49,12 +62,20 @@ describe('fastest-finish: the nodes a decision skips', () => {
       cpuPct: fc.constantFrom(10, 10, 10, 95),
       measuredTokensPerS: fc.option(fc.double({ min: 1, max: 2_000, noNaN: true }), { nil: null }),
       measuredPrefillPerS: fc.option(fc.double({ min: 100, max: 100_000, noNaN: true }), { nil: null }),
-      isLoaded: fc.boolean(),
+      gpuMemoryPct: fc.constantFrom(10, 90),
+      // Reported loaded; routed here now (a load under way) or 10 s ago (done); never here.
+      residency: fc.constantFrom(
+        'loaded' as const,
+        'routed' as const,
+        'routed-earlier' as const,
+        'cold' as const,
+      ),
       cachedShare: fc.constantFrom(0, 0, 0.25, 0.5, 1),
     })
     // Copies of one node make exact ties; the prompt makes prefill and cached prefixes count; a client's
     // token limit shortens this answer but not those queued ahead of it.
     const limit = fc.option(fc.integer({ min: 1, max: 1_000 }), { nil: undefined })
+    const loadSeconds = fc.option(fc.double({ min: 0.1, max: 30, noNaN: true }), { nil: null })
     const fleet = fc
       .array(node, { minLength: 1, maxLength: 25 })
       .chain((nodes) => fc.tuple(fc.constant(nodes), fc.array(fc.nat(nodes.length - 1), { maxLength: 3 })))
@@ -63,15 +84,21 @@ describe('fastest-finish: the nodes a decision skips', () => {
         fleet,
         fc.integer({ min: 0, max: 20_000 }),
         limit,
-        ([drawn, copies], promptBytes, maxOutputTokens) => {
+        loadSeconds,
+        ([drawn, copies], promptBytes, maxOutputTokens, measuredLoadS) => {
           const fields = [...drawn, ...copies.map((index) => drawn[index] as (typeof drawn)[number])]
           const state = makeState('fastest-finish')
+          // The model's cold load, as a node outside the fleet measured it (or the 5 s prior).
+          if (measuredLoadS !== null)
+            state.knowledge.observe({ ...NO_SAMPLE, slot: 999, loadSeconds: measuredLoadS })
           const prompt = Buffer.alloc(promptBytes, 'p')
           const hashes = prefixBlockHashes(prompt)
           const nodes = fields.map(
-            ({ measuredTokensPerS, measuredPrefillPerS, isLoaded, cachedShare, ...view }, index) => {
+            ({ measuredTokensPerS, measuredPrefillPerS, residency, cachedShare, ...view }, index) => {
               const made = makeNode(`n${index}`, { ...view, computeScore: view.gpuScore * view.gpuCount })
-              if (isLoaded) state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
+              if (residency === 'loaded') state.knowledge.noteLoaded(made.slot, new Set([MODEL]), NOW)
+              if (residency === 'routed') state.knowledge.noteRouted(made.slot, MODEL, NOW)
+              if (residency === 'routed-earlier') state.knowledge.noteRouted(made.slot, MODEL, NOW - 10_000)
               // None, part or all of the prompt cached here: the deepest prefix sets what every node prefills.
               const cached = hashes.subarray(0, Math.floor(hashes.length * cachedShare))
               if (cached.length > 0) state.prefixIndex.record(cached, made.slot, NOW)

@@ -9,9 +9,10 @@
  * reads 90–100 % as soon as one request decodes. Hot CPU is still honoured: nodes over `BUSY_CPU_PCT`
  * are only chosen when every candidate is hot. Exact ties (identical idle nodes) rotate.
  *
- * Cost: one pass. A node whose answer alone, at its fastest possible decode rate, takes longer than
- * the runner-up's whole estimate is skipped without estimating it: in a large fleet most are, and the
- * pick, its ties and the runner-up the reason names are the same as with every node estimated.
+ * Cost: one pass. A node whose answer alone (decode and the prefill no node can spare, at its fastest
+ * possible rates), plus the model's load where it does not hold it, takes longer than the runner-up's
+ * whole estimate is skipped without estimating it: in a large fleet most are, and the pick, its ties
+ * and the runner-up the reason names are the same as with every node estimated.
  */
 import { DEFAULT_PRIORS } from '../learning/fleet-knowledge.js'
 import type { NodeView } from '../node-view.js'
@@ -60,6 +61,8 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   const deepest = context.hits === null || context.hits.count === 0 ? 0 : context.hits.deepest()
   const cachedAtMost = deepest === 0 ? 0 : Math.min(context.promptTokens, tokensInBlocks(context, deepest))
   context.uncachedAtLeast = context.promptTokens - cachedAtMost
+  context.aloneSecondsPerPoint =
+    context.answerTokens / context.decodePerPoint + context.uncachedAtLeast / context.prefillPerPoint
   return context
 }
 

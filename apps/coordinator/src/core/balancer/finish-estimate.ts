@@ -94,30 +94,37 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
 }
 
 /**
- * Whether the node's estimate is above `seconds` whatever its load and residency: decoding the answer
- * alone, and prefilling what no node has cached (`uncachedAtLeast`), at the fastest rates the node can
- * have (its prior or its samples, whichever is higher; the blend lies between them) already take
- * longer, and every other term adds to it. A decision skips such a node without estimating it once it
- * cannot be the winner or the runner-up. The margin keeps rounding in the blend from ever skipping a
- * node that would tie.
+ * Whether the node's estimate is above `seconds` whatever its load: loading the model when the node
+ * does not hold it, decoding the answer alone, and prefilling what no node has cached
+ * (`uncachedAtLeast`), at the fastest rates the node can have (its prior or its samples, whichever is
+ * higher; the blend lies between them) already take longer, and every other term adds to it. A
+ * decision skips such a node without estimating it once it cannot be the winner or the runner-up; in a
+ * fleet serving many models, most nodes lack the model, and the price of a load alone skips them. The
+ * margin keeps rounding in the blend from ever skipping a node that would tie.
  */
 export function cannotFinishBefore(node: NodeView, c: RequestContext, seconds: number): boolean {
+  const limit = seconds * (1 + 1e-9)
+  const alone = aloneAtLeast(node, c)
+  return alone > limit || (!residentOn(node, c) && alone + LOAD_COST * c.loadSeconds > limit)
+}
+
+/**
+ * The fewest seconds the answer's decode and the uncached prefill can take on the node: at the prior
+ * rates (one division, `aloneSecondsPerPoint`) or, where it has samples, at the faster of prior and samples.
+ */
+function aloneAtLeast(node: NodeView, c: RequestContext): number {
   const points = Math.max(node.gpuScore, MIN_SCORE)
-  let decodeRate = points * c.decodePerPoint
   const slot = node.slot
-  const isLearned = slot < c.slots
-  if (isLearned && (c.decodeWeight[slot] as number) > 0) {
-    const learned = c.decodeMean[slot] as number
-    if (learned > decodeRate) decodeRate = learned
-  }
-  const atLeast = c.answerTokens / decodeRate
-  if (c.uncachedAtLeast === 0) return atLeast > seconds * (1 + 1e-9)
+  const decodeWeight = slot < c.slots ? (c.decodeWeight[slot] as number) : 0
+  const prefillWeight = slot < c.slots ? (c.prefillWeight[slot] as number) : 0
+  if (decodeWeight === 0 && prefillWeight === 0) return c.aloneSecondsPerPoint / points
+  let decodeRate = points * c.decodePerPoint
+  if (decodeWeight > 0 && (c.decodeMean[slot] as number) > decodeRate)
+    decodeRate = c.decodeMean[slot] as number
   let prefillRate = points * c.prefillPerPoint
-  if (isLearned && (c.prefillWeight[slot] as number) > 0) {
-    const learned = c.prefillMean[slot] as number
-    if (learned > prefillRate) prefillRate = learned
-  }
-  return atLeast + c.uncachedAtLeast / prefillRate > seconds * (1 + 1e-9)
+  if (prefillWeight > 0 && (c.prefillMean[slot] as number) > prefillRate)
+    prefillRate = c.prefillMean[slot] as number
+  return c.answerTokens / decodeRate + c.uncachedAtLeast / prefillRate
 }
 
 /*
@@ -136,7 +143,7 @@ function learnRates(node: NodeView, c: RequestContext): number {
   const points = Math.max(node.gpuScore, MIN_SCORE)
   let decodeRate = points * c.decodePerPoint
   let prefillRate = points * c.prefillPerPoint
-  let resident = node.runtimeKind === 'openai'
+  const resident = residentOn(node, c)
   let loading = 0
   if (slot < c.slots) {
     const decodeWeight = c.decodeWeight[slot] as number
@@ -151,16 +158,27 @@ function learnRates(node: NodeView, c: RequestContext): number {
         (c.priorWeight * prefillRate + prefillWeight * (c.prefillMean[slot] as number)) /
         (c.priorWeight + prefillWeight)
     }
-    if (!resident) {
-      resident = c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs
-      const until = c.loadingUntilMs[slot] as number
-      if (resident && c.reportedLoaded[slot] === 0 && until > c.now) loading = (until - c.now) / 1000
-    }
+    // A load the coordinator started by routing the model to an Ollama node, not yet reported done.
+    const until = c.loadingUntilMs[slot] as number
+    if (until > c.now && resident && c.reportedLoaded[slot] === 0 && node.runtimeKind !== 'openai')
+      loading = (until - c.now) / 1000
   }
   c.decodeRate = decodeRate
   c.prefillRate = prefillRate
   c.isResident = resident
   return loading
+}
+
+/**
+ * Whether the node holds the model: an OpenAI-style runtime serves what it was started with; an
+ * Ollama node reported it loaded, or this coordinator routed the model there lately.
+ */
+function residentOn(node: NodeView, c: RequestContext): boolean {
+  if (node.runtimeKind === 'openai') return true
+  const slot = node.slot
+  return (
+    slot < c.slots && (c.reportedLoaded[slot] === 1 || (c.routedAtMs[slot] as number) > c.residentSinceMs)
+  )
 }
 
 /** Prompt tokens sent to the node that it has not started: this coordinator's and its peers'. */
@@ -246,6 +264,8 @@ export interface RequestContext {
   prefixTokens: Float64Array | undefined
   /** Prompt tokens no node holds in its cache (the prompt less the deepest cached prefix): every node prefills these. */
   uncachedAtLeast: number
+  /** Seconds the answer's decode and `uncachedAtLeast`'s prefill take at one score point's prior rates. */
+  aloneSecondsPerPoint: number
   now: number
 }
 
@@ -278,6 +298,7 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     hits: null,
     prefixTokens: undefined,
     uncachedAtLeast: 0,
+    aloneSecondsPerPoint: 0,
     now: 0,
   }
 }
