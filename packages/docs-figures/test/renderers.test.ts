@@ -7,6 +7,7 @@ import { z } from 'zod'
 import agentFootprint from '../src/blocks/agent-footprint.js'
 import balanceP95 from '../src/blocks/balance-p95.js'
 import capacityTable from '../src/blocks/capacity-table.js'
+import selectSummary from '../src/blocks/select-summary.js'
 import selectTable from '../src/blocks/select-table.js'
 import { renderSettingsTable } from '../src/settings-table.js'
 
@@ -222,5 +223,29 @@ describe('select-table', () => {
       'the median of 9 runs with the min–max in parentheses, counted as process CPU time.',
     )
     expect(text).toContain('Target: under 22 µs at 1 000 nodes, not met in this run.')
+  })
+
+  it('adds the rows with the model resident everywhere after the modes, with what they measure', () => {
+    const spread = (median: number) => ({ median, min: median, max: median })
+    const timing = (median: number) => ({ selectOnly: spread(median - 2), wholePath: spread(median) })
+    const text = selectTable.render({
+      paths: { selectOnly: 'alone', wholePath: 'whole', allResident: 'no node cold' },
+      results: { spec: { '1000': timing(13) }, 'fastest-finish': { '1000': timing(14.5) } },
+      fastestFinishAllResident: { '1000': timing(17.25) },
+    })
+    expect(text.split('\n').slice(2, 5)).toEqual([
+      '| `spec` | 1 000 | 13 (13–13) | 11 (11–11) |  |',
+      '| `fastest-finish` | 1 000 | 14.5 (14.5–14.5) | 12.5 (12.5–12.5) |  |',
+      '| `fastest-finish`, model resident everywhere | 1 000 | 17.3 (17.3–17.3) | 15.3 (15.3–15.3) |  |',
+    ])
+    expect(text).toContain('Model resident everywhere: no node cold.')
+    expect(
+      selectSummary.render({
+        results: { spec: { '1000': timing(13) } },
+        fastestFinishAllResident: { '1000': timing(17.25) },
+      }),
+    ).toBe(
+      '13 to 17.3 µs of CPU at 1 000 nodes for the whole path, median by mode and with the model resident everywhere',
+    )
   })
 })
