@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { type MockRuntime, type ProfileId, startMockRuntime } from '@llm-fleet/mock-runtime'
 import { FleetNodeList } from '@llm-fleet/types'
 import { Agent, request } from 'undici'
-import { BINS, type Child, capturePath, freePort, pollUntil, startChild } from './processes.js'
+import { freePort } from '../../internal/child-process.js'
+import { BINS, type Child, capturePath, pollUntil, startChild } from './processes.js'
 import { type App, apps, type Session, sessions, type WorkloadShape } from './workload.js'
 
 export interface E2eHost {

@@ -1,7 +1,6 @@
 /** The e2e run's child processes: the built coordinator and agents, started with explicit env only. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -15,18 +14,6 @@ export const BINS = {
 
 export function capturePath(file: string): string {
   return resolve(REPO_ROOT, 'fixtures/nvidia-smi', file)
-}
-
-/** A free loopback port (the coordinator's URL must be known before its agents start). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return address.port
 }
 
 export interface Child {
