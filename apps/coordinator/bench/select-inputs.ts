@@ -107,6 +107,7 @@ export function generateFleet(count: number, seed = 42): BenchFleet {
       computeScore: gpuClass.score,
       gpuScore: gpuClass.score,
       gpuCount: 1,
+      gpuVramBytes: 0,
       capacityShare: 1,
       slot: i,
       // The registry removes a draining node once nothing is in flight: a draining node still has work.

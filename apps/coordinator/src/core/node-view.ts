@@ -21,6 +21,8 @@ export interface NodeView {
    * prompt at a time per GPU (or per tensor-parallel group), so prompts queue per GPU, not per host.
    */
   readonly gpuCount: number
+  /** The smallest GPU's memory in bytes (0: unknown): a model larger than this spans several GPUs. */
+  readonly gpuVramBytes: number
   /**
    * A small integer unique among the nodes held now (reused after a node leaves): the row of this
    * node in the balancer's learned tables, so a decision reads arrays instead of hashing ids.

@@ -11,6 +11,7 @@ const NODE: NodeView = {
   computeScore: 10,
   gpuScore: 10,
   gpuCount: 1,
+  gpuVramBytes: 0,
   capacityShare: 1,
   slot: 0,
   inFlight: 0,

@@ -1,4 +1,4 @@
-import { FleetNode } from '@llm-fleet/types'
+import { type AgentRegistration, FleetNode } from '@llm-fleet/types'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { metrics, registration } from '../../test/helpers/wire-samples.js'
@@ -87,6 +87,23 @@ describe('NodeRegistry.register', () => {
     const view = viewOf(registry, 'node-1')
     expect(view.computeScore).toBe(3000)
     expect([...view.models]).toEqual(['mistral:7b'])
+  })
+
+  it("gives the view one GPU's speed and the smallest GPU's memory, which a larger model spans several of", () => {
+    const { registry } = setup()
+    const gpu = registration().gpus[0] as AgentRegistration['gpus'][number]
+    const gpus = [
+      { ...gpu, index: 0, vramTotalMiB: 24_576 },
+      { ...gpu, index: 1, uuid: 'GPU-second', vramTotalMiB: 16_384 },
+    ]
+    const { agentId } = registry.register(registration({ computeScore: 300, gpus }))
+    expect(viewOf(registry, agentId)).toMatchObject({
+      gpuCount: 2,
+      gpuScore: 150,
+      gpuVramBytes: 16 * 1024 ** 3,
+    })
+    const cpuOnly = registry.register(registration({ hostname: 'cpu-only', gpus: [] })).agentId
+    expect(viewOf(registry, cpuOnly)).toMatchObject({ gpuCount: 1, gpuVramBytes: 0 })
   })
 
   it('treats another runtime URL on the same host as another node', () => {

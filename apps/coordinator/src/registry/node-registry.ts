@@ -637,6 +637,7 @@ export class NodeRegistry {
       computeScore: record.registration.computeScore,
       gpuScore: record.registration.computeScore / Math.max(1, record.registration.gpus.length),
       gpuCount: Math.max(1, record.registration.gpus.length),
+      gpuVramBytes: smallestVramBytes(record.registration.gpus),
       capacityShare: shared === undefined || shared.capacityDivisor === 1 ? 1 : 1 / shared.capacityDivisor,
       slot: record.slot,
       inFlight,
@@ -750,4 +751,11 @@ function sameModels(current: ReadonlySet<string>, next: readonly string[]): bool
   if (current.size !== next.length) return false
   for (const model of next) if (!current.has(model)) return false
   return true
+}
+
+/** The smallest GPU's memory in bytes, 0 for a host without GPUs. */
+function smallestVramBytes(gpus: readonly { readonly vramTotalMiB: number }[]): number {
+  let smallest = Number.POSITIVE_INFINITY
+  for (const gpu of gpus) if (gpu.vramTotalMiB < smallest) smallest = gpu.vramTotalMiB
+  return smallest === Number.POSITIVE_INFINITY ? 0 : smallest * 1024 * 1024
 }

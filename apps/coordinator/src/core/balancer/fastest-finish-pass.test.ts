@@ -56,6 +56,8 @@ describe('fastest-finish: the nodes a decision skips', () => {
     const node = fc.record({
       gpuScore: fc.double({ min: 0, max: 2_000, noNaN: true }),
       gpuCount: fc.integer({ min: 1, max: 8 }),
+      // Unknown, or a GPU the drawn model size fits or spans several of.
+      gpuVramBytes: fc.constantFrom(0, 16 * 1024 ** 3, 80 * 1024 ** 3),
       inFlight: fc.nat(20),
       maxConcurrency: fc.integer({ min: 1, max: 16 }),
       runtimeKind: fc.constantFrom('ollama' as const, 'openai' as const),
@@ -76,6 +78,7 @@ describe('fastest-finish: the nodes a decision skips', () => {
     // token limit shortens this answer but not those queued ahead of it.
     const limit = fc.option(fc.integer({ min: 1, max: 1_000 }), { nil: undefined })
     const loadSeconds = fc.option(fc.double({ min: 0.1, max: 30, noNaN: true }), { nil: null })
+    const modelBytes = fc.option(fc.constantFrom(4.9e9, 43e9), { nil: null })
     const fleet = fc
       .array(node, { minLength: 1, maxLength: 25 })
       .chain((nodes) => fc.tuple(fc.constant(nodes), fc.array(fc.nat(nodes.length - 1), { maxLength: 3 })))
@@ -85,12 +88,14 @@ describe('fastest-finish: the nodes a decision skips', () => {
         fc.integer({ min: 0, max: 20_000 }),
         limit,
         loadSeconds,
-        ([drawn, copies], promptBytes, maxOutputTokens, measuredLoadS) => {
+        modelBytes,
+        ([drawn, copies], promptBytes, maxOutputTokens, measuredLoadS, sizeBytes) => {
           const fields = [...drawn, ...copies.map((index) => drawn[index] as (typeof drawn)[number])]
           const state = makeState('fastest-finish')
           // The model's cold load, as a node outside the fleet measured it (or the 5 s prior).
           if (measuredLoadS !== null)
             state.knowledge.observe({ ...NO_SAMPLE, slot: 999, loadSeconds: measuredLoadS })
+          if (sizeBytes !== null) state.knowledge.noteModelSizes([{ name: MODEL, sizeBytes }])
           const prompt = Buffer.alloc(promptBytes, 'p')
           const hashes = prefixBlockHashes(prompt)
           const nodes = fields.map(

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import type { CompletionSample } from '../learning/fleet-knowledge.js'
 import { prefixBlockHashes } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
+import { explain } from './explain.js'
 import { select } from './select.js'
 import { formatReason, type Selection } from './selection.js'
 import type { BalancerState, SelectRequest } from './strategy.js'
@@ -269,6 +270,35 @@ describe('fastest-finish: speed apart from capacity', () => {
     expect(finishReason(selection).estimateS).toBeCloseTo(0.25 + 0.59, 2)
     expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(2 + 0.59, 2)
     expect(finishReason(selection).decidedBy).toBe('queue')
+  })
+
+  it('counts a model larger than one GPU once per group of GPUs it spans, not once per GPU', () => {
+    // Two 24 GiB RTX 3090s (100.7 points each) with 3 021 prompt tokens sent and not started, weighted 8.
+    // llama3.1:8b (4.9 GB) fits one GPU: two lanes, 8 × 3 021 / 2 / (100.7 × 30 = 3 021 tokens/s) = 4 s.
+    // A 43 GB 70B is over 0.9 × 25.77 GB, so each copy spans both GPUs: one lane, at 4.9 / 43 of the
+    // 8B's prefill rate (344.26 tokens/s): 8 × 3 021 / 344.26 = 70.20 s.
+    const big = 'llama3.1:70b'
+    const host = makeNode('rtx3090x2', {
+      computeScore: 201.4,
+      gpuScore: 100.7,
+      gpuCount: 2,
+      gpuVramBytes: 24 * 1024 ** 3,
+      runtimeKind: 'openai',
+      models: new Set([MODEL, big, 'unsized:1b']),
+    })
+    const state = makeState('fastest-finish')
+    state.knowledge.noteModelSizes([
+      { name: MODEL, sizeBytes: 4.9e9 },
+      { name: big, sizeBytes: 43e9 },
+    ])
+    state.knowledge.addAwaiting(host.slot, 3_021)
+    const termsFor = (model: string) => explain([host], makeRequest({ model }), state).candidates[0]?.estimate
+    expect(termsFor(MODEL)?.lanes).toBe(2)
+    expect(termsFor(MODEL)?.queueS).toBeCloseTo(4, 3)
+    expect(termsFor(big)?.lanes).toBe(1)
+    expect(termsFor(big)?.queueS).toBeCloseTo(70.2, 2)
+    // A model no node gave a size for: one copy per GPU.
+    expect(termsFor('unsized:1b')?.lanes).toBe(2)
   })
 
   it('counts the prompts other coordinators sent and the node has not started, as its own', () => {

@@ -54,6 +54,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   const probe = request.probe
   context.promptTokens = probe === undefined ? 0 : probe.promptTokens
   context.prefixTokens = probe?.prefixTokens
+  context.modelBytes = table === undefined ? 0 : table.sizeBytes
   if (probe !== undefined && probe.prefixHashes.length > 0) {
     state.prefixIndex.lookup(probe.prefixHashes, request.now, state.scratch.hits)
     context.hits = state.scratch.hits

@@ -2,7 +2,8 @@
  * The default balancer's one number per candidate: the seconds until a request would finish there,
  * as four terms the reason text and `GET /api/route` show.
  *
- *   L       = the node's GPUs                             a runtime serves each request on one GPU
+ *   L       = copies of the model side by side (lanesOf)  one per GPU; a model larger than one GPU
+ *                                                         spans several, and serves one request there
  *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its GPU
  *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
  *   decode  = answerTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone;
@@ -20,7 +21,7 @@
  * Rates are learned per node and model (FleetKnowledge) and blended with the prior
  * `gpuScore × fleet tokens/s per point` weighted `priorWeight` samples, so an unmeasured node starts
  * where its datasheet, the model's size and its measured peers put it. `gpuScore` is one GPU's speed;
- * capacity enters through `slots` (MAX_CONCURRENCY, learned up and down) and the GPU count. Cached
+ * capacity enters through `slots` (MAX_CONCURRENCY, learned up and down) and the lanes. Cached
  * prompt tokens come from the prefix index (`PrefixHits`); load = in flight + the runtime's backlog. */
 import type { ModelTable } from '../learning/fleet-knowledge.js'
 import {
@@ -43,6 +44,8 @@ export const EVICTING_VRAM_PCT = 60
  * a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
  */
 export const LOAD_COST = 2
+/** The share of a GPU's memory a model's weights may take and still fit (the rest: KV cache, runtime). */
+export const MODEL_SHARE_OF_VRAM = 0.9
 export { RESIDENT_AFTER_ROUTING_MS }
 
 const NO_ROWS = new Float64Array(0)
@@ -77,7 +80,7 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   const prefillRate = c.prefillRate
   const slot = node.slot
   const max = slotsOf(node, c)
-  const lanes = node.gpuCount
+  const lanes = lanesOf(node, c)
   const after = node.inFlight + node.runtimeBacklog + 1
   let total = (c.answerTokens / decodeRate) * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const prompt = c.promptTokens
@@ -181,6 +184,17 @@ function residentOn(node: NodeView, c: RequestContext): boolean {
   )
 }
 
+/**
+ * The copies of the model the node's GPUs hold side by side: one per GPU when the model fits one GPU,
+ * else one per group of GPUs it spans (43 GB of weights on 24 GB cards take two).
+ */
+function lanesOf(node: NodeView, c: RequestContext): number {
+  const vram = node.gpuVramBytes * MODEL_SHARE_OF_VRAM
+  const size = c.modelBytes
+  if (size <= vram || vram === 0) return node.gpuCount
+  return Math.max(1, Math.floor(node.gpuCount / Math.ceil(size / vram)))
+}
+
 /** Prompt tokens sent to the node that it has not started: this coordinator's and its peers'. */
 function awaitingOn(node: NodeView, c: RequestContext): number {
   const slot = node.slot
@@ -250,6 +264,8 @@ export interface RequestContext {
   prefillRate: number
   isResident: boolean
   promptTokens: number
+  /** The model's weights in bytes (0: unknown; every GPU then holds a copy). */
+  modelBytes: number
   /** The model's mean answer length: what each request ahead in a node's queue will take. */
   outputTokens: number
   /** This request's expected answer: the mean, or the client's token limit when shorter. */
@@ -289,6 +305,7 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     prefillRate: 0,
     isResident: false,
     promptTokens: 0,
+    modelBytes: 0,
     outputTokens: DEFAULT_PRIORS.outputTokens,
     answerTokens: DEFAULT_PRIORS.outputTokens,
     loadSeconds: DEFAULT_PRIORS.loadSeconds,
@@ -324,6 +341,8 @@ export interface EstimateTerms {
   evicts: boolean
   /** Requests the node runs at once: MAX_CONCURRENCY, or more where it was seen running more. */
   slots: number
+  /** Copies of the model the node's GPUs run side by side (`lanesOf`): its GPUs, or fewer for a model larger than one. */
+  lanes: number
   decodeRate: number
   prefillRate: number
   decodeSamples: number
@@ -343,6 +362,7 @@ export function createTerms(): EstimateTerms {
     isResident: true,
     evicts: false,
     slots: 1,
+    lanes: 1,
     decodeRate: 0,
     prefillRate: 0,
     decodeSamples: 0,
@@ -356,7 +376,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const { decodeRate, prefillRate, isResident } = context
   const slot = node.slot
   const max = slotsOf(node, context)
-  const lanes = node.gpuCount
+  const lanes = lanesOf(node, context)
   const after = node.inFlight + node.runtimeBacklog + 1
   const queued = after > max ? after - max : 0
   const awaiting = awaitingOn(node, context)
@@ -377,6 +397,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   out.isResident = isResident
   out.evicts = !isResident && (node.gpuMemoryPct ?? 0) >= EVICTING_VRAM_PCT
   out.slots = max
+  out.lanes = lanes
   out.decodeRate = decodeRate
   out.prefillRate = prefillRate
   out.decodeSamples = slot < context.slots ? (context.decodeWeight[slot] as number) : 0

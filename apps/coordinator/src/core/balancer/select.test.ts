@@ -34,6 +34,7 @@ const arbitraryNode = (id: string) =>
         name: id,
         gpuScore: fields.computeScore,
         gpuCount: 1,
+        gpuVramBytes: 0,
         capacityShare: 1,
         othersAwaitingTokens: 0,
         slot: Number(id.slice(1)),

@@ -27,6 +27,7 @@ export function makeNode(id: string, overrides: Partial<NodeView> = {}): NodeVie
     computeScore: 100,
     gpuScore: overrides.gpuScore ?? overrides.computeScore ?? 100,
     gpuCount: overrides.gpuCount ?? 1,
+    gpuVramBytes: overrides.gpuVramBytes ?? 0,
     capacityShare: overrides.capacityShare ?? 1,
     slot: nextSlot++,
     inFlight: 0,

@@ -102,6 +102,8 @@ export class ModelTable {
   readonly prefillPerPoint: DecayedMean = { mean: DEFAULT_PRIORS.prefillPerPoint, weight: 0 }
   readonly loadSeconds: DecayedMean = { mean: DEFAULT_PRIORS.loadSeconds, weight: 0 }
   readonly outputTokens: DecayedMean = { mean: DEFAULT_PRIORS.outputTokens, weight: 0 }
+  /** The model's weights in bytes, as a node reported them (0: unknown). */
+  sizeBytes = 0
 
   constructor(slots: number) {
     this.grow(slots)
@@ -270,6 +272,7 @@ export class FleetKnowledge {
     for (const model of models) {
       if (!(model.sizeBytes > 0)) continue
       const table = this.table(model.name)
+      table.sizeBytes = model.sizeBytes
       const ratio = DEFAULT_PRIORS.referenceBytes / model.sizeBytes
       if (table.decodePerPoint.weight === 0) table.decodePerPoint.mean = DEFAULT_PRIORS.decodePerPoint * ratio
       if (table.prefillPerPoint.weight === 0)
