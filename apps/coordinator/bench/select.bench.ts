@@ -162,13 +162,12 @@ const printRow = (label: string, count: number, row: Measured) => {
 for (const mode of BALANCER_MODES)
   for (const count of NODE_COUNTS) printRow(mode, count, results[mode]?.[String(count)] as Measured)
 for (const count of NODE_COUNTS) printRow('ff, all resident', count, allResident[String(count)] as Measured)
-const worstAt1000 = Math.max(
-  ...BALANCER_MODES.map((mode) => results[mode]?.['1000']?.wholePath.median ?? 0),
-  allResident['1000']?.wholePath.median ?? 0,
-)
+// The target is the issue's: the bench's fleet, every mode. The resident row is reported beside it.
+const worstAt1000 = Math.max(...BALANCER_MODES.map((mode) => results[mode]?.['1000']?.wholePath.median ?? 0))
+const residentAt1000 = allResident['1000']?.wholePath.median ?? 0
 const targetMet = worstAt1000 < TARGET_US_AT_1000
 console.log(
-  `\nworst whole path at 1 000 nodes: ${worstAt1000.toFixed(2)} µs (target < ${TARGET_US_AT_1000} µs: ${targetMet ? 'met' : 'MISSED'})`,
+  `\nworst whole path at 1 000 nodes: ${worstAt1000.toFixed(2)} µs (target < ${TARGET_US_AT_1000} µs: ${targetMet ? 'met' : 'MISSED'}); fastest-finish with the model resident everywhere: ${residentAt1000.toFixed(2)} µs`,
 )
 
 mkdirSync(dirname(RESULTS), { recursive: true })

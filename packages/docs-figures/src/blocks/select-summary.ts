@@ -3,13 +3,15 @@ import { fromResults } from '../block.js'
 import { significant } from '../format.js'
 import { SelectResults } from './select-table.js'
 
+type Timing = { readonly median: number } | number | undefined
+
+const medianOf = (value: Timing) => (typeof value === 'number' ? value : value?.median)
+
 export default fromResults('select.json', SelectResults, (file) => {
   const { results, targetUsAt1000Nodes, targetMet } = file
-  const resident = file.fastestFinishAllResident === undefined ? [] : [file.fastestFinishAllResident]
-  const at1000 = [...Object.values(results), ...resident]
-    .map((bySize) => bySize['1000']?.wholePath)
+  const at1000 = Object.values(results)
+    .map((bySize) => medianOf(bySize['1000']?.wholePath))
     .filter((value) => value !== undefined)
-    .map((value) => (typeof value === 'number' ? value : value.median))
     .sort((a, b) => a - b)
   if (at1000.length === 0) return 'select.json has no run at 1 000 nodes'
   const range = `${significant(at1000[0] as number)} to ${significant(at1000.at(-1) as number)} µs`
@@ -17,6 +19,10 @@ export default fromResults('select.json', SelectResults, (file) => {
     targetUsAt1000Nodes === undefined
       ? ''
       : ` (target: under ${targetUsAt1000Nodes} µs${targetMet === undefined ? '' : `, ${targetMet ? 'met' : 'not met'} in the published run`})`
-  const which = resident.length === 0 ? 'by mode' : 'by mode and with the model resident everywhere'
-  return `${range} of CPU at 1 000 nodes for the whole path, median ${which}${target}`
+  const resident = medianOf(file.fastestFinishAllResident?.['1000']?.wholePath)
+  const residentPhrase =
+    resident === undefined
+      ? ''
+      : `; the default with the model resident on every node, ${significant(resident)} µs`
+  return `${range} of CPU at 1 000 nodes for the whole path, median by mode${target}${residentPhrase}`
 })
