@@ -65,15 +65,6 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     expect(learner.awaitingCount).toBe(0)
   })
 
-  it('leaves out the part of the prompt the default expects the node to have cached (half the index’s count)', () => {
-    const { knowledge, learner } = setup()
-    const node = makeNode('a')
-    const cachedHalf = { kind: 'fastest-finish', cachedTokens: 1_000, firstTokenS: 0.1 } as SelectionReason
-    learner.onAttempt(node, cachedHalf, 0, chatRequest(1_200))
-    // 1 200 − 0.5 × 1 000 (PREFIX_CREDIT): the runtime may have evicted part of what the index lists.
-    expect(knowledge.awaitingTokens[node.slot]).toBe(700)
-  })
-
   it('hands each change of a node’s total to the shared store, so other coordinators count it too', () => {
     const { learner, shared } = setup()
     const first = makeNode('a')

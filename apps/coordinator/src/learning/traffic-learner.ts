@@ -5,7 +5,7 @@
  * when the body ends, reads the runtime's own usage numbers from them (runtime-usage.ts). It also
  * learns residency from the agents' pushes and forgets a node that leaves.
  */
-import { BYTES_PER_TOKEN, toPrefill } from '../core/balancer/finish-estimate.js'
+import { BYTES_PER_TOKEN } from '../core/balancer/finish-estimate.js'
 import type { SelectionReason } from '../core/balancer/selection.js'
 import type { RequestProbe } from '../core/balancer/strategy.js'
 import type { CompletionSample, FleetKnowledge } from '../core/learning/fleet-knowledge.js'
@@ -98,12 +98,7 @@ export class TrafficLearner implements ProxyObserver {
       // prompt: the estimate's first-token time stands in for that byte.
       const startsAfterS =
         request.isStreaming === false && reason.kind === 'fastest-finish' ? reason.firstTokenS : undefined
-      this.noteAwaiting(
-        request,
-        node,
-        Math.max(0, toPrefill(request.probe.promptTokens, cached)),
-        startsAfterS,
-      )
+      this.noteAwaiting(request, node, Math.max(0, request.probe.promptTokens - cached), startsAfterS)
     }
   }
 

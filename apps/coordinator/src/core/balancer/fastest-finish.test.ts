@@ -159,9 +159,8 @@ describe('fastest-finish: prefix-cache affinity', () => {
   const nextTurn = Buffer.concat([first, Buffer.alloc(1_024, 'y')])
 
   it('sends the next turn of a conversation back to the node that computed its prefix', () => {
-    // Next turn: 9 216 bytes = 2 304 tokens; 32 blocks of 256 bytes (2 048 tokens) cached on `b`, which
-    // is credited with half of them (PREFIX_CREDIT: the runtime may have evicted some since).
-    // a: 2 304 / 6 000 + 256 / 200 = 0.384 + 1.28 = 1.664 s; b: (2 304 − 1 024) / 6 000 + 1.28 = 1.493 s.
+    // Next turn: 9 216 bytes = 2 304 tokens; 32 blocks of 256 bytes (2 048 tokens) cached on `b`.
+    // a: 2 304 / 6 000 + 256 / 200 = 0.384 + 1.28 = 1.664 s; b: 256 / 6 000 + 1.28 = 1.323 s.
     const a = makeNode('a', { computeScore: 200, runtimeKind: 'openai' })
     const b = makeNode('b', { computeScore: 200, runtimeKind: 'openai' })
     const state = makeState('fastest-finish')
@@ -170,14 +169,14 @@ describe('fastest-finish: prefix-cache affinity', () => {
     expect(selectedId(selection)).toBe('b')
     const reason = finishReason(selection)
     expect(reason.cachedTokens).toBe(2_048)
-    expect(reason.estimateS).toBeCloseTo(1.493, 3)
+    expect(reason.estimateS).toBeCloseTo(1.323, 3)
     expect(formatReason(reason)).toBe(
-      'warm, ~2.0k prompt tokens cached, 0/4 in flight: est 1.5 s (a uncached: 1.7 s)',
+      'warm, ~2.0k prompt tokens cached, 0/4 in flight: est 1.3 s (a uncached: 1.7 s)',
     )
   })
 
   it('goes elsewhere when the cached node is too busy to win', () => {
-    // b at 3 in flight of 4: 0.213 + 1.28 × 1.5157 = 2.153 s > a's 1.664 s.
+    // b at 3 in flight of 4: (0.0427 + 1.28) × 1.5157 = 2.005 s > a's 1.664 s.
     const a = makeNode('a', { computeScore: 200, runtimeKind: 'openai' })
     const b = makeNode('b', { computeScore: 200, runtimeKind: 'openai', inFlight: 3 })
     const state = makeState('fastest-finish')

@@ -23,7 +23,6 @@ import {
   estimateTotal,
   type RequestContext,
   tokensInBlocks,
-  toPrefill,
   useTable,
 } from './finish-estimate.js'
 import { takeTurn } from './round-robin.js'
@@ -62,7 +61,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   } else context.hits = null
   const deepest = context.hits === null || context.hits.count === 0 ? 0 : context.hits.deepest()
   const cachedAtMost = deepest === 0 ? 0 : Math.min(context.promptTokens, tokensInBlocks(context, deepest))
-  context.uncachedAtLeast = toPrefill(context.promptTokens, cachedAtMost)
+  context.uncachedAtLeast = context.promptTokens - cachedAtMost
   context.aloneSecondsPerPoint =
     context.answerTokens / context.decodePerPoint + context.uncachedAtLeast / context.prefillPerPoint
   return context

@@ -44,14 +44,6 @@ export const EVICTING_VRAM_PCT = 60
  * a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
  */
 export const LOAD_COST = 2
-/**
- * A cached prefix saves this share of its prefill. The index says the node computed the prefix within
- * `PREFIX_CACHE_TTL_MS`, not that the runtime still holds it: runtimes evict under memory pressure, and
- * a busy node with few slots sooner. Chosen like LOAD_COST, among 0.25, 0.5, 0.75 and 1: on the
- * balancing benchmark half credit had the lowest p95 TTFT on the choosing seeds, with e2e unchanged,
- * and lower TTFT than full credit on the checking seeds (docs/default-balancer.md).
- */
-export const PREFIX_CREDIT = 0.5
 /** The share of a GPU's memory a model's weights may take and still fit (the rest: KV cache, runtime). */
 export const MODEL_SHARE_OF_VRAM = 0.9
 export { RESIDENT_AFTER_ROUTING_MS }
@@ -92,7 +84,7 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   const after = node.inFlight + node.runtimeBacklog + 1
   let total = (c.answerTokens / decodeRate) * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   const prompt = c.promptTokens
-  if (prompt > 0) total += toPrefill(prompt, cachedOn(slot, c, prompt)) / prefillRate
+  if (prompt > 0) total += (prompt - cachedOn(slot, c, prompt)) / prefillRate
   const awaiting = awaitingOn(node, c)
   if (awaiting > 0) total += (c.waitingWeight * awaiting) / lanes / prefillRate
   if (after > max) {
@@ -209,16 +201,11 @@ function awaitingOn(node: NodeView, c: RequestContext): number {
   return node.othersAwaitingTokens + (slot < c.awaiting.length ? (c.awaiting[slot] as number) : 0)
 }
 
-/** Prompt tokens `slot` holds in its prefix cache as the index knows it, at most `prompt`. */
+/** Prompt tokens `slot` holds in its prefix cache, at most `prompt`. */
 function cachedOn(slot: number, c: RequestContext, prompt: number): number {
   const hits = c.hits
   const cachedBlocks = hits === null || hits.count === 0 ? 0 : hits.blocksOn(slot)
   return cachedBlocks === 0 ? 0 : Math.min(prompt, tokensInBlocks(c, cachedBlocks))
-}
-
-/** The prompt tokens a node is expected to prefill, given the cached ones the index credits it with. */
-export function toPrefill(promptTokens: number, cachedTokens: number): number {
-  return promptTokens - PREFIX_CREDIT * cachedTokens
 }
 
 /** Prompt tokens in the prompt's first `blocks` prefix blocks (images counted as images). */
@@ -291,7 +278,7 @@ export interface RequestContext {
   hits: PrefixHits | null
   /** RequestProbe.prefixTokens: the tokens up to each block where the body holds media. */
   prefixTokens: Float64Array | undefined
-  /** Prompt tokens every node prefills: the prompt less `PREFIX_CREDIT` of the deepest cached prefix (`toPrefill`). */
+  /** Prompt tokens no node holds in its cache (the prompt less the deepest cached prefix): every node prefills these. */
   uncachedAtLeast: number
   /** Seconds the answer's decode and `uncachedAtLeast`'s prefill take at one score point's prior rates. */
   aloneSecondsPerPoint: number
@@ -400,7 +387,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const placeS = queued === 0 ? 0 : (queued * turnover) / max
   out.queueS = placeS + (context.waitingWeight * awaiting) / lanes / prefillRate
   out.coldS = isResident ? loading : coldLoadSeconds(node, context)
-  out.prefillS = toPrefill(prompt, cachedTokens) / prefillRate
+  out.prefillS = (prompt - cachedTokens) / prefillRate
   out.decodeS = (context.answerTokens / decodeRate) * batchSlowdown(Math.ceil(Math.min(after, max) / lanes))
   out.totalS = out.queueS + out.coldS + out.prefillS + out.decodeS
   const promptsAheadS = awaiting / lanes / prefillRate
