@@ -104,6 +104,13 @@ describe('NodeRegistry.register', () => {
     })
     const cpuOnly = registry.register(registration({ hostname: 'cpu-only', gpus: [] })).agentId
     expect(viewOf(registry, cpuOnly)).toMatchObject({ gpuCount: 1, gpuVramBytes: 0 })
+    // A GPU whose memory the agent could not read (0 MiB) does not hide the others'.
+    const unread = [
+      { ...gpu, vramTotalMiB: 0 },
+      { ...gpu, index: 1, uuid: 'GPU-read', vramTotalMiB: 24_576 },
+    ]
+    const partly = registry.register(registration({ hostname: 'partly', gpus: unread })).agentId
+    expect(viewOf(registry, partly)).toMatchObject({ gpuCount: 2, gpuVramBytes: 24 * 1024 ** 3 })
   })
 
   it('treats another runtime URL on the same host as another node', () => {

@@ -753,9 +753,12 @@ function sameModels(current: ReadonlySet<string>, next: readonly string[]): bool
   return true
 }
 
-/** The smallest GPU's memory in bytes, 0 for a host without GPUs. */
+/**
+ * The smallest GPU's memory in bytes, 0 when none is known (no GPUs). A GPU reporting 0 MiB is one the
+ * agent could not read (agent-sampler.ts counts it unknown), not one that holds nothing.
+ */
 function smallestVramBytes(gpus: readonly { readonly vramTotalMiB: number }[]): number {
   let smallest = Number.POSITIVE_INFINITY
-  for (const gpu of gpus) if (gpu.vramTotalMiB < smallest) smallest = gpu.vramTotalMiB
+  for (const gpu of gpus) if (gpu.vramTotalMiB > 0 && gpu.vramTotalMiB < smallest) smallest = gpu.vramTotalMiB
   return smallest === Number.POSITIVE_INFINITY ? 0 : smallest * 1024 * 1024
 }

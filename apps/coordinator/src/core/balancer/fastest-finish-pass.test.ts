@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { prefixBlockHashes } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
 import { prepareContext } from './fastest-finish.js'
-import { estimateTotal } from './finish-estimate.js'
+import { cannotFinishBefore, estimateTotal } from './finish-estimate.js'
 import { select } from './select.js'
 import type { Selection } from './selection.js'
 import { makeNode, makeRequest, makeState, NOW } from './strategy-contract.test-suite.js'
@@ -137,6 +137,9 @@ describe('fastest-finish: the nodes a decision skips', () => {
           const reason = finishReason(selection)
 
           const context = prepareContext(request, state)
+          // The bound never exceeds a node's own estimate: each node, against itself, is never skipped.
+          for (const view of nodes)
+            expect(cannotFinishBefore(view, context, estimateTotal(view, context)), view.id).toBe(false)
           const isHot = (view: NodeView) => (view.cpuPct ?? 0) > state.busy.cpuPct
           const cool = nodes.filter((view) => !isHot(view))
           const pool = cool.length > 0 ? cool : nodes

@@ -81,6 +81,20 @@ function waitSample(
 }
 
 describe('fastest-finish: residency', () => {
+  it('counts a load under way after routing a model to an Ollama node, none on an OpenAI-style one', () => {
+    // Both were just sent the model for the first time. Ollama loads it (the 5 s prior, all still to
+    // come); vLLM and llama.cpp serve what they were started with, so nothing loads there.
+    const vllm = makeNode('vllm', { computeScore: 100, runtimeKind: 'openai' })
+    const ollama = makeNode('ollama', { computeScore: 100 })
+    const state = makeState('fastest-finish')
+    state.knowledge.noteRouted(vllm.slot, MODEL, NOW)
+    state.knowledge.noteRouted(ollama.slot, MODEL, NOW)
+    const coldOf = (node: NodeView) =>
+      explain([node], makeRequest({ model: MODEL }), state).candidates[0]?.estimate?.coldS
+    expect(coldOf(vllm)).toBe(0)
+    expect(coldOf(ollama)).toBeCloseTo(5, 6)
+  })
+
   it('sends an 8B request to a warm RTX 3090 rather than a cold H100', () => {
     // 3090 warm: 256 / 100.7 = 2.54 s. H100 cold: 2 × 5 s load + 256 / 434 = 10.59 s.
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7 })
@@ -278,14 +292,16 @@ describe('fastest-finish: speed apart from capacity', () => {
     // A 43 GB 70B is over 0.9 × 25.77 GB, so each copy spans both GPUs: one lane, at 4.9 / 43 of the
     // 8B's prefill rate (344.26 tokens/s): 8 × 3 021 / 344.26 = 70.20 s.
     const big = 'llama3.1:70b'
-    const host = makeNode('rtx3090x2', {
-      computeScore: 201.4,
-      gpuScore: 100.7,
-      gpuCount: 2,
-      gpuVramBytes: 24 * 1024 ** 3,
-      runtimeKind: 'openai',
-      models: new Set([MODEL, big, 'unsized:1b']),
-    })
+    const gpuHost = (id: string, gpuCount: number, gpuVramBytes: number) =>
+      makeNode(id, {
+        computeScore: 100.7 * gpuCount,
+        gpuScore: 100.7,
+        gpuCount,
+        gpuVramBytes,
+        runtimeKind: 'openai',
+        models: new Set([MODEL, big, 'unsized:1b']),
+      })
+    const host = gpuHost('rtx3090x2', 2, 24 * 1024 ** 3)
     const state = makeState('fastest-finish')
     state.knowledge.noteModelSizes([
       { name: MODEL, sizeBytes: 4.9e9 },
@@ -299,6 +315,12 @@ describe('fastest-finish: speed apart from capacity', () => {
     expect(termsFor(big)?.queueS).toBeCloseTo(70.2, 2)
     // A model no node gave a size for: one copy per GPU.
     expect(termsFor('unsized:1b')?.lanes).toBe(2)
+    // Four such GPUs hold two copies of the 70B; eight 16 GiB ones (15.46 GB usable) need three GPUs a
+    // copy, so two copies and two GPUs left over.
+    const lanesOn = (node: NodeView) =>
+      explain([node], makeRequest({ model: big }), state).candidates[0]?.estimate?.lanes
+    expect(lanesOn(gpuHost('rtx3090x4', 4, 24 * 1024 ** 3))).toBe(2)
+    expect(lanesOn(gpuHost('x8-16gb', 8, 16 * 1024 ** 3))).toBe(2)
   })
 
   it('counts the prompts other coordinators sent and the node has not started, as its own', () => {

@@ -185,8 +185,10 @@ function residentOn(node: NodeView, c: RequestContext): boolean {
 }
 
 /**
- * The copies of the model the node's GPUs hold side by side: one per GPU when the model fits one GPU,
- * else one per group of GPUs it spans (43 GB of weights on 24 GB cards take two).
+ * The lanes the estimate assumes for the model: one per GPU when the model fits one GPU (a runtime per
+ * GPU, or Ollama placing models on different GPUs), else one per group of GPUs one copy spans (43 GB
+ * of weights on 24 GB cards take two). A single Ollama server runs one copy of a model however many
+ * GPUs it has; the Limits section of docs/default-balancer.md says what that costs.
  */
 function lanesOf(node: NodeView, c: RequestContext): number {
   const vram = node.gpuVramBytes * MODEL_SHARE_OF_VRAM
