@@ -128,7 +128,8 @@ export function pairedTable(results: BalanceResults): string {
   ]
   const cell = (p: Paired, seeds: number) => {
     const text = `${p.defaultAhead}/${seeds} ×${p.ratio.median.toFixed(2)} [${p.ratio.min.toFixed(2)}–${p.ratio.max.toFixed(2)}]`
-    return p.ratio.min > 1 ? `**${text}**` : text
+    // Ahead in every seed (the ratios are rounded, so their minimum can read 1.00 when it is above 1).
+    return p.defaultAhead === seeds ? `**${text}**` : text
   }
   for (const workload of results.workloads)
     for (const load of results.loads.filter((value) => value >= 0.5)) {
