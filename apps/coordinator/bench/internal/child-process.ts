@@ -15,9 +15,10 @@ export async function freePort(): Promise<number> {
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
+  // Port 0 would let the child pick one nobody knows: fail here instead.
+  if (address === null || typeof address === 'string') throw new Error('freePort: no TCP address')
+  return address.port
 }
 
 /**
