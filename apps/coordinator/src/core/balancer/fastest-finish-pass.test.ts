@@ -12,22 +12,9 @@ import { prepareContext } from './fastest-finish.js'
 import { cannotFinishBefore, estimateTotal } from './finish-estimate.js'
 import { select } from './select.js'
 import type { Selection } from './selection.js'
-import { makeNode, makeRequest, makeState, NOW } from './strategy-contract.test-suite.js'
+import { emptySample, makeNode, makeRequest, makeState, NOW } from './strategy-contract.test-suite.js'
 
 const MODEL = 'llama3.1:8b'
-
-const NO_SAMPLE = {
-  slot: 0,
-  model: MODEL,
-  gpuScore: 100,
-  concurrency: 1,
-  decodeTokens: null,
-  decodeSeconds: null,
-  prefillTokens: null,
-  prefillSeconds: null,
-  loadSeconds: null,
-  outputTokens: null,
-}
 
 /** |a − b| relative to b: estimates of a slow node run to millions of seconds, past any fixed tolerance. */
 function relativeGap(a: number, b: number): number {
@@ -99,7 +86,7 @@ describe('fastest-finish: the nodes a decision skips', () => {
           const state = makeState('fastest-finish')
           // The model's cold load, as a node outside the fleet measured it (or the 5 s prior).
           if (measuredLoadS !== null)
-            state.knowledge.observe({ ...NO_SAMPLE, slot: 999, loadSeconds: measuredLoadS })
+            state.knowledge.observe({ ...emptySample(999, MODEL, 100), loadSeconds: measuredLoadS })
           if (sizeBytes !== null) state.knowledge.noteModelSizes([{ name: MODEL, sizeBytes }])
           const prompt = Buffer.alloc(promptBytes, 'p')
           const hashes = prefixBlockHashes(prompt)

@@ -15,6 +15,7 @@ import { formatReason, type Selection } from './selection.js'
 import type { BalancerState, SelectRequest } from './strategy.js'
 import {
   describeStrategyContract,
+  emptySample,
   holdSlots,
   makeNode,
   makeRequest,
@@ -65,16 +66,8 @@ function waitSample(
   queuedSeconds: number,
 ): CompletionSample {
   return {
-    slot,
-    model,
-    gpuScore,
+    ...emptySample(slot, model, gpuScore),
     concurrency: started,
-    decodeTokens: null,
-    decodeSeconds: null,
-    prefillTokens: null,
-    prefillSeconds: null,
-    loadSeconds: null,
-    outputTokens: null,
     queuedSeconds,
     startConcurrency: started,
   }

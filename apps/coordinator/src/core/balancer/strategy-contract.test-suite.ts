@@ -3,6 +3,7 @@
  * `common.case.test.ts` pattern): a new mode calls `describeStrategyContract(mode)` and inherits it all.
  */
 import { describe, expect, it } from 'vitest'
+import type { CompletionSample } from '../learning/fleet-knowledge.js'
 import { modelKeySet } from '../model-name.js'
 import type { NodeView } from '../node-view.js'
 import { select } from './select.js'
@@ -45,6 +46,22 @@ export function makeNode(id: string, overrides: Partial<NodeView> = {}): NodeVie
     ...overrides,
   }
   return { ...node, modelKeys: overrides.modelKeys ?? modelKeySet(node.runtimeKind, node.models) }
+}
+
+/** A finished answer of `model` on `slot` that reported nothing yet: spread it and set what a test needs. */
+export function emptySample(slot: number, model: string, gpuScore: number): CompletionSample {
+  return {
+    slot,
+    model,
+    gpuScore,
+    concurrency: 1,
+    decodeTokens: null,
+    decodeSeconds: null,
+    prefillTokens: null,
+    prefillSeconds: null,
+    loadSeconds: null,
+    outputTokens: null,
+  }
 }
 
 export function makeRequest(overrides: Partial<SelectRequest> = {}): SelectRequest {
