@@ -2,8 +2,8 @@
  * The default balancer's one number per candidate: the seconds until a request would finish there,
  * as four terms the reason text and `GET /api/route` show.
  *
- *   L       = copies of the model side by side (lanesOf)  one per GPU; a model larger than one GPU
- *                                                         spans several, and serves one request there
+ *   L       = lanes assumed for the model (lanesOf)      one per GPU; a model larger than one GPU
+ *                                                         spans several, which serve as one lane
  *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its GPU
  *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
  *   decode  = answerTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone;
@@ -266,7 +266,7 @@ export interface RequestContext {
   prefillRate: number
   isResident: boolean
   promptTokens: number
-  /** The model's weights in bytes (0: unknown; every GPU then holds a copy). */
+  /** The model's weights in bytes (0: unknown; every GPU then counts as a lane). */
   modelBytes: number
   /** The model's mean answer length: what each request ahead in a node's queue will take. */
   outputTokens: number
@@ -343,7 +343,7 @@ export interface EstimateTerms {
   evicts: boolean
   /** Requests the node runs at once: MAX_CONCURRENCY, or more where it was seen running more. */
   slots: number
-  /** Copies of the model the node's GPUs run side by side (`lanesOf`): its GPUs, or fewer for a model larger than one. */
+  /** The lanes the estimate assumes for the model (`lanesOf`): the node's GPUs, or fewer for a model larger than one. */
   lanes: number
   decodeRate: number
   prefillRate: number
