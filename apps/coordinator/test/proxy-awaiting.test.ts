@@ -45,11 +45,17 @@ function chat(fleet: Fleet, stream: boolean, signal?: AbortSignal, content: unkn
 
 const streamChat = (fleet: Fleet, signal?: AbortSignal) => chat(fleet, true, signal)
 
+/** A coordinator with one OpenAI-style node whose runtime holds every request without a byte. */
+async function fleetWithHangingNode() {
+  const fleet = await startFleet()
+  const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
+  const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+  return { fleet, runtime, nodeId }
+}
+
 describe('prompts a node has not started', () => {
   it('count from the attempt to the first streamed byte, and not after a request left without one', async () => {
-    const fleet = await startFleet()
-    const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
-    const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+    const { fleet, runtime, nodeId } = await fleetWithHangingNode()
     expect(await awaitingOn(fleet, nodeId)).toBe(0)
 
     // The runtime holds the request without a byte: its prompt waits there.
@@ -77,9 +83,7 @@ describe('prompts a node has not started', () => {
   })
 
   it('count a request that is not streamed only until its estimated first token, though it has no byte yet', async () => {
-    const fleet = await startFleet()
-    const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
-    const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+    const { fleet, runtime, nodeId } = await fleetWithHangingNode()
     // OpenAI's API answers in one piece unless asked to stream: the first byte would come at the end.
     const controller = new AbortController()
     const hanging = chat(fleet, false, controller.signal)
@@ -101,9 +105,7 @@ describe('prompts a node has not started', () => {
   })
 
   it('count an inline image as a fixed number of prompt tokens, not its base64 bytes / 4', async () => {
-    const fleet = await startFleet()
-    const runtime = await startFakeRuntime({ name: 'gpu-a', mode: { kind: 'hang' } })
-    const nodeId = await fleet.registerRuntime(runtime.url, { kind: 'openai', hostname: 'gpu-a' })
+    const { fleet, runtime, nodeId } = await fleetWithHangingNode()
     // A 300 kB picture: 400 000 characters of base64, 100 000 "tokens" if read as text.
     const picture = Buffer.alloc(300_000, 7).toString('base64')
     const controller = new AbortController()
