@@ -1,7 +1,7 @@
 /** The published charts and docs tables are exactly what bench/results/balance.json generates. */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { beforeLearningTable, chartFiles, docBlocks, fillBlocks } from './report.js'
+import { beforeLearningTable, chartFiles, docBlocks, fillBlocks, SUMMARY_RIVALS, standing } from './report.js'
 import {
   type BalanceResults,
   type BalanceRow,
@@ -84,5 +84,53 @@ describe('seed-by-seed comparison', () => {
       if (row.strategy === results.default) expect(row.versusDefault).toBeUndefined()
       else expect(row.versusDefault?.ttftP95.defaultAhead).toBeLessThanOrEqual(row.seeds)
     }
+  })
+})
+
+describe("issue 15's bar in words", () => {
+  const spreadOf = (ms: number) => ({ median: ms, min: ms, max: ms })
+  const versus = (ttftAhead: number, e2eAhead: number) => ({
+    ttftP95: { defaultAhead: ttftAhead, ratio: spreadOf(1) },
+    e2eP95: { defaultAhead: e2eAhead, ratio: spreadOf(1) },
+  })
+  /** At 30 % (not judged) and 50 %: `ttftMs` per router at 50 %, every router 1 s elsewhere. */
+  const world = (ttftMs: Record<string, number>, seedsAhead: Record<string, [number, number]>) => {
+    const strategies = [results.default, ...SUMMARY_RIVALS]
+    const rows = [0.3, 0.5].flatMap((load) =>
+      strategies.map((strategy) => ({
+        ...(results.rows[0] as BalanceRow),
+        workload: 'chat',
+        load,
+        strategy,
+        seeds: 5,
+        ttftP95Ms: spreadOf(load === 0.5 ? (ttftMs[strategy] ?? 1000) : 1000),
+        e2eP95Ms: spreadOf(1000),
+        versusDefault:
+          strategy === results.default
+            ? undefined
+            : load === 0.5
+              ? versus(...(seedsAhead[strategy] ?? [5, 5]))
+              : versus(0, 0),
+      })),
+    )
+    return { ...results, workloads: ['chat'], loads: [0.3, 0.5], strategies, rows }
+  }
+
+  it('judges loads from 50 % only, and names each figure a rival wins or the default misses', () => {
+    const text = standing(
+      world({ [results.default]: 2000, 'llm-d': 1500 }, { 'llm-d': [1, 5], 'sglang-cache-aware': [5, 4] }),
+    )
+    expect(text.split('\n')).toEqual([
+      '- Lowest median p95 of all 4 routers: 1 of 2 figures; not in chat 50 % TTFT (weighted-least-in-flight).',
+      '- Ahead of weighted-least-in-flight in every seed: 2 of 2 figures.',
+      '- Ahead of sglang-cache-aware in every seed: 1 of 2 figures; not in chat 50 % e2e 4/5.',
+      '- Ahead of llm-d in every seed: 1 of 2 figures; not in chat 50 % TTFT 1/5.',
+    ])
+  })
+
+  it('counts a tie with the default as the default lowest', () => {
+    expect(standing(world({}, {})).split('\n')[0]).toBe(
+      '- Lowest median p95 of all 4 routers: 2 of 2 figures.',
+    )
   })
 })

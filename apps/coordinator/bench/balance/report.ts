@@ -144,6 +144,67 @@ export function pairedTable(results: BalanceResults): string {
   return lines.join('\n')
 }
 
+type Versus = NonNullable<BalanceRow['versusDefault']>
+
+/** One figure of issue 15's bar: p95 TTFT or e2e of one workload at one load from 50 %. */
+interface BarFigure {
+  readonly name: string
+  readonly rows: readonly BalanceRow[]
+  readonly median: (row: BalanceRow) => number
+  readonly pick: (versus: Versus) => Paired
+}
+
+function barFigures(results: BalanceResults): BarFigure[] {
+  const figures: BarFigure[] = []
+  for (const workload of results.workloads)
+    for (const load of results.loads.filter((value) => value >= 0.5)) {
+      const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
+      const at = `${workload} ${pct(load)}`
+      figures.push(
+        { name: `${at} TTFT`, rows, median: (r) => r.ttftP95Ms.median, pick: (v) => v.ttftP95 },
+        { name: `${at} e2e`, rows, median: (r) => r.e2eP95Ms.median, pick: (v) => v.e2eP95 },
+      )
+    }
+  return figures
+}
+
+/** The router with a lower median than the default's on `figure`, the lowest; undefined if none. */
+function beatenBy(results: BalanceResults, figure: BarFigure): string | undefined {
+  const mine = figure.median(figure.rows.find((r) => r.strategy === results.default) as BalanceRow)
+  const best = figure.rows.reduce((a, b) => (figure.median(b) < figure.median(a) ? b : a))
+  return figure.median(best) < mine ? best.strategy : undefined
+}
+
+/** In how many seeds the default was ahead of `rival` on `figure`, of how many. */
+function aheadIn(figure: BarFigure, rival: string): { ahead: number; seeds: number } {
+  const rivalRow = figure.rows.find((r) => r.strategy === rival)
+  if (rivalRow?.versusDefault === undefined) throw new Error(`no seed-by-seed figures for ${rival}`)
+  return { ahead: figure.pick(rivalRow.versusDefault).defaultAhead, seeds: rivalRow.seeds }
+}
+
+/**
+ * Issue 15's bar in words: in how many figures the default has the lowest median p95 of every router,
+ * and in how many it was ahead of each rival of the summary in every seed; then the figures where not.
+ */
+export function standing(results: BalanceResults): string {
+  const figures = barFigures(results)
+  const line = (claim: string, missed: readonly string[]) =>
+    `- ${claim}: ${figures.length - missed.length} of ${figures.length} figures${missed.length === 0 ? '' : `; not in ${missed.join(', ')}`}.`
+  const notBest = figures.flatMap((figure) => {
+    const winner = beatenBy(results, figure)
+    return winner === undefined ? [] : [`${figure.name} (${winner})`]
+  })
+  const lines = [line(`Lowest median p95 of all ${results.strategies.length} routers`, notBest)]
+  for (const rival of SUMMARY_RIVALS) {
+    const missed = figures.flatMap((figure) => {
+      const { ahead, seeds } = aheadIn(figure, rival)
+      return ahead === seeds ? [] : [`${figure.name} ${ahead}/${seeds}`]
+    })
+    lines.push(line(`Ahead of ${rival} in every seed`, missed))
+  }
+  return lines.join('\n')
+}
+
 const BEFORE_FIGURES = [
   ['cold loads /1k', (r: BalanceRow) => r.coldLoadsPer1k, (v: Spread) => `${v.median} [${v.min}–${v.max}]`],
   ['TTFT p95 (s)', (r: BalanceRow) => r.ttftP95Ms, formatSpread],
@@ -189,6 +250,7 @@ export function docBlocks(results: BalanceResults, before: BeforeLearningResults
   const blocks: Record<string, string> = {
     'balance-summary': summaryTable(results),
     'balance-verdict': verdict(results),
+    'balance-standing': standing(results),
     'balance-paired': pairedTable(results),
     'balance-before-learning': beforeLearningTable(results, before),
   }
