@@ -97,21 +97,21 @@ describe("issue 15's bar in words", () => {
   const world = (ttftMs: Record<string, number>, seedsAhead: Record<string, [number, number]>) => {
     const strategies = [results.default, ...SUMMARY_RIVALS]
     const rows = [0.3, 0.5].flatMap((load) =>
-      strategies.map((strategy) => ({
-        ...(results.rows[0] as BalanceRow),
-        workload: 'chat',
-        load,
-        strategy,
-        seeds: 5,
-        ttftP95Ms: spreadOf(load === 0.5 ? (ttftMs[strategy] ?? 1000) : 1000),
-        e2eP95Ms: spreadOf(1000),
-        versusDefault:
-          strategy === results.default
-            ? undefined
-            : load === 0.5
-              ? versus(...(seedsAhead[strategy] ?? [5, 5]))
-              : versus(0, 0),
-      })),
+      strategies.map((strategy): BalanceRow => {
+        const { versusDefault: _, ...base } = results.rows[0] as BalanceRow
+        const row = {
+          ...base,
+          workload: 'chat',
+          load,
+          strategy,
+          seeds: 5,
+          ttftP95Ms: spreadOf(load === 0.5 ? (ttftMs[strategy] ?? 1000) : 1000),
+          e2eP95Ms: spreadOf(1000),
+        }
+        if (strategy === results.default) return row
+        const [ttftAhead, e2eAhead] = load === 0.5 ? (seedsAhead[strategy] ?? [5, 5]) : [0, 0]
+        return { ...row, versusDefault: versus(ttftAhead, e2eAhead) }
+      }),
     )
     return { ...results, workloads: ['chat'], loads: [0.3, 0.5], strategies, rows }
   }
