@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { formatZodIssues } from '@llm-fleet/types'
 import { z } from 'zod'
 import { BALANCER_MODES } from './core/balancer/strategies.js'
+import { DEFAULT_LEARNING } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 
 export const DEFAULT_PUSH_INTERVAL_MS = 2_000
@@ -114,17 +115,22 @@ export const ConfigSchema = z.strictObject({
   /** Longest wait in the queue; then 503 + Retry-After. */
   queueTimeoutMs: milliseconds(1).default(30_000),
   /** Half-life of what the default balancer learned from a response (rates, load times): newer counts more. */
-  balancerHalfLifeMs: milliseconds(1_000).default(30_000),
+  balancerHalfLifeMs: milliseconds(1_000).default(DEFAULT_LEARNING.halfLifeMs),
   /**
    * How heavily the default balancer weighs the prompts a node has not started (no first byte yet)
    * against their prefill time alone: they also wait for places and loads, and the default prices a
    * slow tail, not the mean (docs/default-balancer.md).
    */
-  balancerWaitingWeight: z.coerce.number().min(1).max(100).default(8),
+  balancerWaitingWeight: z.coerce.number().min(1).max(100).default(DEFAULT_LEARNING.waitingWeight),
   /** Most prompt-prefix blocks the default balancer remembers (~72 B each; 1 048 576 ≈ 75 MB at most). */
-  prefixIndexMaxEntries: z.coerce.number().int().min(1).max(67_108_864).default(1_048_576),
+  prefixIndexMaxEntries: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(67_108_864)
+    .default(DEFAULT_LEARNING.prefixMaxEntries),
   /** How long a node's computed prompt prefix counts as still in its KV cache. */
-  prefixCacheTtlMs: milliseconds(1_000).default(600_000),
+  prefixCacheTtlMs: milliseconds(1_000).default(DEFAULT_LEARNING.prefixTtlMs),
 })
 
 type ParsedConfig = z.output<typeof ConfigSchema>
@@ -207,25 +213,25 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
   balancerHalfLifeMs: {
     env: 'BALANCER_HALF_LIFE_MS',
     flag: 'balancer-half-life-ms',
-    defaultText: '30000',
+    defaultText: String(DEFAULT_LEARNING.halfLifeMs),
     help: 'half-life of the rates and load times the default balancer learns',
   },
   balancerWaitingWeight: {
     env: 'BALANCER_WAITING_WEIGHT',
     flag: 'balancer-waiting-weight',
-    defaultText: '8',
+    defaultText: String(DEFAULT_LEARNING.waitingWeight),
     help: 'weight of prompts a node has not started yet, over their prefill time (1-100)',
   },
   prefixIndexMaxEntries: {
     env: 'PREFIX_INDEX_MAX_ENTRIES',
     flag: 'prefix-index-max-entries',
-    defaultText: '1048576',
+    defaultText: String(DEFAULT_LEARNING.prefixMaxEntries),
     help: 'prompt-prefix blocks remembered for cache affinity (~72 B each)',
   },
   prefixCacheTtlMs: {
     env: 'PREFIX_CACHE_TTL_MS',
     flag: 'prefix-cache-ttl-ms',
-    defaultText: '600000',
+    defaultText: String(DEFAULT_LEARNING.prefixTtlMs),
     help: 'how long a computed prompt prefix counts as cached on its node',
   },
   coolDownMs: {
