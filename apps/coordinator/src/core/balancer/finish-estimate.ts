@@ -15,7 +15,7 @@
  *                  + mean answer at ⌈slots / L⌉) / slots  request of the mean length ends
  *   w       = BALANCER_WAITING_WEIGHT (8): those prompts also wait for places and loads, and the tail
  *             of a wait, not its mean, sets p95 (docs/default-balancer.md)
- *   cold    = 0 when the model is resident, else 2 × its load time (LOAD_COST: others wait for it too;
+ *   cold    = 0 when the model is resident, else 4 × its load time (LOAD_COST: others wait for it too;
  *             twice that when the node's VRAM is mostly used: loading evicts a model someone reloads)
  *
  * Rates are learned per node and model (FleetKnowledge) and blended with the prior
@@ -38,12 +38,13 @@ export const BYTES_PER_TOKEN = 4
 /** Above this share of VRAM in use, loading one more model evicts one that is resident. */
 export const EVICTING_VRAM_PCT = 60
 /**
- * A cold load counts twice its time: the request waits for it, and so does every request sent there
- * for the model while it loads (Ollama loads one model at a time). On the balancing benchmark this
- * cut cold loads in the long-tail workload and lowered p95 in every workload but chat, where it cost
- * a little (seeds 7000-7015 and 9000-9015; docs/default-balancer.md).
+ * A cold load counts 4 times its time: the request waits for it, so does every request sent there for
+ * the model while it loads (Ollama loads one model at a time), and the copy takes memory that the
+ * node's other models, and their later requests, would have used. Chosen on the balancing benchmark
+ * (seeds 7000-7015, checked on 9000-9015; docs/default-balancer.md): from 2 to 4 it cut cold loads and
+ * lowered p95 overall, most in the long tail, a little less at 30 % load.
  */
-export const LOAD_COST = 2
+export const LOAD_COST = 4
 /** The share of a GPU's memory a model's weights may take and still fit (the rest: KV cache, runtime). */
 export const MODEL_SHARE_OF_VRAM = 0.9
 export { RESIDENT_AFTER_ROUTING_MS }
