@@ -23,8 +23,9 @@ describe('forwarding', () => {
     })
     expect(response.headers['x-fleet-node']).toBe('gpu-a.lan')
     // One Ollama node whose pushes list no loaded model: a cold load (5 s before any was measured,
-    // counted twice: others wait for it too) plus 256 answer tokens at 100 tok/s and the prompt's prefill.
-    const REASON = 'cold load, 0/4 in flight: est 13 s'
+    // counted 4 times: others wait for it too) plus 256 answer tokens at 100 tok/s and the prompt's
+    // prefill: 20 + 2.56 s and a little.
+    const REASON = 'cold load, 0/4 in flight: est 23 s'
     expect(response.headers['x-fleet-reason']).toBe(REASON)
     expect(response.headers['x-request-id']).toBe('req-42')
     expect(response.headers['x-runtime']).toBe('gpu-a')
