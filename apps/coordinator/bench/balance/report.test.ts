@@ -1,7 +1,15 @@
 /** The published charts and docs tables are exactly what bench/results/balance.json generates. */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { beforeLearningTable, chartFiles, docBlocks, fillBlocks, SUMMARY_RIVALS, standing } from './report.js'
+import {
+  beforeLearningTable,
+  chartFiles,
+  docBlocks,
+  fillBlocks,
+  SUMMARY_RIVALS,
+  standing,
+  verdict,
+} from './report.js'
 import {
   type BalanceResults,
   type BalanceRow,
@@ -93,9 +101,13 @@ describe("issue 15's bar in words", () => {
     ttftP95: { defaultAhead: ttftAhead, ratio: spreadOf(1) },
     e2eP95: { defaultAhead: e2eAhead, ratio: spreadOf(1) },
   })
-  /** At 30 % (not judged) and 50 %: `ttftMs` per router at 50 %, every router 1 s elsewhere. */
+  /**
+   * At 30 % (not judged) and 50 %: the default, the summary's rivals and `random` (a router outside the
+   * summary); `ttftMs` per router at 50 %, every router 1 s elsewhere.
+   */
   const world = (ttftMs: Record<string, number>, seedsAhead: Record<string, [number, number]>) => {
-    const strategies = [results.default, ...SUMMARY_RIVALS]
+    // The default last: a tie must not rank it below the routers listed before it.
+    const strategies = [...SUMMARY_RIVALS, 'random', results.default]
     const rows = [0.3, 0.5].flatMap((load) =>
       strategies.map((strategy): BalanceRow => {
         const { versusDefault: _, ...base } = results.rows[0] as BalanceRow
@@ -118,19 +130,23 @@ describe("issue 15's bar in words", () => {
 
   it('judges loads from 50 % only, and names each figure a rival wins or the default misses', () => {
     const text = standing(
-      world({ [results.default]: 2000, 'llm-d': 1500 }, { 'llm-d': [1, 5], 'sglang-cache-aware': [5, 4] }),
+      world(
+        { [results.default]: 2000, 'llm-d': 1500, random: 900 },
+        { 'llm-d': [1, 5], 'sglang-cache-aware': [5, 4] },
+      ),
     )
     expect(text.split('\n')).toEqual([
-      '- Lowest median p95 of all 4 routers: 1 of 2 figures; not in chat 50 % TTFT (weighted-least-in-flight).',
+      '- Lowest median p95 of all 5 routers: 1 of 2 figures; not in chat 50 % TTFT (random).',
       '- Ahead of weighted-least-in-flight in every seed: 2 of 2 figures.',
       '- Ahead of sglang-cache-aware in every seed: 1 of 2 figures; not in chat 50 % e2e 4/5.',
       '- Ahead of llm-d in every seed: 1 of 2 figures; not in chat 50 % TTFT 1/5.',
     ])
   })
 
-  it('counts a tie with the default as the default lowest', () => {
+  it('counts a tie with the default as the default lowest, in the verdict too', () => {
+    expect(verdict(world({}, {}))).toBe('- **chat** — 30 %: TTFT best, e2e best; 50 %: TTFT best, e2e best.')
     expect(standing(world({}, {})).split('\n')[0]).toBe(
-      '- Lowest median p95 of all 4 routers: 2 of 2 figures.',
+      '- Lowest median p95 of all 5 routers: 2 of 2 figures.',
     )
   })
 })

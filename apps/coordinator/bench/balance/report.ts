@@ -10,6 +10,8 @@ import type { Spread } from './stats.js'
 /** The rivals the summary table sets beside the default. */
 export const SUMMARY_RIVALS = ['weighted-least-in-flight', 'sglang-cache-aware', 'llm-d'] as const
 export const SUMMARY_LOADS = [0.5, 0.85, 0.95] as const
+/** Issue 15 judges the default from this load up. */
+export const JUDGED_FROM_LOAD = 0.5
 
 export function chartFiles(results: BalanceResults): Record<string, string> {
   const files: Record<string, string> = {}
@@ -50,6 +52,20 @@ function row(results: BalanceResults, workload: string, load: number, strategy: 
   )
   if (found === undefined) throw new Error(`no row ${workload} ${load} ${strategy}`)
   return found
+}
+
+type Versus = NonNullable<BalanceRow['versusDefault']>
+
+/** `rival`'s seed-by-seed comparison with the default at one workload and load. */
+function versusDefault(
+  results: BalanceResults,
+  workload: string,
+  load: number,
+  rival: string,
+): { versus: Versus; seeds: number } {
+  const found = row(results, workload, load, rival)
+  if (found.versusDefault === undefined) throw new Error(`no seed-by-seed figures for ${rival}`)
+  return { versus: found.versusDefault, seeds: found.seeds }
 }
 
 const pct = (load: number) => `${Math.round(load * 100)} %`
@@ -100,10 +116,11 @@ export function verdict(results: BalanceResults): string {
     const parts: string[] = []
     for (const load of results.loads) {
       const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
+      // A tie with the default counts for the default, as in `standing`.
       const rank = (pick: (r: BalanceRow) => number) => {
-        const sorted = [...rows].sort((a, b) => pick(a) - pick(b))
-        const index = sorted.findIndex((r) => r.strategy === results.default)
-        return { rank: index + 1, best: sorted[0] as BalanceRow }
+        const mine = pick(row(results, workload, load, results.default))
+        const best = rows.reduce((a, b) => (pick(b) < pick(a) ? b : a))
+        return { rank: 1 + rows.filter((r) => pick(r) < mine).length, best }
       }
       const ttft = rank((r) => r.ttftP95Ms.median)
       const e2e = rank((r) => r.e2eP95Ms.median)
@@ -132,23 +149,20 @@ export function pairedTable(results: BalanceResults): string {
     return p.defaultAhead === seeds ? `**${text}**` : text
   }
   for (const workload of results.workloads)
-    for (const load of results.loads.filter((value) => value >= 0.5)) {
+    for (const load of results.loads.filter((value) => value >= JUDGED_FROM_LOAD)) {
       const cells = SUMMARY_RIVALS.map((name) => {
-        const r = row(results, workload, load, name)
-        const versus = r.versusDefault
-        if (versus === undefined) throw new Error(`no seed-by-seed figures for ${name}`)
-        return `${cell(versus.ttftP95, r.seeds)} / ${cell(versus.e2eP95, r.seeds)}`
+        const { versus, seeds } = versusDefault(results, workload, load, name)
+        return `${cell(versus.ttftP95, seeds)} / ${cell(versus.e2eP95, seeds)}`
       })
       lines.push(`| ${workload} | ${pct(load)} | ${cells.join(' | ')} |`)
     }
   return lines.join('\n')
 }
 
-type Versus = NonNullable<BalanceRow['versusDefault']>
-
 /** One figure of issue 15's bar: p95 TTFT or e2e of one workload at one load from 50 %. */
 interface BarFigure {
   readonly name: string
+  readonly at: readonly [workload: string, load: number]
   readonly rows: readonly BalanceRow[]
   readonly median: (row: BalanceRow) => number
   readonly pick: (versus: Versus) => Paired
@@ -157,12 +171,13 @@ interface BarFigure {
 function barFigures(results: BalanceResults): BarFigure[] {
   const figures: BarFigure[] = []
   for (const workload of results.workloads)
-    for (const load of results.loads.filter((value) => value >= 0.5)) {
+    for (const load of results.loads.filter((value) => value >= JUDGED_FROM_LOAD)) {
       const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
-      const at = `${workload} ${pct(load)}`
+      const name = `${workload} ${pct(load)}`
+      const at = [workload, load] as const
       figures.push(
-        { name: `${at} TTFT`, rows, median: (r) => r.ttftP95Ms.median, pick: (v) => v.ttftP95 },
-        { name: `${at} e2e`, rows, median: (r) => r.e2eP95Ms.median, pick: (v) => v.e2eP95 },
+        { name: `${name} TTFT`, at, rows, median: (r) => r.ttftP95Ms.median, pick: (v) => v.ttftP95 },
+        { name: `${name} e2e`, at, rows, median: (r) => r.e2eP95Ms.median, pick: (v) => v.e2eP95 },
       )
     }
   return figures
@@ -170,16 +185,19 @@ function barFigures(results: BalanceResults): BarFigure[] {
 
 /** The router with a lower median than the default's on `figure`, the lowest; undefined if none. */
 function beatenBy(results: BalanceResults, figure: BarFigure): string | undefined {
-  const mine = figure.median(figure.rows.find((r) => r.strategy === results.default) as BalanceRow)
+  const mine = figure.median(row(results, ...figure.at, results.default))
   const best = figure.rows.reduce((a, b) => (figure.median(b) < figure.median(a) ? b : a))
   return figure.median(best) < mine ? best.strategy : undefined
 }
 
 /** In how many seeds the default was ahead of `rival` on `figure`, of how many. */
-function aheadIn(figure: BarFigure, rival: string): { ahead: number; seeds: number } {
-  const rivalRow = figure.rows.find((r) => r.strategy === rival)
-  if (rivalRow?.versusDefault === undefined) throw new Error(`no seed-by-seed figures for ${rival}`)
-  return { ahead: figure.pick(rivalRow.versusDefault).defaultAhead, seeds: rivalRow.seeds }
+function aheadIn(
+  results: BalanceResults,
+  figure: BarFigure,
+  rival: string,
+): { ahead: number; seeds: number } {
+  const { versus, seeds } = versusDefault(results, ...figure.at, rival)
+  return { ahead: figure.pick(versus).defaultAhead, seeds }
 }
 
 /**
@@ -188,8 +206,10 @@ function aheadIn(figure: BarFigure, rival: string): { ahead: number; seeds: numb
  */
 export function standing(results: BalanceResults): string {
   const figures = barFigures(results)
-  const line = (claim: string, missed: readonly string[]) =>
-    `- ${claim}: ${figures.length - missed.length} of ${figures.length} figures${missed.length === 0 ? '' : `; not in ${missed.join(', ')}`}.`
+  const line = (claim: string, missed: readonly string[]) => {
+    const where = missed.length === 0 ? '' : `; not in ${missed.join(', ')}`
+    return `- ${claim}: ${figures.length - missed.length} of ${figures.length} figures${where}.`
+  }
   const notBest = figures.flatMap((figure) => {
     const winner = beatenBy(results, figure)
     return winner === undefined ? [] : [`${figure.name} (${winner})`]
@@ -197,7 +217,7 @@ export function standing(results: BalanceResults): string {
   const lines = [line(`Lowest median p95 of all ${results.strategies.length} routers`, notBest)]
   for (const rival of SUMMARY_RIVALS) {
     const missed = figures.flatMap((figure) => {
-      const { ahead, seeds } = aheadIn(figure, rival)
+      const { ahead, seeds } = aheadIn(results, figure, rival)
       return ahead === seeds ? [] : [`${figure.name} ${ahead}/${seeds}`]
     })
     lines.push(line(`Ahead of ${rival} in every seed`, missed))

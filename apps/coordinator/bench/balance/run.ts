@@ -29,8 +29,9 @@ const ALL_LOADS = [0.3, 0.5, 0.7, 0.85, 0.95] as const
 const BASE_SEED = 20_261_129
 /**
  * Requests per run. At high load a run of 1 000 spanned under a minute of chat traffic and little more
- * than agentic's longest answers, so a throttle window lasted seconds and p95 rested on ~45 requests;
- * 3 000 is the most that keeps the full run within the bench's 10 minutes on a 2-core machine.
+ * than agentic's longest answers, so a throttle window lasted seconds and p95 rested on ~45 requests.
+ * 3 000 keeps the full run within the bench's 10 minutes on a 2-core machine with room to spare (about
+ * 6 minutes here); 4 000 would take about 8.
  */
 const DEFAULT_REQUESTS = 3000
 const ROOT = new URL('../../../../', import.meta.url)
