@@ -7,11 +7,10 @@
  * A filtered run (workloads/strategies/loads/seeds below 5) only prints, unless --write.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
-import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { ConfigSchema } from '../../src/config.js'
 import { COMPARED_ROUTERS } from './compared-routers.js'
+import { readOptions } from './options.js'
 import { chartFiles, docBlocks, fillBlocks, formatSpread, summaryTable } from './report.js'
 import {
   aggregate,
@@ -23,54 +22,18 @@ import {
 } from './results.js'
 import { type SeedFigures, spread } from './stats.js'
 import type { Job } from './worker.js'
-import { WORKLOADS, type WorkloadName } from './world/workloads.js'
+import { WORKLOADS } from './world/workloads.js'
 
-const ALL_LOADS = [0.3, 0.5, 0.7, 0.85, 0.95] as const
-const BASE_SEED = 20_261_129
-/**
- * Requests per run. At high load a run of 1 000 spanned under a minute of chat traffic and little more
- * than agentic's longest answers, so a throttle window lasted seconds and p95 rested on ~45 requests.
- * 3 000 keeps the full run within the bench's 10 minutes on a 2-core machine with room to spare (about
- * 6 minutes here); 4 000 would take about 8.
- */
-const DEFAULT_REQUESTS = 3000
 const ROOT = new URL('../../../../', import.meta.url)
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: String(DEFAULT_REQUESTS) },
-    seeds: { type: 'string', default: '5' },
-    'first-seed': { type: 'string', default: String(BASE_SEED) },
-    workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
-    workloads: { type: 'string' },
-    strategies: { type: 'string' },
-    loads: { type: 'string' },
-    write: { type: 'boolean', default: false },
-  },
-})
-const requests = Number(values.requests)
-const seedCount = Number(values.seeds)
-const firstSeed = Number(values['first-seed'])
-const workerCount = Number(values.workers)
-if (!Number.isInteger(requests) || requests < 200) throw new Error('--requests must be an integer ≥ 200')
-if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error('--seeds must be a positive integer')
-if (!Number.isInteger(firstSeed)) throw new Error('--first-seed must be an integer')
-if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('--workers must be a positive integer')
-const workloads = (values.workloads?.split(',') ?? [...WORKLOADS]) as WorkloadName[]
-const strategies = values.strategies?.split(',') ?? COMPARED_ROUTERS.map((router) => router.name)
-const LOADS = values.loads === undefined ? [...ALL_LOADS] : values.loads.split(',').map(Number)
-if (LOADS.some((load) => !(load > 0 && load < 1)))
-  throw new Error('--loads must be fractions between 0 and 1')
-const isFull =
-  values.loads === undefined &&
-  values.workloads === undefined &&
-  values.strategies === undefined &&
-  seedCount >= 5 &&
-  firstSeed === BASE_SEED &&
-  requests >= DEFAULT_REQUESTS
+const read = readOptions(process.argv.slice(2))
+if ('error' in read) {
+  console.error(`bench:balance: ${read.error}`)
+  process.exit(2)
+}
+const { requests, seeds, workers: workerCount, workloads, strategies, loads: LOADS } = read
 const defaultModeName: string = ConfigSchema.shape.loadBalancerMode.parse(undefined)
 const defaultMode = `llm-fleet:${defaultModeName}`
-const seeds = Array.from({ length: seedCount }, (_, index) => firstSeed + index)
 
 const jobs: Job[] = []
 for (const workload of workloads)
@@ -164,7 +127,7 @@ console.log(
   `\n${jobs.length} runs (${requests} requests each) on ${workerCount} worker(s) in ${elapsedS.toFixed(1)} s`,
 )
 
-if (isFull || values.write) {
+if (read.isFull || read.write) {
   const resultsUrl = new URL('bench/results/balance.json', ROOT)
   writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)
   for (const [name, svg] of Object.entries(chartFiles(results)))
