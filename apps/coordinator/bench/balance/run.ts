@@ -4,7 +4,8 @@
  * per-workload charts in docs/ and the generated blocks of docs/balancing-benchmark.md.
  * Options: --requests N (per run, default 3000), --seeds N, --first-seed N (default 20261129),
  * --workers N, --workloads a,b, --strategies a,b, --loads 0.5,0.85.
- * A filtered run (workloads/strategies/loads/seeds below 5) only prints, unless --write.
+ * A filtered or shortened run (workloads, strategies, loads, fewer than 5 seeds, other seeds, fewer
+ * requests: options.ts `isFull`) only prints, unless --write.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
