@@ -16,3 +16,8 @@ export function showMeasured(value: Measured, show: (n: number) => string = sign
   if (typeof value === 'number') return show(value)
   return `${show(value.median)} (${show(value.min)}–${show(value.max)})`
 }
+
+/** The figure a comparison reads: the number itself, or the median. */
+export function medianOf(value: Measured): number {
+  return typeof value === 'number' ? value : value.median
+}

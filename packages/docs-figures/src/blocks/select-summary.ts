@@ -1,17 +1,16 @@
 /** README and docs/balancing.md: one phrase on the cost of a decision at 1 000 nodes, from select.json. */
 import { fromResults } from '../block.js'
 import { significant } from '../format.js'
+import { medianOf } from '../measured.js'
 import { SelectResults } from './select-table.js'
-
-type Timing = { readonly median: number } | number | undefined
-
-const medianOf = (value: Timing) => (typeof value === 'number' ? value : value?.median)
 
 export default fromResults('select.json', SelectResults, (file) => {
   const { results, targetUsAt1000Nodes, targetMet } = file
   const at1000 = Object.values(results)
-    .map((bySize) => medianOf(bySize['1000']?.wholePath))
-    .filter((value) => value !== undefined)
+    .flatMap((bySize) => {
+      const timing = bySize['1000']
+      return timing === undefined ? [] : [medianOf(timing.wholePath)]
+    })
     .sort((a, b) => a - b)
   if (at1000.length === 0) return 'select.json has no run at 1 000 nodes'
   const range = `${significant(at1000[0] as number)} to ${significant(at1000.at(-1) as number)} µs`
@@ -19,10 +18,10 @@ export default fromResults('select.json', SelectResults, (file) => {
     targetUsAt1000Nodes === undefined
       ? ''
       : ` (target: under ${targetUsAt1000Nodes} µs${targetMet === undefined ? '' : `, ${targetMet ? 'met' : 'not met'} in the published run`})`
-  const resident = medianOf(file.fastestFinishAllResident?.['1000']?.wholePath)
+  const resident = file.fastestFinishAllResident?.['1000']
   const residentPhrase =
     resident === undefined
       ? ''
-      : `; the default with the model resident on every node, ${significant(resident)} µs`
+      : `; the default with the model resident on every node, ${significant(medianOf(resident.wholePath))} µs`
   return `${range} of CPU at 1 000 nodes for the whole path, median by mode${target}${residentPhrase}`
 })
