@@ -42,7 +42,7 @@ export const EVICTING_VRAM_PCT = 60
  * the model while it loads (Ollama loads one model at a time), and the copy takes memory that the
  * node's other models, and their later requests, would have used. Chosen on the balancing benchmark
  * (seeds 7000-7015, checked on 9000-9015; docs/default-balancer.md): from 2 to 4 it cut cold loads and
- * lowered p95 overall, most in the long tail, a little less at 30 % load.
+ * lowered p95 overall, most in the long tail, though at 30 % load p95 rose in most cells.
  */
 export const LOAD_COST = 4
 /** The share of a GPU's memory a model's weights may take and still fit (the rest: KV cache, runtime). */
