@@ -48,9 +48,10 @@ export function readOptions(argv: readonly string[]): BalanceOptions | { readonl
   }
   const error = firstError(options, values)
   if (error !== undefined) return { error }
-  const { requests, seedCount, firstSeed } = options
+  const { seedCount, firstSeed, ...settings } = options
+  const requests = settings.requests
   return {
-    ...options,
+    ...settings,
     seeds: Array.from({ length: seedCount }, (_, index) => firstSeed + index),
     workloads: options.workloads as WorkloadName[],
     write: values.write,
