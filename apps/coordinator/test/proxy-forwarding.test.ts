@@ -23,9 +23,9 @@ describe('forwarding', () => {
     })
     expect(response.headers['x-fleet-node']).toBe('gpu-a.lan')
     // One Ollama node whose pushes list no loaded model: a cold load (5 s before any was measured,
-    // counted 4 times: others wait for it too) plus 256 answer tokens at 100 tok/s and the prompt's
-    // prefill: 20 + 2.56 s and a little.
-    const REASON = 'cold load, 0/4 in flight: est 23 s'
+    // counted 5 times: others wait for it too) plus 256 answer tokens at 100 tok/s and the prompt's
+    // prefill: 25 + 2.56 s and a little.
+    const REASON = 'cold load, 0/4 in flight: est 28 s'
     expect(response.headers['x-fleet-reason']).toBe(REASON)
     expect(response.headers['x-request-id']).toBe('req-42')
     expect(response.headers['x-runtime']).toBe('gpu-a')

@@ -267,4 +267,19 @@ describe('TrafficLearner: Ollama answers and the wait for a place', () => {
   it('reads the same answer streamed alike: its first chunk came right after the prefill', () => {
     expect(answer(true)).toEqual({ ceiling: 0, capacity: 2 })
   })
+
+  it('scales the decode rate to alone by the batch on one GPU, so a host of 4 GPUs is not read 4 times as fast', () => {
+    // 300 tokens in 3 s with 3 requests on the node (4 when it started, 1 when it ended, rounded up).
+    const decodeAlone = (gpuCount: number) => {
+      const node = makeNode('a', { gpuCount, gpuVramBytes: 80e9, inFlight: 3 })
+      const final =
+        '{"done":true,"total_duration":3210000000,"load_duration":0,"prompt_eval_count":100,' +
+        '"prompt_eval_duration":200000000,"eval_count":300,"eval_duration":3000000000}\n'
+      const knowledge = learnFrom(node, chatRequest(100), [[3_210, final]])
+      return knowledge.table('llama3.1:8b').decodeMean[node.slot]
+    }
+    // On 4 GPUs each request decoded alone: 100 tokens/s. On one, 3 together: 100 × 3^0.3 = 139.0.
+    expect(decodeAlone(4)).toBeCloseTo(100, 6)
+    expect(decodeAlone(1)).toBeCloseTo(139.039, 3)
+  })
 })

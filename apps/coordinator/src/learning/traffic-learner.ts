@@ -263,7 +263,14 @@ function toSample(
   concurrency: number,
   timing: Timing,
 ): CompletionSample {
-  const base = { slot: node.slot, model, gpuScore: node.gpuScore, concurrency }
+  const base = {
+    slot: node.slot,
+    model,
+    gpuScore: node.gpuScore,
+    gpuCount: node.gpuCount,
+    gpuVramBytes: node.gpuVramBytes,
+    concurrency,
+  }
   if (usage.kind === 'ollama') {
     return {
       ...base,

@@ -70,12 +70,12 @@ describe('explain', () => {
     const nodes = [makeNode('fast', { computeScore: 800 }), makeNode('slow', { computeScore: 100 })]
     const finish = explain(nodes, makeRequest(), makeState('fastest-finish'))
     expect(finish.selection).toMatchObject({ node: { id: 'fast' } })
-    // Neither reports the model loaded: a 5 s cold load counted 4 times each, plus 256 tokens at 800
+    // Neither reports the model loaded: a 5 s cold load counted 5 times each, plus 256 tokens at 800
     // and 100 tok/s.
-    expect(lossesByName(finish).slow).toBe("slower expected finish (22.56 s vs the winner's 20.32 s)")
+    expect(lossesByName(finish).slow).toBe("slower expected finish (27.56 s vs the winner's 25.32 s)")
     const slow = finish.candidates.find((candidate) => candidate.id === 'slow')
     expect(slow?.estimate).toMatchObject({
-      coldS: 20,
+      coldS: 25,
       decodeS: 2.56,
       queueS: 0,
       prefillS: 0,

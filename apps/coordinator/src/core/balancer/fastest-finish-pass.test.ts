@@ -104,6 +104,8 @@ describe('fastest-finish: the nodes a decision skips', () => {
                   slot: made.slot,
                   model: MODEL,
                   gpuScore: view.gpuScore,
+                  gpuCount: made.gpuCount,
+                  gpuVramBytes: made.gpuVramBytes,
                   concurrency: 1,
                   decodeTokens: measuredTokensPerS === null ? null : 256,
                   decodeSeconds: measuredTokensPerS === null ? null : 256 / measuredTokensPerS,

@@ -1,7 +1,7 @@
 /**
  * The default balancer on literal scenarios. Every expected number below is worked out by hand in the
  * comment beside it from the documented priors (1 decode token/s and 30 prefill tokens/s per GPU score
- * point, 5 s cold load counted 4 times (LOAD_COST), 256-token answers, α = 0.7: 4^0.3 = 1.5157,
+ * point, 5 s cold load counted 5 times (LOAD_COST), 256-token answers, α = 0.7: 4^0.3 = 1.5157,
  * 4^0.7 = 2.6390), never by calling
  * the estimate under test.
  */
@@ -89,14 +89,14 @@ describe('fastest-finish: residency', () => {
   })
 
   it('sends an 8B request to a warm RTX 3090 rather than a cold H100', () => {
-    // 3090 warm: 256 / 100.7 = 2.54 s. H100 cold: 4 × 5 s load + 256 / 434 = 20.59 s.
+    // 3090 warm: 256 / 100.7 = 2.54 s. H100 cold: 5 × 5 s load + 256 / 434 = 25.59 s.
     const rtx3090 = makeNode('rtx3090', { computeScore: 100.7 })
     const h100 = makeNode('h100', { computeScore: 434 })
     const state = makeState('fastest-finish')
     markLoaded(state, rtx3090)
     const selection = select([h100, rtx3090], makeRequest({ model: MODEL }), state)
     expect(selectedId(selection)).toBe('rtx3090')
-    expect(formatReason(finishReason(selection))).toBe('warm, 0/4 in flight: est 2.5 s (h100 cold: 21 s)')
+    expect(formatReason(finishReason(selection))).toBe('warm, 0/4 in flight: est 2.5 s (h100 cold: 26 s)')
   })
 
   it('once the H100 has loaded the model (a push lists it), it wins: 0.59 s against 2.54 s', () => {
@@ -138,18 +138,18 @@ describe('fastest-finish: residency', () => {
   })
 
   it('does not evict a hot model for a rare one when another node has room', () => {
-    // Neither serves `rare` warm. full (VRAM 90 % used): 4 × 2 × 5 s + 256/100 = 42.56 s;
-    // roomy (VRAM 10 %): 4 × 5 s + 2.56 s = 22.56 s.
+    // Neither serves `rare` warm. full (VRAM 90 % used): 5 × 2 × 5 s + 256/100 = 52.56 s;
+    // roomy (VRAM 10 %): 5 × 5 s + 2.56 s = 27.56 s.
     const full = makeNode('full', { computeScore: 100, gpuMemoryPct: 90, models: new Set([MODEL, 'rare']) })
     const roomy = makeNode('roomy', { computeScore: 100, gpuMemoryPct: 10, models: new Set([MODEL, 'rare']) })
     const selection = select([full, roomy], makeRequest({ model: 'rare' }), makeState('fastest-finish'))
     expect(selectedId(selection)).toBe('roomy')
-    expect(finishReason(selection).estimateS).toBeCloseTo(22.56, 2)
-    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(42.56, 2)
+    expect(finishReason(selection).estimateS).toBeCloseTo(27.56, 2)
+    expect(finishReason(selection).runnerUp?.estimateS).toBeCloseTo(52.56, 2)
   })
 
   it('prefers queueing briefly where the model is loaded over a cold load on an idle node', () => {
-    // warm, 3 in flight of 4: 2.56 s × 1.5157 = 3.88 s; idle but cold: 4 × 5 + 2.56 = 22.56 s.
+    // warm, 3 in flight of 4: 2.56 s × 1.5157 = 3.88 s; idle but cold: 5 × 5 + 2.56 = 27.56 s.
     const warm = makeNode('warm', { computeScore: 100, inFlight: 3 })
     const cold = makeNode('cold', { computeScore: 100 })
     const state = makeState('fastest-finish')
@@ -376,6 +376,8 @@ describe('fastest-finish: learned speed', () => {
     slot,
     model: MODEL,
     gpuScore,
+    gpuCount: 1,
+    gpuVramBytes: 0,
     concurrency: 1,
     decodeTokens: 256,
     decodeSeconds: 256 / tokensPerS,
@@ -550,13 +552,13 @@ describe('fastest-finish: load and ties', () => {
   })
 
   it('expects the first token after the prompts ahead and the load themselves, not their weighted price', () => {
-    // An idle H100, the model not loaded (a 5 s load, priced 4 times) and 13 020 prompt tokens ahead,
-    // 1 s at 434 × 30 tokens/s (priced 8 times): est 8 + 20 + 256 / 434 = 28.59 s, first token at 1 + 5.
+    // An idle H100, the model not loaded (a 5 s load, priced 5 times) and 13 020 prompt tokens ahead,
+    // 1 s at 434 × 30 tokens/s (priced 8 times): est 8 + 25 + 256 / 434 = 33.59 s, first token at 1 + 5.
     const h100 = makeNode('h100', { computeScore: 434 })
     const state = makeState('fastest-finish')
     state.knowledge.addAwaiting(h100.slot, 13_020)
     const reason = finishReason(select([h100], makeRequest({ model: MODEL }), state))
-    expect(reason.estimateS).toBeCloseTo(28.59, 2)
+    expect(reason.estimateS).toBeCloseTo(33.59, 2)
     expect(reason.firstTokenS).toBeCloseTo(6, 6)
   })
 

@@ -50,6 +50,8 @@ describe('estimateTotal', () => {
             slot: node.slot,
             model: MODEL,
             gpuScore: 100,
+            gpuCount: node.gpuCount,
+            gpuVramBytes: node.gpuVramBytes,
             concurrency: 2,
             loadSeconds: 3,
             outputTokens: 300,

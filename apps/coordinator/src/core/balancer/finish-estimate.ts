@@ -15,7 +15,7 @@
  *                  + mean answer at ⌈slots / L⌉) / slots  request of the mean length ends
  *   w       = BALANCER_WAITING_WEIGHT (8): those prompts also wait for places and loads, and the tail
  *             of a wait, not its mean, sets p95 (docs/default-balancer.md)
- *   cold    = 0 when the model is resident, else 4 × its load time (LOAD_COST: others wait for it too;
+ *   cold    = 0 when the model is resident, else 5 × its load time (LOAD_COST: others wait for it too;
  *             twice that when the node's VRAM is mostly used: loading evicts a model someone reloads)
  *
  * Rates are learned per node and model (FleetKnowledge) and blended with the prior
@@ -27,6 +27,7 @@ import type { ModelTable } from '../learning/fleet-knowledge.js'
 import {
   batchSlowdown,
   DEFAULT_PRIORS,
+  lanesFor,
   MIN_SCORE,
   RESIDENT_AFTER_ROUTING_MS,
 } from '../learning/fleet-knowledge.js'
@@ -38,15 +39,14 @@ export const BYTES_PER_TOKEN = 4
 /** Above this share of VRAM in use, loading one more model evicts one that is resident. */
 export const EVICTING_VRAM_PCT = 60
 /**
- * A cold load counts 4 times its time: the request waits for it, so does every request sent there for
+ * A cold load counts 5 times its time: the request waits for it, so does every request sent there for
  * the model while it loads (Ollama loads one model at a time), and the copy takes memory that the
  * node's other models, and their later requests, would have used. Chosen on the balancing benchmark
- * (seeds 7000-7015, checked on 9000-9015; docs/default-balancer.md): from 2 to 4 it cut cold loads and
- * lowered p95 overall, most in the long tail, though at 30 % load p95 rose in most cells.
+ * (seeds 7000-7015, checked on 9000-9015; docs/default-balancer.md): 4 before decode rates were counted
+ * per lane (`batchPerLane`); with them, 4 let cold loads rise 5 %, 5 cut them below what 4 had before
+ * and kept most of the lower p95, 6 cut them further but raised p95 TTFT.
  */
-export const LOAD_COST = 4
-/** The share of a GPU's memory a model's weights may take and still fit (the rest: KV cache, runtime). */
-export const MODEL_SHARE_OF_VRAM = 0.9
+export const LOAD_COST = 5
 export { RESIDENT_AFTER_ROUTING_MS }
 
 const NO_ROWS = new Float64Array(0)
@@ -185,17 +185,9 @@ function residentOn(node: NodeView, c: RequestContext): boolean {
   )
 }
 
-/**
- * The lanes the estimate assumes for the model: one per GPU when the model fits one GPU (a runtime per
- * GPU, or Ollama placing models on different GPUs), else one per group of GPUs one copy spans (43 GB
- * of weights on 24 GB cards take two). A single Ollama server runs one copy of a model however many
- * GPUs it has; the Limits section of docs/default-balancer.md says what that costs.
- */
+/** The lanes the estimate assumes for the model on `node` (`lanesFor`). */
 function lanesOf(node: NodeView, c: RequestContext): number {
-  const vram = node.gpuVramBytes * MODEL_SHARE_OF_VRAM
-  const size = c.modelBytes
-  if (size <= vram || vram === 0) return node.gpuCount
-  return Math.max(1, Math.floor(node.gpuCount / Math.ceil(size / vram)))
+  return lanesFor(node.gpuCount, node.gpuVramBytes, c.modelBytes)
 }
 
 /** Prompt tokens sent to the node that it has not started: this coordinator's and its peers'. */

@@ -54,6 +54,8 @@ export function emptySample(slot: number, model: string, gpuScore: number): Comp
     slot,
     model,
     gpuScore,
+    gpuCount: 1,
+    gpuVramBytes: 0,
     concurrency: 1,
     decodeTokens: null,
     decodeSeconds: null,

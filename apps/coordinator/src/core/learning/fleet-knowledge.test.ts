@@ -28,6 +28,42 @@ describe('FleetKnowledge model names', () => {
   })
 })
 
+describe('FleetKnowledge decode rates alone', () => {
+  // 256 tokens at 50 tokens/s, 8 requests on the node; the rate alone is 50 × batch^0.3 per lane.
+  const seenAtEight = (gpuCount: number, gpuVramBytes: number, model: string) => ({
+    slot: 0,
+    model,
+    gpuScore: 434,
+    gpuCount,
+    gpuVramBytes,
+    concurrency: 8,
+    decodeTokens: 256,
+    decodeSeconds: 256 / 50,
+    prefillTokens: null,
+    prefillSeconds: null,
+    loadSeconds: null,
+    outputTokens: 256,
+  })
+
+  it('counts the batch per GPU: 8 in flight on 8 GPUs decoded one each, on 1 GPU eight together', () => {
+    const eight = new FleetKnowledge({ halfLifeMs: 30_000 })
+    eight.observe(seenAtEight(8, 80e9, 'llama3.1:8b'))
+    const one = new FleetKnowledge({ halfLifeMs: 30_000 })
+    one.observe(seenAtEight(1, 80e9, 'llama3.1:8b'))
+    expect(eight.peek('llama3.1:8b')?.decodeMean[0]).toBeCloseTo(50, 6)
+    // 8^0.3 = 1.8661.
+    expect(one.peek('llama3.1:8b')?.decodeMean[0]).toBeCloseTo(93.303, 3)
+  })
+
+  it('counts a lane per group of GPUs one copy spans: 43 GB on 8 × 24 GB runs in 2 lanes of 4 each', () => {
+    const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
+    knowledge.noteModelSizes([{ name: 'llama3.1:70b', sizeBytes: 43e9 }])
+    knowledge.observe(seenAtEight(8, 24e9, 'llama3.1:70b'))
+    // 43 GB over 21.6 GB usable per card: 2 cards per copy, 4 copies, 2 requests each; 2^0.3 = 1.23114.
+    expect(knowledge.peek('llama3.1:70b')?.decodeMean[0]).toBeCloseTo(61.557, 3)
+  })
+})
+
 describe('FleetKnowledge priors from model size', () => {
   it('prices an unmeasured 43 GB model from its size: 4.9/43 of the 8B rates, 21.5 s to load at 2 GB/s', () => {
     const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
@@ -52,6 +88,8 @@ describe('FleetKnowledge priors from model size', () => {
       slot: 0,
       model: 'llama3.1:70b',
       gpuScore: 100,
+      gpuCount: 1,
+      gpuVramBytes: 0,
       concurrency: 1,
       decodeTokens: 100,
       decodeSeconds: 10,
