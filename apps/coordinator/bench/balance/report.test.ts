@@ -6,6 +6,7 @@ import {
   chartFiles,
   docBlocks,
   fillBlocks,
+  rivalWins,
   SUMMARY_RIVALS,
   standing,
   verdict,
@@ -141,6 +142,24 @@ describe("issue 15's bar in words", () => {
       '- Ahead of sglang-cache-aware in every seed: 1 of 2 figures; not in chat 50 % e2e 4/5.',
       '- Ahead of llm-d in every seed: 1 of 2 figures; not in chat 50 % TTFT 1/5.',
     ])
+  })
+
+  it('sets each rival win beside the other p95, the shares on the default’s main class and the cold loads', () => {
+    const base = world({ [results.default]: 2000, random: 900 }, {})
+    const rows = base.rows.map((r) => {
+      const isDefault = r.strategy === results.default
+      return {
+        ...r,
+        e2eP95Ms: { median: isDefault ? 9_000 : 12_500, min: 0, max: 0 },
+        shareByClass: isDefault ? { t4: 0.1, h100: 0.9 } : { t4: 0.4, h100: 0.6 },
+        coldLoadsPer1k: { median: isDefault ? 1 : 7.5, min: 0, max: 0 },
+      }
+    })
+    expect(rivalWins({ ...base, rows })).toBe(
+      '- chat 50 % TTFT: random 0.90 s against 2.00 s; e2e p95 12.5 s against 9.00 s; ' +
+        'requests on h100 60 % against 90 %; cold loads 7.5 against 1 per 1 000.',
+    )
+    expect(rivalWins(world({}, {}))).toBe('- None: the default has the lowest median p95 in every figure.')
   })
 
   it('counts a tie with the default as the default lowest, in the verdict too', () => {

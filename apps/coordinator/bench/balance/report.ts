@@ -165,6 +165,8 @@ interface BarFigure {
   readonly at: readonly [workload: string, load: number]
   readonly rows: readonly BalanceRow[]
   readonly median: (row: BalanceRow) => number
+  /** The other p95 of the same cell, and its name: e2e for a TTFT figure, TTFT for an e2e one. */
+  readonly other: readonly [name: string, median: (row: BalanceRow) => number]
   readonly pick: (versus: Versus) => Paired
 }
 
@@ -175,9 +177,11 @@ function barFigures(results: BalanceResults): BarFigure[] {
       const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
       const name = `${workload} ${pct(load)}`
       const at = [workload, load] as const
+      const ttft = (r: BalanceRow) => r.ttftP95Ms.median
+      const e2e = (r: BalanceRow) => r.e2eP95Ms.median
       figures.push(
-        { name: `${name} TTFT`, at, rows, median: (r) => r.ttftP95Ms.median, pick: (v) => v.ttftP95 },
-        { name: `${name} e2e`, at, rows, median: (r) => r.e2eP95Ms.median, pick: (v) => v.e2eP95 },
+        { name: `${name} TTFT`, at, rows, median: ttft, other: ['e2e', e2e], pick: (v) => v.ttftP95 },
+        { name: `${name} e2e`, at, rows, median: e2e, other: ['TTFT', ttft], pick: (v) => v.e2eP95 },
       )
     }
   return figures
@@ -223,6 +227,32 @@ export function standing(results: BalanceResults): string {
     lines.push(line(`Ahead of ${rival} in every seed`, missed))
   }
   return lines.join('\n')
+}
+
+/**
+ * Each figure where a router has a lower median p95 than the default: both medians, then beside them
+ * the cell's other p95, the share of requests each sent to the GPU class the default used most, and
+ * their cold loads, so the trade behind the loss can be read.
+ */
+export function rivalWins(results: BalanceResults): string {
+  const lines = barFigures(results).flatMap((figure) => {
+    const winner = beatenBy(results, figure)
+    if (winner === undefined) return []
+    const mine = row(results, ...figure.at, results.default)
+    const theirs = row(results, ...figure.at, winner)
+    const [otherName, other] = figure.other
+    const top = Object.entries(mine.shareByClass).reduce((a, b) => (b[1] > a[1] ? b : a))[0]
+    const share = (r: BalanceRow) => `${Math.round((r.shareByClass[top] ?? 0) * 100)} %`
+    const both = (pick: (r: BalanceRow) => string) => `${pick(theirs)} against ${pick(mine)}`
+    return [
+      `- ${figure.name}: ${winner} ${both((r) => `${seconds(figure.median(r))} s`)}; ` +
+        `${otherName} p95 ${both((r) => `${seconds(other(r))} s`)}; ` +
+        `requests on ${top} ${both(share)}; cold loads ${both((r) => String(r.coldLoadsPer1k.median))} per 1 000.`,
+    ]
+  })
+  return lines.length === 0
+    ? '- None: the default has the lowest median p95 in every figure.'
+    : lines.join('\n')
 }
 
 const BEFORE_FIGURES = [
@@ -271,6 +301,7 @@ export function docBlocks(results: BalanceResults, before: BeforeLearningResults
     'balance-summary': summaryTable(results),
     'balance-verdict': verdict(results),
     'balance-standing': standing(results),
+    'balance-rival-wins': rivalWins(results),
     'balance-paired': pairedTable(results),
     'balance-before-learning': beforeLearningTable(results, before),
   }
