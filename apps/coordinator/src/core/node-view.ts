@@ -19,7 +19,7 @@ export interface NodeView {
   /**
    * GPUs on the host (at least 1). A runtime prefills one prompt at a time per GPU (or per
    * tensor-parallel group), so prompts queue per GPU, not per host; the default balancer's lanes for a
-   * model (`lanesOf` in finish-estimate.ts) are these, or fewer for a model larger than one GPU.
+   * model (`lanesFor` in core/learning/batching.ts) are these, or fewer for a model larger than one GPU.
    */
   readonly gpuCount: number
   /** The smallest GPU's memory in bytes (0: unknown): a model larger than this spans several GPUs. */

@@ -268,7 +268,7 @@ describe('TrafficLearner: Ollama answers and the wait for a place', () => {
     expect(answer(true)).toEqual({ ceiling: 0, capacity: 2 })
   })
 
-  it('scales the decode rate to alone by the batch on one GPU, so a host of 4 GPUs is not read 4 times as fast', () => {
+  it('scales the decode rate to alone by the batch on one GPU, so a host of 4 GPUs is not read faster per request than it is', () => {
     // 300 tokens in 3 s with 3 requests on the node (4 when it started, 1 when it ended, rounded up).
     const decodeAlone = (gpuCount: number) => {
       const node = makeNode('a', { gpuCount, gpuVramBytes: 80e9, inFlight: 3 })

@@ -2,9 +2,9 @@
  * The default balancer's one number per candidate: the seconds until a request would finish there,
  * as four terms the reason text and `GET /api/route` show.
  *
- *   L       = lanes assumed for the model (lanesOf)      one per GPU; a model larger than one GPU
+ *   L       = lanes assumed for the model (lanesFor)     one per GPU; a model larger than one GPU
  *                                                         spans several, which serve as one lane
- *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its GPU
+ *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its lane
  *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
  *   decode  = answerTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone;
  *                                                         answerTokens: the model's mean answer, or
@@ -23,14 +23,9 @@
  * where its datasheet, the model's size and its measured peers put it. `gpuScore` is one GPU's speed;
  * capacity enters through `slots` (MAX_CONCURRENCY, learned up and down) and the lanes. Cached
  * prompt tokens come from the prefix index (`PrefixHits`); load = in flight + the runtime's backlog. */
+import { batchSlowdown, lanesFor } from '../learning/batching.js'
 import type { ModelTable } from '../learning/fleet-knowledge.js'
-import {
-  batchSlowdown,
-  DEFAULT_PRIORS,
-  lanesFor,
-  MIN_SCORE,
-  RESIDENT_AFTER_ROUTING_MS,
-} from '../learning/fleet-knowledge.js'
+import { DEFAULT_PRIORS, MIN_SCORE, RESIDENT_AFTER_ROUTING_MS } from '../learning/fleet-knowledge.js'
 import { PREFIX_BLOCK_BYTES, type PrefixHits } from '../learning/prefix-index.js'
 import type { NodeView } from '../node-view.js'
 
@@ -42,9 +37,11 @@ export const EVICTING_VRAM_PCT = 60
  * A cold load counts 5 times its time: the request waits for it, so does every request sent there for
  * the model while it loads (Ollama loads one model at a time), and the copy takes memory that the
  * node's other models, and their later requests, would have used. Chosen on the balancing benchmark
- * (seeds 7000-7015, checked on 9000-9015; docs/default-balancer.md): 4 before decode rates were counted
- * per lane (`batchPerLane`); with them, 4 let cold loads rise 5 %, 5 cut them below what 4 had before
- * and kept most of the lower p95, 6 cut them further but raised p95 TTFT.
+ * (seeds 7000-7015, checked on 9000-9015; docs/default-balancer.md). From 2 to 4 it cut cold loads
+ * and lowered p95 overall, most in the long tail, though at 30 % load p95 rose in most cells. Once
+ * samples were counted per lane (`batchPerLane`), 4 let cold loads rise 5 %; 5 brought them below 4's
+ * without it, with the lower p95 TTFT of 5 and 6 (6: lower p95 e2e, fewer cold loads still).
+ * The 30 % cells were not checked again at 5.
  */
 export const LOAD_COST = 5
 export { RESIDENT_AFTER_ROUTING_MS }

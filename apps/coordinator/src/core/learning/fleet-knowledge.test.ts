@@ -47,15 +47,17 @@ describe('FleetKnowledge decode rates alone', () => {
 
   it('counts the batch per GPU: 8 in flight on 8 GPUs decoded one each, on 1 GPU eight together', () => {
     const eight = new FleetKnowledge({ halfLifeMs: 30_000 })
+    eight.noteModelSizes([{ name: 'llama3.1:8b', sizeBytes: 4.9e9 }])
     eight.observe(seenAtEight(8, 80e9, 'llama3.1:8b'))
     const one = new FleetKnowledge({ halfLifeMs: 30_000 })
+    one.noteModelSizes([{ name: 'llama3.1:8b', sizeBytes: 4.9e9 }])
     one.observe(seenAtEight(1, 80e9, 'llama3.1:8b'))
     expect(eight.peek('llama3.1:8b')?.decodeMean[0]).toBeCloseTo(50, 6)
     // 8^0.3 = 1.8661.
     expect(one.peek('llama3.1:8b')?.decodeMean[0]).toBeCloseTo(93.303, 3)
   })
 
-  it('counts a lane per group of GPUs one copy spans: 43 GB on 8 × 24 GB runs in 2 lanes of 4 each', () => {
+  it('counts a lane per group of GPUs one copy spans: 43 GB on 8 × 24 GB runs in 4 lanes of 2 GPUs', () => {
     const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
     knowledge.noteModelSizes([{ name: 'llama3.1:70b', sizeBytes: 43e9 }])
     knowledge.observe(seenAtEight(8, 24e9, 'llama3.1:70b'))

@@ -5,8 +5,8 @@
  *
  * Per model and node (by the registry's dense `slot`, so the balancer reads typed arrays instead of
  * hashing a key per candidate): the decode and prefill rates a request would get *alone* on that node
- * (a rate seen at n in flight is scaled to n = 1 with the batching model, n counted per lane of the
- * node, see `batchSlowdown` and `lanesFor`), each a
+ * (a rate seen at n in flight on the request's lane is scaled to n = 1 with the batching model,
+ * batching.ts), each a
  * decayed mean with its weight; whether the model is resident there. Per model, fleet-wide: how many
  * tokens/s one datasheet score point buys (decode and prefill), how long a cold load takes, how many
  * tokens an answer has. The fleet-wide ratios turn the datasheet score into the prior of a node that
@@ -18,6 +18,7 @@
  * long it ran before. Pure: time is always passed in.
  */
 import { ollamaModelKey } from '../model-name.js'
+import { batchPerLane, batchSlowdown, lanesFor } from './batching.js'
 
 /**
  * The name the fleet learns a model under: Ollama's normal form. Every spelling a client may send for
@@ -28,43 +29,6 @@ export const learnedModelKey = ollamaModelKey
 
 /** Ollama unloads an idle model after keep_alive (5 min by default): routed longer ago counts as cold. */
 export const RESIDENT_AFTER_ROUTING_MS = 5 * 60_000
-
-/** Assumed batching exponent α of every host (aggregate tokens/s = single × n^α). */
-export const ASSUMED_BATCHING_EXPONENT = 0.7
-/** Batch sizes up to this use precomputed powers, so a decision computes no Math.pow per node. */
-const TABLE_SIZE = 1_025
-const SLOWDOWN = Float64Array.from({ length: TABLE_SIZE }, (_, n) => n ** (1 - ASSUMED_BATCHING_EXPONENT))
-
-/** How much slower each of `n` requests decodes than one alone: n^(1−α). */
-export function batchSlowdown(n: number): number {
-  return n < TABLE_SIZE ? (SLOWDOWN[n] as number) : n ** (1 - ASSUMED_BATCHING_EXPONENT)
-}
-
-/** The share of a GPU's memory a model's weights may take and still fit (the rest: KV cache, runtime). */
-export const MODEL_SHARE_OF_VRAM = 0.9
-
-/**
- * The lanes a node runs a model in: one per GPU when the model fits one GPU (a runtime per GPU, or
- * Ollama placing models on different GPUs), else one per group of GPUs one copy spans (43 GB of
- * weights on 24 GB cards take two). A request decodes in the batch of its lane, not of the whole node.
- * A single Ollama server runs one copy of a model however many GPUs it has; the Limits section of
- * docs/default-balancer.md says what that costs.
- */
-export function lanesFor(gpuCount: number, gpuVramBytes: number, modelBytes: number): number {
-  const vram = gpuVramBytes * MODEL_SHARE_OF_VRAM
-  if (modelBytes <= vram || vram === 0) return gpuCount
-  return Math.max(1, Math.floor(gpuCount / Math.ceil(modelBytes / vram)))
-}
-
-/**
- * The batch a request decoded in while `inFlight` requests (a mean over its life) shared a node of
- * `lanes` lanes: their share per lane, rounded, at least 1. Counting the whole node's batch instead read
- * an 8-GPU host 8^(1−α) times as fast per request as it was. Rounded rather than ceiled as the
- * estimate's whole requests are (`estimateTotal`): a mean of 9 on 8 lanes mostly left this one alone.
- */
-export function batchPerLane(inFlight: number, lanes: number): number {
-  return Math.max(1, Math.round(inFlight / Math.max(1, lanes)))
-}
 
 /** Scores below this (a CPU-only host scores 0) count as this, so such nodes rank last but stay usable. */
 export const MIN_SCORE = 0.1
