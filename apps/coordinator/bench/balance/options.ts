@@ -85,7 +85,6 @@ function parse(argv: readonly string[]) {
   })
 }
 
-/** The first setting that is out of range or names nothing known, in words; undefined if none. */
 /** The settings as numbers and lists, before they are checked. */
 interface Parsed {
   readonly requests: number
@@ -97,6 +96,7 @@ interface Parsed {
   readonly strategies: readonly string[]
 }
 
+/** The first setting that is out of range or names nothing known, in words; undefined if none. */
 function firstError(o: Parsed, values: Values): string | undefined {
   const workload = o.workloads.find((name) => !(WORKLOADS as readonly string[]).includes(name))
   const router = o.strategies.find((name) => !ROUTER_NAMES.includes(name))
