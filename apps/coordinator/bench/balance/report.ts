@@ -70,6 +70,11 @@ function versusDefault(
 
 const pct = (load: number) => `${Math.round(load * 100)} %`
 
+/** The row with the lowest `pick` (the first of equals). */
+function lowest(rows: readonly BalanceRow[], pick: (row: BalanceRow) => number): BalanceRow {
+  return rows.reduce((a, b) => (pick(b) < pick(a) ? b : a))
+}
+
 /** Default vs the rivals at 50/85/95 %: p95 TTFT and e2e, seconds, median [min–max] over seeds. */
 export function summaryTable(results: BalanceResults): string {
   const names = [results.default, ...SUMMARY_RIVALS]
@@ -119,8 +124,7 @@ export function verdict(results: BalanceResults): string {
       // A tie with the default counts for the default, as in `standing`.
       const rank = (pick: (r: BalanceRow) => number) => {
         const mine = pick(row(results, workload, load, results.default))
-        const best = rows.reduce((a, b) => (pick(b) < pick(a) ? b : a))
-        return { rank: 1 + rows.filter((r) => pick(r) < mine).length, best }
+        return { rank: 1 + rows.filter((r) => pick(r) < mine).length, best: lowest(rows, pick) }
       }
       const ttft = rank((r) => r.ttftP95Ms.median)
       const e2e = rank((r) => r.e2eP95Ms.median)
@@ -190,7 +194,7 @@ function barFigures(results: BalanceResults): BarFigure[] {
 /** The router with a lower median than the default's on `figure`, the lowest; undefined if none. */
 function beatenBy(results: BalanceResults, figure: BarFigure): string | undefined {
   const mine = figure.median(row(results, ...figure.at, results.default))
-  const best = figure.rows.reduce((a, b) => (figure.median(b) < figure.median(a) ? b : a))
+  const best = lowest(figure.rows, figure.median)
   return figure.median(best) < mine ? best.strategy : undefined
 }
 
