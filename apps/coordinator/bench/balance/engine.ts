@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly fleet?: readonly HostSpec[]
   /** Replaces the drawn factors (tests). */
   readonly factors?: readonly HiddenFactors[]
+  /** Called with every request as it ends, and the host that served it (tails.ts). */
+  readonly onRequestDone?: (job: HostJob, host: HostSpec) => void
 }
 
 export interface RunResult {
@@ -47,6 +49,8 @@ export interface RunResult {
   readonly shareByClass: Record<string, number>
   /** Every request's host index and completion count (tests). */
   readonly completions: Int32Array
+  /** Requests that arrived before this are not measured (WARMUP_SHARE of the arrival span). */
+  readonly warmupEndMs: number
 }
 
 type Event =
@@ -95,6 +99,7 @@ export function runOnce(options: RunOptions): RunResult {
   }
   const onDone = (job: HostJob) => {
     e2eMs[job.id] = job.doneMs - job.arrivalMs
+    options.onRequestDone?.(job, fleet[hostOf[job.id] as number] as HostSpec)
     completions[job.id] = (completions[job.id] as number) + 1
     cachedTokens[job.id] = job.cachedTokens
     coldLoads[job.id] = job.triggeredLoad ? 1 : 0
@@ -340,5 +345,6 @@ function summarize(
     prefixHitRate: prompt > 0 ? cached / prompt : 0,
     shareByClass,
     completions: recorded.completions,
+    warmupEndMs: run.warmupEndMs,
   }
 }

@@ -6,6 +6,7 @@ import {
   chartFiles,
   docBlocks,
   fillBlocks,
+  rivalWinFigures,
   rivalWins,
   SUMMARY_RIVALS,
   standing,
@@ -18,6 +19,7 @@ import {
   paired,
   readPublished,
 } from './results.js'
+import { type TailsResults, tailsTable } from './tail-breakdown.js'
 
 const ROOT = new URL('../../../../', import.meta.url)
 const results = readPublished<BalanceResults>(ROOT, 'balance.json')
@@ -39,6 +41,26 @@ describe('balancing benchmark publication', () => {
   it('docs/balancing-benchmark.md tables and verdict match the results', () => {
     const page = readFileSync(new URL('docs/balancing-benchmark.md', ROOT), 'utf8')
     expect(fillBlocks(page, docBlocks(results, before))).toBe(page)
+  })
+})
+
+describe('the tails behind the rival wins (bench/results/balance-tails.json)', () => {
+  const tails = JSON.parse(
+    readFileSync(new URL('bench/results/balance-tails.json', ROOT), 'utf8'),
+  ) as TailsResults
+
+  it('were measured on the published seeds, for exactly the figures a rival wins there', () => {
+    expect(tails.seeds).toEqual(results.seeds)
+    expect(tails.requestsPerRun).toBe(results.requestsPerRun)
+    expect(tails.default).toBe(results.default)
+    expect(tails.figures.map((f) => ({ name: f.name, winner: f.rows.map((r) => r.strategy) }))).toEqual(
+      rivalWinFigures(results).map((f) => ({ name: f.name, winner: [results.default, f.winner] })),
+    )
+  })
+
+  it('are the table on docs/balancing-benchmark.md', () => {
+    const page = readFileSync(new URL('docs/balancing-benchmark.md', ROOT), 'utf8')
+    expect(fillBlocks(page, { 'balance-rival-tails': tailsTable(tails) })).toBe(page)
   })
 })
 
@@ -144,8 +166,8 @@ describe("issue 15's bar in words", () => {
     ])
   })
 
-  it('sets each rival win beside the other p95, the shares on the default’s main class and the cold loads', () => {
-    const base = world({ [results.default]: 2000, random: 900 }, {})
+  it('sets each rival win beside the seeds the default won, the other p95, the shares on the default’s main class and the cold loads', () => {
+    const base = world({ [results.default]: 2000, random: 900 }, { random: [2, 5] })
     const rows = base.rows.map((r) => {
       const isDefault = r.strategy === results.default
       return {
@@ -156,10 +178,15 @@ describe("issue 15's bar in words", () => {
       }
     })
     expect(rivalWins({ ...base, rows })).toBe(
-      '- chat 50 % TTFT: random 0.90 s against 2.00 s; e2e p95 12.5 s against 9.00 s; ' +
+      '- chat 50 % TTFT: random 0.90 s against 2.00 s; the default lower in 2 of 5 seeds; ' +
+        'e2e p95 12.5 s against 9.00 s; ' +
         'requests on h100 60 % against 90 %; cold loads 7.5 against 1 per 1 000.',
     )
+    expect(rivalWinFigures({ ...base, rows })).toEqual([
+      { name: 'chat 50 % TTFT', workload: 'chat', load: 0.5, metric: 'ttft', winner: 'random' },
+    ])
     expect(rivalWins(world({}, {}))).toBe('- None: the default has the lowest median p95 in every figure.')
+    expect(rivalWinFigures(world({}, {}))).toEqual([])
   })
 
   it('counts a tie with the default as the default lowest, in the verdict too', () => {

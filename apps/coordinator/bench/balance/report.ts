@@ -167,6 +167,7 @@ export function pairedTable(results: BalanceResults): string {
 interface BarFigure {
   readonly name: string
   readonly at: readonly [workload: string, load: number]
+  readonly metric: 'ttft' | 'e2e'
   readonly rows: readonly BalanceRow[]
   readonly median: (row: BalanceRow) => number
   /** The other p95 of the same cell, and its name: e2e for a TTFT figure, TTFT for an e2e one. */
@@ -184,8 +185,24 @@ function barFigures(results: BalanceResults): BarFigure[] {
       const ttft = (r: BalanceRow) => r.ttftP95Ms.median
       const e2e = (r: BalanceRow) => r.e2eP95Ms.median
       figures.push(
-        { name: `${name} TTFT`, at, rows, median: ttft, other: ['e2e', e2e], pick: (v) => v.ttftP95 },
-        { name: `${name} e2e`, at, rows, median: e2e, other: ['TTFT', ttft], pick: (v) => v.e2eP95 },
+        {
+          name: `${name} TTFT`,
+          at,
+          metric: 'ttft',
+          rows,
+          median: ttft,
+          other: ['e2e', e2e],
+          pick: (v) => v.ttftP95,
+        },
+        {
+          name: `${name} e2e`,
+          at,
+          metric: 'e2e',
+          rows,
+          median: e2e,
+          other: ['TTFT', ttft],
+          pick: (v) => v.e2eP95,
+        },
       )
     }
   return figures
@@ -233,26 +250,53 @@ export function standing(results: BalanceResults): string {
   return lines.join('\n')
 }
 
+/** A figure where a router has a lower median p95 than the default, and the lowest such router. */
+export interface RivalWin {
+  readonly name: string
+  readonly workload: string
+  readonly load: number
+  readonly metric: 'ttft' | 'e2e'
+  readonly winner: string
+}
+
+export function rivalWinFigures(results: BalanceResults): RivalWin[] {
+  return rivalWinsOf(results).map(({ figure, winner }) => ({
+    name: figure.name,
+    workload: figure.at[0],
+    load: figure.at[1],
+    metric: figure.metric,
+    winner,
+  }))
+}
+
+function rivalWinsOf(results: BalanceResults): { figure: BarFigure; winner: string }[] {
+  return barFigures(results).flatMap((figure) => {
+    const winner = beatenBy(results, figure)
+    return winner === undefined ? [] : [{ figure, winner }]
+  })
+}
+
 /**
- * Each figure where a router has a lower median p95 than the default: both medians, then beside them
- * the cell's other p95, the share of requests each sent to the GPU class the default used most, and
- * their cold loads, so the trade behind the loss can be read.
+ * Each figure where a router has a lower median p95 than the default: both medians and in how many
+ * seeds the default was lower (the two medians may come from different seeds), then
+ * beside them the cell's other p95, the share of requests each sent to the GPU class the default used
+ * most, and their cold loads, so the trade behind the loss can be read.
  */
 export function rivalWins(results: BalanceResults): string {
-  const lines = barFigures(results).flatMap((figure) => {
-    const winner = beatenBy(results, figure)
-    if (winner === undefined) return []
+  const lines = rivalWinsOf(results).map(({ figure, winner }) => {
     const mine = row(results, ...figure.at, results.default)
     const theirs = row(results, ...figure.at, winner)
     const [otherName, other] = figure.other
     const top = Object.entries(mine.shareByClass).reduce((a, b) => (b[1] > a[1] ? b : a))[0]
     const share = (r: BalanceRow) => `${Math.round((r.shareByClass[top] ?? 0) * 100)} %`
     const both = (pick: (r: BalanceRow) => string) => `${pick(theirs)} against ${pick(mine)}`
-    return [
+    const { ahead, seeds } = aheadIn(results, figure, winner)
+    return (
       `- ${figure.name}: ${winner} ${both((r) => `${seconds(figure.median(r))} s`)}; ` +
-        `${otherName} p95 ${both((r) => `${seconds(other(r))} s`)}; ` +
-        `requests on ${top} ${both(share)}; cold loads ${both((r) => String(r.coldLoadsPer1k.median))} per 1 000.`,
-    ]
+      `the default lower in ${ahead} of ${seeds} seeds; ` +
+      `${otherName} p95 ${both((r) => `${seconds(other(r))} s`)}; ` +
+      `requests on ${top} ${both(share)}; cold loads ${both((r) => String(r.coldLoadsPer1k.median))} per 1 000.`
+    )
   })
   return lines.length === 0
     ? '- None: the default has the lowest median p95 in every figure.'

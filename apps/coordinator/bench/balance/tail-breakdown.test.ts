@@ -1,0 +1,116 @@
+/** The tail breakdown behind the docs' "why": which requests count, where they ran, what they waited for. */
+import { describe, expect, it } from 'vitest'
+import { partsOf, TailCollector, type TailsResults, tailsTable } from './tail-breakdown.js'
+import type { HostSpec } from './world/fleet-spec.js'
+import { type HostJob, newJob } from './world/host.js'
+
+const H100: HostSpec = { name: 'big', board: 'h100', gpuCount: 8, gpusPerUnit: 1, slotsPerUnit: 8 }
+const T4: HostSpec = { name: 'small', board: 't4', gpuCount: 1, gpusPerUnit: 1, slotsPerUnit: 2 }
+
+/** A finished request: `placeMs` waiting for a slot, 100 ms of prefill, then `decodeMs`. */
+function finished(arrivalMs: number, placeMs: number, decodeMs: number): HostJob {
+  const job = newJob({
+    id: 0,
+    model: 'm',
+    arrivalMs,
+    promptTokens: 10,
+    outputTokens: 10,
+    promptBlocks: new Int32Array(0),
+    answerBlocks: new Int32Array(0),
+  })
+  job.admittedMs = arrivalMs + placeMs
+  job.loadWaitMs = 0
+  job.prefillStartMs = job.admittedMs
+  job.firstTokenMs = job.prefillStartMs + 100
+  job.doneMs = job.firstTokenMs + decodeMs
+  return job
+}
+
+describe('partsOf', () => {
+  it('splits a request into parts that add up to its end-to-end time', () => {
+    const job = finished(1_000, 300, 2_000)
+    job.loadWaitMs = 50
+    job.prefillStartMs += 70
+    job.firstTokenMs += 70
+    job.doneMs += 70
+    const parts = partsOf(job)
+    expect(parts).toEqual({ place: 300, load: 50, promptsAhead: 20, prefill: 100, decode: 2_000 })
+    expect(parts.place + parts.load + parts.promptsAhead + parts.prefill + parts.decode).toBe(
+      job.doneMs - job.arrivalMs,
+    )
+  })
+})
+
+describe('TailCollector', () => {
+  it('keeps the measured requests at or above the p95, and takes the median over runs of each run’s means', () => {
+    const collector = new TailCollector('r', 'ttft')
+    for (const [run, slowPlaceMs] of [
+      [0, 1_000],
+      [1, 3_000],
+      [2, 9_000],
+    ] as const) {
+      // Before the warm-up ends: slower than anything measured, and not counted.
+      collector.record(finished(0, 99_000, 0), T4)
+      // 20 measured requests: the p95 (nearest rank) is the 19th, so the two slowest are the tail.
+      for (let i = 0; i < 18; i++) collector.record(finished(100, i, 0), H100)
+      collector.record(finished(100, slowPlaceMs, 0), H100)
+      collector.record(finished(100, slowPlaceMs + 2_000 * run, 0), T4)
+      collector.endRun(50)
+    }
+    const summary = collector.summary()
+    expect(summary.requests).toBe(6)
+    expect(summary.shareByClass).toEqual({ h100: 0.5, t4: 0.5 })
+    // Run means of the wait for a place: 1 000, 4 000 and 11 000 ms.
+    expect(summary.meanS.place).toBe(4)
+    expect(summary.meanS.prefill).toBeCloseTo(0.1)
+  })
+
+  it('ranks by end-to-end time for an e2e figure', () => {
+    const collector = new TailCollector('r', 'e2e')
+    for (let i = 0; i < 19; i++) collector.record(finished(0, 500, i), H100)
+    collector.record(finished(0, 0, 60_000), T4)
+    collector.endRun(0)
+    const summary = collector.summary()
+    expect(summary.shareByClass).toEqual({ h100: 0.5, t4: 0.5 })
+    expect(summary.meanS.decode).toBeCloseTo((18 + 60_000) / 2 / 1000)
+  })
+})
+
+describe('tailsTable', () => {
+  const row = (strategy: string, shareByClass: Record<string, number>) => ({
+    strategy,
+    requests: 10,
+    shareByClass,
+    meanS: { place: 12.34, load: 0.04, promptsAhead: 1.25, prefill: 3, decode: 40 },
+  })
+  const results = (metric: 'ttft' | 'e2e'): TailsResults => ({
+    describes: '',
+    command: '',
+    default: 'd',
+    seeds: [1],
+    requestsPerRun: 100,
+    figures: [
+      {
+        name: 'chat 50 % x',
+        workload: 'chat',
+        load: 0.5,
+        metric,
+        rows: [row('d', { t4: 0.04, a100: 0.3, h100: 0.66 }), row('r', { t4: 1 })],
+      },
+    ],
+  })
+
+  it('lists the classes holding 5 % or more, most first, and no decode for a TTFT figure', () => {
+    expect(tailsTable(results('ttft')).split('\n').slice(2)).toEqual([
+      '| chat 50 % x | d | h100 66 %, a100 30 % | 12 | 0.0 | 1.3 | 3.0 | – |',
+      '| chat 50 % x | r | t4 100 % | 12 | 0.0 | 1.3 | 3.0 | – |',
+    ])
+    expect(tailsTable(results('e2e'))).toContain('| 3.0 | 40 |')
+  })
+
+  it('says so when no rival wins a figure', () => {
+    expect(tailsTable({ ...results('e2e'), figures: [] })).toBe(
+      'No figure where a rival has the lower median p95.',
+    )
+  })
+})
