@@ -19,7 +19,7 @@ import {
   paired,
   readPublished,
 } from './results.js'
-import { type TailsResults, tailsTable } from './tail-breakdown.js'
+import { type TailSummary, type TailsResults, tailsTable } from './tail-breakdown.js'
 
 const ROOT = new URL('../../../../', import.meta.url)
 const results = readPublished<BalanceResults>(ROOT, 'balance.json')
@@ -53,9 +53,55 @@ describe('the tails behind the rival wins (bench/results/balance-tails.json)', (
     expect(tails.seeds).toEqual(results.seeds)
     expect(tails.requestsPerRun).toBe(results.requestsPerRun)
     expect(tails.default).toBe(results.default)
-    expect(tails.figures.map((f) => ({ name: f.name, winner: f.rows.map((r) => r.strategy) }))).toEqual(
-      rivalWinFigures(results).map((f) => ({ name: f.name, winner: [results.default, f.winner] })),
+    expect(
+      tails.figures.map(({ name, workload, load, metric, rows }) => ({
+        name,
+        workload,
+        load,
+        metric,
+        routers: rows.map((r) => r.strategy),
+      })),
+    ).toEqual(
+      rivalWinFigures(results).map(({ winner, ...figure }) => ({
+        ...figure,
+        routers: [results.default, winner],
+      })),
     )
+  })
+
+  // The prose under the table claims these; a run that changes them must change the prose too.
+  it('bear out the docs: in an e2e figure, a sooner first token, then a slower decode of as long an answer', () => {
+    const e2e = tails.figures.filter((figure) => figure.metric === 'e2e')
+    expect(e2e.length).toBeGreaterThan(0)
+    for (const { rows } of e2e) {
+      const [mine, theirs] = rows as [TailSummary, TailSummary]
+      expect(mine.firstTokenS).toBeLessThan(theirs.firstTokenS)
+      expect(mine.decodeTokensPerS).toBeLessThan(theirs.decodeTokensPerS)
+      expect(Math.abs(mine.answerTokens / theirs.answerTokens - 1)).toBeLessThan(0.1)
+      expect(mine.shareByClass.h100 as number).toBeGreaterThan(theirs.shareByClass.h100 as number)
+    }
+  })
+
+  it('bear out the docs: in a TTFT figure, the rival’s tail waited longer, and the seeds spread wider than the gap', () => {
+    for (const figure of tails.figures.filter((f) => f.metric === 'ttft')) {
+      const [mine, theirs] = figure.rows as [TailSummary, TailSummary]
+      expect(theirs.firstTokenS).toBeGreaterThan(mine.firstTokenS)
+      expect(theirs.meanS.load).toBeGreaterThan(mine.meanS.load)
+      expect(theirs.meanS.promptsAhead).toBeGreaterThan(mine.meanS.promptsAhead)
+      expect(theirs.meanS.place).toBeLessThan(mine.meanS.place)
+      expect(theirs.shareByClass.h100 as number).toBeLessThan(0.5)
+      const at = (strategy: string) =>
+        results.rows.find(
+          (r) => r.workload === figure.workload && r.load === figure.load && r.strategy === strategy,
+        ) as BalanceRow
+      const rival = at(theirs.strategy)
+      const gap = at(results.default).ttftP95Ms.median - rival.ttftP95Ms.median
+      for (const row of [rival, at(results.default)])
+        expect(row.ttftP95Ms.max - row.ttftP95Ms.min).toBeGreaterThan(gap)
+      expect(rival.versusDefault?.ttftP95.defaultAhead).toBeLessThan(rival.seeds)
+      expect(rival.versusDefault?.ttftP95.ratio.min).toBeLessThan(1)
+      expect(rival.versusDefault?.ttftP95.ratio.max).toBeGreaterThan(1)
+    }
   })
 
   it('are the table on docs/balancing-benchmark.md', () => {

@@ -6,6 +6,7 @@
 import { renderP95Chart } from './p95-chart.js'
 import type { BalanceResults, BalanceRow, BeforeLearningResults, Paired } from './results.js'
 import type { Spread } from './stats.js'
+import type { TailMetric } from './tail-breakdown.js'
 
 /** The rivals the summary table sets beside the default. */
 export const SUMMARY_RIVALS = ['weighted-least-in-flight', 'sglang-cache-aware', 'llm-d'] as const
@@ -167,13 +168,29 @@ export function pairedTable(results: BalanceResults): string {
 interface BarFigure {
   readonly name: string
   readonly at: readonly [workload: string, load: number]
-  readonly metric: 'ttft' | 'e2e'
+  readonly metric: TailMetric
   readonly rows: readonly BalanceRow[]
   readonly median: (row: BalanceRow) => number
   /** The other p95 of the same cell, and its name: e2e for a TTFT figure, TTFT for an e2e one. */
   readonly other: readonly [name: string, median: (row: BalanceRow) => number]
   readonly pick: (versus: Versus) => Paired
 }
+
+/** The two figures of each cell, TTFT first; each names the other as the cell's other p95. */
+const BAR_METRICS = [
+  {
+    metric: 'ttft',
+    label: 'TTFT',
+    median: (r: BalanceRow) => r.ttftP95Ms.median,
+    pick: (v: Versus) => v.ttftP95,
+  },
+  {
+    metric: 'e2e',
+    label: 'e2e',
+    median: (r: BalanceRow) => r.e2eP95Ms.median,
+    pick: (v: Versus) => v.e2eP95,
+  },
+] as const
 
 function barFigures(results: BalanceResults): BarFigure[] {
   const figures: BarFigure[] = []
@@ -182,28 +199,18 @@ function barFigures(results: BalanceResults): BarFigure[] {
       const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
       const name = `${workload} ${pct(load)}`
       const at = [workload, load] as const
-      const ttft = (r: BalanceRow) => r.ttftP95Ms.median
-      const e2e = (r: BalanceRow) => r.e2eP95Ms.median
-      figures.push(
-        {
-          name: `${name} TTFT`,
+      for (const [index, metric] of BAR_METRICS.entries()) {
+        const other = BAR_METRICS[1 - index] as (typeof BAR_METRICS)[number]
+        figures.push({
+          name: `${name} ${metric.label}`,
           at,
-          metric: 'ttft',
+          metric: metric.metric,
           rows,
-          median: ttft,
-          other: ['e2e', e2e],
-          pick: (v) => v.ttftP95,
-        },
-        {
-          name: `${name} e2e`,
-          at,
-          metric: 'e2e',
-          rows,
-          median: e2e,
-          other: ['TTFT', ttft],
-          pick: (v) => v.e2eP95,
-        },
-      )
+          median: metric.median,
+          other: [other.label, other.median],
+          pick: metric.pick,
+        })
+      }
     }
   return figures
 }
@@ -255,7 +262,7 @@ export interface RivalWin {
   readonly name: string
   readonly workload: string
   readonly load: number
-  readonly metric: 'ttft' | 'e2e'
+  readonly metric: TailMetric
   readonly winner: string
 }
 

@@ -44,18 +44,21 @@ export function figuresOf(result: RunResult): SeedFigures {
   }
 }
 
-/** Median (the middle value; mean of the two middle ones for an even count), min and max. */
-export function spread(values: readonly number[], digits = 1): Spread {
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1
-  const median =
-    sorted.length % 2 === 1
-      ? (sorted[middle] as number)
-      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** Median, min and max, rounded to `digits`. */
+export function spread(values: readonly number[], digits = 1): Spread {
   const round = (value: number) => Math.round(value * 10 ** digits) / 10 ** digits
   return {
-    median: round(median),
-    min: round(sorted[0] as number),
-    max: round(sorted[sorted.length - 1] as number),
+    median: round(median(values)),
+    min: round(Math.min(...values)),
+    max: round(Math.max(...values)),
   }
 }

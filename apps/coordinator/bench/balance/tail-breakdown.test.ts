@@ -1,6 +1,8 @@
 /** The tail breakdown behind the docs' "why": which requests count, where they ran, what they waited for. */
 import { describe, expect, it } from 'vitest'
-import { partsOf, TailCollector, type TailsResults, tailsTable } from './tail-breakdown.js'
+import { comparedRouter } from './compared-routers.js'
+import { runOnce } from './engine.js'
+import { partsOf, TailCollector, type TailMetric, type TailsResults, tailsTable } from './tail-breakdown.js'
 import type { HostSpec } from './world/fleet-spec.js'
 import { type HostJob, newJob } from './world/host.js'
 
@@ -41,6 +43,34 @@ describe('partsOf', () => {
   })
 })
 
+describe('partsOf on a simulated run', () => {
+  it('gives parts of at least 0 that add up to each request’s TTFT and end-to-end time', () => {
+    const jobs: HostJob[] = []
+    runOnce({
+      workload: 'agentic',
+      load: 0.85,
+      seed: 3,
+      requests: 400,
+      makeRouter: comparedRouter('weighted-least-in-flight').make,
+      onRequestDone: (job) => jobs.push(job),
+    })
+    expect(jobs.length).toBeGreaterThan(300)
+    let waited = 0
+    for (const job of jobs) {
+      const p = partsOf(job)
+      expect(Math.min(p.place, p.load, p.promptsAhead, p.prefill, p.decode)).toBeGreaterThanOrEqual(0)
+      expect(p.place + p.load + p.promptsAhead + p.prefill).toBeCloseTo(job.firstTokenMs - job.arrivalMs, 6)
+      expect(p.place + p.load + p.promptsAhead + p.prefill + p.decode).toBeCloseTo(
+        job.doneMs - job.arrivalMs,
+        6,
+      )
+      if (p.place > 0 && p.load > 0 && p.promptsAhead > 0) waited++
+    }
+    // The run exercises every part, not only prefill and decode.
+    expect(waited).toBeGreaterThan(0)
+  })
+})
+
 describe('TailCollector', () => {
   it('keeps the measured requests at or above the p95, and takes the median over runs of each run’s means', () => {
     const collector = new TailCollector('r', 'ttft')
@@ -63,6 +93,8 @@ describe('TailCollector', () => {
     // Run means of the wait for a place: 1 000, 4 000 and 11 000 ms.
     expect(summary.meanS.place).toBe(4)
     expect(summary.meanS.prefill).toBeCloseTo(0.1)
+    expect(summary.firstTokenS).toBeCloseTo(4.1)
+    expect(summary.answerTokens).toBe(10)
   })
 
   it('ranks by end-to-end time for an e2e figure', () => {
@@ -73,6 +105,14 @@ describe('TailCollector', () => {
     const summary = collector.summary()
     expect(summary.shareByClass).toEqual({ h100: 0.5, t4: 0.5 })
     expect(summary.meanS.decode).toBeCloseTo((18 + 60_000) / 2 / 1000)
+    // 20 answer tokens over 60.018 s of decoding.
+    expect(summary.decodeTokensPerS).toBeCloseTo(20 / 60.018)
+  })
+
+  it('refuses a run with nothing measured', () => {
+    const collector = new TailCollector('r', 'e2e')
+    collector.record(finished(0, 0, 1), H100)
+    expect(() => collector.endRun(1)).toThrow('a run with no measured request')
   })
 })
 
@@ -82,8 +122,11 @@ describe('tailsTable', () => {
     requests: 10,
     shareByClass,
     meanS: { place: 12.34, load: 0.04, promptsAhead: 1.25, prefill: 3, decode: 40 },
+    firstTokenS: 16.6,
+    answerTokens: 402.4,
+    decodeTokensPerS: 10.06,
   })
-  const results = (metric: 'ttft' | 'e2e'): TailsResults => ({
+  const results = (metric: TailMetric): TailsResults => ({
     describes: '',
     command: '',
     default: 'd',
@@ -100,12 +143,11 @@ describe('tailsTable', () => {
     ],
   })
 
-  it('lists the classes holding 5 % or more, most first, and no decode for a TTFT figure', () => {
+  it('lists the classes holding 5 % or more, most first, then the seconds and the answers', () => {
     expect(tailsTable(results('ttft')).split('\n').slice(2)).toEqual([
-      '| chat 50 % x | d | h100 66 %, a100 30 % | 12 | 0.0 | 1.3 | 3.0 | – |',
-      '| chat 50 % x | r | t4 100 % | 12 | 0.0 | 1.3 | 3.0 | – |',
+      '| chat 50 % x | d | h100 66 %, a100 30 % | 12 | 0.0 | 1.3 | 3.0 | 17 | 40 | 402 | 10.1 |',
+      '| chat 50 % x | r | t4 100 % | 12 | 0.0 | 1.3 | 3.0 | 17 | 40 | 402 | 10.1 |',
     ])
-    expect(tailsTable(results('e2e'))).toContain('| 3.0 | 40 |')
   })
 
   it('says so when no rival wins a figure', () => {

@@ -1,38 +1,49 @@
 /**
  * Where a router's slowest requests went and what they waited for: of every run, the measured
- * requests at or above the run's p95 (TTFT or end to end), their GPU class and their time split into
- * the parts a request passes through on a host. bench:balance:tails runs it on the figures a rival
- * wins, so the docs can say why.
+ * requests at or above the run's p95 (TTFT or end to end), their GPU class, their time split into
+ * the parts a request passes through on a host, and how fast their answers decoded.
+ * bench:balance:tails runs it on the figures a rival wins, so the docs can say why.
  */
-import { percentile } from './stats.js'
+import { median, percentile } from './stats.js'
 import { GPU_BOARDS } from './world/catalog.js'
 import type { HostSpec } from './world/fleet-spec.js'
 import type { HostJob } from './world/host.js'
 
 export type TailMetric = 'ttft' | 'e2e'
+/** The slowest share of each run that counts as its tail: the requests at or above its p95. */
+export const TAIL_SHARE = 0.05
 
 /** A request's time on its host, in the order it passes through it (ms or s). */
 export interface Parts {
   /** Waiting for a place (a free slot on the GPU the host's dispatcher chose). */
   readonly place: number
-  /** Waiting for the model to load. */
+  /**
+   * Waiting for its model to be ready on that GPU: its own load, a load of another model ahead of it
+   * (one at a time per GPU), or an idle model's eviction to make room.
+   */
   readonly load: number
   /** Waiting for the prompts ahead of it on that GPU to prefill. */
   readonly promptsAhead: number
   readonly prefill: number
-  /** First token to last (end to end only). */
+  /** First token to last. */
   readonly decode: number
 }
 
-/** One router's tails on one figure, summed over its seeds. */
+/** One router's tails on one figure: shares over all its runs, the rest a median over runs. */
 export interface TailSummary {
   readonly strategy: string
-  /** Requests in the tails, all seeds together. */
+  /** Requests in the tails, all runs together. */
   readonly requests: number
-  /** Their share per GPU class, 0–1. */
+  /** Their share per GPU class, 0–1, all runs together. */
   readonly shareByClass: Readonly<Record<string, number>>
-  /** Per part, the median over seeds of the mean seconds a seed's tail spent in it. */
+  /** Per part, the median over runs of the mean seconds a run's tail spent in it. */
   readonly meanS: Parts
+  /** The median over runs of the tail's mean time to the first token, seconds. */
+  readonly firstTokenS: number
+  /** The median over runs of the tail's mean answer length, tokens. */
+  readonly answerTokens: number
+  /** The median over runs of the tail's answer tokens over its decode seconds. */
+  readonly decodeTokensPerS: number
 }
 
 interface Finished {
@@ -40,7 +51,16 @@ interface Finished {
   readonly arrivalMs: number
   readonly ttftMs: number
   readonly e2eMs: number
+  readonly outputTokens: number
   readonly parts: Parts
+}
+
+/** What one run's tail adds to the summary's medians. */
+interface RunMeans {
+  readonly parts: Parts
+  readonly firstTokenS: number
+  readonly answerTokens: number
+  readonly decodeTokensPerS: number
 }
 
 /** Splits a finished request's time on its host into `Parts`, in ms. */
@@ -58,8 +78,7 @@ export function partsOf(job: HostJob): Parts {
 export class TailCollector {
   readonly #counts: Record<string, number> = {}
   #requests = 0
-  /** Per run: the mean seconds of its tail in each part. */
-  readonly #runMeans: Parts[] = []
+  readonly #runs: RunMeans[] = []
   #run: Finished[] = []
 
   constructor(
@@ -73,6 +92,7 @@ export class TailCollector {
       arrivalMs: job.arrivalMs,
       ttftMs: job.firstTokenMs - job.arrivalMs,
       e2eMs: job.doneMs - job.arrivalMs,
+      outputTokens: job.outputTokens,
       parts: partsOf(job),
     })
   }
@@ -84,24 +104,33 @@ export class TailCollector {
   endRun(warmupEndMs: number): void {
     const value = (f: Finished) => (this.metric === 'ttft' ? f.ttftMs : f.e2eMs)
     const measured = this.#run.filter((f) => f.arrivalMs >= warmupEndMs)
-    const p95 = percentile(Float64Array.from(measured, value).sort(), 0.95)
+    this.#run = []
+    if (measured.length === 0) throw new Error(`${this.strategy}: a run with no measured request`)
+    const p95 = percentile(Float64Array.from(measured, value).sort(), 1 - TAIL_SHARE)
     const tail = measured.filter((finished) => value(finished) >= p95)
     for (const f of tail) this.#counts[f.board] = (this.#counts[f.board] ?? 0) + 1
     this.#requests += tail.length
-    const mean = (part: keyof Parts) => tail.reduce((sum, f) => sum + f.parts[part], 0) / tail.length / 1000
-    this.#runMeans.push(partsFrom(mean))
-    this.#run = []
+    this.#runs.push(runMeans(tail))
   }
 
   summary(): TailSummary {
     const shareByClass: Record<string, number> = {}
     for (const [board, count] of Object.entries(this.#counts)) shareByClass[board] = count / this.#requests
-    const median = (part: keyof Parts) => middle(this.#runMeans.map((means) => means[part]))
-    return { strategy: this.strategy, requests: this.#requests, shareByClass, meanS: partsFrom(median) }
+    const over = (pick: (run: RunMeans) => number) => median(this.#runs.map(pick))
+    return {
+      strategy: this.strategy,
+      requests: this.#requests,
+      shareByClass,
+      meanS: partsBy((part) => over((run) => run.parts[part])),
+      firstTokenS: over((run) => run.firstTokenS),
+      answerTokens: over((run) => run.answerTokens),
+      decodeTokensPerS: over((run) => run.decodeTokensPerS),
+    }
   }
 }
 
-function partsFrom(value: (part: keyof Parts) => number): Parts {
+/** `Parts` with each part's value from `value`. */
+function partsBy(value: (part: keyof Parts) => number): Parts {
   return {
     place: value('place'),
     load: value('load'),
@@ -111,13 +140,16 @@ function partsFrom(value: (part: keyof Parts) => number): Parts {
   }
 }
 
-/** The median (the mean of the middle two for an even count). */
-function middle(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const half = sorted.length >> 1
-  return sorted.length % 2 === 1
-    ? (sorted[half] as number)
-    : ((sorted[half - 1] as number) + (sorted[half] as number)) / 2
+/** The means of one run's tail (never empty: its slowest request is in it). */
+function runMeans(tail: readonly Finished[]): RunMeans {
+  const sum = (pick: (f: Finished) => number) => tail.reduce((total, f) => total + pick(f), 0)
+  const meanS = (pick: (f: Finished) => number) => sum(pick) / tail.length / 1000
+  return {
+    parts: partsBy((part) => meanS((f) => f.parts[part])),
+    firstTokenS: meanS((f) => f.ttftMs),
+    answerTokens: sum((f) => f.outputTokens) / tail.length,
+    decodeTokensPerS: sum((f) => f.outputTokens) / (sum((f) => f.parts.decode) / 1000),
+  }
 }
 
 /** bench/results/balance-tails.json. */
@@ -128,17 +160,19 @@ export interface TailsResults {
   readonly default: string
   readonly seeds: readonly number[]
   readonly requestsPerRun: number
-  readonly figures: readonly {
-    readonly name: string
-    readonly workload: string
-    readonly load: number
-    readonly metric: TailMetric
-    /** The default's tails, then the rival's that wins the figure. */
-    readonly rows: readonly TailSummary[]
-  }[]
+  readonly figures: readonly TailsFigure[]
 }
 
-/** GPU classes holding at least 5 % of the tails, most first: "h100 96 %, a100 3 %" style. */
+export interface TailsFigure {
+  readonly name: string
+  readonly workload: string
+  readonly load: number
+  readonly metric: TailMetric
+  /** The default's tails, then the rival's that wins the figure. */
+  readonly rows: readonly TailSummary[]
+}
+
+/** GPU classes holding at least 5 % of the tails, most first: "h100 66 %, a100 30 %". */
 function where(shareByClass: Readonly<Record<string, number>>): string {
   return Object.entries(shareByClass)
     .filter(([, share]) => share >= 0.05)
@@ -151,20 +185,20 @@ function secondsText(value: number): string {
   return value >= 10 ? value.toFixed(0) : value.toFixed(1)
 }
 
-/** The docs table: per figure and router, where the tails ran and the mean seconds of each part. */
+/** The docs table: per figure and router, where the tails ran, their seconds per part and their answers. */
 export function tailsTable(results: TailsResults): string {
   if (results.figures.length === 0) return 'No figure where a rival has the lower median p95.'
   const lines = [
-    '| figure | router | its slowest 5 % ran on | waiting for a place | for a load | for prompts ahead | prefill | decode |',
-    '|---|---|---|---|---|---|---|---|',
+    '| figure | router | its slowest 5 % ran on | waiting for a place | for the model | for prompts ahead | prefill | first token | decode | answer tokens | tokens/s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const figure of results.figures)
     for (const row of figure.rows) {
       const s = row.meanS
-      const decode = figure.metric === 'ttft' ? '–' : secondsText(s.decode)
-      const parts = [s.place, s.load, s.promptsAhead, s.prefill].map(secondsText)
+      const seconds = [s.place, s.load, s.promptsAhead, s.prefill, row.firstTokenS, s.decode].map(secondsText)
+      const answers = [Math.round(row.answerTokens), row.decodeTokensPerS.toFixed(1)]
       lines.push(
-        `| ${figure.name} | ${row.strategy} | ${where(row.shareByClass)} | ${parts.join(' | ')} | ${decode} |`,
+        `| ${figure.name} | ${row.strategy} | ${where(row.shareByClass)} | ${[...seconds, ...answers].join(' | ')} |`,
       )
     }
   return lines.join('\n')
