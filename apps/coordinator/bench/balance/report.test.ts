@@ -69,6 +69,17 @@ describe('the tails behind the rival wins (bench/results/balance-tails.json)', (
     )
   })
 
+  it('were run on the code and world of balance.json: the re-run figures equal its medians', () => {
+    for (const figure of tails.figures)
+      for (const tail of figure.rows) {
+        const published = results.rows.find(
+          (r) => r.workload === figure.workload && r.load === figure.load && r.strategy === tail.strategy,
+        ) as BalanceRow
+        const p95 = figure.metric === 'ttft' ? published.ttftP95Ms : published.e2eP95Ms
+        expect(Math.round(tail.p95Ms * 10) / 10).toBe(p95.median)
+      }
+  })
+
   // The prose under the table claims these; a run that changes them must change the prose too.
   it('bear out the docs: in an e2e figure, a sooner first token, then a slower decode of as long an answer', () => {
     const e2e = tails.figures.filter((figure) => figure.metric === 'e2e')

@@ -92,6 +92,8 @@ describe('TailCollector', () => {
     expect(summary.shareByClass).toEqual({ h100: 0.5, t4: 0.5 })
     // Run means of the wait for a place: 1 000, 4 000 and 11 000 ms.
     expect(summary.meanS.place).toBe(4)
+    // Each run's p95 is its 19th request: 1.1, 3.1 and 9.1 s to the first token.
+    expect(summary.p95Ms).toBe(3_100)
     expect(summary.meanS.prefill).toBeCloseTo(0.1)
     expect(summary.firstTokenS).toBeCloseTo(4.1)
     expect(summary.answerTokens).toBe(10)
@@ -120,6 +122,7 @@ describe('tailsTable', () => {
   const row = (strategy: string, shareByClass: Record<string, number>) => ({
     strategy,
     requests: 10,
+    p95Ms: 20_000,
     shareByClass,
     meanS: { place: 12.34, load: 0.04, promptsAhead: 1.25, prefill: 3, decode: 40 },
     firstTokenS: 16.6,

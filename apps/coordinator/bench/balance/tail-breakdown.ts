@@ -34,6 +34,8 @@ export interface TailSummary {
   readonly strategy: string
   /** Requests in the tails, all runs together. */
   readonly requests: number
+  /** The median over runs of the figure itself, the run's p95 in ms (balance.json's median, unrounded). */
+  readonly p95Ms: number
   /** Their share per GPU class, 0–1, all runs together. */
   readonly shareByClass: Readonly<Record<string, number>>
   /** Per part, the median over runs of the mean seconds a run's tail spent in it. */
@@ -57,6 +59,7 @@ interface Finished {
 
 /** What one run's tail adds to the summary's medians. */
 interface RunMeans {
+  readonly p95Ms: number
   readonly parts: Parts
   readonly firstTokenS: number
   readonly answerTokens: number
@@ -110,7 +113,7 @@ export class TailCollector {
     const tail = measured.filter((finished) => value(finished) >= p95)
     for (const f of tail) this.#counts[f.board] = (this.#counts[f.board] ?? 0) + 1
     this.#requests += tail.length
-    this.#runs.push(runMeans(tail))
+    this.#runs.push({ p95Ms: p95, ...runMeans(tail) })
   }
 
   summary(): TailSummary {
@@ -120,6 +123,7 @@ export class TailCollector {
     return {
       strategy: this.strategy,
       requests: this.#requests,
+      p95Ms: over((run) => run.p95Ms),
       shareByClass,
       meanS: partsBy((part) => over((run) => run.parts[part])),
       firstTokenS: over((run) => run.firstTokenS),
@@ -141,7 +145,7 @@ function partsBy(value: (part: keyof Parts) => number): Parts {
 }
 
 /** The means of one run's tail (never empty: its slowest request is in it). */
-function runMeans(tail: readonly Finished[]): RunMeans {
+function runMeans(tail: readonly Finished[]): Omit<RunMeans, 'p95Ms'> {
   const sum = (pick: (f: Finished) => number) => tail.reduce((total, f) => total + pick(f), 0)
   const meanS = (pick: (f: Finished) => number) => sum(pick) / tail.length / 1000
   return {

@@ -38,7 +38,7 @@ const figures = rivalWinFigures(balance).map((figure) => {
 
 const results: TailsResults = {
   describes:
-    'Per figure where a rival has the lower median p95 in balance.json: where the default and that rival sent their slowest 5 % of each seed, and per part of those requests the median over the seeds of the mean seconds per seed.',
+    "Per figure where a rival has the lower median p95 in balance.json: where the default and that rival sent their slowest 5 % of each seed; then, as medians over the seeds of each seed's mean, the seconds those requests spent in each part, their time to the first token, their answer length and their decode rate; p95Ms is the figure itself, as a check against balance.json.",
   command: 'pnpm bench:balance:tails',
   default: balance.default,
   seeds: balance.seeds,
