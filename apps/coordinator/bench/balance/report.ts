@@ -4,9 +4,8 @@
  * committed charts and tables match the committed JSON.
  */
 import { renderP95Chart } from './p95-chart.js'
-import type { BalanceResults, BalanceRow, BeforeLearningResults, Paired } from './results.js'
+import type { BalanceResults, BalanceRow, BeforeLearningResults, Paired, TailMetric } from './results.js'
 import type { Spread } from './stats.js'
-import type { TailMetric } from './tail-breakdown.js'
 
 /** The rivals the summary table sets beside the default. */
 export const SUMMARY_RIVALS = ['weighted-least-in-flight', 'sglang-cache-aware', 'llm-d'] as const
@@ -199,8 +198,8 @@ function barFigures(results: BalanceResults): BarFigure[] {
       const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
       const name = `${workload} ${pct(load)}`
       const at = [workload, load] as const
-      for (const [index, metric] of BAR_METRICS.entries()) {
-        const other = BAR_METRICS[1 - index] as (typeof BAR_METRICS)[number]
+      for (const metric of BAR_METRICS) {
+        const other = BAR_METRICS.find((m) => m !== metric) as (typeof BAR_METRICS)[number]
         figures.push({
           name: `${name} ${metric.label}`,
           at,

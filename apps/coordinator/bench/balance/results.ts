@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { type SeedFigures, type Spread, spread } from './stats.js'
 
+/** The two p95 figures of a cell: time to the first token, and end to end. */
+export type TailMetric = 'ttft' | 'e2e'
+
 export interface BalanceRow {
   readonly workload: string
   readonly load: number

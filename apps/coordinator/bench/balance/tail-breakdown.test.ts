@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest'
 import { comparedRouter } from './compared-routers.js'
 import { runOnce } from './engine.js'
-import { partsOf, TailCollector, type TailMetric, type TailsResults, tailsTable } from './tail-breakdown.js'
+import {
+  partsOf,
+  type RunTail,
+  seedCounts,
+  seedCountsTable,
+  TailCollector,
+  type TailMetric,
+  type TailSummary,
+  type TailsResults,
+  tailsTable,
+} from './tail-breakdown.js'
 import type { HostSpec } from './world/fleet-spec.js'
 import { type HostJob, newJob } from './world/host.js'
 
@@ -128,6 +138,7 @@ describe('tailsTable', () => {
     firstTokenS: 16.6,
     answerTokens: 402.4,
     decodeTokensPerS: 10.06,
+    perSeed: [],
   })
   const results = (metric: TailMetric): TailsResults => ({
     describes: '',
@@ -156,6 +167,64 @@ describe('tailsTable', () => {
   it('says so when no rival wins a figure', () => {
     expect(tailsTable({ ...results('e2e'), figures: [] })).toBe(
       'No figure where a rival has the lower median p95.',
+    )
+  })
+})
+
+describe('seedCounts', () => {
+  const run = (p95Ms: number, firstTokenS: number, decodeTokensPerS: number, placeS: number): RunTail => ({
+    p95Ms,
+    meanS: { place: placeS, load: 1, promptsAhead: 1, prefill: 1, decode: 1 },
+    firstTokenS,
+    answerTokens: 100,
+    decodeTokensPerS,
+  })
+  const summary = (strategy: string, perSeed: RunTail[]): TailSummary => ({
+    strategy,
+    requests: 0,
+    p95Ms: 0,
+    shareByClass: {},
+    meanS: { place: 0, load: 0, promptsAhead: 0, prefill: 0, decode: 0 },
+    firstTokenS: 0,
+    answerTokens: 0,
+    decodeTokensPerS: 0,
+    perSeed,
+  })
+  // Seed 2 is the rival's (its p95 lower); the default's tail starts sooner in seeds 1 and 2 and
+  // decodes more slowly in seed 2 only; equal values count as not holding.
+  const figure = {
+    name: 'chat 50 % e2e',
+    workload: 'chat',
+    load: 0.5,
+    metric: 'e2e' as const,
+    rows: [
+      summary('d', [run(10, 1, 50, 1), run(10, 1, 20, 1), run(10, 5, 50, 1)]),
+      summary('r', [run(11, 2, 40, 1), run(9, 2, 40, 1), run(12, 5, 40, 1)]),
+    ],
+  }
+
+  it('counts each comparison in all seeds and in those the rival won', () => {
+    const counts = seedCounts(figure)
+    expect(counts.rivalLower).toBe(1)
+    expect(counts.seeds).toBe(3)
+    expect(counts.holds.slice(0, 3)).toEqual([
+      [2, 1],
+      [1, 1],
+      [0, 0],
+    ])
+  })
+
+  it('writes "a of n (b of r)" per comparison', () => {
+    const results: TailsResults = {
+      describes: '',
+      command: '',
+      default: 'd',
+      seeds: [1, 2, 3],
+      requestsPerRun: 100,
+      figures: [figure],
+    }
+    expect(seedCountsTable(results).split('\n')[2]).toBe(
+      '| chat 50 % e2e | 1 of 3 seeds | 2 of 3 (1 of 1) | 1 of 3 (1 of 1) | 0 of 3 (0 of 1) | 0 of 3 (0 of 1) | 0 of 3 (0 of 1) |',
     )
   })
 })

@@ -4,12 +4,14 @@
  * the parts a request passes through on a host, and how fast their answers decoded.
  * bench:balance:tails runs it on the figures a rival wins, so the docs can say why.
  */
+
+import type { TailMetric } from './results.js'
 import { median, percentile } from './stats.js'
 import { GPU_BOARDS } from './world/catalog.js'
 import type { HostSpec } from './world/fleet-spec.js'
 import type { HostJob } from './world/host.js'
 
-export type TailMetric = 'ttft' | 'e2e'
+export type { TailMetric }
 /** The slowest share of each run that counts as its tail: the requests at or above its p95. */
 export const TAIL_SHARE = 0.05
 
@@ -46,6 +48,8 @@ export interface TailSummary {
   readonly answerTokens: number
   /** The median over runs of the tail's answer tokens over its decode seconds. */
   readonly decodeTokensPerS: number
+  /** Each run's own figures, in seed order. */
+  readonly perSeed: readonly RunTail[]
 }
 
 interface Finished {
@@ -57,10 +61,12 @@ interface Finished {
   readonly parts: Parts
 }
 
-/** What one run's tail adds to the summary's medians. */
-interface RunMeans {
+/** One run's figure and its tail's means. */
+export interface RunTail {
+  /** The figure itself: the run's p95, ms. */
   readonly p95Ms: number
-  readonly parts: Parts
+  /** The mean seconds of the tail in each part. */
+  readonly meanS: Parts
   readonly firstTokenS: number
   readonly answerTokens: number
   readonly decodeTokensPerS: number
@@ -81,7 +87,7 @@ export function partsOf(job: HostJob): Parts {
 export class TailCollector {
   readonly #counts: Record<string, number> = {}
   #requests = 0
-  readonly #runs: RunMeans[] = []
+  readonly #runs: RunTail[] = []
   #run: Finished[] = []
 
   constructor(
@@ -119,16 +125,17 @@ export class TailCollector {
   summary(): TailSummary {
     const shareByClass: Record<string, number> = {}
     for (const [board, count] of Object.entries(this.#counts)) shareByClass[board] = count / this.#requests
-    const over = (pick: (run: RunMeans) => number) => median(this.#runs.map(pick))
+    const over = (pick: (run: RunTail) => number) => median(this.#runs.map(pick))
     return {
       strategy: this.strategy,
       requests: this.#requests,
       p95Ms: over((run) => run.p95Ms),
       shareByClass,
-      meanS: partsBy((part) => over((run) => run.parts[part])),
+      meanS: partsBy((part) => over((run) => run.meanS[part])),
       firstTokenS: over((run) => run.firstTokenS),
       answerTokens: over((run) => run.answerTokens),
       decodeTokensPerS: over((run) => run.decodeTokensPerS),
+      perSeed: [...this.#runs],
     }
   }
 }
@@ -145,11 +152,11 @@ function partsBy(value: (part: keyof Parts) => number): Parts {
 }
 
 /** The means of one run's tail (never empty: its slowest request is in it). */
-function runMeans(tail: readonly Finished[]): Omit<RunMeans, 'p95Ms'> {
+function runMeans(tail: readonly Finished[]): Omit<RunTail, 'p95Ms'> {
   const sum = (pick: (f: Finished) => number) => tail.reduce((total, f) => total + pick(f), 0)
   const meanS = (pick: (f: Finished) => number) => sum(pick) / tail.length / 1000
   return {
-    parts: partsBy((part) => meanS((f) => f.parts[part])),
+    meanS: partsBy((part) => meanS((f) => f.parts[part])),
     firstTokenS: meanS((f) => f.ttftMs),
     answerTokens: sum((f) => f.outputTokens) / tail.length,
     decodeTokensPerS: sum((f) => f.outputTokens) / (sum((f) => f.parts.decode) / 1000),
@@ -176,8 +183,8 @@ export interface TailsFigure {
   readonly rows: readonly TailSummary[]
 }
 
-/** GPU classes holding at least 5 % of the tails, most first: "h100 66 %, a100 30 %". */
-function where(shareByClass: Readonly<Record<string, number>>): string {
+/** GPU classes holding at least 5 % of the tails (smaller shares left out), most first: "h100 66 %, a100 30 %". */
+function classSharesText(shareByClass: Readonly<Record<string, number>>): string {
   return Object.entries(shareByClass)
     .filter(([, share]) => share >= 0.05)
     .sort((a, b) => b[1] - a[1])
@@ -202,8 +209,50 @@ export function tailsTable(results: TailsResults): string {
       const seconds = [s.place, s.load, s.promptsAhead, s.prefill, row.firstTokenS, s.decode].map(secondsText)
       const answers = [Math.round(row.answerTokens), row.decodeTokensPerS.toFixed(1)]
       lines.push(
-        `| ${figure.name} | ${row.strategy} | ${where(row.shareByClass)} | ${[...seconds, ...answers].join(' | ')} |`,
+        `| ${figure.name} | ${row.strategy} | ${classSharesText(row.shareByClass)} | ${[...seconds, ...answers].join(' | ')} |`,
       )
     }
+  return lines.join('\n')
+}
+
+/** The seed-by-seed comparisons of the default's tail with the rival's that the docs' "why" rests on. */
+const SEED_COMPARISONS: readonly [label: string, holds: (mine: RunTail, theirs: RunTail) => boolean][] = [
+  ['first token sooner', (mine, theirs) => mine.firstTokenS < theirs.firstTokenS],
+  ['decoded more slowly', (mine, theirs) => mine.decodeTokensPerS < theirs.decodeTokensPerS],
+  ['waited less for a place', (mine, theirs) => mine.meanS.place < theirs.meanS.place],
+  ['for the model', (mine, theirs) => mine.meanS.load < theirs.meanS.load],
+  ['for prompts ahead', (mine, theirs) => mine.meanS.promptsAhead < theirs.meanS.promptsAhead],
+]
+
+/** In how many seeds each comparison holds: in all of them, and in those where the rival's p95 was lower. */
+export function seedCounts(figure: TailsFigure): {
+  rivalLower: number
+  seeds: number
+  holds: [number, number][]
+} {
+  const [mine, theirs] = figure.rows as [TailSummary, TailSummary]
+  const pairs = mine.perSeed.map((run, i) => [run, theirs.perSeed[i] as RunTail] as const)
+  const rivalWon = pairs.filter(([m, t]) => t.p95Ms < m.p95Ms)
+  const count = (within: typeof pairs, holds: (m: RunTail, t: RunTail) => boolean) =>
+    within.filter(([m, t]) => holds(m, t)).length
+  return {
+    rivalLower: rivalWon.length,
+    seeds: pairs.length,
+    holds: SEED_COMPARISONS.map(([, holds]) => [count(pairs, holds), count(rivalWon, holds)]),
+  }
+}
+
+/** The docs table of `seedCounts`: "a of n (b of r)", b counted in the r seeds the rival won. */
+export function seedCountsTable(results: TailsResults): string {
+  if (results.figures.length === 0) return 'No figure where a rival has the lower median p95.'
+  const lines = [
+    `| figure | the rival's p95 lower in | default's tail: ${SEED_COMPARISONS.map(([label]) => label).join(' | ')} |`,
+    `|---|---|${SEED_COMPARISONS.map(() => '---').join('|')}|`,
+  ]
+  for (const figure of results.figures) {
+    const { rivalLower, seeds, holds } = seedCounts(figure)
+    const cells = holds.map(([all, won]) => `${all} of ${seeds} (${won} of ${rivalLower})`)
+    lines.push(`| ${figure.name} | ${rivalLower} of ${seeds} seeds | ${cells.join(' | ')} |`)
+  }
   return lines.join('\n')
 }

@@ -10,7 +10,7 @@ import { comparedRouter } from './compared-routers.js'
 import { runOnce } from './engine.js'
 import { fillBlocks, rivalWinFigures } from './report.js'
 import { type BalanceResults, readPublished } from './results.js'
-import { TailCollector, type TailsResults, tailsTable } from './tail-breakdown.js'
+import { seedCountsTable, TailCollector, type TailsResults, tailsTable } from './tail-breakdown.js'
 import type { WorkloadName } from './world/workloads.js'
 
 const ROOT = new URL('../../../../', import.meta.url)
@@ -48,6 +48,10 @@ const results: TailsResults = {
 writeFileSync(new URL('bench/results/balance-tails.json', ROOT), `${JSON.stringify(results, null, 2)}\n`)
 const pageUrl = new URL('docs/balancing-benchmark.md', ROOT)
 const page = readFileSync(pageUrl, 'utf8')
-writeFileSync(pageUrl, fillBlocks(page, { 'balance-rival-tails': tailsTable(results) }))
-console.log(tailsTable(results))
+const blocks = {
+  'balance-rival-tails': tailsTable(results),
+  'balance-rival-tails-seeds': seedCountsTable(results),
+}
+writeFileSync(pageUrl, fillBlocks(page, blocks))
+console.log(`${blocks['balance-rival-tails']}\n\n${blocks['balance-rival-tails-seeds']}`)
 console.log('wrote bench/results/balance-tails.json and docs/balancing-benchmark.md')
