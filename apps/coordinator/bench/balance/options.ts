@@ -49,7 +49,6 @@ export function readOptions(argv: readonly string[]): BalanceOptions | { readonl
   const error = firstError(options, values)
   if (error !== undefined) return { error }
   const { seedCount, firstSeed, ...settings } = options
-  const requests = settings.requests
   return {
     ...settings,
     seeds: Array.from({ length: seedCount }, (_, index) => firstSeed + index),
@@ -61,7 +60,7 @@ export function readOptions(argv: readonly string[]): BalanceOptions | { readonl
       values.strategies === undefined &&
       seedCount >= 5 &&
       firstSeed === BASE_SEED &&
-      requests >= DEFAULT_REQUESTS,
+      settings.requests >= DEFAULT_REQUESTS,
   }
 }
 

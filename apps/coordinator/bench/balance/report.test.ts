@@ -8,6 +8,7 @@ import {
   fillBlocks,
   rivalWinFigures,
   rivalWins,
+  rowAt,
   SUMMARY_RIVALS,
   standing,
   verdict,
@@ -18,12 +19,12 @@ import {
   type BeforeLearningResults,
   paired,
   readPublished,
+  type TailMetric,
 } from './results.js'
 import { spread } from './stats.js'
 import {
   seedCounts,
   seedCountsTable,
-  type TailMetric,
   type TailSummary,
   type TailsResults,
   tailsTable,
@@ -89,9 +90,7 @@ describe('the tails behind the rival wins (bench/results/balance-tails.json)', (
   it('were run on the code and world of balance.json: the re-run figures have its median and range', () => {
     for (const figure of tails.figures)
       for (const tail of figure.rows) {
-        const published = results.rows.find(
-          (r) => r.workload === figure.workload && r.load === figure.load && r.strategy === tail.strategy,
-        ) as BalanceRow
+        const published = rowAt(results, figure.workload, figure.load, tail.strategy)
         const p95 = figure.metric === 'ttft' ? published.ttftP95Ms : published.e2eP95Ms
         expect(spread(tail.perSeed.map((run) => run.p95Ms))).toEqual(p95)
       }
@@ -130,10 +129,7 @@ describe('the tails behind the rival wins (bench/results/balance-tails.json)', (
       expect(holds[LESS_FOR_A_PLACE]?.[1]).toBe(0)
       const [mine, theirs] = figure.rows as [TailSummary, TailSummary]
       expect(theirs.shareByClass.h100 as number).toBeLessThan(mine.shareByClass.h100 as number)
-      const at = (strategy: string) =>
-        results.rows.find(
-          (r) => r.workload === figure.workload && r.load === figure.load && r.strategy === strategy,
-        ) as BalanceRow
+      const at = (strategy: string) => rowAt(results, figure.workload, figure.load, strategy)
       const rival = at(theirs.strategy)
       const gap = at(results.default).ttftP95Ms.median - rival.ttftP95Ms.median
       for (const row of [rival, at(results.default)])

@@ -46,7 +46,8 @@ export function formatSpread(value: Spread): string {
   return `${seconds(value.median)} [${seconds(value.min)}–${seconds(value.max)}]`
 }
 
-function row(results: BalanceResults, workload: string, load: number, strategy: string): BalanceRow {
+/** The row of `strategy` at one workload and load; throws when the results have none. */
+export function rowAt(results: BalanceResults, workload: string, load: number, strategy: string): BalanceRow {
   const found = results.rows.find(
     (r) => r.workload === workload && r.load === load && r.strategy === strategy,
   )
@@ -63,7 +64,7 @@ function versusDefault(
   load: number,
   rival: string,
 ): { versus: Versus; seeds: number } {
-  const found = row(results, workload, load, rival)
+  const found = rowAt(results, workload, load, rival)
   if (found.versusDefault === undefined) throw new Error(`no seed-by-seed figures for ${rival}`)
   return { versus: found.versusDefault, seeds: found.seeds }
 }
@@ -85,7 +86,7 @@ export function summaryTable(results: BalanceResults): string {
   for (const workload of results.workloads) {
     for (const load of SUMMARY_LOADS) {
       const cells = names.map((name) => {
-        const r = row(results, workload, load, name)
+        const r = rowAt(results, workload, load, name)
         return `${formatSpread(r.ttftP95Ms)} / ${formatSpread(r.e2eP95Ms)}`
       })
       lines.push(`| ${workload} | ${pct(load)} | ${cells.join(' | ')} |`)
@@ -102,10 +103,10 @@ export function workloadTable(results: BalanceResults, workload: string): string
   ]
   for (const strategy of results.strategies) {
     const cells = results.loads.map((load) => {
-      const r = row(results, workload, load, strategy)
+      const r = rowAt(results, workload, load, strategy)
       return `${seconds(r.ttftP95Ms.median)} / ${seconds(r.e2eP95Ms.median)}`
     })
-    const at85 = row(results, workload, 0.85, strategy)
+    const at85 = rowAt(results, workload, 0.85, strategy)
     const name = strategy === results.default ? `**${strategy}** (default)` : strategy
     lines.push(
       `| ${name} | ${cells.join(' | ')} | ${at85.coldLoadsPer1k.median} | ${(at85.prefixHitRate.median * 100).toFixed(1)} % | ${at85.throughput.median} of ${at85.arrivalRatePerS.median} |`,
@@ -123,7 +124,7 @@ export function verdict(results: BalanceResults): string {
       const rows = results.rows.filter((r) => r.workload === workload && r.load === load)
       // A tie with the default counts for the default, as in `standing`.
       const rank = (pick: (r: BalanceRow) => number) => {
-        const mine = pick(row(results, workload, load, results.default))
+        const mine = pick(rowAt(results, workload, load, results.default))
         return { rank: 1 + rows.filter((r) => pick(r) < mine).length, best: lowest(rows, pick) }
       }
       const ttft = rank((r) => r.ttftP95Ms.median)
@@ -216,7 +217,7 @@ function barFigures(results: BalanceResults): BarFigure[] {
 
 /** The router with a lower median than the default's on `figure`, the lowest; undefined if none. */
 function beatenBy(results: BalanceResults, figure: BarFigure): string | undefined {
-  const mine = figure.median(row(results, ...figure.at, results.default))
+  const mine = figure.median(rowAt(results, ...figure.at, results.default))
   const best = lowest(figure.rows, figure.median)
   return figure.median(best) < mine ? best.strategy : undefined
 }
@@ -290,8 +291,8 @@ function rivalWinsOf(results: BalanceResults): { figure: BarFigure; winner: stri
  */
 export function rivalWins(results: BalanceResults): string {
   const lines = rivalWinsOf(results).map(({ figure, winner }) => {
-    const mine = row(results, ...figure.at, results.default)
-    const theirs = row(results, ...figure.at, winner)
+    const mine = rowAt(results, ...figure.at, results.default)
+    const theirs = rowAt(results, ...figure.at, winner)
     const [otherName, other] = figure.other
     const top = Object.entries(mine.shareByClass).reduce((a, b) => (b[1] > a[1] ? b : a))[0]
     const share = (r: BalanceRow) => `${Math.round((r.shareByClass[top] ?? 0) * 100)} %`
@@ -329,8 +330,8 @@ export function beforeLearningTable(results: BalanceResults, before: BeforeLearn
   let cellCount = 0
   for (const workload of results.workloads)
     for (const load of results.loads) {
-      const was = row(before, workload, load, before.default)
-      const now = row(results, workload, load, results.default)
+      const was = rowAt(before, workload, load, before.default)
+      const now = rowAt(results, workload, load, results.default)
       const cells = BEFORE_FIGURES.map(([, pick, format], index) => {
         const text = `${format(pick(was))} → ${format(pick(now))}`
         if (pick(now).median < pick(was).median) return `**${text}**`

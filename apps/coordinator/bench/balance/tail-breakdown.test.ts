@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'vitest'
 import { comparedRouter } from './compared-routers.js'
 import { runOnce } from './engine.js'
+import type { TailMetric } from './results.js'
 import {
   partsOf,
   type RunTail,
   seedCounts,
   seedCountsTable,
   TailCollector,
-  type TailMetric,
   type TailSummary,
   type TailsResults,
   tailsTable,

@@ -4,14 +4,12 @@
  * the parts a request passes through on a host, and how fast their answers decoded.
  * bench:balance:tails runs it on the figures a rival wins, so the docs can say why.
  */
-
 import type { TailMetric } from './results.js'
 import { median, percentile } from './stats.js'
 import { GPU_BOARDS } from './world/catalog.js'
 import type { HostSpec } from './world/fleet-spec.js'
 import type { HostJob } from './world/host.js'
 
-export type { TailMetric }
 /** The slowest share of each run that counts as its tail: the requests at or above its p95. */
 export const TAIL_SHARE = 0.05
 
