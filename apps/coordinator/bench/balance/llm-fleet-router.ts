@@ -254,7 +254,14 @@ export class LlmFleetRouter implements Router {
         lastAt: outcome.e2eMs,
         chunks: outcome.outputTokens,
       }
-      this.learner.observeUsage(dispatched.node, outcome.model, dispatched.startConcurrency, usage, timing)
+      this.learner.observeUsage(
+        dispatched.node,
+        outcome.model,
+        dispatched.startConcurrency,
+        usage,
+        timing,
+        dispatched.key,
+      )
     }
     this.leases.get(outcome.requestId)?.release()
     this.leases.delete(outcome.requestId)

@@ -196,10 +196,12 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
 })
 
 /** What a learner takes from one answer of `node`'s to `request`, read by read at the given monotonic ms. */
+/** `reads` of the answer to `request` on `node` as [ms, text], sent there first with `reason` when given. */
 function learnFrom(
   node: NodeView,
   request: AttemptRequest,
   reads: readonly (readonly [number, string])[],
+  reason?: SelectionReason,
 ): FleetKnowledge {
   const knowledge = new FleetKnowledge({ halfLifeMs: 30_000 })
   let nowMs = 0
@@ -211,6 +213,7 @@ function learnFrom(
     inFlightOf: () => 1,
     pushLagMs: 2_000,
   })
+  if (reason !== undefined) learner.onAttempt(node, reason, 0, request)
   const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
   for (const [at, text] of reads) {
     nowMs = at
@@ -281,5 +284,63 @@ describe('TrafficLearner: Ollama answers and the wait for a place', () => {
     // On 4 GPUs each request decoded alone: 100 tokens/s. On one, 3 together: 100 × 3^0.3 = 139.0.
     expect(decodeAlone(4)).toBeCloseTo(100, 6)
     expect(decodeAlone(1)).toBeCloseTo(139.039, 3)
+  })
+})
+
+describe('TrafficLearner: the prompt a runtime computed, where part of it was cached', () => {
+  /** Sent by `fastest-finish`, which expected `cachedTokens` of the prompt cached on the node. */
+  const sentExpecting = (cachedTokens: number) =>
+    ({
+      kind: 'fastest-finish',
+      cachedTokens,
+      isResident: true,
+      estimateS: 1,
+      firstTokenS: 0.1,
+    }) as SelectionReason
+
+  /** An Ollama answer to a prompt of 1 000 tokens whose computed part took 0.1 s. */
+  function ollamaPrefill(reason?: SelectionReason): number | undefined {
+    const node = makeNode('a')
+    const final =
+      '{"done":true,"total_duration":1200000000,"load_duration":0,"prompt_eval_count":1000,' +
+      '"prompt_eval_duration":100000000,"eval_count":100,"eval_duration":1000000000}\n'
+    const knowledge = learnFrom(node, chatRequest(1_000), [[1_200, final]], reason)
+    return knowledge.table('llama3.1:8b').prefillMean[node.slot]
+  }
+
+  it('takes Ollama’s count as the whole prompt, less the share the balancer expected cached there', () => {
+    // Ollama counts cached tokens too (llm/llama_server.go promptEvalCount() = cache_n + prompt_n) but
+    // times only the rest: with 900 of 1 000 expected cached, 100 tokens in 0.1 s.
+    expect(ollamaPrefill(sentExpecting(900))).toBeCloseTo(1_000, 6)
+  })
+
+  it('takes the whole count where nothing was expected cached, or no attempt was seen', () => {
+    expect(ollamaPrefill(sentExpecting(0))).toBeCloseTo(10_000, 6)
+    expect(ollamaPrefill()).toBeCloseTo(10_000, 6)
+  })
+
+  /** An OpenAI stream of 1 000 prompt tokens, its first chunk 0.1 s after it was sent. */
+  function openAiPrefill(usage: string, reason: SelectionReason): number | undefined {
+    const node = makeNode('a', { runtimeKind: 'openai' })
+    const request = { ...chatRequest(1_000), apiKind: 'openai' as const }
+    const knowledge = learnFrom(
+      node,
+      request,
+      [
+        [100, 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n'],
+        [500, 'data: {"choices":[{"index":0,"delta":{"content":"b"}}]}\n\n'],
+        [900, `data: {"choices":[],"usage":${usage}}\n\ndata: [DONE]\n\n`],
+      ],
+      reason,
+    )
+    return knowledge.table(request.model).prefillMean[node.slot]
+  }
+
+  it('takes the cached tokens a vLLM answer reports, and the expected share where it reports none', () => {
+    const reported =
+      '{"prompt_tokens":1000,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":500}}'
+    expect(openAiPrefill(reported, sentExpecting(900))).toBeCloseTo(5_000, 6)
+    const unreported = '{"prompt_tokens":1000,"completion_tokens":3}'
+    expect(openAiPrefill(unreported, sentExpecting(900))).toBeCloseTo(1_000, 6)
   })
 })

@@ -21,7 +21,7 @@ import type {
 } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
 import { IMAGE_PROMPT_TOKENS, type InlineMedia, NO_MEDIA, prefixTokens } from './inline-media.js'
-import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
+import { type OllamaUsage, type OpenAiUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
 const TAIL_BYTES = 8 * 1024
@@ -82,6 +82,11 @@ export class TrafficLearner implements ProxyObserver {
   readonly #monotonic: () => number
   /** By request (the object every attempt and the final record carry): its prompt, until its first byte. */
   readonly #awaiting = new Map<object, Awaiting>()
+  /**
+   * By request: the share of its prompt the balancer expected cached where its latest attempt went
+   * (`cachedShareOf`). Weak: a request that never answers takes its entry with it.
+   */
+  readonly #cachedShare = new WeakMap<object, number>()
 
   constructor(options: TrafficLearnerOptions) {
     this.#options = options
@@ -94,6 +99,8 @@ export class TrafficLearner implements ProxyObserver {
     this.noteDispatched(node, request.model, request.probe)
     if (request.probe !== undefined) {
       const cached = reason.kind === 'fastest-finish' ? reason.cachedTokens : 0
+      const prompt = request.probe.promptTokens
+      this.#cachedShare.set(request, prompt > 0 ? Math.min(1, cached / prompt) : 0)
       // An answer in one piece has its first byte at its end, long after the runtime started the
       // prompt: the estimate's first-token time stands in for that byte.
       const startsAfterS =
@@ -154,7 +161,8 @@ export class TrafficLearner implements ProxyObserver {
   /**
    * A request on `node` finished and the runtime reported `usage` (what the proxy parses from the body's
    * tail; the balancing benchmark passes its simulated Ollama fields). `startConcurrency` counts the
-   * requests on the node when it started, itself included.
+   * requests on the node when it started, itself included; `request` is the object its attempts
+   * carried (`onAttempt`), for the share of its prompt expected cached there.
    */
   observeUsage(
     node: NodeView,
@@ -162,16 +170,12 @@ export class TrafficLearner implements ProxyObserver {
     startConcurrency: number,
     usage: RuntimeUsage,
     timing: Timing,
+    request?: object,
   ): void {
     const endConcurrency = Math.max(1, this.#options.inFlightOf(node.id))
-    const sample = toSample(
-      usage,
-      node,
-      model,
-      startConcurrency,
-      (startConcurrency + endConcurrency) / 2,
-      timing,
-    )
+    const concurrency = { start: startConcurrency, mean: (startConcurrency + endConcurrency) / 2 }
+    const cachedShare = request === undefined ? 0 : (this.#cachedShare.get(request) ?? 0)
+    const sample = toSample(usage, node, model, concurrency, cachedShare, timing)
     this.#options.knowledge.observe(sample)
   }
 
@@ -213,7 +217,7 @@ export class TrafficLearner implements ProxyObserver {
         if (usage === null) return
         const isStreaming = response.request.isStreaming !== false
         const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, isStreaming }
-        this.observeUsage(node, response.request.model, startConcurrency, usage, timing)
+        this.observeUsage(node, response.request.model, startConcurrency, usage, timing, response.request)
       },
     }
   }
@@ -255,12 +259,20 @@ export interface Timing {
   readonly isStreaming?: boolean
 }
 
+/**
+ * The sample of one answer. Ollama's `prompt_eval_count` is the whole prompt, its cached prefix
+ * included, while `prompt_eval_duration` times only what it computed (ollama/ollama
+ * llm/llama_server.go `promptEvalCount()` = `cache_n + prompt_n`, duration `prompt_ms`; the count kept
+ * the pre-0.30 meaning): the prompt it computed is taken as the count less the share of the prompt
+ * the balancer expected cached there (`cachedShare`), or a cached conversation would read as a fast
+ * prefill.
+ */
 function toSample(
   usage: RuntimeUsage,
   node: NodeView,
   model: string,
-  startConcurrency: number,
-  concurrency: number,
+  concurrency: { readonly start: number; readonly mean: number },
+  cachedShare: number,
   timing: Timing,
 ): CompletionSample {
   const base = {
@@ -269,35 +281,47 @@ function toSample(
     gpuScore: node.gpuScore,
     gpuCount: node.gpuCount,
     gpuVramBytes: node.gpuVramBytes,
-    concurrency,
+    concurrency: concurrency.mean,
   }
   if (usage.kind === 'ollama') {
+    const counted = usage.promptEvalCount
     return {
       ...base,
       decodeTokens: usage.evalCount,
       decodeSeconds: nanosToSeconds(usage.evalNs),
-      prefillTokens: usage.promptEvalCount,
+      prefillTokens: counted === null ? null : counted * (1 - cachedShare),
       prefillSeconds: nanosToSeconds(usage.promptEvalNs),
       loadSeconds: nanosToSeconds(usage.loadNs),
       outputTokens: usage.evalCount,
       queuedSeconds: queuedSeconds(usage, timing),
-      startConcurrency,
+      startConcurrency: concurrency.start,
     }
   }
   // OpenAI-style: only a stream separates prefill (to the first chunk) from decode (first to last), and
   // the time to the first chunk is prefill only when the request did not queue inside the runtime. A
   // long answer in one piece may still reach the proxy in several reads: those say nothing of decode.
   const isStream = timing.isStreaming !== false && timing.chunks >= 3
-  const isPrefillTimed = isStream && concurrency <= node.maxConcurrency
+  const isPrefillTimed = isStream && concurrency.mean <= node.maxConcurrency
   return {
     ...base,
     decodeTokens: isStream ? usage.completionTokens - 1 : null,
     decodeSeconds: isStream ? (timing.lastAt - timing.firstAt) / 1000 : null,
-    prefillTokens: isPrefillTimed ? usage.promptTokens - usage.cachedTokens : null,
+    prefillTokens: isPrefillTimed ? computedPrompt(usage, cachedShare) : null,
     prefillSeconds: isPrefillTimed ? (timing.firstAt - timing.startedAt) / 1000 : null,
     loadSeconds: null,
     outputTokens: usage.completionTokens,
   }
+}
+
+/**
+ * The prompt tokens an OpenAI-style runtime computed: less the cached ones it reports, or, where it
+ * reports none (vLLM adds `prompt_tokens_details.cached_tokens` only with
+ * `--enable-prompt-tokens-details`, and omits a 0), less the share the balancer expected cached.
+ */
+function computedPrompt(usage: OpenAiUsage, cachedShare: number): number {
+  return usage.cachedTokens > 0
+    ? usage.promptTokens - usage.cachedTokens
+    : usage.promptTokens * (1 - cachedShare)
 }
 
 /**
