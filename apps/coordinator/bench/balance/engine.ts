@@ -114,9 +114,15 @@ export function runOnce(options: RunOptions): RunResult {
       promptTokens: job.promptTokens,
       outputTokens: job.outputTokens,
       ollama: {
-        total_duration: ns(job.doneMs - job.admittedMs),
+        // From the request's arrival, its wait for a place included: Ollama starts the clock as its
+        // handler starts (ollama/ollama server/routes.go ChatHandler, `checkpointStart`) and waits for
+        // one of the runner's OLLAMA_NUM_PARALLEL places later, inside `Completion`
+        // (llm/llama_server.go, `s.sem.Acquire`), so that wait is in no other field.
+        total_duration: ns(job.doneMs - job.arrivalMs),
         load_duration: ns(job.loadWaitMs),
-        prompt_eval_count: job.promptTokens - job.cachedTokens,
+        // The whole prompt, its cached prefix included, as Ollama counts it (llm/llama_server.go
+        // `promptEvalCount()` = `cache_n + prompt_n`); the duration is the uncached part's prefill.
+        prompt_eval_count: job.promptTokens,
         prompt_eval_duration: ns(job.firstTokenMs - job.prefillStartMs),
         eval_count: job.outputTokens,
         eval_duration: ns(job.doneMs - job.firstTokenMs),
