@@ -116,7 +116,7 @@ export function runOnce(options: RunOptions): RunResult {
       ollama: {
         // From the request's arrival, its wait for a place included: Ollama starts the clock as its
         // handler starts (ollama/ollama server/routes.go ChatHandler, `checkpointStart`) and waits for
-        // one of the runner's OLLAMA_NUM_PARALLEL places later, inside `Completion`
+        // one of the runner's OLLAMA_NUM_PARALLEL places later, inside `Completion` or `Chat`
         // (llm/llama_server.go, `s.sem.Acquire`), so that wait is in no other field.
         total_duration: ns(job.doneMs - job.arrivalMs),
         load_duration: ns(job.loadWaitMs),

@@ -32,6 +32,15 @@ describe('parseRuntimeUsage', () => {
     })
   })
 
+  it('tells an answer that reports no cached tokens (vLLM without prompt-tokens details) from one that reports 0', () => {
+    const usage = (details: string) =>
+      `{"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2${details}}}\n`
+    expect(parseRuntimeUsage(usage(''))).toMatchObject({ cachedTokens: null })
+    expect(parseRuntimeUsage(usage(',"prompt_tokens_details":{"cached_tokens":0}'))).toMatchObject({
+      cachedTokens: 0,
+    })
+  })
+
   it('returns null for a body that reports nothing (a stream without include_usage)', () => {
     expect(parseRuntimeUsage('data: {"choices":[],"usage":null}\n\ndata: [DONE]\n\n')).toBeNull()
     expect(parseRuntimeUsage('{"model":"m","done":true}\n')).toBeNull()

@@ -23,7 +23,8 @@ export interface OpenAiUsage {
   readonly kind: 'openai'
   readonly promptTokens: number
   readonly completionTokens: number
-  readonly cachedTokens: number
+  /** `prompt_tokens_details.cached_tokens`; null where the answer has none (vLLM leaves out a 0). */
+  readonly cachedTokens: number | null
 }
 
 export type RuntimeUsage = OllamaUsage | OpenAiUsage
@@ -54,7 +55,7 @@ export function parseRuntimeUsage(tail: string): RuntimeUsage | null {
     kind: 'openai',
     promptTokens,
     completionTokens,
-    cachedTokens: lastNumber(usage, '"cached_tokens":') ?? 0,
+    cachedTokens: lastNumber(usage, '"cached_tokens":'),
   }
 }
 

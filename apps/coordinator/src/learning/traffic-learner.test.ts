@@ -195,7 +195,6 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
   })
 })
 
-/** What a learner takes from one answer of `node`'s to `request`, read by read at the given monotonic ms. */
 /** `reads` of the answer to `request` on `node` as [ms, text], sent there first with `reason` when given. */
 function learnFrom(
   node: NodeView,
@@ -336,10 +335,12 @@ describe('TrafficLearner: the prompt a runtime computed, where part of it was ca
     return knowledge.table(request.model).prefillMean[node.slot]
   }
 
-  it('takes the cached tokens a vLLM answer reports, and the expected share where it reports none', () => {
-    const reported =
-      '{"prompt_tokens":1000,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":500}}'
-    expect(openAiPrefill(reported, sentExpecting(900))).toBeCloseTo(5_000, 6)
+  it('takes the cached tokens an answer reports, 0 included, and the expected share where it reports none', () => {
+    const reported = (cached: number) =>
+      `{"prompt_tokens":1000,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":${cached}}}`
+    expect(openAiPrefill(reported(500), sentExpecting(900))).toBeCloseTo(5_000, 6)
+    // llama.cpp server reports a miss as 0: the runtime's word beats the expectation.
+    expect(openAiPrefill(reported(0), sentExpecting(900))).toBeCloseTo(10_000, 6)
     const unreported = '{"prompt_tokens":1000,"completion_tokens":3}'
     expect(openAiPrefill(unreported, sentExpecting(900))).toBeCloseTo(1_000, 6)
   })

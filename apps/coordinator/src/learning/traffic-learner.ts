@@ -84,7 +84,7 @@ export class TrafficLearner implements ProxyObserver {
   readonly #awaiting = new Map<object, Awaiting>()
   /**
    * By request: the share of its prompt the balancer expected cached where its latest attempt went
-   * (`cachedShareOf`). Weak: a request that never answers takes its entry with it.
+   * (for `toSample`). Weak: a request that never answers takes its entry with it.
    */
   readonly #cachedShare = new WeakMap<object, number>()
 
@@ -262,10 +262,11 @@ export interface Timing {
 /**
  * The sample of one answer. Ollama's `prompt_eval_count` is the whole prompt, its cached prefix
  * included, while `prompt_eval_duration` times only what it computed (ollama/ollama
- * llm/llama_server.go `promptEvalCount()` = `cache_n + prompt_n`, duration `prompt_ms`; the count kept
- * the pre-0.30 meaning): the prompt it computed is taken as the count less the share of the prompt
- * the balancer expected cached there (`cachedShare`), or a cached conversation would read as a fast
- * prefill.
+ * llm/llama_server.go `promptEvalCount()` = `cache_n + prompt_n`, duration `prompt_ms`, since 0.30.1;
+ * before 0.30 the count was the whole prompt too): the prompt it computed is taken as the count less
+ * the share of the prompt the balancer expected cached there (`cachedShare`), or a cached
+ * conversation would read as a fast prefill. Ollama 0.30.0 alone counted only the computed part; on
+ * it the cached share is taken out twice (docs/default-balancer.md, Limits).
  */
 function toSample(
   usage: RuntimeUsage,
@@ -314,12 +315,13 @@ function toSample(
 }
 
 /**
- * The prompt tokens an OpenAI-style runtime computed: less the cached ones it reports, or, where it
- * reports none (vLLM adds `prompt_tokens_details.cached_tokens` only with
- * `--enable-prompt-tokens-details`, and omits a 0), less the share the balancer expected cached.
+ * The prompt tokens an OpenAI-style runtime computed: less the cached ones it reports (llama.cpp
+ * server always does, 0 included), or, where it reports none, less the share the balancer expected
+ * cached. vLLM adds `prompt_tokens_details.cached_tokens` only with `--enable-prompt-tokens-details`
+ * and leaves out a 0, so its "none" may be a miss: the expectation stands in all the same.
  */
 function computedPrompt(usage: OpenAiUsage, cachedShare: number): number {
-  return usage.cachedTokens > 0
+  return usage.cachedTokens !== null
     ? usage.promptTokens - usage.cachedTokens
     : usage.promptTokens * (1 - cachedShare)
 }
