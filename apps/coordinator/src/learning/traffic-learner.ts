@@ -21,7 +21,7 @@ import type {
 } from '../proxy/proxy-observer.js'
 import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
 import { IMAGE_PROMPT_TOKENS, type InlineMedia, NO_MEDIA, prefixTokens } from './inline-media.js'
-import { type OllamaUsage, type OpenAiUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
+import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 
 /** The body's last bytes kept for the usage parse: Ollama's final object and OpenAI's usage chunk fit. */
 const TAIL_BYTES = 8 * 1024
@@ -290,7 +290,8 @@ function toSample(
       ...base,
       decodeTokens: usage.evalCount,
       decodeSeconds: nanosToSeconds(usage.evalNs),
-      prefillTokens: counted === null ? null : counted * (1 - cachedShare),
+      // Ollama never says what it had cached.
+      prefillTokens: counted === null ? null : computedPrompt(counted, null, cachedShare),
       prefillSeconds: nanosToSeconds(usage.promptEvalNs),
       loadSeconds: nanosToSeconds(usage.loadNs),
       outputTokens: usage.evalCount,
@@ -307,7 +308,9 @@ function toSample(
     ...base,
     decodeTokens: isStream ? usage.completionTokens - 1 : null,
     decodeSeconds: isStream ? (timing.lastAt - timing.firstAt) / 1000 : null,
-    prefillTokens: isPrefillTimed ? computedPrompt(usage, cachedShare) : null,
+    prefillTokens: isPrefillTimed
+      ? computedPrompt(usage.promptTokens, usage.cachedTokens, cachedShare)
+      : null,
     prefillSeconds: isPrefillTimed ? (timing.firstAt - timing.startedAt) / 1000 : null,
     loadSeconds: null,
     outputTokens: usage.completionTokens,
@@ -315,15 +318,14 @@ function toSample(
 }
 
 /**
- * The prompt tokens an OpenAI-style runtime computed: less the cached ones it reports (llama.cpp
- * server always does, 0 included), or, where it reports none, less the share the balancer expected
- * cached. vLLM adds `prompt_tokens_details.cached_tokens` only with `--enable-prompt-tokens-details`
- * and leaves out a 0, so its "none" may be a miss: the expectation stands in all the same.
+ * The prompt tokens a runtime computed of a `whole` prompt: less the cached ones it reports
+ * (llama.cpp server always does, 0 included), or, where it reports none (`reportedCached` null), less
+ * the share the balancer expected cached. vLLM adds `prompt_tokens_details.cached_tokens` only with
+ * `--enable-prompt-tokens-details` and leaves out a 0, so its "none" may be a miss: the expectation
+ * stands in all the same.
  */
-function computedPrompt(usage: OpenAiUsage, cachedShare: number): number {
-  return usage.cachedTokens !== null
-    ? usage.promptTokens - usage.cachedTokens
-    : usage.promptTokens * (1 - cachedShare)
+function computedPrompt(whole: number, reportedCached: number | null, cachedShare: number): number {
+  return reportedCached !== null ? whole - reportedCached : whole * (1 - cachedShare)
 }
 
 /**
