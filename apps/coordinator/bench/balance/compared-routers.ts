@@ -3,6 +3,7 @@
  * published routers (each faithful to the source named in its file), and every llm-fleet mode through
  * the seam (llm-fleet-router.ts), including any mode added to BALANCER_MODES later.
  */
+import { ConfigSchema } from '../../src/config.js'
 import { BALANCER_MODES } from '../../src/core/balancer/strategies.js'
 import { PUSH_INTERVAL_MS } from './engine.js'
 import { LlmFleetRouter } from './llm-fleet-router.js'
@@ -45,8 +46,23 @@ export const COMPARED_ROUTERS: readonly ComparedRouter[] = [
   llmFleet('spec', 100),
 ]
 
+/**
+ * The default run again with one change: where nodes tie exactly, its turn starts at the second node
+ * rather than the first. It is not compared with the others; what moves between it and the default
+ * shows how much of a seed's figure is the chance of one early pick (docs/balancing-benchmark.md).
+ */
+export const DEFAULT_REPLICA: ComparedRouter = (() => {
+  const mode = ConfigSchema.shape.loadBalancerMode.parse(undefined)
+  const name = `llm-fleet:${mode} (replica)`
+  return {
+    name,
+    make: (random) =>
+      new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, firstTurn: 1 }),
+  }
+})()
+
 export function comparedRouter(name: string): ComparedRouter {
-  const found = COMPARED_ROUTERS.find((router) => router.name === name)
+  const found = [...COMPARED_ROUTERS, DEFAULT_REPLICA].find((router) => router.name === name)
   if (found === undefined) throw new Error(`no compared router named ${name}`)
   return found
 }

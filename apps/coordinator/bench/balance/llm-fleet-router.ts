@@ -61,6 +61,11 @@ export interface LlmFleetRouterOptions {
   readonly random: () => number
   /** Name in tables (default `llm-fleet:<mode>`). */
   readonly name?: string
+  /**
+   * Where the mode's turn among exactly tied nodes starts (default 0, as in the coordinator): the
+   * benchmark's replica of the default starts it at 1, which changes nothing else.
+   */
+  readonly firstTurn?: number
 }
 
 export function registrationFor(host: RouterHost): AgentRegistration {
@@ -140,6 +145,7 @@ export class LlmFleetRouter implements Router {
         ? DEFAULT_BUSY_THRESHOLDS
         : { ...DEFAULT_BUSY_THRESHOLDS, gpuUtilPct: options.busyGpuPct }
     this.state = createBalancerState(options.random, { mode: options.mode, busy })
+    if (options.firstTurn !== undefined) this.state.cursors.set(options.mode, options.firstTurn)
     this.learner = new TrafficLearner({
       knowledge: this.state.knowledge,
       prefixIndex: this.state.prefixIndex,

@@ -6,6 +6,7 @@ import {
   chartFiles,
   docBlocks,
   fillBlocks,
+  replicaStanding,
   rivalWinFigures,
   rivalWins,
   rowAt,
@@ -41,6 +42,18 @@ describe('balancing benchmark publication', () => {
     )
     expect(results.rows.every((row) => row.seeds >= 5)).toBe(true)
     expect(results.strategies).toContain(results.default)
+  })
+
+  it("has the default's replica on every workload and load, and every rival paired with it", () => {
+    expect(results.replicaRows?.map((row) => [row.workload, row.load, row.seeds])).toEqual(
+      results.workloads.flatMap((workload) =>
+        results.loads.map((load) => [workload, load, results.seeds.length]),
+      ),
+    )
+    for (const row of results.rows) {
+      if (row.strategy === results.default) expect(row.versusReplica).toBeUndefined()
+      else expect(row.versusReplica?.e2eP95.defaultAhead).toBeLessThanOrEqual(row.seeds)
+    }
   })
 
   it.each(Object.entries(chartFiles(results)))('docs/%s matches the results', (name, svg) => {
@@ -142,7 +155,7 @@ describe('the tails behind the rival wins (bench/results/balance-tails.json)', (
 })
 
 describe('the default before it learned', () => {
-  const withoutPairing = ({ versusDefault: _, ...row }: BalanceRow) => row
+  const withoutPairing = ({ versusDefault: _, versusReplica: __, ...row }: BalanceRow) => row
   const rowsOf = (all: BalanceResults, strategy: string) =>
     all.rows.filter((row) => row.strategy === strategy).map(withoutPairing)
 
@@ -210,7 +223,7 @@ describe("issue 15's bar in words", () => {
     const strategies = [...SUMMARY_RIVALS, 'random', results.default]
     const rows = [0.3, 0.5].flatMap((load) =>
       strategies.map((strategy): BalanceRow => {
-        const { versusDefault: _, ...base } = results.rows[0] as BalanceRow
+        const { versusDefault: _, versusReplica: __, ...base } = results.rows[0] as BalanceRow
         const row = {
           ...base,
           workload: 'chat',
@@ -225,7 +238,8 @@ describe("issue 15's bar in words", () => {
         return { ...row, versusDefault: versus(ttftAhead, e2eAhead) }
       }),
     )
-    return { ...results, workloads: ['chat'], loads: [0.3, 0.5], strategies, rows }
+    const { replicaRows: _, ...published } = results
+    return { ...published, workloads: ['chat'], loads: [0.3, 0.5], strategies, rows }
   }
 
   it('judges loads from 50 % only, and names each figure a rival wins or the default misses', () => {
@@ -264,6 +278,28 @@ describe("issue 15's bar in words", () => {
     ])
     expect(rivalWins(world({}, {}))).toBe('- None: the default has the lowest median p95 in every figure.')
     expect(rivalWinFigures(world({}, {}))).toEqual([])
+  })
+
+  it("states the bar for the default's replica, and where the run and the replica both meet it", () => {
+    // The run: llm-d ahead in 1/5 TTFT seeds; the replica: llm-d ahead everywhere, sglang in 3/5 e2e
+    // seeds, and random's median below the replica's in TTFT.
+    const run = world({ [results.default]: 2000, random: 2500 }, { 'llm-d': [1, 5] })
+    const replica = world({ [results.default]: 2000, random: 1500 }, { 'sglang-cache-aware': [5, 3] })
+    const withReplica: BalanceResults = {
+      ...run,
+      rows: run.rows.map((row) => {
+        const twin = rowAt(replica, row.workload, row.load, row.strategy).versusDefault
+        return twin === undefined ? row : { ...row, versusReplica: twin }
+      }),
+      replicaRows: replica.rows.filter((row) => row.strategy === results.default),
+    }
+    expect(replicaStanding(withReplica).split('\n')).toEqual([
+      '- Lowest median p95 of all 5 routers: 1 of 2 figures in the replica; in both it and the run, 1.',
+      '- Ahead of weighted-least-in-flight in every seed: 2 of 2 figures in the replica; in both it and the run, 2.',
+      '- Ahead of sglang-cache-aware in every seed: 1 of 2 figures in the replica; in both it and the run, 1.',
+      '- Ahead of llm-d in every seed: 2 of 2 figures in the replica; in both it and the run, 1.',
+    ])
+    expect(replicaStanding(run)).toBe('- The replica was not run.')
   })
 
   it('counts a tie with the default as the default lowest, in the verdict too', () => {

@@ -4,7 +4,14 @@
  * committed charts and tables match the committed JSON.
  */
 import { renderP95Chart } from './p95-chart.js'
-import type { BalanceResults, BalanceRow, BeforeLearningResults, Paired, TailMetric } from './results.js'
+import type {
+  BalanceResults,
+  BalanceRow,
+  BeforeLearningResults,
+  Paired,
+  TailMetric,
+  Versus,
+} from './results.js'
 import type { Spread } from './stats.js'
 
 /** The rivals the summary table sets beside the default. */
@@ -54,8 +61,6 @@ export function rowAt(results: BalanceResults, workload: string, load: number, s
   if (found === undefined) throw new Error(`no row ${workload} ${load} ${strategy}`)
   return found
 }
-
-type Versus = NonNullable<BalanceRow['versusDefault']>
 
 /** `rival`'s seed-by-seed comparison with the default at one workload and load. */
 function versusDefault(
@@ -238,23 +243,72 @@ function aheadIn(
  */
 export function standing(results: BalanceResults): string {
   const figures = barFigures(results)
-  const line = (claim: string, missed: readonly string[]) => {
-    const where = missed.length === 0 ? '' : `; not in ${missed.join(', ')}`
-    return `- ${claim}: ${figures.length - missed.length} of ${figures.length} figures${where}.`
-  }
+  return claimsOf(results)
+    .map(({ claim, missed }) => {
+      const where = missed.length === 0 ? '' : `; not in ${missed.map((m) => m.detail).join(', ')}`
+      return `- ${claim}: ${figures.length - missed.length} of ${figures.length} figures${where}.`
+    })
+    .join('\n')
+}
+
+/** One claim of issue 15's bar and the figures where it does not hold (the name, and a detail). */
+interface Claim {
+  readonly claim: string
+  readonly missed: readonly { readonly name: string; readonly detail: string }[]
+}
+
+function claimsOf(results: BalanceResults): Claim[] {
+  const figures = barFigures(results)
   const notBest = figures.flatMap((figure) => {
     const winner = beatenBy(results, figure)
-    return winner === undefined ? [] : [`${figure.name} (${winner})`]
+    return winner === undefined ? [] : [{ name: figure.name, detail: `${figure.name} (${winner})` }]
   })
-  const lines = [line(`Lowest median p95 of all ${results.strategies.length} routers`, notBest)]
+  const claims = [{ claim: `Lowest median p95 of all ${results.strategies.length} routers`, missed: notBest }]
   for (const rival of SUMMARY_RIVALS) {
     const missed = figures.flatMap((figure) => {
       const { ahead, seeds } = aheadIn(results, figure, rival)
-      return ahead === seeds ? [] : [`${figure.name} ${ahead}/${seeds}`]
+      return ahead === seeds ? [] : [{ name: figure.name, detail: `${figure.name} ${ahead}/${seeds}` }]
     })
-    lines.push(line(`Ahead of ${rival} in every seed`, missed))
+    claims.push({ claim: `Ahead of ${rival} in every seed`, missed })
   }
-  return lines.join('\n')
+  return claims
+}
+
+/**
+ * The results as if the default's replica were the default: its rows in the default's place, and every
+ * other router paired seed by seed with it. Null when the replica was not run.
+ */
+function asReplica(results: BalanceResults): BalanceResults | null {
+  const replicaRows = results.replicaRows
+  if (replicaRows === undefined) return null
+  const rows = results.rows.map((row) => {
+    if (row.strategy !== results.default) {
+      if (row.versusReplica === undefined) throw new Error(`no replica figures for ${row.strategy}`)
+      return { ...row, versusDefault: row.versusReplica }
+    }
+    const replica = replicaRows.find((r) => r.workload === row.workload && r.load === row.load)
+    if (replica === undefined) throw new Error(`no replica row ${row.workload} ${row.load}`)
+    return { ...replica, strategy: results.default }
+  })
+  return { ...results, rows }
+}
+
+/**
+ * Issue 15's bar for the default's replica, and where the run and the replica both meet it: a claim
+ * the replica does not repeat rests on the chance of early picks, not on the balancer.
+ */
+export function replicaStanding(results: BalanceResults): string {
+  const replica = asReplica(results)
+  if (replica === null) return '- The replica was not run.'
+  const total = barFigures(results).length
+  const run = claimsOf(results)
+  return claimsOf(replica)
+    .map(({ claim, missed }, index) => {
+      const missedInRun = new Set((run[index] as Claim).missed.map((m) => m.name))
+      const both = total - new Set([...missedInRun, ...missed.map((m) => m.name)]).size
+      return `- ${claim}: ${total - missed.length} of ${total} figures in the replica; in both it and the run, ${both}.`
+    })
+    .join('\n')
 }
 
 /** A figure where a router has a lower median p95 than the default, and the lowest such router. */
@@ -356,6 +410,7 @@ export function docBlocks(results: BalanceResults, before: BeforeLearningResults
     'balance-summary': summaryTable(results),
     'balance-verdict': verdict(results),
     'balance-standing': standing(results),
+    'balance-replica': replicaStanding(results),
     'balance-rival-wins': rivalWins(results),
     'balance-paired': pairedTable(results),
     'balance-before-learning': beforeLearningTable(results, before),

@@ -25,7 +25,14 @@ export interface BalanceRow {
   /** Median share of requests per GPU class, 0–1. */
   readonly shareByClass: Readonly<Record<string, number>>
   /** Seed by seed against the default (absent on the default's own rows and without it in the run). */
-  readonly versusDefault?: { readonly ttftP95: Paired; readonly e2eP95: Paired }
+  readonly versusDefault?: Versus
+  /** The same against the default's replica (`BalanceResults.replicaRows`), where it was run. */
+  readonly versusReplica?: Versus
+}
+
+export interface Versus {
+  readonly ttftP95: Paired
+  readonly e2eP95: Paired
 }
 
 /**
@@ -56,18 +63,20 @@ export function withVersusDefault(
   perSeed: readonly SeedFigures[],
   defaultPerSeed: readonly SeedFigures[],
 ): BalanceRow {
+  return { ...row, versusDefault: versus(perSeed, defaultPerSeed) }
+}
+
+/** Seed by seed, `perSeed` against `mine` (the default's or its replica's figures of the same seeds). */
+export function versus(perSeed: readonly SeedFigures[], mine: readonly SeedFigures[]): Versus {
   return {
-    ...row,
-    versusDefault: {
-      ttftP95: paired(
-        defaultPerSeed.map((f) => f.ttftP95Ms),
-        perSeed.map((f) => f.ttftP95Ms),
-      ),
-      e2eP95: paired(
-        defaultPerSeed.map((f) => f.e2eP95Ms),
-        perSeed.map((f) => f.e2eP95Ms),
-      ),
-    },
+    ttftP95: paired(
+      mine.map((f) => f.ttftP95Ms),
+      perSeed.map((f) => f.ttftP95Ms),
+    ),
+    e2eP95: paired(
+      mine.map((f) => f.e2eP95Ms),
+      perSeed.map((f) => f.e2eP95Ms),
+    ),
   }
 }
 
@@ -84,6 +93,11 @@ export interface BalanceResults {
   /** Median capacity (req/s) per workload over the seeds' worlds. */
   readonly capacityPerS: Readonly<Record<string, Spread>>
   readonly rows: readonly BalanceRow[]
+  /**
+   * The default's replica (compared-routers.ts `DEFAULT_REPLICA`) on the same seeds, one row per
+   * workload and load; each other router's row carries `versusReplica`. Absent without the default.
+   */
+  readonly replicaRows?: readonly BalanceRow[]
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench:balance`: every compared router × workload × load × seed on the hidden-factor world
  * (engine.ts), spread over worker threads; prints a summary, writes bench/results/balance.json, the
- * per-workload charts in docs/ and the generated blocks of docs/balancing-benchmark.md.
+ * per-workload charts in docs/ and the generated blocks of docs/balancing-benchmark.md. With the
+ * default among the strategies it also runs the default's replica (compared-routers.ts).
  * Options: --requests N (per run, default 3000), --seeds N, --first-seed N (default 20261129),
  * --workers N, --workloads a,b, --strategies a,b, --loads 0.5,0.85.
  * A filtered or shortened run (workloads, strategies, loads, fewer than 5 seeds, other seeds, fewer
@@ -10,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { ConfigSchema } from '../../src/config.js'
-import { COMPARED_ROUTERS } from './compared-routers.js'
+import { COMPARED_ROUTERS, DEFAULT_REPLICA } from './compared-routers.js'
 import { readOptions } from './options.js'
 import { chartFiles, docBlocks, fillBlocks, formatSpread, summaryTable } from './report.js'
 import {
@@ -19,6 +20,7 @@ import {
   type BalanceRow,
   type BeforeLearningResults,
   readPublished,
+  versus,
   withVersusDefault,
 } from './results.js'
 import { type SeedFigures, spread } from './stats.js'
@@ -36,10 +38,13 @@ const { requests, seeds, workers: workerCount, workloads, strategies, loads: LOA
 const defaultModeName: string = ConfigSchema.shape.loadBalancerMode.parse(undefined)
 const defaultMode = `llm-fleet:${defaultModeName}`
 
+const hasDefault = strategies.includes(defaultMode)
+// The default's replica runs beside it; it is not one of the compared routers.
+const runStrategies = hasDefault ? [...strategies, DEFAULT_REPLICA.name] : strategies
 const jobs: Job[] = []
 for (const workload of workloads)
   for (const load of LOADS)
-    for (const strategy of strategies)
+    for (const strategy of runStrategies)
       for (const seed of seeds) jobs.push({ index: jobs.length, workload, load, strategy, seed, requests })
 
 const startedMs = performance.now()
@@ -79,18 +84,29 @@ const elapsedS = (performance.now() - startedMs) / 1000
 process.stderr.write('\n')
 
 const rows: BalanceRow[] = []
+const replicaRows: BalanceRow[] = []
 const seedFigures = (workload: string, load: number, strategy: string) =>
   jobs
     .filter((job) => job.workload === workload && job.load === load && job.strategy === strategy)
     .map((job) => figures[job.index] as SeedFigures)
 for (const workload of workloads)
-  for (const load of LOADS)
+  for (const load of LOADS) {
+    const replica = hasDefault ? seedFigures(workload, load, DEFAULT_REPLICA.name) : []
+    if (hasDefault) replicaRows.push(aggregate(workload, load, DEFAULT_REPLICA.name, replica))
     for (const strategy of strategies) {
       const perSeed = seedFigures(workload, load, strategy)
       const row = aggregate(workload, load, strategy, perSeed)
-      const isCompared = strategy !== defaultMode && strategies.includes(defaultMode)
-      rows.push(isCompared ? withVersusDefault(row, perSeed, seedFigures(workload, load, defaultMode)) : row)
+      const isCompared = strategy !== defaultMode && hasDefault
+      rows.push(
+        isCompared
+          ? {
+              ...withVersusDefault(row, perSeed, seedFigures(workload, load, defaultMode)),
+              versusReplica: versus(perSeed, replica),
+            }
+          : row,
+      )
     }
+  }
 
 const results: BalanceResults = {
   default: defaultMode,
@@ -102,6 +118,7 @@ const results: BalanceResults = {
   strategies,
   capacityPerS: Object.fromEntries([...capacities].map(([name, list]) => [name, spread(list, 2)])),
   rows,
+  ...(hasDefault ? { replicaRows } : {}),
 }
 
 for (const workload of workloads) {
