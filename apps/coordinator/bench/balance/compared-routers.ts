@@ -49,7 +49,7 @@ export const COMPARED_ROUTERS: readonly ComparedRouter[] = [
 /**
  * The default run again with one change: where nodes tie exactly, its turn starts at the second node
  * rather than the first. It is not compared with the others; what moves between it and the default
- * shows how much of a seed's figure is the chance of one early pick (docs/balancing-benchmark.md).
+ * shows how much of a seed's figure the order of exact ties alone can move (docs/balancing-benchmark.md).
  */
 export const DEFAULT_REPLICA: ComparedRouter = (() => {
   const mode = ConfigSchema.shape.loadBalancerMode.parse(undefined)
@@ -57,7 +57,7 @@ export const DEFAULT_REPLICA: ComparedRouter = (() => {
   return {
     name,
     make: (random) =>
-      new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, firstTurn: 1 }),
+      new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, firstTieTurn: 1 }),
   }
 })()
 

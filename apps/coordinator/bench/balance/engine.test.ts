@@ -1,7 +1,7 @@
 /** The benchmark run as a whole: completeness, determinism, and the seam's blindness to the world. */
 import { seededRandom } from '@llm-fleet/mock-runtime'
 import { describe, expect, it } from 'vitest'
-import { COMPARED_ROUTERS, comparedRouter } from './compared-routers.js'
+import { COMPARED_ROUTERS, comparedRouter, DEFAULT_REPLICA } from './compared-routers.js'
 import { runOnce } from './engine.js'
 import { LlmFleetRouter, registrationFor } from './llm-fleet-router.js'
 import type { Outcome, PushedSample, RoutedRequest, Router, RouterHost } from './routers/router.js'
@@ -26,6 +26,17 @@ describe('runOnce', () => {
       expect(shares).toBeCloseTo(1, 9)
     },
   )
+
+  it("runs the default's replica to completion, and its order of exact ties moves the figures", () => {
+    const run = { ...BASE, workload: 'agentic' as const }
+    const replica = runOnce({ ...run, makeRouter: DEFAULT_REPLICA.make })
+    expect([...replica.completions].every((count) => count === 1)).toBe(true)
+    const original = runOnce({ ...run, makeRouter: comparedRouter('llm-fleet:fastest-finish').make })
+    expect(JSON.stringify(figuresOf(replica))).not.toBe(JSON.stringify(figuresOf(original)))
+    expect(
+      () => new LlmFleetRouter({ mode: 'spec', pushIntervalMs: 1000, random: Math.random, firstTieTurn: 1 }),
+    ).toThrow('firstTieTurn is for fastest-finish, not spec')
+  })
 
   it('is byte-identical for a seed, and the seed matters', () => {
     const make = comparedRouter('llm-fleet:fastest-finish').make

@@ -25,6 +25,7 @@
  * receives only `RouterHost` (the agent's report), pushed samples and outcomes.
  */
 import { type AgentMetrics, AgentRegistration } from '@llm-fleet/types'
+import { TIE_CURSOR } from '../../src/core/balancer/fastest-finish.js'
 import { select } from '../../src/core/balancer/select.js'
 import type { BalancerMode } from '../../src/core/balancer/strategies.js'
 import {
@@ -62,10 +63,10 @@ export interface LlmFleetRouterOptions {
   /** Name in tables (default `llm-fleet:<mode>`). */
   readonly name?: string
   /**
-   * Where the mode's turn among exactly tied nodes starts (default 0, as in the coordinator): the
-   * benchmark's replica of the default starts it at 1, which changes nothing else.
+   * `fastest-finish` only: where its turn among exactly tied nodes starts (default 0, as in the
+   * coordinator). The benchmark's replica of the default starts it at 1; nothing else differs.
    */
-  readonly firstTurn?: number
+  readonly firstTieTurn?: number
 }
 
 export function registrationFor(host: RouterHost): AgentRegistration {
@@ -145,7 +146,11 @@ export class LlmFleetRouter implements Router {
         ? DEFAULT_BUSY_THRESHOLDS
         : { ...DEFAULT_BUSY_THRESHOLDS, gpuUtilPct: options.busyGpuPct }
     this.state = createBalancerState(options.random, { mode: options.mode, busy })
-    if (options.firstTurn !== undefined) this.state.cursors.set(options.mode, options.firstTurn)
+    if (options.firstTieTurn !== undefined) {
+      if (options.mode !== 'fastest-finish')
+        throw new Error(`firstTieTurn is for fastest-finish, not ${options.mode}`)
+      this.state.cursors.set(TIE_CURSOR, options.firstTieTurn)
+    }
     this.learner = new TrafficLearner({
       knowledge: this.state.knowledge,
       prefixIndex: this.state.prefixIndex,

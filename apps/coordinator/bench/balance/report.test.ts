@@ -280,11 +280,11 @@ describe("issue 15's bar in words", () => {
     expect(rivalWinFigures(world({}, {}))).toEqual([])
   })
 
-  it("states the bar for the default's replica, and where the run and the replica both meet it", () => {
-    // The run: llm-d ahead in 1/5 TTFT seeds; the replica: llm-d ahead everywhere, sglang in 3/5 e2e
-    // seeds, and random's median below the replica's in TTFT.
-    const run = world({ [results.default]: 2000, random: 2500 }, { 'llm-d': [1, 5] })
-    const replica = world({ [results.default]: 2000, random: 1500 }, { 'sglang-cache-aware': [5, 3] })
+  it("states the bar for the default's replica, where both meet it, and where only one does", () => {
+    // The run: TTFT 2 s at 50 %, above the rivals' 1 s; llm-d ahead of it in 4 of 5 TTFT seeds. The
+    // replica: TTFT 0.9 s, the lowest; llm-d ahead in 4 of 5 e2e seeds, sglang in 2 of 5.
+    const run = world({ [results.default]: 2000 }, { 'llm-d': [1, 5] })
+    const replica = world({ [results.default]: 900 }, { 'llm-d': [5, 1], 'sglang-cache-aware': [5, 3] })
     const withReplica: BalanceResults = {
       ...run,
       rows: run.rows.map((row) => {
@@ -294,10 +294,10 @@ describe("issue 15's bar in words", () => {
       replicaRows: replica.rows.filter((row) => row.strategy === results.default),
     }
     expect(replicaStanding(withReplica).split('\n')).toEqual([
-      '- Lowest median p95 of all 5 routers: 1 of 2 figures in the replica; in both it and the run, 1.',
+      '- Lowest median p95 of all 5 routers: 2 of 2 figures in the replica; in both it and the run, 1; the replica alone in chat 50 % TTFT.',
       '- Ahead of weighted-least-in-flight in every seed: 2 of 2 figures in the replica; in both it and the run, 2.',
-      '- Ahead of sglang-cache-aware in every seed: 1 of 2 figures in the replica; in both it and the run, 1.',
-      '- Ahead of llm-d in every seed: 2 of 2 figures in the replica; in both it and the run, 1.',
+      '- Ahead of sglang-cache-aware in every seed: 1 of 2 figures in the replica; in both it and the run, 1; the run alone in chat 50 % e2e.',
+      '- Ahead of llm-d in every seed: 1 of 2 figures in the replica; in both it and the run, 0; the replica alone in chat 50 % TTFT; the run alone in chat 50 % e2e.',
     ])
     expect(replicaStanding(run)).toBe('- The replica was not run.')
   })

@@ -301,12 +301,19 @@ export function replicaStanding(results: BalanceResults): string {
   const replica = asReplica(results)
   if (replica === null) return '- The replica was not run.'
   const total = barFigures(results).length
-  const run = claimsOf(results)
+  const inRun = new Map(claimsOf(results).map(({ claim, missed }) => [claim, missed.map((m) => m.name)]))
   return claimsOf(replica)
-    .map(({ claim, missed }, index) => {
-      const missedInRun = new Set((run[index] as Claim).missed.map((m) => m.name))
-      const both = total - new Set([...missedInRun, ...missed.map((m) => m.name)]).size
-      return `- ${claim}: ${total - missed.length} of ${total} figures in the replica; in both it and the run, ${both}.`
+    .map(({ claim, missed }) => {
+      const missedByRun = inRun.get(claim) ?? []
+      const missedByReplica = missed.map((m) => m.name)
+      const replicaOnly = missedByRun.filter((name) => !missedByReplica.includes(name))
+      const runOnly = missedByReplica.filter((name) => !missedByRun.includes(name))
+      const both = total - new Set([...missedByRun, ...missedByReplica]).size
+      const apart = [
+        replicaOnly.length === 0 ? '' : `; the replica alone in ${replicaOnly.join(', ')}`,
+        runOnly.length === 0 ? '' : `; the run alone in ${runOnly.join(', ')}`,
+      ].join('')
+      return `- ${claim}: ${total - missedByReplica.length} of ${total} figures in the replica; in both it and the run, ${both}${apart}.`
     })
     .join('\n')
 }

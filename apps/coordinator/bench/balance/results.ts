@@ -66,15 +66,18 @@ export function withVersusDefault(
   return { ...row, versusDefault: versus(perSeed, defaultPerSeed) }
 }
 
-/** Seed by seed, `perSeed` against `mine` (the default's or its replica's figures of the same seeds). */
-export function versus(perSeed: readonly SeedFigures[], mine: readonly SeedFigures[]): Versus {
+/**
+ * Seed by seed, a router's figures (`perSeed`) against the `baseline`'s of the same seeds (the
+ * default's, or its replica's).
+ */
+export function versus(perSeed: readonly SeedFigures[], baseline: readonly SeedFigures[]): Versus {
   return {
     ttftP95: paired(
-      mine.map((f) => f.ttftP95Ms),
+      baseline.map((f) => f.ttftP95Ms),
       perSeed.map((f) => f.ttftP95Ms),
     ),
     e2eP95: paired(
-      mine.map((f) => f.e2eP95Ms),
+      baseline.map((f) => f.e2eP95Ms),
       perSeed.map((f) => f.e2eP95Ms),
     ),
   }

@@ -67,6 +67,9 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   return context
 }
 
+/** The cursor (`BalancerState.cursors`) whose turn picks among exactly tied nodes. */
+export const TIE_CURSOR = 'fastest-finish'
+
 export const fastestFinish: Strategy = (candidates, request, state): Selection => {
   const context = prepareContext(request, state)
   const terms = state.scratch.terms
@@ -107,13 +110,13 @@ export const fastestFinish: Strategy = (candidates, request, state): Selection =
 
   if (tiedCount > 0) {
     // Ties rotate over the tied set: "first of equals" would starve identical nodes listed later.
-    const turn = tiedCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedCount
+    const turn = tiedCount === 1 ? 0 : takeTurn(state, TIE_CURSOR) % tiedCount
     const winner = takeTied(state, tiedCount, turn)
     return selected(winner, false, context, terms, tiedCount > 1 ? null : runnerUp)
   }
   ties.length = 0
   // Every candidate is hot (rare): a second pass finds the hot tie whose turn it is.
-  let skip = tiedHotCount === 1 ? 0 : takeTurn(state, 'fastest-finish') % tiedHotCount
+  let skip = tiedHotCount === 1 ? 0 : takeTurn(state, TIE_CURSOR) % tiedHotCount
   for (let i = 0; i < candidates.length; i++) {
     const node = candidates[i] as NodeView
     if (!isHot(node, state) || rankOf(node, context) !== bestHot) continue
