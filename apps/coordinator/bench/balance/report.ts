@@ -242,11 +242,11 @@ function aheadIn(
  * and in how many it was ahead of each rival of the summary in every seed; then the figures where not.
  */
 export function standing(results: BalanceResults): string {
-  const figures = barFigures(results)
-  return claimsOf(results)
+  const { total, claims } = claimsOf(results)
+  return claims
     .map(({ claim, missed }) => {
       const where = missed.length === 0 ? '' : `; not in ${missed.map((m) => m.detail).join(', ')}`
-      return `- ${claim}: ${figures.length - missed.length} of ${figures.length} figures${where}.`
+      return `- ${claim}: ${total - missed.length} of ${total} figures${where}.`
     })
     .join('\n')
 }
@@ -257,7 +257,8 @@ interface Claim {
   readonly missed: readonly { readonly name: string; readonly detail: string }[]
 }
 
-function claimsOf(results: BalanceResults): Claim[] {
+/** The bar's claims, and how many figures each is judged on. */
+function claimsOf(results: BalanceResults): { total: number; claims: Claim[] } {
   const figures = barFigures(results)
   const notBest = figures.flatMap((figure) => {
     const winner = beatenBy(results, figure)
@@ -271,7 +272,7 @@ function claimsOf(results: BalanceResults): Claim[] {
     })
     claims.push({ claim: `Ahead of ${rival} in every seed`, missed })
   }
-  return claims
+  return { total: figures.length, claims }
 }
 
 /**
@@ -300,9 +301,11 @@ function asReplica(results: BalanceResults): BalanceResults | null {
 export function replicaStanding(results: BalanceResults): string {
   const replica = asReplica(results)
   if (replica === null) return '- The replica was not run.'
-  const total = barFigures(results).length
-  const inRun = new Map(claimsOf(results).map(({ claim, missed }) => [claim, missed.map((m) => m.name)]))
-  return claimsOf(replica)
+  const inRun = new Map(
+    claimsOf(results).claims.map(({ claim, missed }) => [claim, missed.map((m) => m.name)]),
+  )
+  const { total, claims } = claimsOf(replica)
+  return claims
     .map(({ claim, missed }) => {
       const missedByRun = inRun.get(claim) ?? []
       const missedByReplica = missed.map((m) => m.name)
