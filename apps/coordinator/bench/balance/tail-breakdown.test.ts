@@ -65,7 +65,7 @@ describe('partsOf on a simulated run', () => {
       onRequestDone: (job) => jobs.push(job),
     })
     expect(jobs.length).toBeGreaterThan(300)
-    let waited = 0
+    const occurred = { place: 0, load: 0, promptsAhead: 0 }
     for (const job of jobs) {
       const p = partsOf(job)
       expect(Math.min(p.place, p.load, p.promptsAhead, p.prefill, p.decode)).toBeGreaterThanOrEqual(0)
@@ -74,10 +74,14 @@ describe('partsOf on a simulated run', () => {
         job.doneMs - job.arrivalMs,
         6,
       )
-      if (p.place > 0 && p.load > 0 && p.promptsAhead > 0) waited++
+      if (p.place > 0) occurred.place++
+      if (p.load > 0) occurred.load++
+      if (p.promptsAhead > 0) occurred.promptsAhead++
     }
-    // The run exercises every part, not only prefill and decode.
-    expect(waited).toBeGreaterThan(0)
+    // The run exercises every part, not only prefill and decode. (No request has all three: a request
+    // that waited for a place in its model's runner finds the model loaded, since the requests holding
+    // the places keep it from being unloaded.)
+    expect(Math.min(occurred.place, occurred.load, occurred.promptsAhead)).toBeGreaterThan(0)
   })
 })
 

@@ -115,6 +115,23 @@ describe('SimHost', () => {
     expect(starts[4]).toBeGreaterThanOrEqual(firstDone - 1e-6)
   })
 
+  it('gives each loaded model its own places, as Ollama gives each runner its own semaphore', () => {
+    // Both models warm first, so that nothing below waits for a load.
+    const warmA = job('llama3.1:8b', 64, 1)
+    const warmB = job('llama3.2:3b', 64, 1)
+    const busyA = Array.from({ length: 5 }, () => job('llama3.1:8b', 64, 400))
+    const b = job('llama3.2:3b', 64, 10)
+    for (const later of [...busyA, b]) later.arrivalMs = 60_000
+    serve([warmA, warmB, ...busyA, b])
+    // The 8B model's fifth request waits for one of its own 4 places...
+    const admitted = busyA.map((j) => j.admittedMs).sort((x, y) => x - y)
+    expect(admitted[3]).toBe(60_000)
+    expect(admitted[4]).toBeGreaterThan(60_000)
+    // ...while the 3B model's request, behind it in arrival order, takes a place of its runner at once.
+    expect(b.admittedMs).toBe(60_000)
+    expect(b.loadWaitMs).toBe(0)
+  })
+
   it('runs slower while throttled', () => {
     const fast = job('llama3.1:8b', 64, 200)
     fast.arrivalMs = 10_000

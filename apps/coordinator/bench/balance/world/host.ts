@@ -109,9 +109,19 @@ export function unitSpeeds(spec: HostSpec, factors: HiddenFactors, modelId: stri
   return { decodePerMs: 1 / tokenMs, prefillPerMs: (prefillPerS / 1000) * factors.prefill }
 }
 
+/** One model's requests waiting for a place in its runner on a unit, first in first out. */
+interface ModelQueue {
+  readonly jobs: HostJob[]
+  head: number
+  /** The model's requests holding a place (its runner's semaphore). */
+  used: number
+}
+
 class Unit {
-  readonly queue: HostJob[] = []
-  queueHead = 0
+  /** Per model: Ollama gives each loaded runner its own OLLAMA_NUM_PARALLEL places (see `admit`). */
+  readonly queues = new Map<string, ModelQueue>()
+  /** Requests in every model's queue. */
+  queued = 0
   readonly waitingForModel: HostJob[] = []
   readonly prefillQueue: HostJob[] = []
   prefillHead = 0
@@ -188,8 +198,7 @@ export class SimHost {
     for (let i = 0; i < this.units.length; i++) {
       const unit = this.units[i] as Unit
       const holds = unit.resident.has(job.model) || unit.loading?.model === job.model
-      const load =
-        (unit.slotsUsed + unit.queue.length - unit.queueHead) / this.spec.slotsPerUnit + (holds ? 0 : 1)
+      const load = (unit.slotsUsed + unit.queued) / this.spec.slotsPerUnit + (holds ? 0 : 1)
       if (load < bestLoad) {
         bestLoad = load
         best = i
@@ -197,7 +206,13 @@ export class SimHost {
     }
     job.unit = best
     const unit = this.units[best] as Unit
-    unit.queue.push(job)
+    let queue = unit.queues.get(job.model)
+    if (queue === undefined) {
+      queue = { jobs: [], head: 0, used: 0 }
+      unit.queues.set(job.model, queue)
+    }
+    queue.jobs.push(job)
+    unit.queued++
     this.advanceTo(nowMs)
   }
 
@@ -229,7 +244,7 @@ export class SimHost {
     for (const unit of this.units) {
       this.advanceClock(unit, nowMs)
       running += unit.slotsUsed
-      waiting += unit.queue.length - unit.queueHead
+      waiting += unit.queued
       kvBudget += unit.cache.capacity
       for (const job of unit.decoding) {
         kvBytes += (job.promptTokens + job.outputTokens / 2) * kvBytesPerToken(modelSpec(job.model))
@@ -268,7 +283,7 @@ export class SimHost {
   /** Requests on the host now (queued or in a slot). */
   get activeCount(): number {
     let count = 0
-    for (const unit of this.units) count += unit.slotsUsed + unit.queue.length - unit.queueHead
+    for (const unit of this.units) count += unit.slotsUsed + unit.queued
     return count
   }
 
@@ -309,6 +324,7 @@ export class SimHost {
   private finish(unit: Unit, job: HostJob, atMs: number): void {
     job.doneMs = atMs
     unit.slotsUsed--
+    ;(unit.queues.get(job.model) as ModelQueue).used--
     const entry = unit.resident.get(job.model)
     if (entry !== undefined) {
       entry.refCount--
@@ -335,28 +351,43 @@ export class SimHost {
     heapPush(unit.decoding, job)
   }
 
-  /** FIFO into free slots; a job whose model is not ready waits for its load without giving the slot back. */
+  /**
+   * Each model's requests, first in first out, into its own places: Ollama's scheduler hands a request
+   * for a loaded model straight to that model's runner (server/sched.go `processPending`,
+   * `useLoadedRunner`), and the runner admits `numParallel` at once (llm/llama_server.go: a
+   * `semaphore.NewWeighted(numParallel)` acquired per completion), so a model's queue never waits
+   * behind another model's. A job whose model is not ready waits for its load holding its place.
+   */
   private admit(unit: Unit, nowMs: number): void {
     const slots = this.spec.slotsPerUnit
-    while (unit.queueHead < unit.queue.length && unit.slotsUsed < slots) {
-      const job = unit.queue[unit.queueHead++] as HostJob
-      unit.slotsUsed++
-      job.admittedMs = nowMs
-      this.expireIdle(unit, nowMs)
-      const entry = unit.resident.get(job.model)
-      if (entry !== undefined && entry.readyMs <= nowMs) {
-        entry.refCount++
-        entry.lastUsedMs = nowMs
-        unit.prefillQueue.push(job)
-      } else {
-        unit.waitingForModel.push(job)
+    for (const queue of unit.queues.values()) {
+      while (queue.head < queue.jobs.length && queue.used < slots) {
+        const job = queue.jobs[queue.head++] as HostJob
+        queue.used++
+        unit.queued--
+        unit.slotsUsed++
+        this.start(unit, job, nowMs)
+      }
+      if (queue.head > 512 && queue.head * 2 > queue.jobs.length) {
+        queue.jobs.splice(0, queue.head)
+        queue.head = 0
       }
     }
-    if (unit.queueHead > 512 && unit.queueHead * 2 > unit.queue.length) {
-      unit.queue.splice(0, unit.queueHead)
-      unit.queueHead = 0
-    }
     this.startLoads(unit, nowMs)
+  }
+
+  /** A job took a place: to the prefill queue if its model is ready, else to wait for the load. */
+  private start(unit: Unit, job: HostJob, nowMs: number): void {
+    job.admittedMs = nowMs
+    this.expireIdle(unit, nowMs)
+    const entry = unit.resident.get(job.model)
+    if (entry !== undefined && entry.readyMs <= nowMs) {
+      entry.refCount++
+      entry.lastUsedMs = nowMs
+      unit.prefillQueue.push(job)
+    } else {
+      unit.waitingForModel.push(job)
+    }
   }
 
   /** Ollama's scheduler: one load at a time; make room by unloading idle runners (server/sched.go). */
