@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { FaultDirective } from './fault-state.js'
-import { type GenerationRenderer, runGeneration } from './generation-response.js'
+import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
 import { answerText } from './output-length.js'
 import type { PromptAdmission } from './prompt-gate.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -32,6 +32,8 @@ export function runAdmittedGeneration(
   onAdmitted?: (admitted: PromptAdmission) => void,
 ): void {
   const { outputTokens } = generation
+  const model = context.models.get(generation.model)
+  const runner = runnerFor(context.kind, model?.name ?? generation.model)
   const start = (prefillMs?: number) =>
     runGeneration(response, renderer, {
       scheduler: context.scheduler,
@@ -39,9 +41,9 @@ export function runAdmittedGeneration(
       fault: generation.fault,
       outputTokens,
       ...(prefillMs === undefined ? {} : { prefillMs }),
+      ...(runner === undefined ? {} : { runner }),
     })
   const gate = context.prompts
-  const model = context.models.get(generation.model)
   if (gate === undefined || model === undefined) {
     start()
     return

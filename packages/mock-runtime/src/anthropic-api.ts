@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
-import { type GenerationRenderer, runGeneration } from './generation-response.js'
+import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
 import { resolveModel } from './model-catalog.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
@@ -114,10 +114,12 @@ export function handleMessages(request: ApiRequest, response: ServerResponse): v
       return isStreaming ? 'event: message_start\ndata: {"type":\n\n' : '{"id":'
     },
   }
+  const runner = runnerFor(context.kind, isKnown.name)
   runGeneration(response, renderer, {
     scheduler: context.scheduler,
     counters: context.counters,
     fault,
     outputTokens,
+    ...(runner === undefined ? {} : { runner }),
   })
 }

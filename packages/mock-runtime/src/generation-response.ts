@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FaultDirective } from './fault-state.js'
 import type { GenerationScheduler } from './generation-scheduler.js'
+import type { RuntimeKind } from './runtime-context.js'
 import type { RuntimeCounters } from './runtime-stats.js'
 
 /** How one API renders a generation on the wire. */
@@ -38,6 +39,16 @@ export interface GenerationContext {
   readonly outputTokens: number
   /** The prompt's modelled prefill, speed-scaled ms (prompt-gate.ts); the profile's fixed TTFT when absent. */
   readonly prefillMs?: number
+  /** Whose places the generation takes (`runnerFor`); one shared runner when absent. */
+  readonly runner?: string
+}
+
+/**
+ * The runner a generation of `model` runs in: a mock Ollama runs one per model, each with its own
+ * places (generation-scheduler.ts); an OpenAI-style server is one engine with one set of places.
+ */
+export function runnerFor(kind: RuntimeKind, model: string): string | undefined {
+  return kind === 'ollama' ? model : undefined
 }
 
 /** Runs the generation and answers `response`; returns at once, the scheduler drives the rest. */
@@ -100,6 +111,7 @@ export function runGeneration(
 
   const ticket = scheduler.submit({
     outputTokens,
+    ...(context.runner === undefined ? {} : { runner: context.runner }),
     ...(context.prefillMs === undefined ? {} : { prefillMs: context.prefillMs }),
     onTokens(firstIndex, count) {
       let usable = count

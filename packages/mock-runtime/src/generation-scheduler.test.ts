@@ -84,6 +84,25 @@ describe('GenerationScheduler', () => {
     expect(c.state.tokens).toBe(0)
   })
 
+  it('gives each runner its own slots, all decoding in one batch on the GPU', async () => {
+    const scheduler = makeScheduler()
+    const [a, b, c] = [job(1000), job(1000), job(1000)]
+    const other = job(1000)
+    scheduler.submit({ ...a.job, runner: 'x' })
+    scheduler.submit({ ...b.job, runner: 'x' })
+    scheduler.submit({ ...c.job, runner: 'x' })
+    // Runner x is full and queues its third request; runner y's first takes a slot of its own.
+    scheduler.submit({ ...other.job, runner: 'y' })
+    expect({ active: scheduler.activeCount, queued: scheduler.queuedCount }).toEqual({ active: 3, queued: 1 })
+    await vi.advanceTimersByTimeAsync(1100)
+    // Three in the batch: 100 × 3^(0.5 − 1) = 57.7 tokens/s each, plus the prefill's token.
+    for (const running of [a, b, other]) {
+      expect(running.state.tokens).toBeGreaterThanOrEqual(57)
+      expect(running.state.tokens).toBeLessThanOrEqual(59)
+    }
+    expect(c.state.tokens).toBe(0)
+  })
+
   it('admits the queue head when a slot frees, by completion or cancel', async () => {
     const scheduler = makeScheduler()
     const short = job(1)

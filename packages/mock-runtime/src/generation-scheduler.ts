@@ -2,10 +2,16 @@
  * The simulated GPU: admits requests into slots (FIFO queue beyond them) and emits their tokens at the
  * speed model's per-request rate. One self-scheduling timer drives every active request, so thousands of
  * concurrent streams cost one timer and one pass over an array per tick, not a timer per token.
+ *
+ * Slots belong to a runner: a mock Ollama gives each model its own `slots` places, as each Ollama
+ * runner has its own semaphore of `numParallel` (ollama/ollama `llm/llama_server.go`,
+ * `semaphore.NewWeighted(numParallel)`, acquired per completion; `server/sched.go` hands a request
+ * for a loaded model straight to its runner), so one model's queue never waits behind another's.
+ * Every runner decodes on the same GPU: the per-request rate follows all the active requests.
  */
 import { performance } from 'node:perf_hooks'
 import type { GpuProfile } from './profiles.js'
-import { admit, perRequestTokensPerS } from './speed-model.js'
+import { admit, batchTokensPerS } from './speed-model.js'
 
 /** Tick of the shared generation timer. Tokens due within a tick are written together. */
 export const TICK_MS = 10
@@ -14,6 +20,8 @@ export const TICK_MS = 10
 export interface GenerationJob {
   /** Tokens to generate in total (0 finishes right after the prefill). */
   readonly outputTokens: number
+  /** Whose places the job takes (a mock Ollama: the model); every job without one shares one runner. */
+  readonly runner?: string
   /**
    * This prompt's prefill, ms (speed-scaled), when the runtime models it (prompt-gate.ts); such
    * prefills run one at a time, as the simulation's hosts and llama.cpp's batch do. The profile's fixed
@@ -34,10 +42,20 @@ export interface GenerationTicket {
 
 interface Entry {
   readonly job: GenerationJob
+  readonly runner: Runner
   emitted: number
   credit: number
   firstTokenAtMs: number
   state: 'queued' | 'active' | 'finished'
+}
+
+/** One runner's places: the requests holding one, and those waiting for one, first in first out. */
+interface Runner {
+  active: number
+  // Consumed from `head`; consumed and cancelled places are cleared to undefined.
+  queue: (Entry | undefined)[]
+  head: number
+  queued: number
 }
 
 /** Options of {@link GenerationScheduler}. */
@@ -52,9 +70,7 @@ export class GenerationScheduler {
   readonly #profile: GpuProfile
   readonly #now: () => number
   readonly #active = new Set<Entry>()
-  // Consumed from #queueHead; consumed and cancelled places are cleared to undefined.
-  #queue: (Entry | undefined)[] = []
-  #queueHead = 0
+  readonly #runners = new Map<string, Runner>()
   #queuedCount = 0
   #timer: NodeJS.Timeout | undefined
   #lastTickMs = 0
@@ -91,10 +107,12 @@ export class GenerationScheduler {
   }
 
   submit(job: GenerationJob): GenerationTicket {
-    const entry: Entry = { job, emitted: 0, credit: 0, firstTokenAtMs: 0, state: 'queued' }
-    if (admit(this.#profile, this.#active.size) === 'slot') this.#activate(entry)
+    const runner = this.#runnerOf(job.runner ?? '')
+    const entry: Entry = { job, runner, emitted: 0, credit: 0, firstTokenAtMs: 0, state: 'queued' }
+    if (admit(this.#profile, runner.active) === 'slot') this.#activate(entry)
     else {
-      this.#queue.push(entry)
+      runner.queue.push(entry)
+      runner.queued++
       this.#queuedCount++
     }
     this.#peakCount = Math.max(this.#peakCount, this.#active.size + this.#queuedCount)
@@ -104,19 +122,29 @@ export class GenerationScheduler {
   /** Cancels every job (server shutdown). */
   clear(): void {
     for (const entry of this.#active) entry.state = 'finished'
-    for (let i = this.#queueHead; i < this.#queue.length; i++) {
-      const entry = this.#queue[i]
-      if (entry) entry.state = 'finished'
-    }
+    for (const runner of this.#runners.values())
+      for (let i = runner.head; i < runner.queue.length; i++) {
+        const entry = runner.queue[i]
+        if (entry) entry.state = 'finished'
+      }
     this.#active.clear()
-    this.#queue = []
-    this.#queueHead = 0
+    this.#runners.clear()
     this.#queuedCount = 0
     this.#stopTimer()
   }
 
+  #runnerOf(name: string): Runner {
+    let runner = this.#runners.get(name)
+    if (runner === undefined) {
+      runner = { active: 0, queue: [], head: 0, queued: 0 }
+      this.#runners.set(name, runner)
+    }
+    return runner
+  }
+
   #activate(entry: Entry): void {
     entry.state = 'active'
+    entry.runner.active++
     // The prefill produces the first token, so its credit is ready the moment TTFT has passed.
     const now = this.#now()
     const prefillMs = entry.job.prefillMs
@@ -132,29 +160,38 @@ export class GenerationScheduler {
 
   #cancel(entry: Entry): void {
     if (entry.state === 'finished') return
-    if (entry.state === 'queued') this.#queuedCount--
-    else this.#active.delete(entry)
+    if (entry.state === 'queued') {
+      entry.runner.queued--
+      this.#queuedCount--
+    } else this.#release(entry)
     entry.state = 'finished'
-    this.#admitQueued()
+    this.#admitQueued(entry.runner)
   }
 
-  #admitQueued(): void {
-    while (this.#queuedCount > 0 && admit(this.#profile, this.#active.size) === 'slot') {
-      const entry = this.#queue[this.#queueHead]
-      this.#queue[this.#queueHead] = undefined
-      this.#queueHead++
+  /** An active entry gives its place back. */
+  #release(entry: Entry): void {
+    this.#active.delete(entry)
+    entry.runner.active--
+  }
+
+  #admitQueued(runner: Runner): void {
+    while (runner.queued > 0 && admit(this.#profile, runner.active) === 'slot') {
+      const entry = runner.queue[runner.head]
+      runner.queue[runner.head] = undefined
+      runner.head++
       if (entry === undefined || entry.state !== 'queued') continue
+      runner.queued--
       this.#queuedCount--
       this.#activate(entry)
     }
     // Cancelled entries are skipped lazily; compact once the dead head dominates the array.
-    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead)
-      this.#queueHead = 0
+    if (runner.head > 1024 && runner.head * 2 > runner.queue.length) {
+      runner.queue = runner.queue.slice(runner.head)
+      runner.head = 0
     }
-    if (this.#queuedCount === 0 && this.#queueHead > 0) {
-      this.#queue = []
-      this.#queueHead = 0
+    if (runner.queued === 0 && runner.head > 0) {
+      runner.queue = []
+      runner.head = 0
     }
   }
 
@@ -176,8 +213,8 @@ export class GenerationScheduler {
     const elapsedMs = now - this.#lastTickMs
     this.#lastTickMs = now
     // One rate for the whole tick: the batch composition is what it was during the elapsed interval.
-    const ratePerMs = perRequestTokensPerS(this.#profile, this.#active.size) / 1000
-    let finishedAny = false
+    const ratePerMs = batchTokensPerS(this.#profile, this.#active.size) / 1000
+    let freed: Set<Runner> | undefined
     for (const entry of this.#active) {
       if (now < entry.firstTokenAtMs) continue
       const decodingMs = Math.min(elapsedMs, now - entry.firstTokenAtMs)
@@ -193,12 +230,13 @@ export class GenerationScheduler {
       // onTokens may have cancelled the entry (a fault killed the socket).
       if (entry.state === 'active' && entry.emitted >= entry.job.outputTokens) {
         entry.state = 'finished'
-        this.#active.delete(entry)
-        finishedAny = true
+        this.#release(entry)
+        freed ??= new Set()
+        freed.add(entry.runner)
         entry.job.onDone()
       }
     }
-    if (finishedAny) this.#admitQueued()
+    if (freed !== undefined) for (const runner of freed) this.#admitQueued(runner)
     if (this.#active.size > 0) this.#startTimer()
   }
 }

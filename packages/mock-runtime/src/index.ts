@@ -26,6 +26,7 @@ export { SERVER_FLAVORS, type ServerFlavor } from './server-flavor.js'
 export {
   admit,
   aggregateTokensPerS,
+  batchTokensPerS,
   decodingCount,
   estimateCompletionMs,
   perRequestTokensPerS,

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
-import { type GenerationRenderer, runGeneration } from './generation-response.js'
+import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
 import { resolveModel } from './model-catalog.js'
 import { sendOpenAiError } from './openai-api.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
@@ -163,10 +163,12 @@ export function handleResponses(request: ApiRequest, response: ServerResponse): 
       return isStreaming ? 'event: response.created\ndata: {"type":\n\n' : '{"id":'
     },
   }
+  const runner = runnerFor(context.kind, isKnown.name)
   runGeneration(response, renderer, {
     scheduler: context.scheduler,
     counters: context.counters,
     fault,
     outputTokens,
+    ...(runner === undefined ? {} : { runner }),
   })
 }

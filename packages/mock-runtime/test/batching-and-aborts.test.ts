@@ -52,6 +52,39 @@ describe('slots, queue and aborts', () => {
     await Promise.all(responses)
   })
 
+  it('a mock Ollama gives each model its own slots, as each Ollama runner has its own; an OpenAI server shares one set', async () => {
+    const models = [MODEL, 'qwen2.5:7b']
+    const chat = (url: string, model: string, signal: AbortSignal) =>
+      request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        signal,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model,
+          max_tokens: 10_000,
+          stream: true,
+          messages: [{ role: 'user', content: 'long' }],
+        }),
+      }).catch((error: unknown) => error)
+    const agent = testAgent()
+    const controller = new AbortController()
+    for (const kind of ['ollama', 'openai'] as const) {
+      const runtime = await startTestRuntime({ kind, models, profile: TWO_SLOTS, speedScale: 1 })
+      const answers = [MODEL, MODEL, MODEL, 'qwen2.5:7b'].map((model) =>
+        chat(runtime.url, model, controller.signal),
+      )
+      const expected = kind === 'ollama' ? { active: 3, queued: 1 } : { active: 2, queued: 2 }
+      await waitUntil(`${kind}: ${expected.active} active and ${expected.queued} queued`, () => {
+        const { active, queued } = runtime.stats()
+        return active === expected.active && queued === expected.queued
+      })
+      await runtime.close()
+      await Promise.all(answers)
+    }
+    controller.abort()
+  })
+
   it('a client that disconnects mid-stream stops generation and is counted as aborted', async () => {
     const runtime = await startTestRuntime({ profile: TWO_SLOTS, speedScale: 10 })
     const agent = testAgent()
