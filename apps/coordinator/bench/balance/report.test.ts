@@ -144,6 +144,8 @@ describe('the tails behind the rival wins (bench/results/balance-tails.json)', (
       rivalWon += rivalLower
       lessForAPlaceWhereRivalWon += holds[LESS_FOR_A_PLACE]?.[1] as number
       const [mine, theirs] = figure.rows as [TailSummary, TailSummary]
+      // "… nearly all of them ran on the 8-GPU H100 host, while more of the rival's ran on smaller hosts"
+      expect(mine.shareByClass.h100 as number).toBeGreaterThanOrEqual(0.9)
       expect(theirs.shareByClass.h100 as number).toBeLessThan(mine.shareByClass.h100 as number)
       // "… where they waited for the model and for the prompts ahead" (medians over the seeds).
       expect(theirs.meanS.load).toBeGreaterThan(mine.meanS.load)
@@ -175,6 +177,26 @@ describe('the default before it learned', () => {
     expect(before.workloads).toEqual(results.workloads)
     // A router that did not change gives the same rows only if the worlds and request streams match.
     expect(rowsOf(before, 'weighted-least-in-flight')).toEqual(rowsOf(results, 'weighted-least-in-flight'))
+  })
+
+  // The prose under the table claims these; a run that changes them must change the prose too.
+  const defaultRows = (all: BalanceResults) => all.rows.filter((row) => row.strategy === all.default)
+  const nowAt = (row: BalanceRow) =>
+    defaultRows(results).find((now) => now.workload === row.workload && now.load === row.load) as BalanceRow
+
+  it('bears out the docs: rag loads almost nothing under either version', () => {
+    for (const all of [before, results])
+      for (const row of defaultRows(all).filter((row) => row.workload === 'rag'))
+        expect(row.coldLoadsPer1k.median).toBeLessThanOrEqual(1)
+  })
+
+  it('bears out the docs: outside rag the earlier version had a lower median p95 only at 30 % load', () => {
+    const earlierLower = defaultRows(before).filter((row) => {
+      const now = nowAt(row)
+      return row.ttftP95Ms.median < now.ttftP95Ms.median || row.e2eP95Ms.median < now.e2eP95Ms.median
+    })
+    expect(earlierLower.length).toBeGreaterThan(0)
+    for (const row of earlierLower.filter((row) => row.workload !== 'rag')) expect(row.load).toBe(0.3)
   })
 
   it('bolds a cell only where the median fell', () => {

@@ -12,7 +12,7 @@ export interface HostSpec {
   readonly gpuCount: number
   /** GPUs per serving unit: 1 = one runtime per GPU; gpuCount = one tensor-parallel group. */
   readonly gpusPerUnit: number
-  /** Requests one unit decodes at once (OLLAMA_NUM_PARALLEL). */
+  /** Requests each model's runner on a unit decodes at once (OLLAMA_NUM_PARALLEL). */
   readonly slotsPerUnit: number
   /** MAX_CONCURRENCY as the operator set it; undefined = the agent's default (4). */
   readonly maxConcurrencySetting?: number

@@ -132,6 +132,37 @@ describe('SimHost', () => {
     expect(b.loadWaitMs).toBe(0)
   })
 
+  it('runs each model in its own batch: two models decoding at once split the GPU’s time', () => {
+    const alone = job('llama3.1:8b', 64, 401)
+    serve([job('llama3.1:8b', 64, 1), alone])
+    const aloneMs = alone.doneMs - alone.firstTokenMs
+    // Both models warm, then one answer each at once: each batch of one gets half the GPU, where one
+    // batch of two would give each 2^(0.5 − 1) = 0.71 of it.
+    const warm = [job('llama3.1:8b', 64, 1), job('qwen2.5:7b', 64, 1)]
+    const pair = [job('llama3.1:8b', 64, 401), job('qwen2.5:7b', 64, 401)]
+    for (const later of pair) later.arrivalMs = 60_000
+    serve([...warm, ...pair])
+    const first = pair[0] as HostJob
+    // It decodes alone during the other's short prefill, then beside it: about twice as long.
+    expect((first.doneMs - first.firstTokenMs) / aloneMs).toBeGreaterThan(1.85)
+    expect((first.doneMs - first.firstTokenMs) / aloneMs).toBeLessThan(2)
+  })
+
+  it('dispatches to the unit whose runner for the model has room, however busy its other runners', () => {
+    const twoGpus: HostSpec = { ...SPEC, name: 'two', gpuCount: 2 }
+    const first8b = job('llama3.1:8b', 64, 1)
+    // Then the 3B model fills its places on the same GPU (the tie's first pick)...
+    const busy3b = Array.from({ length: 5 }, () => job('llama3.2:3b', 64, 2_000))
+    for (const later of busy3b) later.arrivalMs = 60_000
+    // ...and an 8B request comes while they decode: the 8B runner there is idle, so no second copy.
+    const next8b = job('llama3.1:8b', 64, 1)
+    next8b.arrivalMs = 61_000
+    serve([first8b, ...busy3b, next8b], FACTORS, twoGpus)
+    expect(first8b.unit).toBe(0)
+    expect(next8b.unit).toBe(0)
+    expect(next8b.triggeredLoad).toBe(false)
+  })
+
   it('runs slower while throttled', () => {
     const fast = job('llama3.1:8b', 64, 200)
     fast.arrivalMs = 10_000

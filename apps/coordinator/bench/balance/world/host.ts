@@ -1,9 +1,9 @@
 /**
  * One simulated GPU host as it really behaves (the world, not the balancer's model of it): serving
- * units (one GPU or one tensor-parallel group each) with their own slots, FIFO queue, resident models
- * (Ollama's loading and eviction rules), KV prefix cache, one prefill at a time and continuous
- * batching for decode. Pure: time is passed in, and the engine asks `nextEventMs()` when to call
- * `advanceTo()` again.
+ * units (one GPU or one tensor-parallel group each) with resident models (Ollama's loading and
+ * eviction rules), each model a runner with its own places, FIFO queue and continuous decode batch
+ * (the runners split the GPU's time), a KV prefix cache, and one prefill at a time. Pure: time is
+ * passed in, and the engine asks `nextEventMs()` when to call `advanceTo()` again.
  */
 
 import { PrefixCache } from '@llm-fleet/mock-runtime'
@@ -117,6 +117,18 @@ interface ModelQueue {
   used: number
 }
 
+/**
+ * One runner's decode batch on a unit. Each Ollama model is its own runner process (`llm/llama_server.go`,
+ * `StartRunner` starts one per model), so models never share a batch: the GPU time-slices between
+ * runners, each running its own batch in its share of the time.
+ */
+interface DecodeBatch {
+  /** Decoding jobs, a min-heap on finishV. */
+  readonly jobs: HostJob[]
+  /** The batch's virtual clock: ms of single-stream unthrottled decoding each of its jobs has received. */
+  v: number
+}
+
 class Unit {
   /** Per model: Ollama gives each loaded runner its own OLLAMA_NUM_PARALLEL places (see `admit`). */
   readonly queues = new Map<string, ModelQueue>()
@@ -127,10 +139,11 @@ class Unit {
   prefillHead = 0
   prefilling: HostJob | null = null
   prefillEndMs = Number.POSITIVE_INFINITY
-  /** Decoding jobs, a min-heap on finishV. */
-  readonly decoding: HostJob[] = []
-  /** Unit virtual clock: ms of single-stream unthrottled decoding each decoding job has received. */
-  v = 0
+  /** Per model: its runner's decode batch (`DecodeBatch`). */
+  readonly batches = new Map<string, DecodeBatch>()
+  /** Batches with a job decoding: they split the GPU's time. */
+  decodingBatches = 0
+  /** When the batches' clocks last moved. */
   vUpdatedMs = 0
   slotsUsed = 0
   readonly resident = new Map<string, Resident>()
@@ -160,6 +173,8 @@ export class SimHost {
   private speedMultiplier = 1
   private readonly speeds = new Map<string, UnitSpeeds>()
   private readonly maxLoaded: number
+  /** Scratch of `nextDecodeEndMs`. */
+  private firstBatch: DecodeBatch | undefined
   coldLoads = 0
 
   constructor(
@@ -189,18 +204,24 @@ export class SimHost {
 
   /**
    * A request reaches the host: its local dispatcher (one runtime per unit behind it) picks the unit
-   * with the least work per slot, counting a unit without the model as one full slot-set busier, so a
-   * second copy of a model is loaded only when the units holding it are saturated.
+   * where the model's own runner has the least work per place, counting a unit without the model as
+   * one full set of places busier, so a second copy of a model is loaded only when the units holding
+   * it are saturated; among equals, the unit with the least work of every model.
    */
   submit(job: HostJob, nowMs: number): void {
     let best = -1
     let bestLoad = Number.POSITIVE_INFINITY
+    let bestTotal = Number.POSITIVE_INFINITY
     for (let i = 0; i < this.units.length; i++) {
       const unit = this.units[i] as Unit
       const holds = unit.resident.has(job.model) || unit.loading?.model === job.model
-      const load = (unit.slotsUsed + unit.queued) / this.spec.slotsPerUnit + (holds ? 0 : 1)
-      if (load < bestLoad) {
+      const queue = unit.queues.get(job.model)
+      const own = queue === undefined ? 0 : queue.used + queue.jobs.length - queue.head
+      const load = own / this.spec.slotsPerUnit + (holds ? 0 : 1)
+      const total = unit.slotsUsed + unit.queued
+      if (load < bestLoad || (load === bestLoad && total < bestTotal)) {
         bestLoad = load
+        bestTotal = total
         best = i
       }
     }
@@ -220,12 +241,7 @@ export class SimHost {
     let next = Number.POSITIVE_INFINITY
     for (const unit of this.units) {
       if (unit.loading !== null) next = Math.min(next, unit.loading.readyMs)
-      next = Math.min(next, unit.prefillEndMs)
-      const head = unit.decoding[0]
-      if (head !== undefined) {
-        const rate = this.vRate(unit, unit.decoding.length)
-        next = Math.min(next, unit.vUpdatedMs + Math.max(0, head.finishV - unit.v) / rate)
-      }
+      next = Math.min(next, unit.prefillEndMs, this.nextDecodeEndMs(unit))
     }
     return next
   }
@@ -246,9 +262,10 @@ export class SimHost {
       running += unit.slotsUsed
       waiting += unit.queued
       kvBudget += unit.cache.capacity
-      for (const job of unit.decoding) {
-        kvBytes += (job.promptTokens + job.outputTokens / 2) * kvBytesPerToken(modelSpec(job.model))
-      }
+      for (const batch of unit.batches.values())
+        for (const job of batch.jobs) {
+          kvBytes += (job.promptTokens + job.outputTokens / 2) * kvBytesPerToken(modelSpec(job.model))
+        }
       for (const [model, entry] of unit.resident) if (entry.readyMs <= nowMs) loaded.add(model)
     }
     return {
@@ -287,28 +304,48 @@ export class SimHost {
     return count
   }
 
-  private vRate(_unit: Unit, batch: number): number {
-    return this.speedMultiplier * batch ** (this.factors.batchingExponent - 1)
+  /** How fast a batch's clock runs: its batch of `size` at n^(α−1), in its share of the GPU's time. */
+  private vRate(unit: Unit, size: number): number {
+    return (this.speedMultiplier * size ** (this.factors.batchingExponent - 1)) / unit.decodingBatches
   }
 
   private advanceClock(unit: Unit, nowMs: number): void {
     const elapsed = nowMs - unit.vUpdatedMs
     if (elapsed <= 0) return
-    if (unit.decoding.length > 0) unit.v += this.vRate(unit, unit.decoding.length) * elapsed
+    for (const batch of unit.batches.values())
+      if (batch.jobs.length > 0) batch.v += this.vRate(unit, batch.jobs.length) * elapsed
     if (unit.slotsUsed > 0) unit.busyMs += elapsed
     unit.vUpdatedMs = nowMs
+  }
+
+  /**
+   * When the unit's first decoding job finishes at the present rates (+∞: none decodes); its batch is
+   * left in `firstBatch`, so the pass allocates nothing.
+   */
+  private nextDecodeEndMs(unit: Unit): number {
+    let firstMs = Number.POSITIVE_INFINITY
+    for (const batch of unit.batches.values()) {
+      const head = batch.jobs[0]
+      if (head === undefined) continue
+      const atMs = unit.vUpdatedMs + Math.max(0, head.finishV - batch.v) / this.vRate(unit, batch.jobs.length)
+      if (atMs < firstMs) {
+        firstMs = atMs
+        this.firstBatch = batch
+      }
+    }
+    return firstMs
   }
 
   private step(unit: Unit, nowMs: number): void {
     // Decode completions first, in finishing order, each at its own time (the batch shrinks after each).
     for (;;) {
-      const head = unit.decoding[0]
-      if (head === undefined) break
-      const rate = this.vRate(unit, unit.decoding.length)
-      const atMs = unit.vUpdatedMs + Math.max(0, head.finishV - unit.v) / rate
+      const atMs = this.nextDecodeEndMs(unit)
       if (atMs > nowMs + 1e-9) break
+      const batch = this.firstBatch as DecodeBatch
       this.advanceClock(unit, atMs)
-      heapPop(unit.decoding)
+      const head = batch.jobs[0] as HostJob
+      heapPop(batch.jobs)
+      if (batch.jobs.length === 0) unit.decodingBatches--
       this.finish(unit, head, atMs)
     }
     this.advanceClock(unit, nowMs)
@@ -347,8 +384,14 @@ export class SimHost {
       return
     }
     this.advanceClock(unit, atMs)
-    job.finishV = unit.v + (job.outputTokens - 1) / this.speedsOf(job.model).decodePerMs
-    heapPush(unit.decoding, job)
+    let batch = unit.batches.get(job.model)
+    if (batch === undefined) {
+      batch = { jobs: [], v: 0 }
+      unit.batches.set(job.model, batch)
+    }
+    if (batch.jobs.length === 0) unit.decodingBatches++
+    job.finishV = batch.v + (job.outputTokens - 1) / this.speedsOf(job.model).decodePerMs
+    heapPush(batch.jobs, job)
   }
 
   /**
@@ -368,7 +411,10 @@ export class SimHost {
         unit.slotsUsed++
         this.start(unit, job, nowMs)
       }
-      if (queue.head > 512 && queue.head * 2 > queue.jobs.length) {
+      if (queue.head === queue.jobs.length) {
+        queue.jobs.length = 0
+        queue.head = 0
+      } else if (queue.head > 512 && queue.head * 2 > queue.jobs.length) {
         queue.jobs.splice(0, queue.head)
         queue.head = 0
       }
