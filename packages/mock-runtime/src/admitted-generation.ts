@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FaultDirective } from './fault-state.js'
 import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
+import { resolveModel } from './model-catalog.js'
 import { answerText } from './output-length.js'
 import type { PromptAdmission } from './prompt-gate.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -32,7 +33,11 @@ export function runAdmittedGeneration(
   onAdmitted?: (admitted: PromptAdmission) => void,
 ): void {
   const { outputTokens } = generation
-  const model = context.models.get(generation.model)
+  // A mock Ollama answers to every spelling of a model's name (`resolveModel`): one runner, one cache.
+  const model =
+    context.kind === 'ollama'
+      ? resolveModel(context.models, generation.model)
+      : context.models.get(generation.model)
   const runner = runnerFor(context.kind, model?.name ?? generation.model)
   const start = (prefillMs?: number) =>
     runGeneration(response, renderer, {

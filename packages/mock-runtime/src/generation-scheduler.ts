@@ -7,11 +7,12 @@
  * runner has its own semaphore of `numParallel` (ollama/ollama `llm/llama_server.go`,
  * `semaphore.NewWeighted(numParallel)`, acquired per completion; `server/sched.go` hands a request
  * for a loaded model straight to its runner), so one model's queue never waits behind another's.
- * Every runner decodes on the same GPU: the per-request rate follows all the active requests.
+ * Each runner is a process of its own with its own batch; the GPU splits its time between the runners
+ * with requests, so a request gets its runner's per-request rate over the number of such runners.
  */
 import { performance } from 'node:perf_hooks'
 import type { GpuProfile } from './profiles.js'
-import { admit, batchTokensPerS } from './speed-model.js'
+import { admit, perRequestTokensPerS } from './speed-model.js'
 
 /** Tick of the shared generation timer. Tokens due within a tick are written together. */
 export const TICK_MS = 10
@@ -212,12 +213,14 @@ export class GenerationScheduler {
     const now = this.#now()
     const elapsedMs = now - this.#lastTickMs
     this.#lastTickMs = now
-    // One rate for the whole tick: the batch composition is what it was during the elapsed interval.
-    const ratePerMs = batchTokensPerS(this.#profile, this.#active.size) / 1000
+    // One rate per runner for the whole tick: the batches are what they were during the elapsed interval.
+    let busyRunners = 0
+    for (const runner of this.#runners.values()) if (runner.active > 0) busyRunners++
     let freed: Set<Runner> | undefined
     for (const entry of this.#active) {
       if (now < entry.firstTokenAtMs) continue
       const decodingMs = Math.min(elapsedMs, now - entry.firstTokenAtMs)
+      const ratePerMs = perRequestTokensPerS(this.#profile, entry.runner.active) / busyRunners / 1000
       entry.credit += ratePerMs * decodingMs
       const remaining = entry.job.outputTokens - entry.emitted
       const count = Math.min(Math.floor(entry.credit), remaining)

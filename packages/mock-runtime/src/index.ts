@@ -26,7 +26,6 @@ export { SERVER_FLAVORS, type ServerFlavor } from './server-flavor.js'
 export {
   admit,
   aggregateTokensPerS,
-  batchTokensPerS,
   decodingCount,
   estimateCompletionMs,
   perRequestTokensPerS,

@@ -3,7 +3,6 @@ import { GPU_PROFILES, type GpuProfile, PROFILE_IDS } from './profiles.js'
 import {
   admit,
   aggregateTokensPerS,
-  batchTokensPerS,
   estimateCompletionMs,
   perRequestTokensPerS,
   scaleProfile,
@@ -35,12 +34,6 @@ describe('aggregateTokensPerS and perRequestTokensPerS', () => {
       expect(perRequestTokensPerS(SQUARE_ROOT, active)).toBeCloseTo(perRequest, 9)
     },
   )
-
-  it('batchTokensPerS has no slot limit: 9 in one batch (several runners) get 100 × 9^(0.5 − 1) each', () => {
-    expect(batchTokensPerS(SQUARE_ROOT, 4)).toBeCloseTo(50, 9)
-    expect(batchTokensPerS(SQUARE_ROOT, 9)).toBeCloseTo(100 / 3, 9)
-    expect(batchTokensPerS(SQUARE_ROOT, 0)).toBe(0)
-  })
 
   it.each(PROFILE_IDS)('%s: aggregate grows with every request up to the slots, but sublinearly', (id) => {
     const profile = GPU_PROFILES[id]

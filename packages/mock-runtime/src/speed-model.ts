@@ -32,17 +32,9 @@ export function aggregateTokensPerS(profile: GpuProfile, activeCount: number): n
 
 /** Tokens per second each of `activeCount` concurrent requests gets: the aggregate shared equally. */
 export function perRequestTokensPerS(profile: GpuProfile, activeCount: number): number {
-  return batchTokensPerS(profile, decodingCount(profile, activeCount))
-}
-
-/**
- * Tokens per second each of `decoding` requests in one batch gets, single × n^(α−1), with no slot
- * limit: on a mock Ollama every loaded model has its own slots, so one GPU can batch more requests
- * than one runner's slots (generation-scheduler.ts).
- */
-export function batchTokensPerS(profile: GpuProfile, decoding: number): number {
-  if (decoding <= 0) return 0
-  return profile.singleTokensPerS * decoding ** (profile.batchingExponent - 1)
+  const decoding = decodingCount(profile, activeCount)
+  if (decoding === 0) return 0
+  return aggregateTokensPerS(profile, decoding) / decoding
 }
 
 /** Where a new request goes when `activeCount` are already admitted: a free slot, or the queue. */

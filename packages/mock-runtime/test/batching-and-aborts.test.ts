@@ -52,7 +52,7 @@ describe('slots, queue and aborts', () => {
     await Promise.all(responses)
   })
 
-  it('a mock Ollama gives each model its own slots, as each Ollama runner has its own; an OpenAI server shares one set', async () => {
+  it('a mock Ollama gives each model its own slots, whatever the spelling, as each Ollama runner has its own; an OpenAI server shares one set', async () => {
     const models = [MODEL, 'qwen2.5:7b']
     const chat = (url: string, model: string, signal: AbortSignal) =>
       request(`${url}/v1/chat/completions`, {
@@ -71,9 +71,9 @@ describe('slots, queue and aborts', () => {
     const controller = new AbortController()
     for (const kind of ['ollama', 'openai'] as const) {
       const runtime = await startTestRuntime({ kind, models, profile: TWO_SLOTS, speedScale: 1 })
-      const answers = [MODEL, MODEL, MODEL, 'qwen2.5:7b'].map((model) =>
-        chat(runtime.url, model, controller.signal),
-      )
+      // Ollama answers to any spelling of a name; each spelling is still the one model and runner.
+      const llamas = kind === 'ollama' ? [MODEL, 'Llama3.1:8b', 'library/LLAMA3.1:8B'] : [MODEL, MODEL, MODEL]
+      const answers = [...llamas, 'qwen2.5:7b'].map((model) => chat(runtime.url, model, controller.signal))
       const expected = kind === 'ollama' ? { active: 3, queued: 1 } : { active: 2, queued: 2 }
       await waitUntil(`${kind}: ${expected.active} active and ${expected.queued} queued`, () => {
         const { active, queued } = runtime.stats()
