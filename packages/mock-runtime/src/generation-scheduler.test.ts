@@ -106,6 +106,21 @@ describe('GenerationScheduler', () => {
     expect(c.state.tokens).toBe(0)
   })
 
+  it('a runner whose request is still before its first token takes no share of the GPU', async () => {
+    const scheduler = makeScheduler()
+    const decoding = job(1000)
+    const prefilling = job(1000)
+    scheduler.submit({ ...decoding.job, runner: 'x' })
+    await vi.advanceTimersByTimeAsync(100)
+    // Its prefill takes 2 s: runner y holds a slot but decodes nothing meanwhile.
+    scheduler.submit({ ...prefilling.job, runner: 'y', prefillMs: 2000 })
+    await vi.advanceTimersByTimeAsync(1000)
+    // Runner x alone on the GPU: 100 tokens/s, plus the prefill's token.
+    expect(decoding.state.tokens).toBeGreaterThanOrEqual(100)
+    expect(decoding.state.tokens).toBeLessThanOrEqual(102)
+    expect(prefilling.state.tokens).toBe(0)
+  })
+
   it('admits the queue head when a slot frees, by completion or cancel', async () => {
     const scheduler = makeScheduler()
     const short = job(1)

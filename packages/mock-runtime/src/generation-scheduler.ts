@@ -7,8 +7,9 @@
  * runner has its own semaphore of `numParallel` (ollama/ollama `llm/llama_server.go`,
  * `semaphore.NewWeighted(numParallel)`, acquired per completion; `server/sched.go` hands a request
  * for a loaded model straight to its runner), so one model's queue never waits behind another's.
- * Each runner is a process of its own with its own batch; the GPU splits its time between the runners
- * with requests, so a request gets its runner's per-request rate over the number of such runners.
+ * Each runner is a process of its own with its own batch; the GPU splits its time equally between the
+ * runners decoding (an assumption about time-slicing, not something Ollama sets), so a request gets
+ * its runner's per-request rate over the number of such runners.
  */
 import { performance } from 'node:perf_hooks'
 import type { GpuProfile } from './profiles.js'
@@ -53,6 +54,9 @@ interface Entry {
 /** One runner's places: the requests holding one, and those waiting for one, first in first out. */
 interface Runner {
   active: number
+  /** Scratch of a tick: whether a request of the runner is past its first token, then its rate. */
+  isDecoding: boolean
+  ratePerMs: number
   // Consumed from `head`; consumed and cancelled places are cleared to undefined.
   queue: (Entry | undefined)[]
   head: number
@@ -137,7 +141,7 @@ export class GenerationScheduler {
   #runnerOf(name: string): Runner {
     let runner = this.#runners.get(name)
     if (runner === undefined) {
-      runner = { active: 0, queue: [], head: 0, queued: 0 }
+      runner = { active: 0, isDecoding: false, ratePerMs: 0, queue: [], head: 0, queued: 0 }
       this.#runners.set(name, runner)
     }
     return runner
@@ -208,20 +212,33 @@ export class GenerationScheduler {
     this.#timer = undefined
   }
 
+  /**
+   * One rate per runner for the whole tick, from the batches as they were during the elapsed interval:
+   * the runner's per-request rate at its batch, shared with the other runners decoding on the GPU. A
+   * runner whose requests are all before their first token takes no share.
+   */
+  #setRates(now: number): void {
+    for (const runner of this.#runners.values()) runner.isDecoding = false
+    for (const entry of this.#active) if (now >= entry.firstTokenAtMs) entry.runner.isDecoding = true
+    let decodingRunners = 0
+    for (const runner of this.#runners.values()) if (runner.isDecoding) decodingRunners++
+    for (const runner of this.#runners.values())
+      runner.ratePerMs = runner.isDecoding
+        ? perRequestTokensPerS(this.#profile, runner.active) / decodingRunners / 1000
+        : 0
+  }
+
   readonly #tick = (): void => {
     this.#timer = undefined
     const now = this.#now()
     const elapsedMs = now - this.#lastTickMs
     this.#lastTickMs = now
-    // One rate per runner for the whole tick: the batches are what they were during the elapsed interval.
-    let busyRunners = 0
-    for (const runner of this.#runners.values()) if (runner.active > 0) busyRunners++
+    this.#setRates(now)
     let freed: Set<Runner> | undefined
     for (const entry of this.#active) {
       if (now < entry.firstTokenAtMs) continue
       const decodingMs = Math.min(elapsedMs, now - entry.firstTokenAtMs)
-      const ratePerMs = perRequestTokensPerS(this.#profile, entry.runner.active) / busyRunners / 1000
-      entry.credit += ratePerMs * decodingMs
+      entry.credit += entry.runner.ratePerMs * decodingMs
       const remaining = entry.job.outputTokens - entry.emitted
       const count = Math.min(Math.floor(entry.credit), remaining)
       if (count > 0) {
