@@ -151,14 +151,17 @@ describe('SimHost', () => {
   it('dispatches to the unit whose runner for the model has room, however busy its other runners', () => {
     const twoGpus: HostSpec = { ...SPEC, name: 'two', gpuCount: 2 }
     const first8b = job('llama3.1:8b', 64, 1)
-    // Then the 3B model fills its places on the same GPU (the tie's first pick)...
+    // Then the 3B model fills its 4 places on the same GPU (the tie's first pick, the 8B runner being
+    // idle), and a fifth 3B request, level with a cold load on the other GPU, goes there...
     const busy3b = Array.from({ length: 5 }, () => job('llama3.2:3b', 64, 2_000))
     for (const later of busy3b) later.arrivalMs = 60_000
-    // ...and an 8B request comes while they decode: the 8B runner there is idle, so no second copy.
+    // ...and an 8B request comes while they decode: GPU 0 runs 4 requests, GPU 1 one, but the 8B
+    // runner on GPU 0 is idle, so it goes there and no second copy loads.
     const next8b = job('llama3.1:8b', 64, 1)
     next8b.arrivalMs = 61_000
     serve([first8b, ...busy3b, next8b], FACTORS, twoGpus)
     expect(first8b.unit).toBe(0)
+    expect(busy3b.map((j) => j.unit)).toEqual([0, 0, 0, 0, 1])
     expect(next8b.unit).toBe(0)
     expect(next8b.triggeredLoad).toBe(false)
   })

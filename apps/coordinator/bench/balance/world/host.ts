@@ -118,9 +118,10 @@ interface ModelQueue {
 }
 
 /**
- * One runner's decode batch on a unit. Each Ollama model is its own runner process (`llm/llama_server.go`,
- * `StartRunner` starts one per model), so models never share a batch: the GPU time-slices between
- * runners, each running its own batch in its share of the time.
+ * One runner's decode batch on a unit. Each Ollama model is its own runner process (the scheduler's
+ * `load` starts one through `newServerFn`; `llm/llama_server.go` `startProcess`), so models never
+ * share a batch. How the GPU time-slices between processes is not Ollama's to set: the world assumes
+ * an equal share for each runner decoding (`vRate`).
  */
 interface DecodeBatch {
   /** Decoding jobs, a min-heap on finishV. */
