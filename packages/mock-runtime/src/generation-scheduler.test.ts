@@ -29,6 +29,12 @@ function job(outputTokens: number) {
   }
 }
 
+/** The tokens a job has emitted lie in [low, high] (a tick's rounding either side of the rate). */
+function expectTokensBetween(state: { tokens: number }, low: number, high: number): void {
+  expect(state.tokens).toBeGreaterThanOrEqual(low)
+  expect(state.tokens).toBeLessThanOrEqual(high)
+}
+
 describe('GenerationScheduler', () => {
   beforeEach(() => {
     // No sockets here: the scheduler's own timer and clock are faked.
@@ -97,12 +103,8 @@ describe('GenerationScheduler', () => {
     await vi.advanceTimersByTimeAsync(1100)
     // Two runners busy, each with half the GPU: x decodes a batch of two at 100 × 2^(0.5 − 1) / 2 =
     // 35.4 tokens/s each, y one at 100 / 2 = 50; plus the prefill's token.
-    for (const shared of [a, b]) {
-      expect(shared.state.tokens).toBeGreaterThanOrEqual(35)
-      expect(shared.state.tokens).toBeLessThanOrEqual(37)
-    }
-    expect(other.state.tokens).toBeGreaterThanOrEqual(50)
-    expect(other.state.tokens).toBeLessThanOrEqual(52)
+    for (const shared of [a, b]) expectTokensBetween(shared.state, 35, 37)
+    expectTokensBetween(other.state, 50, 52)
     expect(c.state.tokens).toBe(0)
   })
 
@@ -116,8 +118,7 @@ describe('GenerationScheduler', () => {
     scheduler.submit({ ...prefilling.job, runner: 'y', prefillMs: 2000 })
     await vi.advanceTimersByTimeAsync(1000)
     // Runner x alone on the GPU: 100 tokens/s, plus the prefill's token.
-    expect(decoding.state.tokens).toBeGreaterThanOrEqual(100)
-    expect(decoding.state.tokens).toBeLessThanOrEqual(102)
+    expectTokensBetween(decoding.state, 100, 102)
     expect(prefilling.state.tokens).toBe(0)
   })
 
