@@ -86,7 +86,9 @@ export type JsonMutation =
 /** Mutations of `sample` (any field at any depth): replaced, made a raw token, deleted, or a key added. */
 export function hostileMutation(sample: unknown): fc.Arbitrary<JsonMutation> {
   const leaves = pathsOf(sample)
-  const containers = [[], ...leaves.filter((path) => isContainer(valueAt(sample, path)))]
+  // Keys are added to objects only: JSON has no named keys on an array (and an array's own `length`
+  // cannot be redefined, which a seed once found).
+  const containers = [[], ...leaves.filter((path) => isObject(valueAt(sample, path)))]
   const path = fc.constantFrom(...leaves)
   return fc.oneof(
     fc.record({ kind: fc.constant('replace' as const), path, value: hostileValue() }),
@@ -145,8 +147,8 @@ export function deepObject(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
 }
 
-function isContainer(value: unknown): boolean {
-  return typeof value === 'object' && value !== null
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
