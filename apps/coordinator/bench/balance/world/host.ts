@@ -164,6 +164,26 @@ class Unit {
     return sum
   }
 
+  /** The model's queue for places on this unit, made on first use. */
+  queueOf(model: string): ModelQueue {
+    let queue = this.queues.get(model)
+    if (queue === undefined) {
+      queue = { jobs: [], head: 0, used: 0 }
+      this.queues.set(model, queue)
+    }
+    return queue
+  }
+
+  /** The model's decode batch on this unit, made on first use. */
+  batchOf(model: string): DecodeBatch {
+    let batch = this.batches.get(model)
+    if (batch === undefined) {
+      batch = { jobs: [], v: 0 }
+      this.batches.set(model, batch)
+    }
+    return batch
+  }
+
   resizeCache(): void {
     this.cache.resize(this.vramBytes - RUNTIME_OVERHEAD_GIB * GIB - this.residentBytes())
   }
@@ -228,12 +248,7 @@ export class SimHost {
     }
     job.unit = best
     const unit = this.units[best] as Unit
-    let queue = unit.queues.get(job.model)
-    if (queue === undefined) {
-      queue = { jobs: [], head: 0, used: 0 }
-      unit.queues.set(job.model, queue)
-    }
-    queue.jobs.push(job)
+    unit.queueOf(job.model).jobs.push(job)
     unit.queued++
     this.advanceTo(nowMs)
   }
@@ -362,7 +377,7 @@ export class SimHost {
   private finish(unit: Unit, job: HostJob, atMs: number): void {
     job.doneMs = atMs
     unit.slotsUsed--
-    ;(unit.queues.get(job.model) as ModelQueue).used--
+    unit.queueOf(job.model).used--
     const entry = unit.resident.get(job.model)
     if (entry !== undefined) {
       entry.refCount--
@@ -385,11 +400,7 @@ export class SimHost {
       return
     }
     this.advanceClock(unit, atMs)
-    let batch = unit.batches.get(job.model)
-    if (batch === undefined) {
-      batch = { jobs: [], v: 0 }
-      unit.batches.set(job.model, batch)
-    }
+    const batch = unit.batchOf(job.model)
     if (batch.jobs.length === 0) unit.decodingBatches++
     job.finishV = batch.v + (job.outputTokens - 1) / this.speedsOf(job.model).decodePerMs
     heapPush(batch.jobs, job)
@@ -397,7 +408,7 @@ export class SimHost {
 
   /**
    * Each model's requests, first in first out, into its own places: Ollama's scheduler hands a request
-   * for a loaded model straight to that model's runner (server/sched.go `processPending`,
+   * for a loaded model straight to that model's runner (server/sched.go `getRunner`,
    * `useLoadedRunner`), and the runner admits `numParallel` at once (llm/llama_server.go: a
    * `semaphore.NewWeighted(numParallel)` acquired per completion), so a model's queue never waits
    * behind another model's. A job whose model is not ready waits for its load holding its place.
