@@ -5,10 +5,9 @@
 import type { ServerResponse } from 'node:http'
 import type { FaultDirective } from './fault-state.js'
 import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
-import { resolveModel } from './model-catalog.js'
 import { answerText } from './output-length.js'
 import type { PromptAdmission } from './prompt-gate.js'
-import type { RuntimeContext } from './runtime-context.js'
+import { type RuntimeContext, servedModel } from './runtime-context.js'
 
 /** What one request asks to generate. */
 export interface GenerationRequest {
@@ -33,11 +32,8 @@ export function runAdmittedGeneration(
   onAdmitted?: (admitted: PromptAdmission) => void,
 ): void {
   const { outputTokens } = generation
-  // A mock Ollama answers to every spelling of a model's name (`resolveModel`): one runner, one cache.
-  const model =
-    context.kind === 'ollama'
-      ? resolveModel(context.models, generation.model)
-      : context.models.get(generation.model)
+  // A mock Ollama answers to every spelling of a model's name: one runner, one cache.
+  const model = servedModel(context, generation.model)
   const runner = runnerFor(context.kind, model?.name ?? generation.model)
   const start = (prefillMs?: number) =>
     runGeneration(response, renderer, {
@@ -46,7 +42,7 @@ export function runAdmittedGeneration(
       fault: generation.fault,
       outputTokens,
       ...(prefillMs === undefined ? {} : { prefillMs }),
-      ...(runner === undefined ? {} : { runner }),
+      ...runner,
     })
   const gate = context.prompts
   if (gate === undefined || model === undefined) {

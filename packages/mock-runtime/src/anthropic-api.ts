@@ -10,9 +10,8 @@ import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
 import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
-import { resolveModel } from './model-catalog.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
-import type { ApiRequest } from './runtime-context.js'
+import { type ApiRequest, servedModel } from './runtime-context.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
 
@@ -47,8 +46,7 @@ export function handleMessages(request: ApiRequest, response: ServerResponse): v
     return
   }
   const body = parsed.data
-  const isKnown =
-    context.kind === 'ollama' ? resolveModel(context.models, body.model) : context.models.get(body.model)
+  const isKnown = servedModel(context, body.model)
   if (isKnown === undefined) {
     sendAnthropicError(response, 404, 'not_found_error', `model '${body.model}' not found`)
     return
@@ -120,6 +118,6 @@ export function handleMessages(request: ApiRequest, response: ServerResponse): v
     counters: context.counters,
     fault,
     outputTokens,
-    ...(runner === undefined ? {} : { runner }),
+    ...runner,
   })
 }

@@ -44,11 +44,12 @@ export interface GenerationContext {
 }
 
 /**
- * The runner a generation of `model` runs in: a mock Ollama runs one per model, each with its own
- * places (generation-scheduler.ts); an OpenAI-style server is one engine with one set of places.
+ * The runner a generation of `model` runs in, as a `GenerationContext` field: a mock Ollama runs one
+ * per model, each with its own places (generation-scheduler.ts); an OpenAI-style server is one engine
+ * with one set of places (no field: the shared runner).
  */
-export function runnerFor(kind: RuntimeKind, model: string): string | undefined {
-  return kind === 'ollama' ? model : undefined
+export function runnerFor(kind: RuntimeKind, model: string): { readonly runner?: string } {
+  return kind === 'ollama' ? { runner: model } : {}
 }
 
 /** Runs the generation and answers `response`; returns at once, the scheduler drives the rest. */

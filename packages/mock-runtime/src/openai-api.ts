@@ -8,9 +8,9 @@ import { runAdmittedGeneration } from './admitted-generation.js'
 import { embeddingToBase64, embedText } from './embedding.js'
 import type { GenerationRenderer } from './generation-response.js'
 import { sendJson } from './http-exchange.js'
-import { type ModelInfo, resolveModel } from './model-catalog.js'
+import type { ModelInfo } from './model-catalog.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
-import type { ApiRequest, RuntimeContext } from './runtime-context.js'
+import { type ApiRequest, type RuntimeContext, servedModel } from './runtime-context.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
 const SYSTEM_FINGERPRINT = 'fp_mock'
@@ -56,9 +56,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, response: ServerResponse)
 }
 
 function findModel(context: RuntimeContext, name: string, response: ServerResponse): ModelInfo | undefined {
-  // vLLM compares the served model name exactly (vllm/entrypoints/openai/serving_engine.py
-  // `_check_model`); Ollama's OpenAI layer resolves names as its native API does.
-  const model = context.kind === 'ollama' ? resolveModel(context.models, name) : context.models.get(name)
+  const model = servedModel(context, name)
   if (model !== undefined) return model
   if (context.kind === 'ollama') {
     // Ollama's OpenAI layer wraps its native message.

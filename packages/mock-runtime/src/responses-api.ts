@@ -9,10 +9,9 @@ import type { ServerResponse } from 'node:http'
 import { formatZodError } from '@llm-fleet/types'
 import { z } from 'zod'
 import { type GenerationRenderer, runGeneration, runnerFor } from './generation-response.js'
-import { resolveModel } from './model-catalog.js'
 import { sendOpenAiError } from './openai-api.js'
 import { estimateTokenCount, hashString, outputLengthTokens, tokenText } from './output-length.js'
-import type { ApiRequest } from './runtime-context.js'
+import { type ApiRequest, servedModel } from './runtime-context.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
 
@@ -38,8 +37,7 @@ export function handleResponses(request: ApiRequest, response: ServerResponse): 
     return
   }
   const body = parsed.data
-  const isKnown =
-    context.kind === 'ollama' ? resolveModel(context.models, body.model) : context.models.get(body.model)
+  const isKnown = servedModel(context, body.model)
   if (isKnown === undefined) {
     sendOpenAiError(response, 404, {
       message: `The model \`${body.model}\` does not exist.`,
@@ -169,6 +167,6 @@ export function handleResponses(request: ApiRequest, response: ServerResponse): 
     counters: context.counters,
     fault,
     outputTokens,
-    ...(runner === undefined ? {} : { runner }),
+    ...runner,
   })
 }

@@ -1,7 +1,7 @@
 /** Everything a route of one mock runtime instance needs, passed explicitly (no module state). */
 import type { FaultDirective, FaultState } from './fault-state.js'
 import type { GenerationScheduler } from './generation-scheduler.js'
-import type { ModelInfo } from './model-catalog.js'
+import { type ModelInfo, resolveModel } from './model-catalog.js'
 import type { GpuProfile } from './profiles.js'
 import type { PromptGate } from './prompt-gate.js'
 import type { ResidencyGate } from './residency-gate.js'
@@ -26,6 +26,15 @@ export interface RuntimeContext {
   readonly residency?: ResidencyGate | undefined
   /** Load wait, prefix cache and prefill time per prompt; undefined: fixed TTFT, nothing modelled. */
   readonly prompts?: PromptGate | undefined
+}
+
+/**
+ * The served model a request names: vLLM compares the served name exactly
+ * (vllm/entrypoints/openai/serving_engine.py `_check_model`); Ollama, native API or `/v1`, resolves
+ * every spelling of a name (`resolveModel`).
+ */
+export function servedModel(context: RuntimeContext, name: string): ModelInfo | undefined {
+  return context.kind === 'ollama' ? resolveModel(context.models, name) : context.models.get(name)
 }
 
 /** One API request: the context plus the fault this request meets. */
