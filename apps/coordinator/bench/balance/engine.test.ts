@@ -19,9 +19,8 @@ describe('runOnce', () => {
       const result = runOnce({ ...BASE, workload: 'long-tail', makeRouter: router.make })
       expect(result.completions.length).toBeGreaterThan(200)
       expect([...result.completions].every((count) => count === 1)).toBe(true)
-      expect(
-        result.ttftMs.every((ms, i) => (ms > 0 && ms <= (result.e2eMs[i] as number) + 1e-9) || true),
-      ).toBe(true)
+      expect(result.ttftMs.length).toBe(result.e2eMs.length)
+      expect(result.ttftMs.every((ms) => ms > 0)).toBe(true)
       const shares = Object.values(result.shareByClass).reduce((sum, share) => sum + share, 0)
       expect(shares).toBeCloseTo(1, 9)
     },
@@ -47,10 +46,11 @@ describe('runOnce', () => {
 
   it('TTFT never exceeds the end-to-end time', () => {
     const result = runOnce({ ...BASE, workload: 'rag', makeRouter: comparedRouter('llm-d').make })
-    // Both arrays are sorted independently; compare the medians and maxima.
-    expect(result.ttftMs[result.ttftMs.length - 1]).toBeLessThanOrEqual(
-      result.e2eMs[result.e2eMs.length - 1] as number,
-    )
+    // Both arrays are sorted, each on its own. When every request's TTFT is at most its e2e, the k-th
+    // smallest TTFT is at most the k-th smallest e2e, for every k.
+    expect(result.ttftMs.length).toBeGreaterThan(200)
+    const later = [...result.ttftMs].filter((ms, k) => ms > (result.e2eMs[k] as number))
+    expect(later).toEqual([])
   })
 })
 
