@@ -282,8 +282,14 @@ interface Outcome {
   readonly node: string | null
 }
 
-/** Runs the steps, checking every invariant; returns what each request's client got. */
-async function run(steps: readonly Step[], isQueueOn: boolean): Promise<Outcome[]> {
+/** Where a request was first seen after it was sent: answered, at an upstream, or in the wait queue. */
+type Landing = 'answered' | 'upstream' | 'queue'
+
+/** Runs the steps, checking every invariant; returns what each request's client got, and where it landed. */
+async function run(
+  steps: readonly Step[],
+  isQueueOn: boolean,
+): Promise<(Outcome & { readonly landedIn: Landing })[]> {
   const env: Record<string, string> = {
     PORT: '0',
     AGENT_TTL_MS: String(TTL_MS),
@@ -317,6 +323,7 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<Outcome[
   const client = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 })
   const nodes: NodeModel[] = []
   const sent: Sent[] = []
+  const landings = new Map<string, Landing>()
   const abortAtUpstream = new Map<string, AbortController>()
 
   const live = () => nodes.filter((node) => !node.isGone)
@@ -356,6 +363,8 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<Outcome[
             `${entry.tag} landed`,
             3_000,
           )
+          const isAtUpstream = nodes.some((node) => node.upstream.seen.has(entry.tag))
+          landings.set(entry.tag, waitQueue.size > queued ? 'queue' : isAtUpstream ? 'upstream' : 'answered')
           if (current.abort === 'on-landing') entry.abort()
           break
         }
@@ -390,7 +399,7 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<Outcome[
           await Promise.all(sent.map((entry) => entry.done))
           break
       }
-      await checkNoWaiterBesideFreeSlot(registry, waitQueue, nodes, sent)
+      await checkNoWaiterBesideFreeSlot(registry, waitQueue, nodes, sent, clock.now)
     }
 
     // Traffic stops.
@@ -432,7 +441,10 @@ async function run(steps: readonly Step[], isQueueOn: boolean): Promise<Outcome[
     )
     const scrape = await scrapeMetrics(base)
     for (const node of nodes) expect(scrape.text).not.toContain(`node="${node.name}"`)
-    return outcomes
+    return outcomes.map((outcome, i) => ({
+      ...outcome,
+      landedIn: landings.get((sent[i] as Sent).tag) as Landing,
+    }))
   } finally {
     await app.close()
     await client.close()
@@ -584,15 +596,17 @@ async function checkNoWaiterBesideFreeSlot(
   queue: ForwardWaitQueue,
   nodes: readonly NodeModel[],
   sent: readonly Sent[],
+  now: () => number,
 ): Promise<void> {
-  const now = Date.now()
   const isStuck = () => {
     if (queue.size === 0) return false
     // Unsettled and at no upstream now: waiting (or on its way between two steps of the proxy).
     const waiting = sent.filter(
       (entry) => !entry.isSettled && nodes.every((node) => !node.upstream.active.has(entry.tag)),
     )
-    return waiting.some((entry) => freeSlotFor(registry, nodes, entry, now) !== undefined)
+    // The registry's clock, read at every poll: a cool-down may end while this waits.
+    const at = now()
+    return waiting.some((entry) => freeSlotFor(registry, nodes, entry, at) !== undefined)
   }
   await waitFor(() => !isStuck(), 'no waiter beside a free slot', 2_000)
 }
@@ -612,7 +626,7 @@ function freeSlotFor(registry: NodeRegistry, nodes: readonly NodeModel[], entry:
 
 describe('the forwarder against a reference model', () => {
   it('a fixed sequence: a status beyond 599 ends in an API-shaped 502 with the lease returned, logged once', async () => {
-    await run(
+    const outcomes = await run(
       [
         { kind: 'register', runtime: 'openai', models: ['m1'], maxConcurrency: 1, score: 100 },
         {
@@ -626,10 +640,11 @@ describe('the forwarder against a reference model', () => {
       ],
       false,
     )
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([502])
   })
 
   it('a fixed sequence: a push that frees the busy fleet wakes the request waiting for it', async () => {
-    await run(
+    const outcomes = await run(
       [
         { kind: 'register', runtime: 'ollama', models: ['m1'], maxConcurrency: 1, score: 100 },
         { kind: 'push-all', backlog: 2 },
@@ -645,6 +660,9 @@ describe('the forwarder against a reference model', () => {
       ],
       true,
     )
+    expect(outcomes.map(({ landedIn, status }) => ({ landedIn, status }))).toEqual([
+      { landedIn: 'queue', status: 200 },
+    ])
   })
 
   // A 1xx as the final status (undici 7.30): 100 fails the socket ("bad response", a retryable 502);
@@ -696,7 +714,7 @@ describe('the forwarder against a reference model', () => {
   })
 
   it('a fixed sequence: a client that leaves the wait queue leaves one summary line', async () => {
-    await run(
+    const outcomes = await run(
       [
         { kind: 'register', runtime: 'ollama', models: ['m1'], maxConcurrency: 1, score: 100 },
         { kind: 'push-all', backlog: 2 },
@@ -711,6 +729,9 @@ describe('the forwarder against a reference model', () => {
       ],
       true,
     )
+    expect(outcomes.map(({ landedIn, isAborted }) => ({ landedIn, isAborted }))).toEqual([
+      { landedIn: 'queue', isAborted: true },
+    ])
   })
 
   it.each([
