@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { SnapshotBroadcaster } from './snapshot-broadcaster.js'
 
 async function until(condition: () => boolean): Promise<void> {
@@ -11,6 +11,16 @@ async function until(condition: () => boolean): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition still false at the deadline')
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
+}
+
+/** The stream's text from its start until it holds `text`. */
+async function readUntil(body: AsyncIterable<unknown>, text: string): Promise<string> {
+  let read = ''
+  for await (const chunk of body) {
+    read += String(chunk)
+    if (read.includes(text)) break
+  }
+  return read
 }
 
 async function serve(broadcaster: SnapshotBroadcaster): Promise<string> {
@@ -29,6 +39,11 @@ async function serve(broadcaster: SnapshotBroadcaster): Promise<string> {
 
 describe('SnapshotBroadcaster', () => {
   it('renders once per tick for every stream, and stops ticking when the last client leaves', async () => {
+    // Only the broadcaster's interval is faked: the sockets and `until` keep real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
     let renders = 0
     const broadcaster = new SnapshotBroadcaster({
       intervalMs: 10,
@@ -44,16 +59,22 @@ describe('SnapshotBroadcaster', () => {
     expect(third.statusCode).toBe(503)
     await third.body.dump()
 
-    const chunk = String((await first.body[Symbol.asyncIterator]().next()).value)
-    expect(chunk).toMatch(/^retry: 2000\ndata: \{"renders":\d+\}\n\n/)
+    // Each stream got a snapshot of its own at once; one tick renders once and sends it to both.
+    vi.advanceTimersByTime(10)
+    expect(renders).toBe(3)
+    expect(await readUntil(first.body, '{"renders":3}')).toBe(
+      'retry: 2000\ndata: {"renders":1}\n\ndata: {"renders":3}\n\n',
+    )
+    expect(await readUntil(second.body, '{"renders":3}')).toBe(
+      'retry: 2000\ndata: {"renders":2}\n\ndata: {"renders":3}\n\n',
+    )
 
     first.body.destroy()
     second.body.destroy()
     await until(() => broadcaster.size === 0)
-    const rendersWhenIdle = renders
-    // Proving that nothing happens needs a window: five intervals without a render.
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(renders).toBe(rendersWhenIdle)
+    expect(vi.getTimerCount()).toBe(0)
+    vi.advanceTimersByTime(50)
+    expect(renders).toBe(3)
   })
 
   it('ends every stream on closeAll and refuses new ones', async () => {
