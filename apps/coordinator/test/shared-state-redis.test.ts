@@ -4,6 +4,8 @@
  * cool-downs; when the store dies each takes a 1/N share of a node, says so once, and shares again
  * when it is back.
  */
+import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { NodeRegistry } from '../src/registry/node-registry.js'
@@ -21,6 +23,18 @@ async function until<T>(read: () => T | undefined, what: string, timeoutMs = 15_
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
+}
+
+/** Listens on `port` and closes every connection at once, counting them. */
+async function refusingListener(port: number) {
+  const stand = { connections: 0, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+  const server = createServer((socket) => {
+    stand.connections++
+    socket.destroy()
+  })
+  server.listen(port, '127.0.0.1')
+  await once(server, 'listening')
+  return stand
 }
 
 async function coordinator(url: string) {
@@ -141,8 +155,12 @@ describe('shared load over redis-server', () => {
     )
     expect(a.node()?.maxConcurrency).toBe(2)
     expect(b.node()?.maxConcurrency).toBe(2)
-    // Reconnect attempts keep failing meanwhile: still one line.
-    await new Promise((resolve) => setTimeout(resolve, 5 * HEARTBEAT_MS))
+    // Reconnect attempts keep failing meanwhile: still one line. A listener on the store's port that
+    // closes every connection unanswered counts them: two rounds of the four connections' retries.
+    const stand = await refusingListener(redis.port)
+    await until(() => (stand.connections >= 8 ? true : undefined), 'two rounds of reconnect attempts')
+    await stand.close()
+    expect(a.shared.status).toBe('unreachable')
     expect(a.lines.filter((line) => line.msg.startsWith('shared state unreachable'))).toHaveLength(1)
     expect(a.lines.find((line) => line.msg.startsWith('shared state unreachable'))?.fields).toMatchObject({
       capacityShare: '1/2',
