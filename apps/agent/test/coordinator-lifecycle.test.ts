@@ -51,11 +51,9 @@ describe('the agent against a coordinator (built dist/main.js, real HTTP)', () =
     expect(pushed.gpus).toHaveLength(1)
     expect(pushed.runtime.loadedModels).toEqual(['llama3.1:8b'])
 
-    const signalledAt = performance.now()
     agent.child.kill('SIGTERM')
     const exit = await exitWithin(agent, 5000)
     expect(exit).toEqual({ code: 0, signal: null })
-    expect(performance.now() - signalledAt).toBeLessThan(5000)
     expect(
       coordinator.requests.some(
         (request) => request.method === 'DELETE' && request.path === '/api/agents/node-7',

@@ -130,10 +130,9 @@ describe('GpuMonitor failure modes', () => {
       log: captureLog().log,
     })
     monitors.push(monitor)
-    const startedAt = performance.now()
+    // Were the sleep left running, the call would wait it out (30 s), past the test's timeout.
     await monitor.refreshInventory()
     expect(monitor.state).toMatchObject({ kind: 'failing', message: 'timed out after 300 ms' })
-    expect(performance.now() - startedAt).toBeLessThan(3000)
   })
 
   it('uses the data of exit 14 (infoROM corrupted)', async () => {

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
 import {
   DRIVER_NOT_LOADED_BODY,
   NO_DEVICES_BODY,
@@ -6,6 +8,15 @@ import {
   writeFakeBinary,
 } from '../../test/helpers/fake-binaries.js'
 import { runNvidiaSmi } from './run-nvidia-smi.js'
+
+/** Whether `pid` is a live process: one that is gone, or a zombie waiting to be reaped, is not (Linux /proc). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 describe('runNvidiaSmi', () => {
   it('reports a missing binary as missing (ENOENT), not as a failure', async () => {
@@ -26,12 +37,19 @@ describe('runNvidiaSmi', () => {
   })
 
   it('kills a hanging nvidia-smi, including its children, at the timeout', async () => {
-    // The script's `sleep` child inherits stdout: killing only the shell would leave the pipe open.
-    const binary = writeFakeBinary('sleep 30\necho never')
-    const startedAt = performance.now()
+    // The script's `sleep` child inherits stdout: killing only the shell would leave the pipe open, and
+    // the call would wait out the sleep, past the test's timeout. Each writes its pid first.
+    const binary = writeFakeBinary(
+      'pids="$(dirname "$0")/pids"\necho $$ > "$pids"\nsleep 30 &\necho $! >> "$pids"\nwait $!\necho never',
+    )
     const outcome = await runNvidiaSmi(['-q', '-x'], { binary, timeoutMs: 300 })
     expect(outcome).toEqual({ kind: 'timeout', timeoutMs: 300 })
-    expect(performance.now() - startedAt).toBeLessThan(3000)
+    const pids = readFileSync(join(dirname(binary), 'pids'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(Number)
+    expect(pids).toHaveLength(2)
+    await vi.waitFor(() => expect(pids.filter(isRunning)).toEqual([]), { timeout: 5_000 })
   })
 
   it('uses the output of exit 14 (infoROM corrupted): the data is valid', async () => {
