@@ -4,7 +4,8 @@
 # lint /metrics and unit-test docs/monitoring/alerts.yml with it), Debian's redis-server, haproxy and
 # nginx (always: the HA tests run them, apps/demo/test/ha-front*.test.ts), and, with --browser, Debian's
 # chromium for the dashboard's browser tests; with --bench, Debian's nginx, the reference proxy of
-# apps/coordinator/bench/proxy.bench.ts.
+# apps/coordinator/bench/proxy.bench.ts. With --node-only, pnpm and the packages alone: what the demo and
+# a coordinator or agent host need, with no root and no apt-get.
 set -euo pipefail
 ARGS=("$@")
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ has_flag() {
   for flag in "${ARGS[@]}"; do [[ $flag == "$1" ]] && return 0; done
   return 1
 }
+
+has_flag --node-only && exit 0
 
 # promtool ships in Debian's `prometheus` package. --no-install-recommends keeps it to the binaries; the
 # package also enables a prometheus service, which no test uses or needs.
