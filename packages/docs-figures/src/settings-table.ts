@@ -41,7 +41,7 @@ export function renderSettingsTable(input: SettingsTableInput): string {
     return [
       names.env === null ? '' : `\`${names.env}\``,
       names.flag === null ? '' : `\`--${names.flag}\``,
-      typeText(setting as z.ZodType),
+      typeText(setting as z.ZodType, names),
       defaultText(setting as z.ZodType, names),
       (input.describe ?? ((text) => text))(description),
     ]
@@ -57,12 +57,13 @@ interface JsonSchemaFragment {
   exclusiveMinimum?: number
 }
 
-function typeText(setting: z.ZodType): string {
+function typeText(setting: z.ZodType, names: SettingNames): string {
   const json = z.toJSONSchema(setting, { io: 'input', unrepresentable: 'any' }) as JsonSchemaFragment
   if (json.enum !== undefined) return json.enum.map((value) => `\`${String(value)}\``).join(', ')
   const parsedDefault = setting.safeParse(undefined)
   if (json.type === 'boolean' || (parsedDefault.success && typeof parsedDefault.data === 'boolean')) {
-    return '`true`, `false`'
+    // A boolean with a flag alone is a switch (`--insecure`); one with a variable takes a value.
+    return names.env === null ? 'flag, no value' : '`true`, `false`'
   }
   if (json.type === 'integer' || json.type === 'number') return `${json.type} ${rangeText(json)}`.trim()
   return json.type ?? 'any'

@@ -175,6 +175,10 @@ describe('renderSettingsTable', () => {
         '  mode: z.enum(["a", "b"]).default("a").describe("How | to pick."),',
         '  /** Secret. */',
         '  token: z.string().optional(),',
+        '  /** Start anyway. */',
+        '  insecure: z.boolean().default(false),',
+        '  /** Wait when busy. */',
+        '  queue: z.stringbool().default(false),',
         '})',
       ].join('\n'),
     )
@@ -182,20 +186,24 @@ describe('renderSettingsTable', () => {
       port: z.coerce.number().int().min(0).max(65535).default(8080),
       mode: z.enum(['a', 'b']).default('a').describe('How | to pick.'),
       token: z.string().optional(),
+      insecure: z.boolean().default(false),
+      queue: z.stringbool().default(false),
     })
-    const text = renderSettingsTable({
-      schema,
-      sourceFile: source,
-      schemaName: 'Schema',
-      names: (key) =>
-        key === 'token' ? { env: 'TOKEN', flag: null } : { env: key.toUpperCase(), flag: key },
-    })
+    const names = (key: string) => {
+      if (key === 'token') return { env: 'TOKEN', flag: null }
+      if (key === 'insecure') return { env: null, flag: key }
+      return { env: key.toUpperCase(), flag: key }
+    }
+    const text = renderSettingsTable({ schema, sourceFile: source, schemaName: 'Schema', names })
     expect(text.split('\n')).toEqual([
       '| variable | flag | type | default | meaning |',
       '| --- | --- | --- | --- | --- |',
       '| `PORT` | `--port` | integer 0–65535 | `8080` | Port to listen on; 0 picks one. |',
       '| `MODE` | `--mode` | `a`, `b` | `a` | How \\| to pick. |',
       '| `TOKEN` |  | string | unset | Secret. |',
+      // A boolean with a flag alone is a switch; one with a variable takes `true` or `false`.
+      '|  | `--insecure` | flag, no value | `false` | Start anyway. |',
+      '| `QUEUE` | `--queue` | `true`, `false` | `false` | Wait when busy. |',
     ])
   })
 })
