@@ -5,7 +5,7 @@
 # nginx (always: the HA tests run them, apps/demo/test/ha-front*.test.ts), and, with --browser, Debian's
 # chromium for the dashboard's browser tests; with --bench, Debian's nginx, the reference proxy of
 # apps/coordinator/bench/proxy.bench.ts. With --node-only, pnpm and the packages alone: what the demo and
-# a coordinator or agent host need, with no root and no apt-get.
+# a coordinator or agent host need, with no apt-get (root only where npm's global prefix needs it for pnpm).
 set -euo pipefail
 ARGS=("$@")
 cd "$(dirname "$0")/.."

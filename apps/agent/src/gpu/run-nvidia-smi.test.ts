@@ -37,13 +37,13 @@ describe('runNvidiaSmi', () => {
   })
 
   it('kills a hanging nvidia-smi, including its children, at the timeout', async () => {
-    // The script's `sleep` child inherits stdout: killing only the shell would leave the pipe open, and
-    // the call would wait out the sleep, past the test's timeout. Each writes its pid first.
+    // The script's `sleep` child inherits stdout: killing only the shell would leave it running. The
+    // shell writes both pids at once; the timeout leaves it ample time to, on a loaded machine too.
     const binary = writeFakeBinary(
       'pids="$(dirname "$0")/pids"\necho $$ > "$pids"\nsleep 30 &\necho $! >> "$pids"\nwait $!\necho never',
     )
-    const outcome = await runNvidiaSmi(['-q', '-x'], { binary, timeoutMs: 300 })
-    expect(outcome).toEqual({ kind: 'timeout', timeoutMs: 300 })
+    const outcome = await runNvidiaSmi(['-q', '-x'], { binary, timeoutMs: 2000 })
+    expect(outcome).toEqual({ kind: 'timeout', timeoutMs: 2000 })
     const pids = readFileSync(join(dirname(binary), 'pids'), 'utf8')
       .trim()
       .split('\n')
