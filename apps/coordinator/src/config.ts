@@ -403,13 +403,18 @@ function settingName(key: ConfigKey): string {
   return env ?? `--${flag}`
 }
 
+/** A flag without an environment variable is a switch, given without a value (`--insecure`); docs/configuration.md's table says so too. */
+export function isSwitch(key: ConfigKey): boolean {
+  return SETTINGS[key].env === null && SETTINGS[key].flag !== null
+}
+
 function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
   }
   for (const key of CONFIG_KEYS) {
     const { flag } = SETTINGS[key]
-    if (flag !== null) options[flag] = { type: key === 'insecure' ? 'boolean' : 'string' }
+    if (flag !== null) options[flag] = { type: isSwitch(key) ? 'boolean' : 'string' }
   }
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values

@@ -15,6 +15,8 @@ export interface SettingNames {
   readonly flag: string | null
   /** What the default column says when the schema has no default (`unset`, `3 × PUSH_INTERVAL_MS`). */
   readonly unsetText?: string
+  /** A flag the app's parser takes without a value (`--insecure`); the type column says so. */
+  readonly isSwitch?: boolean
 }
 
 export interface SettingsTableInput {
@@ -62,8 +64,7 @@ function typeText(setting: z.ZodType, names: SettingNames): string {
   if (json.enum !== undefined) return json.enum.map((value) => `\`${String(value)}\``).join(', ')
   const parsedDefault = setting.safeParse(undefined)
   if (json.type === 'boolean' || (parsedDefault.success && typeof parsedDefault.data === 'boolean')) {
-    // A boolean with a flag alone is a switch (`--insecure`); one with a variable takes a value.
-    return names.env === null ? 'flag, no value' : '`true`, `false`'
+    return names.isSwitch === true ? 'flag, no value' : '`true`, `false`'
   }
   if (json.type === 'integer' || json.type === 'number') return `${json.type} ${rangeText(json)}`.trim()
   return json.type ?? 'any'

@@ -191,7 +191,7 @@ describe('renderSettingsTable', () => {
     })
     const names = (key: string) => {
       if (key === 'token') return { env: 'TOKEN', flag: null }
-      if (key === 'insecure') return { env: null, flag: key }
+      if (key === 'insecure') return { env: null, flag: key, isSwitch: true }
       return { env: key.toUpperCase(), flag: key }
     }
     const text = renderSettingsTable({ schema, sourceFile: source, schemaName: 'Schema', names })
@@ -201,7 +201,7 @@ describe('renderSettingsTable', () => {
       '| `PORT` | `--port` | integer 0–65535 | `8080` | Port to listen on; 0 picks one. |',
       '| `MODE` | `--mode` | `a`, `b` | `a` | How \\| to pick. |',
       '| `TOKEN` |  | string | unset | Secret. |',
-      // A boolean with a flag alone is a switch; one with a variable takes `true` or `false`.
+      // A switch takes no value; a boolean with a variable takes `true` or `false`.
       '|  | `--insecure` | flag, no value | `false` | Start anyway. |',
       '| `QUEUE` | `--queue` | `true`, `false` | `false` | Wait when busy. |',
     ])

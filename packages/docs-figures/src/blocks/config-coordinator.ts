@@ -1,6 +1,6 @@
 /** docs/configuration.md: the coordinator's settings, from its ConfigSchema and SETTINGS. */
 import { fileURLToPath } from 'node:url'
-import { type ConfigKey, ConfigSchema, SETTINGS } from '../../../../apps/coordinator/src/config.js'
+import { type ConfigKey, ConfigSchema, isSwitch, SETTINGS } from '../../../../apps/coordinator/src/config.js'
 import { fromCode } from '../block.js'
 import { renderSettingsTable } from '../settings-table.js'
 
@@ -11,7 +11,7 @@ export default fromCode(() =>
     schemaName: 'ConfigSchema',
     names: (key) => {
       const { env, flag, defaultText } = SETTINGS[key as ConfigKey]
-      return { env, flag, unsetText: defaultText }
+      return { env, flag, unsetText: defaultText, isSwitch: isSwitch(key as ConfigKey) }
     },
   }),
 )
