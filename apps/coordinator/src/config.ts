@@ -330,19 +330,23 @@ export function loadConfig({ env, argv }: LoadConfigInput): Config {
   const flags = parseFlags(argv)
   const raw: Record<string, unknown> = {}
   const sourceNames = new Map<string, string>()
+  const blankFlags: string[] = []
   for (const key of CONFIG_KEYS) {
     const { env: envName, flag } = SETTINGS[key]
     const fromFlag = flag === null ? undefined : flags[flag]
     const fromEnv = envName === null ? undefined : env[envName]
-    // An empty variable (`PORT=`) means unset, as in most shells' `${VAR:-default}`.
-    if (fromFlag !== undefined) {
+    // An empty or blank variable (`PORT=`) means unset, as in most shells' `${VAR:-default}`; a blank
+    // flag is a mistake (a number would read it as 0).
+    if (typeof fromFlag === 'string' && fromFlag.trim() === '') blankFlags.push(`--${flag}: needs a value`)
+    else if (fromFlag !== undefined) {
       raw[key] = fromFlag
       sourceNames.set(key, `--${flag}`)
-    } else if (fromEnv !== undefined && fromEnv !== '') {
+    } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
       raw[key] = fromEnv
       sourceNames.set(key, envName as string)
     }
   }
+  if (blankFlags.length > 0) throw new ConfigInvalidError(blankFlags.join('\n'))
   const rename = (key: string) => sourceNames.get(key) ?? settingName(key as ConfigKey)
 
   const result = ConfigSchema.safeParse(raw)
@@ -398,7 +402,8 @@ export function isLoopbackHost(host: string): boolean {
   return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
 }
 
-function settingName(key: ConfigKey): string {
+/** The name a user knows a setting by: its variable, or its flag where it has none. */
+export function settingName(key: ConfigKey): string {
   const { env, flag } = SETTINGS[key]
   return env ?? `--${flag}`
 }

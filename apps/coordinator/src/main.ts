@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { listenProblem } from '@llm-fleet/types'
 /**
  * The coordinator process: config → logger → services → app → listen → signals. The only file that
  * knows it is a process (reads env/argv, handles signals, exits).
@@ -6,7 +7,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { Registry } from 'prom-client'
 import { buildApp, SETTLE_PUSH_INTERVALS } from './app.js'
-import { type Config, helpText, isHelpRequested, loadConfig } from './config.js'
+import { type Config, helpText, isHelpRequested, loadConfig, settingName } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
@@ -116,7 +117,15 @@ async function main(): Promise<number> {
     },
     config,
   )
-  await app.listen({ host: config.host, port: config.port })
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    const problem = listenProblem(error, { host: settingName('host'), port: () => settingName('port') })
+    if (problem === undefined) throw error
+    console.error(`llm-fleet-coordinator: ${problem}`)
+    await sharedState?.close()
+    return EXIT_USAGE
+  }
   log.info(
     {
       balancerMode: config.loadBalancerMode,

@@ -1,7 +1,8 @@
 /** The built `llm-fleet-coordinator` bin as a child process: exit codes, --help, startup and SIGTERM. */
 import { once } from 'node:events'
+import { type AddressInfo, createServer } from 'node:net'
 import { request } from 'undici'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { assertBuilt, listeningUrl, spawnCoordinator } from './helpers/coordinator-process.js'
 
 async function runToExit(args: string[], env: Record<string, string> = {}) {
@@ -14,7 +15,8 @@ async function runToExit(args: string[], env: Record<string, string> = {}) {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
   })
-  const [code] = (await once(child, 'exit')) as [number | null]
+  // 'close', not 'exit': stdout and stderr are read to their end by then.
+  const [code] = (await once(child, 'close')) as [number | null]
   return { code, stdout, stderr }
 }
 
@@ -52,6 +54,24 @@ describe('llm-fleet-coordinator (dist/main.js)', { timeout: 30_000 }, () => {
     expect(code).toBe(2)
     expect(stderr).toContain('HOST: 0.0.0.0 is not a loopback address and AGENT_TOKEN is unset')
     expect(stderr).toContain('--insecure')
+  })
+
+  it("exits 2 naming PORT when the port is in use, and HOST when it is not this machine's", async () => {
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())))
+    const port = (taken.address() as AddressInfo).port
+    const inUse = await runToExit([], { PORT: String(port) })
+    expect(inUse).toMatchObject({
+      code: 2,
+      stderr: `llm-fleet-coordinator: PORT: port ${port} is already in use on 127.0.0.1\n`,
+    })
+    // TEST-NET-1 (RFC 5737) is never this machine's; a token, so the loopback check passes.
+    const elsewhere = await runToExit([], { HOST: '192.0.2.1', PORT: '0', AGENT_TOKEN: 'secret' })
+    expect(elsewhere).toMatchObject({
+      code: 2,
+      stderr: 'llm-fleet-coordinator: HOST: 192.0.2.1 is not an address of this machine\n',
+    })
   })
 
   it('starts, logs the balancer mode, serves, and exits 0 on SIGTERM', async () => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** llm-fleet-mock-runtime: reads the settings, starts one mock runtime, logs its URL, stops on signals. */
+import { listenProblem } from '@llm-fleet/types'
 import { HELP, loadConfig } from './config.js'
 import { startMockRuntime } from './mock-runtime.js'
 
@@ -33,6 +34,17 @@ const runtime = await startMockRuntime({
     ...(config.faultAfterChunks === undefined ? {} : { afterChunks: config.faultAfterChunks }),
     ...(config.faultCount === undefined ? {} : { count: config.faultCount }),
   },
+}).catch((error: unknown) => {
+  const problem = listenProblem(error, {
+    host: '--host (MOCK_RUNTIME_HOST)',
+    port: (port) =>
+      port === config.controlPort
+        ? '--control-port (MOCK_RUNTIME_CONTROL_PORT)'
+        : '--port (MOCK_RUNTIME_PORT)',
+  })
+  if (problem === undefined) throw error
+  console.error(`llm-fleet-mock-runtime: ${problem}`)
+  process.exit(EXIT_USAGE)
 })
 
 console.log(

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -61,6 +62,20 @@ describe('llm-fleet-mock-runtime', () => {
     const [code] = await once(child, 'exit')
     expect(code).toBe(2)
     expect(stderr()).toContain('SPEED_SCALE')
+  })
+
+  it('exits 2 naming the port setting when the port is in use', async () => {
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())))
+    const port = (taken.address() as AddressInfo).port
+    const { child, stderr } = run(['--port', String(port)])
+    // 'close', not 'exit': stderr is read to its end by then.
+    const [code] = await once(child, 'close')
+    expect(code).toBe(2)
+    expect(stderr()).toBe(
+      `llm-fleet-mock-runtime: --port (MOCK_RUNTIME_PORT): port ${port} is already in use on 127.0.0.1\n`,
+    )
   })
 
   it('--help prints the usage and exits 0', async () => {
