@@ -57,9 +57,13 @@ describe('loadConfig', () => {
     )
   })
 
-  it('treats an empty env var as unset', () => {
-    const { config } = loadConfig({ env: { AGENT_TOKEN: '', COORDINATOR_URL: 'http://a:1' }, argv: [] })
+  it('treats an empty or blank env var as unset, and refuses a blank flag', () => {
+    const env = { AGENT_TOKEN: '', MAX_CONCURRENCY: ' ', COORDINATOR_URL: 'http://a:1' }
+    const { config } = loadConfig({ env, argv: [] })
     expect(config.AGENT_TOKEN).toBeUndefined()
+    expect(config.MAX_CONCURRENCY).toBe(4)
+    const issues = issuesOf(() => loadConfig({ env, argv: ['--max-concurrency='] }))
+    expect(issues).toEqual(['--max-concurrency: needs a value'])
   })
 
   it.each([

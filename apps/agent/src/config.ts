@@ -214,16 +214,21 @@ export function loadConfig({ env, argv }: ConfigSources): LoadedConfig {
   }
   const fromFlags = new Set<SettingName>()
   const input: Record<string, string> = {}
+  const blankFlags: string[] = []
   for (const name of SETTING_NAMES) {
-    // An empty env var (`AGENT_TOKEN=` in an EnvironmentFile) means "not set", as in most daemons.
+    // An empty or blank env var (`AGENT_TOKEN=` in an EnvironmentFile) means "not set", as in most
+    // daemons; a blank flag is a mistake (a number would read it as 0).
     const envValue = env[name]
-    if (envValue !== undefined && envValue !== '') input[name] = envValue
+    if (envValue !== undefined && envValue.trim() !== '') input[name] = envValue
     const flagValue = (parsed.values as Record<string, unknown>)[flagName(name)]
-    if (typeof flagValue === 'string') {
+    if (typeof flagValue === 'string' && flagValue.trim() === '')
+      blankFlags.push(`--${flagName(name)}: needs a value`)
+    else if (typeof flagValue === 'string') {
       input[name] = flagValue
       fromFlags.add(name)
     }
   }
+  if (blankFlags.length > 0) throw new ConfigError(blankFlags)
   const isHelp = (parsed.values as Record<string, unknown>).help === true
   const result = ConfigSchema.safeParse(input)
   if (!result.success) {

@@ -91,7 +91,7 @@ describe('loadConfig', () => {
 
   it('lets flags override the environment, and treats empty variables as unset', () => {
     const config = loadConfig({
-      env: { PORT: '9000', LOAD_BALANCER_MODE: 'metrics', MAX_NODES: '' },
+      env: { PORT: '9000', LOAD_BALANCER_MODE: 'metrics', MAX_NODES: '', MAX_RETRIES: '  ' },
       argv: ['--port', '9100', '--load-balancer-mode=round-robin', '--agent-ttl-ms', '10000'],
     })
     expect(config).toMatchObject({
@@ -99,7 +99,13 @@ describe('loadConfig', () => {
       loadBalancerMode: 'round-robin',
       agentTtlMs: 10_000,
       maxNodes: 10_000,
+      maxRetries: 2,
     })
+  })
+
+  it('refuses a blank flag, which a number would read as 0', () => {
+    const { message } = rejection({ env: {}, argv: ['--port=', '--max-retries', ' '] })
+    expect(message.split('\n').slice(1)).toEqual(['--port: needs a value', '--max-retries: needs a value'])
   })
 
   it.each([

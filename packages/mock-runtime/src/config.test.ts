@@ -34,6 +34,18 @@ describe('loadConfig', () => {
     })
   })
 
+  it('treats an empty or blank variable as unset, and refuses a blank flag', () => {
+    const env = { MOCK_RUNTIME_PORT: '', MOCK_RUNTIME_HOST: ' ' }
+    expect(loadConfig({ argv: [], env })).toMatchObject({
+      kind: 'ok',
+      config: { port: 11434, host: '127.0.0.1' },
+    })
+    expect(loadConfig({ argv: ['--port='], env })).toEqual({
+      kind: 'invalid',
+      problems: ['--port: needs a value'],
+    })
+  })
+
   it.each([
     { argv: ['--profile', 'gtx-480'], setting: '--profile (MOCK_RUNTIME_PROFILE)' },
     { argv: ['--speed-scale', '0'], setting: '--speed-scale (SPEED_SCALE)' },

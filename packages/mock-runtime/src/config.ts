@@ -112,10 +112,19 @@ export function loadConfig(input: {
   if (parsed.values.help === true) return { kind: 'help' }
 
   const raw: Record<string, string> = {}
+  const problems: string[] = []
   for (const [key, setting] of Object.entries(SETTINGS)) {
-    const value = parsed.values[setting.flag] ?? input.env[setting.env]
-    if (typeof value === 'string') raw[key] = value
+    const flagValue = parsed.values[setting.flag]
+    // A blank flag is a mistake (a number would read it as 0); an empty or blank variable is unset.
+    if (typeof flagValue === 'string' && flagValue.trim() === '')
+      problems.push(`--${setting.flag}: needs a value`)
+    else if (typeof flagValue === 'string') raw[key] = flagValue
+    else {
+      const envValue = input.env[setting.env]
+      if (envValue !== undefined && envValue.trim() !== '') raw[key] = envValue
+    }
   }
+  if (problems.length > 0) return { kind: 'invalid', problems }
   const result = ConfigSchema.safeParse(raw)
   if (!result.success) {
     return {
