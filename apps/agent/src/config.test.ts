@@ -76,6 +76,8 @@ describe('loadConfig', () => {
     [{ ADVERTISE_URL: 'http://10.0.0.7' }, [], /^ADVERTISE_URL: must include a port/],
     [{ LABELS: 'zone' }, [], /^LABELS: .*key=value/],
     [{ LOG_LEVEL: 'loud' }, [], /^LOG_LEVEL: must be one of/],
+    // Not a valid header value: sending it threw inside the push loop.
+    [{ AGENT_TOKEN: 'tök€n' }, [], /^AGENT_TOKEN: must be printable ASCII without spaces/],
   ])('names the setting of a bad value (%o %o)', (env, argv, message) => {
     const issues = issuesOf(() => loadConfig({ env: { COORDINATOR_URL: 'http://c:8080', ...env }, argv }))
     expect(issues.some((line) => message.test(line))).toBe(true)

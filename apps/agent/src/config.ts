@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import {
+  BearerToken,
   formatZodIssues,
   Labels,
   MAX_CONCURRENCY,
@@ -79,11 +80,9 @@ export const ConfigSchema = z.strictObject({
     })
     .optional()
     .describe('Coordinator base URL; a comma-separated list registers with each. Required by `run`.'),
-  AGENT_TOKEN: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Bearer token the coordinator expects (its AGENT_TOKEN). Environment only: no flag.'),
+  AGENT_TOKEN: BearerToken.optional().describe(
+    'Bearer token the coordinator expects (its AGENT_TOKEN). Environment only: no flag.',
+  ),
   RUNTIME_URL: z
     .string()
     .max(MAX_URL_LENGTH)
@@ -93,11 +92,7 @@ export const ConfigSchema = z.strictObject({
     })
     .default(DEFAULT_RUNTIME_URL)
     .describe('The LLM runtime as the agent reaches it.'),
-  RUNTIME_API_KEY: z
-    .string()
-    .min(1)
-    .max(MAX_RUNTIME_API_KEY_LENGTH)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  RUNTIME_API_KEY: BearerToken.max(MAX_RUNTIME_API_KEY_LENGTH)
     .optional()
     .describe(
       "The runtime's API key (vLLM / llama-server --api-key): sent with every probe, and registered with the coordinator, which sends it to this runtime only. Environment only: no flag.",

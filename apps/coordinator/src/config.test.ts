@@ -121,6 +121,8 @@ describe('loadConfig', () => {
     [{ BUSY_GPU_PCT: '101' }, [], 'BUSY_GPU_PCT: must be at most 100'],
     [{ MAX_RETRIES: '1.5' }, [], 'MAX_RETRIES: must be int'],
     [{ API_KEYS: ' , ' }, [], 'API_KEYS: must have at least 1 items'],
+    [{ API_KEYS: 'good,two words' }, [], 'API_KEYS[1]: must be printable ASCII without spaces'],
+    [{ AGENT_TOKEN: 'two words' }, [], 'AGENT_TOKEN: must be printable ASCII without spaces'],
     [{ AGENT_TTL_MS: '1000' }, [], 'AGENT_TTL_MS: must be at least the push interval'],
     [{}, ['--prot', '1'], "Unknown option '--prot'"],
   ] as const)('rejects %o %o naming the setting', (env, argv, expected) => {

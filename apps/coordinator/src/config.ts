@@ -3,7 +3,7 @@
  * one place (flags override env, env overrides defaults). `loadConfig` is pure: tests pass objects.
  */
 import { parseArgs } from 'node:util'
-import { formatZodIssues } from '@llm-fleet/types'
+import { BearerToken, formatZodIssues } from '@llm-fleet/types'
 import { z } from 'zod'
 import { BALANCER_MODES } from './core/balancer/strategies.js'
 import { DEFAULT_LEARNING } from './core/balancer/strategy.js'
@@ -27,7 +27,7 @@ export const ConfigSchema = z.strictObject({
   /** pino log level. */
   logLevel: z.enum(LOG_LEVELS).default('info'),
   /** Shared secret agents send as `Authorization: Bearer <token>`; unset = agent API unauthenticated. */
-  agentToken: z.string().min(1).optional(),
+  agentToken: BearerToken.optional(),
   /** Allow a non-loopback HOST without AGENT_TOKEN (anyone who can reach the port can register nodes). */
   insecure: z.boolean().default(false),
   /**
@@ -73,7 +73,7 @@ export const ConfigSchema = z.strictObject({
         .map((key) => key.trim())
         .filter((key) => key !== ''),
     )
-    .pipe(z.array(z.string()).min(1).max(10_000))
+    .pipe(z.array(BearerToken).min(1).max(10_000))
     .optional(),
   /** Longest wait for an upstream's first response byte (model loading can take minutes). */
   upstreamHeadersTimeoutMs: milliseconds(1).default(300_000),

@@ -1,7 +1,7 @@
 /** The CLI's settings: flags override env, env overrides defaults; every value validated by zod. */
 
 import { parseArgs } from 'node:util'
-import { formatZodIssues } from '@llm-fleet/types'
+import { BearerToken, formatZodIssues } from '@llm-fleet/types'
 import { z } from 'zod'
 import { FAULT_MODES } from './fault-state.js'
 import { PROFILE_IDS } from './profiles.js'
@@ -46,7 +46,7 @@ export const ConfigSchema = z.strictObject({
   /** `--server` / `MOCK_RUNTIME_SERVER`: for `openai`, the server imitated (metrics names, auth). */
   server: z.enum(SERVER_FLAVORS).default('vllm'),
   /** `--api-key` / `MOCK_RUNTIME_API_KEY`: demand this bearer key, as `--api-key` does (openai kind). */
-  apiKey: z.string().min(1).optional(),
+  apiKey: BearerToken.optional(),
 })
 export type Config = Readonly<Omit<z.infer<typeof ConfigSchema>, 'port'> & { port: number }>
 

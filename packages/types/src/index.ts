@@ -17,7 +17,7 @@ export {
   ModelDetailList,
   ModelFacts,
 } from './model-details.js'
-export { Count, ModelList, ModelName, NonNegative, Percent } from './primitives.js'
+export { BearerToken, Count, ModelList, ModelName, NonNegative, Percent } from './primitives.js'
 export {
   describeUpstreamUrlProblem,
   RUNTIME_KINDS,

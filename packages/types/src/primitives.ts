@@ -19,3 +19,12 @@ export const ModelName = z.string().min(1).max(MAX_MODEL_NAME_LENGTH)
 
 /** A bounded list of model names. */
 export const ModelList = z.array(ModelName).max(MAX_MODELS)
+
+/**
+ * A secret sent as `Authorization: Bearer <token>` (AGENT_TOKEN, API_KEYS, a runtime's key): printable
+ * ASCII without spaces, as an HTTP header carries it and as the coordinator reads it (`Bearer +(\S+)`).
+ */
+export const BearerToken = z
+  .string()
+  .min(1)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent in an Authorization header)')
