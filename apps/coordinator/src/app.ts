@@ -3,7 +3,7 @@
  * order, with services passed in as options (explicit DI). It never listens: `main.ts` does, and tests
  * use `inject` or listen on port 0.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import fastifySwagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
@@ -57,6 +57,8 @@ export interface AppDeps {
   readonly sharedState?: () => SharedStateReport
   /** The wait queue when `QUEUE_WHEN_BUSY` is on; built from the config when absent (tests watch theirs). */
   readonly waitQueue?: ForwardWaitQueue
+  /** This coordinator's name in the `Via` header it adds upstream; a random `llm-fleet-…` by default. */
+  readonly via?: string
 }
 
 /** Quiet push intervals after which a registry counts as settled (every agent pushes once per interval). */
@@ -167,6 +169,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     now: deps.clock,
     waitQueue,
     observer: combineProxyObservers([metrics, history, learner]),
+    via: deps.via ?? `llm-fleet-${randomBytes(4).toString('hex')}`,
   })
   // A node that registers or pushes, or a cool-down that ends, frees capacity no released lease announces.
   const stopWakingWaiters = deps.registry.onCapacity(() => forwarder.wakeWaiters())

@@ -61,6 +61,12 @@ export const QueueTimeoutError = createError(
   'Every node stayed busy for the %d ms this request waited',
   503,
 )
+/** The request came back through this coordinator: a node's runtime URL leads to the coordinator itself. */
+export const ProxyLoopError = createError(
+  'FLEET_PROXY_LOOP',
+  "This request already passed through this coordinator (Via %s): a node's runtime URL leads back to it; check that node's RUNTIME_URL and ADVERTISE_URL",
+  508,
+)
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)

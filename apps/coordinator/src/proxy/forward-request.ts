@@ -20,6 +20,7 @@ import {
   ClientClosedRequestError,
   ModelNotServedError,
   NoCandidateError,
+  ProxyLoopError,
   QueueFullError,
   QueueTimeoutError,
   UpstreamInvalidResponseError,
@@ -32,6 +33,7 @@ import {
   buildUpstreamRequestHeaders,
   filterResponseHeaders,
   type HeaderRecord,
+  hasPassedThrough,
 } from './hop-by-hop-headers.js'
 import {
   NO_PROXY_OBSERVER,
@@ -88,6 +90,11 @@ export interface RequestForwarderOptions {
   readonly waitQueue?: ForwardWaitQueue | undefined
   /** Told about every attempt and every outcome (metrics, the dashboard); none by default. */
   readonly observer?: ProxyObserver | undefined
+  /**
+   * This coordinator's name in the `Via` header it adds upstream: a request that arrives naming it came
+   * back through a node whose runtime URL leads here, and is refused (508) rather than sent round again.
+   */
+  readonly via?: string | undefined
 }
 
 /** A selection that names a node. */
@@ -190,6 +197,10 @@ export class RequestForwarder {
     let exclude: Set<string> | null = null
     // Nodes that answered this request with a 500: the runtime's fault only if another node serves it.
     let suspects: string[] | null = null
+    const via = this.#options.via
+    if (via !== undefined && hasPassedThrough(request.headers.via, via)) {
+      throw this.#rejected(request, 'loop', new ProxyLoopError(via))
+    }
     let selection = this.#select(request, NOTHING_TRIED)
     // Capacity that appeared without a freed slot goes to the requests already waiting, before this one.
     if (waitQueue !== undefined && waitQueue.size > 0 && this.wakeWaiters()) {
@@ -310,6 +321,7 @@ export class RequestForwarder {
         request.headers,
         request.requestId,
         registry.upstreamAuthorization?.(node.id),
+        this.#options.via,
       ),
       body: request.body,
       signal: request.signal,

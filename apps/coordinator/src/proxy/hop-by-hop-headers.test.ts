@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildUpstreamRequestHeaders, filterResponseHeaders } from './hop-by-hop-headers.js'
+import { buildUpstreamRequestHeaders, filterResponseHeaders, hasPassedThrough } from './hop-by-hop-headers.js'
 
 describe('buildUpstreamRequestHeaders', () => {
   it('drops hop-by-hop headers, those named in Connection, and what the coordinator replaces', () => {
@@ -33,6 +33,23 @@ describe('buildUpstreamRequestHeaders', () => {
       'content-type': 'application/json',
       'x-request-id': 'req-1',
     })
+  })
+})
+
+describe('Via', () => {
+  it('adds the coordinator after the proxies the request came through (RFC 9110 §7.6.3)', () => {
+    expect(buildUpstreamRequestHeaders({}, 'r', undefined, 'llm-fleet-1a2b').via).toBe('1.1 llm-fleet-1a2b')
+    expect(
+      buildUpstreamRequestHeaders({ via: '1.0 fred, 1.1 p.example.net' }, 'r', undefined, 'llm-fleet-1a2b')
+        .via,
+    ).toBe('1.0 fred, 1.1 p.example.net, 1.1 llm-fleet-1a2b')
+  })
+
+  it('finds a name among the hops, and only as a whole pseudonym', () => {
+    expect(hasPassedThrough('1.1 nginx, 1.1 llm-fleet-1a2b (llm-fleet)', 'llm-fleet-1a2b')).toBe(true)
+    expect(hasPassedThrough('1.1 llm-fleet-1a2b0', 'llm-fleet-1a2b')).toBe(false)
+    expect(hasPassedThrough('llm-fleet-1a2b', 'llm-fleet-1a2b')).toBe(false)
+    expect(hasPassedThrough(undefined, 'llm-fleet-1a2b')).toBe(false)
   })
 })
 

@@ -56,6 +56,8 @@ export function buildUpstreamRequestHeaders(
   requestId: string,
   /** The runtime's own key (`Bearer …`), when its agent registered one; never the client's. */
   authorization?: string | undefined,
+  /** This coordinator's name in `Via` (RFC 9110 §7.6.3), added after those the request came through. */
+  via?: string | undefined,
 ): HeaderRecord {
   const named = namedInConnection(headers.connection)
   const upstream: HeaderRecord = {}
@@ -69,7 +71,17 @@ export function buildUpstreamRequestHeaders(
   upstream['content-type'] = 'application/json'
   upstream['x-request-id'] = requestId
   if (authorization !== undefined) upstream.authorization = authorization
+  if (via !== undefined) {
+    const earlier = headers.via
+    upstream.via = earlier === undefined || earlier === '' ? `1.1 ${via}` : `${earlier}, 1.1 ${via}`
+  }
   return upstream
+}
+
+/** Whether `via` (a request's `Via` header) names `name` as a proxy it passed through. */
+export function hasPassedThrough(via: string | undefined, name: string): boolean {
+  if (via === undefined) return false
+  return via.split(',').some((hop) => hop.trim().split(/\s+/)[1] === name)
 }
 
 /**
