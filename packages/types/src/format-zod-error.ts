@@ -22,13 +22,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         ? `must be at most ${issue.maximum} characters`
         : issue.origin === 'array'
           ? `must have at most ${issue.maximum} items`
-          : `must be at most ${issue.maximum}`
+          : `must be ${issue.inclusive === false ? 'below' : 'at most'} ${issue.maximum}`
     case 'too_small':
       return issue.origin === 'string'
         ? `must be at least ${issue.minimum} characters`
         : issue.origin === 'array'
           ? `must have at least ${issue.minimum} items`
-          : `must be at least ${issue.minimum}`
+          : `must be ${issue.inclusive === false ? 'above' : 'at least'} ${issue.minimum}`
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`
     case 'invalid_format':

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { metrics, registration } from '../test/samples.js'
 import {
   AgentMetrics,
@@ -146,6 +147,16 @@ describe('rejects with a message naming the field', () => {
     const result = AgentMetrics.safeParse({ ...metrics(), cpuUsage: 101 })
     if (result.success) throw new Error('expected a rejection')
     expect(formatZodError(result.error, (key) => key.toUpperCase())).toBe('CPUUSAGE: must be at most 100')
+  })
+
+  it('says "above" and "below" for exclusive bounds, which "at least" would misstate', () => {
+    const result = z
+      .object({ speed: z.number().positive(), share: z.number().lt(1) })
+      .safeParse({ speed: 0, share: 1 })
+    expect(result.success).toBe(false)
+    expect(formatZodError(result.error as Parameters<typeof formatZodError>[0])).toBe(
+      'speed: must be above 0; share: must be below 1',
+    )
   })
 })
 
