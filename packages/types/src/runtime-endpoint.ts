@@ -1,6 +1,7 @@
 /** The LLM runtime an agent fronts, as the coordinator must reach it. */
 import { z } from 'zod'
 import { MAX_RUNTIME_API_KEY_LENGTH, MAX_TEXT_LENGTH, MAX_URL_LENGTH } from './limits.js'
+import { BearerToken } from './primitives.js'
 
 /** The API family a runtime speaks natively. Ollama also serves the OpenAI `/v1/*` routes. */
 export const RUNTIME_KINDS = ['ollama', 'openai'] as const
@@ -24,6 +25,7 @@ export function describeUpstreamUrlProblem(value: string): string | null {
   // URL drops a port equal to the scheme's default, so look at the authority as written.
   const authority = value.slice(url.protocol.length + 2).split(/[/?#]/, 1)[0] ?? ''
   if (!/:\d+$/.test(authority)) return 'must include a port'
+  if (url.port === '0') return 'must include a port other than 0'
   if (url.username !== '' || url.password !== '') return 'must not carry credentials'
   if (url.search !== '' || url.hash !== '') return 'must not have a query or fragment'
   return null
@@ -49,11 +51,6 @@ export const RuntimeEndpoint = z.strictObject({
    * the agent's `RUNTIME_API_KEY`. A secret: the coordinator keeps it apart from the registration it
    * stores and never shows, logs or exports it. Printable ASCII, as an HTTP header value must be.
    */
-  apiKey: z
-    .string()
-    .min(1)
-    .max(MAX_RUNTIME_API_KEY_LENGTH)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+  apiKey: BearerToken.max(MAX_RUNTIME_API_KEY_LENGTH).optional(),
 })
 export type RuntimeEndpoint = z.infer<typeof RuntimeEndpoint>

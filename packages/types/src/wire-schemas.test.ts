@@ -116,6 +116,7 @@ describe('rejects with a message naming the field', () => {
     ['ftp://h:21', 'must use http or https'],
     ['http://gpu-1', 'must include a port'],
     ['http://gpu-1/a:12/', 'must include a port'],
+    ['http://gpu-1:0', 'must include a port other than 0'],
     ['http://user:pw@gpu-1:11434', 'must not carry credentials'],
     ['http://gpu-1:11434/?next=http://evil:1', 'must not have a query or fragment'],
     ['not a url', 'must be an absolute URL'],
