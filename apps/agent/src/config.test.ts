@@ -73,6 +73,17 @@ describe('loadConfig', () => {
     [{ RUNTIME_KIND: 'triton' }, [], /^RUNTIME_KIND: must be one of/],
     [{ RUNTIME_URL: 'ftp://x' }, [], /^RUNTIME_URL: .*http/],
     [{ COORDINATOR_URL: 'http://ok:1,not a url' }, [], /^COORDINATOR_URL: .*not an absolute URL/],
+    [
+      { COORDINATOR_URL: 'http://user:secret@c:8080' },
+      [],
+      /^COORDINATOR_URL: "c:8080" must not carry credentials/,
+    ],
+    [{ COORDINATOR_URL: 'http://c:8080/?a=b' }, [], /^COORDINATOR_URL: .*must not have a query or fragment/],
+    [
+      { COORDINATOR_URL: 'http://a:1,,http://b:1' },
+      [],
+      /^COORDINATOR_URL: has an empty entry between commas/,
+    ],
     [{ ADVERTISE_URL: 'http://10.0.0.7' }, [], /^ADVERTISE_URL: must include a port/],
     [{ LABELS: 'zone' }, [], /^LABELS: .*key=value/],
     [{ LOG_LEVEL: 'loud' }, [], /^LOG_LEVEL: must be one of/],

@@ -38,7 +38,11 @@ function httpUrlProblem(value: string): string | null {
   } catch {
     return `"${value}" is not an absolute URL`
   }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? null : `"${value}" must use http or https`
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${value}" must use http or https`
+  // A password in the URL would be logged with every failed attempt; the token is AGENT_TOKEN's job.
+  if (url.username !== '' || url.password !== '') return `"${url.host}" must not carry credentials in the URL`
+  if (url.search !== '' || url.hash !== '') return `"${value}" must not have a query or fragment`
+  return null
 }
 
 /** `a=1,b=2` → `{ a: '1', b: '2' }`. */
@@ -63,15 +67,12 @@ export const ConfigSchema = z.strictObject({
     .string()
     .max(MAX_URL_LENGTH * 8)
     .transform((value, ctx) => {
-      const urls = [
-        ...new Set(
-          value
-            .split(',')
-            .map((url) => url.trim().replace(/\/+$/, ''))
-            .filter(Boolean),
-        ),
-      ]
+      const entries = value.split(',').map((url) => url.trim().replace(/\/+$/, ''))
+      const urls = [...new Set(entries.filter(Boolean))]
       if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one URL' })
+      else if (urls.length < new Set(entries).size) {
+        ctx.addIssue({ code: 'custom', message: 'has an empty entry between commas' })
+      }
       for (const url of urls) {
         const problem = httpUrlProblem(url)
         if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
