@@ -32,6 +32,9 @@ describe('parseInvocation', () => {
     [['-L', '-lms', '0'], /-lms needs a positive number, got "0"/],
     [['-L', '-lms'], /-lms needs a positive number, got nothing/],
     [['-L', '--loop=x'], /--loop needs a positive number/],
+    // Beyond a timer's range, setInterval would fire every millisecond.
+    [['-L', '-l', '3000000'], /-l must be at most 2147483, got "3000000"/],
+    [['-L', '-lms', '1e308'], /-lms must be at most 2147483647, got "1e308"/],
     [['-L', '-i', '0'], /-i is not emulated/],
   ])('rejects %j', (args, message) => {
     expect(() => parseInvocation(args)).toThrow(UsageError)

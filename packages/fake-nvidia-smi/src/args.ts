@@ -30,10 +30,16 @@ interface Flags {
   loopMs: number | null
 }
 
+/** The longest period a timer can wait (setInterval fires at once beyond it). */
+const MAX_PERIOD_MS = 2 ** 31 - 1
+
 function parsePeriod(flag: string, raw: string | undefined, msPerUnit: number): number {
   const value = Number(raw)
   if (raw === undefined || raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
     throw new UsageError(`${flag} needs a positive number, got ${raw === undefined ? 'nothing' : `"${raw}"`}`)
+  }
+  if (value * msPerUnit > MAX_PERIOD_MS) {
+    throw new UsageError(`${flag} must be at most ${Math.floor(MAX_PERIOD_MS / msPerUnit)}, got "${raw}"`)
   }
   return value * msPerUnit
 }
