@@ -86,6 +86,8 @@ describe('loadConfig', () => {
     ],
     [{ ADVERTISE_URL: 'http://10.0.0.7' }, [], /^ADVERTISE_URL: must include a port/],
     [{ LABELS: 'zone' }, [], /^LABELS: .*key=value/],
+    [{ LABELS: 'zone=a,zone=b' }, [], /^LABELS: "zone" is given twice/],
+    [{ LABELS: '__proto__=x,a=1' }, [], /^LABELS: "__proto__" is a reserved name/],
     [{ LOG_LEVEL: 'loud' }, [], /^LOG_LEVEL: must be one of/],
     // Not a valid header value: sending it threw inside the push loop.
     [{ AGENT_TOKEN: 'tök€n' }, [], /^AGENT_TOKEN: must be printable ASCII without spaces/],

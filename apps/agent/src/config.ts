@@ -57,7 +57,13 @@ function parseLabels(value: string, ctx: z.RefinementCtx): Record<string, string
       ctx.addIssue({ code: 'custom', message: `"${pair}" is not key=value` })
       continue
     }
-    labels[pair.slice(0, separator).trim()] = pair.slice(separator + 1).trim()
+    const key = pair.slice(0, separator).trim()
+    // An object drops it, and the coordinator's JSON parser (fastify's `onProtoPoisoning`) refuses it.
+    if (key === '__proto__') {
+      ctx.addIssue({ code: 'custom', message: `"${key}" is a reserved name, not a label` })
+    } else if (Object.hasOwn(labels, key)) {
+      ctx.addIssue({ code: 'custom', message: `"${key}" is given twice` })
+    } else labels[key] = pair.slice(separator + 1).trim()
   }
   return labels
 }
