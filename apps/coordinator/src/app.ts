@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import fastifySwagger from '@fastify/swagger'
+import { MAX_AGENT_ID_LENGTH } from '@llm-fleet/types'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { Registry } from 'prom-client'
@@ -28,7 +29,7 @@ import { anthropicApi } from './routes/anthropic-api.js'
 import { dashboard } from './routes/dashboard.js'
 import { health, type SharedStateReport } from './routes/health.js'
 import { metricsRoute } from './routes/metrics.js'
-import { notFound } from './routes/not-found.js'
+import { notFound, sendInApiShape } from './routes/not-found.js'
 import { ollamaApi } from './routes/ollama-api.js'
 import { ollamaRoot } from './routes/ollama-root.js'
 import { openAiApi } from './routes/openai-api.js'
@@ -75,6 +76,15 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Beyond every id the schemas allow, so that a long one fails its schema, which names the field.
+    routerOptions: { maxParamLength: 4 * MAX_AGENT_ID_LENGTH },
+    // A URL fastify cannot decode (`/v1/%zz`): answered in the API's own shape, as a 404 is.
+    frameworkErrors: (error, request, reply) =>
+      sendInApiShape(request, reply, {
+        statusCode: error.statusCode ?? 400,
+        code: error.code,
+        message: error.message,
+      }),
   })
 
   // 1. Cross-cutting plugins (fastify-plugin: they apply to every route).

@@ -7,7 +7,7 @@
 import type { AgentMetrics, ModelDetail } from '@llm-fleet/types'
 import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
-import { type Fleet, startFleet } from './helpers/start-fleet.js'
+import { FLEET_AGENT_TOKEN, type Fleet, startFleet } from './helpers/start-fleet.js'
 
 const DETAIL: ModelDetail = {
   name: 'llama3.1:8b',
@@ -203,5 +203,30 @@ describe('the OpenAI and Anthropic surfaces', () => {
       messages: [{ role: 'user', content: 'hi' }],
     })
     expect(anthropic.json).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
+  })
+
+  it('answers a URL it cannot decode in the shape of its API, and names a long agent id in its schema', async () => {
+    const fleet = await startFleet()
+    const openAi = await call(fleet, 'GET', '/v1/models/%zz')
+    expect(openAi).toMatchObject({ status: 400, json: { error: { code: 'FST_ERR_BAD_URL' } } })
+    const ollama = await call(fleet, 'POST', '/api/%zz')
+    expect(ollama).toMatchObject({ status: 400, json: { error: expect.stringContaining('%zz') } })
+    const remove = async (id: string) => {
+      const response = await request(`${fleet.url}/api/agents/${id}`, {
+        method: 'DELETE',
+        dispatcher: fleet.client,
+        headers: { authorization: `Bearer ${FLEET_AGENT_TOKEN}` },
+      })
+      return { status: response.statusCode, json: await response.body.json() }
+    }
+    // 101 characters, a valid id: past fastify's default router limit (100), which answered 414.
+    expect(await remove('a'.repeat(101))).toMatchObject({
+      status: 404,
+      json: { code: 'FLEET_AGENT_NOT_FOUND' },
+    })
+    expect(await remove('a'.repeat(129))).toMatchObject({
+      status: 400,
+      json: { code: 'FLEET_INVALID_REQUEST', message: 'params.id: must be at most 128 characters' },
+    })
   })
 })

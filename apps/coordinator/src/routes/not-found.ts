@@ -5,7 +5,7 @@
  * library then shows a readable error instead of failing to parse one.
  */
 import { STATUS_CODES } from 'node:http'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { anthropicError } from './anthropic-api.js'
 import { openAiError } from './openai-api.js'
@@ -16,13 +16,28 @@ const plugin: FastifyPluginAsync = async (app) => {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? ''
     const message = `No route ${request.method} ${path} on this llm-fleet coordinator`
-    request.log.info({ code: CODE, statusCode: 404 }, message)
-    reply.code(404)
-    if (path.startsWith('/v1/messages')) return reply.send(anthropicError(404, message))
-    if (path.startsWith('/v1/')) return reply.send(openAiError(404, message, CODE))
-    if (path.startsWith('/api/') && !isCoordinatorApi(path)) return reply.send({ error: message })
-    return reply.send({ statusCode: 404, code: CODE, error: STATUS_CODES[404], message })
+    return sendInApiShape(request, reply, { statusCode: 404, code: CODE, message })
   })
+}
+
+/**
+ * Answers `error` in the shape of the API the request's path belongs to. Also fastify's
+ * `frameworkErrors` (a URL it cannot decode, a path parameter beyond the router's length), which
+ * come before any route and its error handler.
+ */
+export function sendInApiShape(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: { readonly statusCode: number; readonly code: string; readonly message: string },
+): FastifyReply {
+  const { statusCode, code, message } = error
+  const path = request.url.split('?', 1)[0] ?? ''
+  request.log.info({ code, statusCode }, message)
+  reply.code(statusCode)
+  if (path.startsWith('/v1/messages')) return reply.send(anthropicError(statusCode, message))
+  if (path.startsWith('/v1/')) return reply.send(openAiError(statusCode, message, code))
+  if (path.startsWith('/api/') && !isCoordinatorApi(path)) return reply.send({ error: message })
+  return reply.send({ statusCode, code, error: STATUS_CODES[statusCode], message })
 }
 
 /** The coordinator's own routes under `/api/` (the agent API, `/api/route`): not Ollama's, so its shape. */
