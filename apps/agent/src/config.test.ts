@@ -82,7 +82,7 @@ describe('loadConfig', () => {
     [
       { COORDINATOR_URL: 'http://a:1,,http://b:1' },
       [],
-      /^COORDINATOR_URL: has an empty entry between commas/,
+      /^COORDINATOR_URL: has an empty entry \(two commas in a row/,
     ],
     [{ ADVERTISE_URL: 'http://10.0.0.7' }, [], /^ADVERTISE_URL: must include a port/],
     [{ LABELS: 'zone' }, [], /^LABELS: .*key=value/],
@@ -94,6 +94,13 @@ describe('loadConfig', () => {
   ])('names the setting of a bad value (%o %o)', (env, argv, message) => {
     const issues = issuesOf(() => loadConfig({ env: { COORDINATOR_URL: 'http://c:8080', ...env }, argv }))
     expect(issues.some((line) => message.test(line))).toBe(true)
+  })
+
+  it('takes a trailing comma in COORDINATOR_URL as the end of the list, and refuses a leading one', () => {
+    const { config } = loadConfig({ env: { COORDINATOR_URL: 'http://a:1, http://b:1,' }, argv: [] })
+    expect(config.COORDINATOR_URL).toEqual(['http://a:1', 'http://b:1'])
+    const issues = issuesOf(() => loadConfig({ env: { COORDINATOR_URL: ',http://a:1' }, argv: [] }))
+    expect(issues).toEqual(['COORDINATOR_URL: has an empty entry (two commas in a row, or one first)'])
   })
 
   it('requires COORDINATOR_URL to run, but not to sample', () => {

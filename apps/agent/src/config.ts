@@ -74,10 +74,12 @@ export const ConfigSchema = z.strictObject({
     .max(MAX_URL_LENGTH * 8)
     .transform((value, ctx) => {
       const entries = value.split(',').map((url) => url.trim().replace(/\/+$/, ''))
+      // A trailing comma is a list's usual leftover; an empty entry anywhere else is a lost URL.
+      if (entries.length > 1 && entries.at(-1) === '') entries.pop()
       const urls = [...new Set(entries.filter(Boolean))]
       if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one URL' })
-      else if (urls.length < new Set(entries).size) {
-        ctx.addIssue({ code: 'custom', message: 'has an empty entry between commas' })
+      else if (entries.includes('')) {
+        ctx.addIssue({ code: 'custom', message: 'has an empty entry (two commas in a row, or one first)' })
       }
       for (const url of urls) {
         const problem = httpUrlProblem(url)

@@ -12,6 +12,7 @@ import { Registry } from 'prom-client'
 import type { Config } from './config.js'
 import { forgetTierCursors } from './core/balancer/spec-first.js'
 import type { BalancerState } from './core/balancer/strategy.js'
+import { ProxyLoopError } from './errors.js'
 import { TrafficLearner } from './learning/traffic-learner.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
@@ -19,6 +20,7 @@ import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
 import { type ForwardWaitQueue, RequestForwarder } from './proxy/forward-request.js'
+import { hasPassedThrough } from './proxy/hop-by-hop-headers.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
 import { WaitQueue } from './proxy/wait-queue.js'
@@ -170,6 +172,14 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
     ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
+  // A request that comes back naming this coordinator in `Via` went through a node whose runtime URL
+  // leads here: refused before anything else (an API key check would blame the client, since the key is
+  // not passed upstream), instead of going round until every socket is taken.
+  const via = deps.via ?? `llm-fleet-${randomBytes(4).toString('hex')}`
+  app.addHook('onRequest', async (request, reply) => {
+    if (hasPassedThrough(request.headers.via, via))
+      return sendInApiShape(request, reply, new ProxyLoopError(via))
+  })
   const forwarder = new RequestForwarder({
     registry: deps.registry,
     pools,
@@ -179,7 +189,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
     now: deps.clock,
     waitQueue,
     observer: combineProxyObservers([metrics, history, learner]),
-    via: deps.via ?? `llm-fleet-${randomBytes(4).toString('hex')}`,
+    via,
   })
   // A node that registers or pushes, or a cool-down that ends, frees capacity no released lease announces.
   const stopWakingWaiters = deps.registry.onCapacity(() => forwarder.wakeWaiters())

@@ -402,8 +402,15 @@ export function isLoopbackHost(host: string): boolean {
   return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
 }
 
+/** The setting's name as the user gave it: its flag when `argv` holds it, else `settingName`. */
+export function givenName(key: ConfigKey, argv: readonly string[]): string {
+  const { flag } = SETTINGS[key]
+  const isGiven = flag !== null && argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`))
+  return isGiven ? `--${flag}` : settingName(key)
+}
+
 /** The name a user knows a setting by: its variable, or its flag where it has none. */
-export function settingName(key: ConfigKey): string {
+function settingName(key: ConfigKey): string {
   const { env, flag } = SETTINGS[key]
   return env ?? `--${flag}`
 }

@@ -7,7 +7,7 @@ import { listenProblem } from '@llm-fleet/types'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { Registry } from 'prom-client'
 import { buildApp, SETTLE_PUSH_INTERVALS } from './app.js'
-import { type Config, helpText, isHelpRequested, loadConfig, settingName } from './config.js'
+import { type Config, givenName, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
@@ -120,11 +120,14 @@ async function main(): Promise<number> {
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
-    const problem = listenProblem(error, { host: settingName('host'), port: () => settingName('port') })
+    const problem = listenProblem(error, {
+      host: givenName('host', argv),
+      port: () => givenName('port', argv),
+    })
     if (problem === undefined) throw error
-    console.error(`llm-fleet-coordinator: ${problem}`)
+    console.error(`llm-fleet-coordinator: ${problem.line}`)
     await sharedState?.close()
-    return EXIT_USAGE
+    return problem.isTransient ? EXIT_FAILURE : EXIT_USAGE
   }
   log.info(
     {

@@ -56,7 +56,7 @@ describe('llm-fleet-coordinator (dist/main.js)', { timeout: 30_000 }, () => {
     expect(stderr).toContain('--insecure')
   })
 
-  it("exits 2 naming PORT when the port is in use, and HOST when it is not this machine's", async () => {
+  it('exits 2 naming the port setting as given when the port is in use; 1 for an address not (yet) here', async () => {
     const taken = createServer().listen(0, '127.0.0.1')
     await once(taken, 'listening')
     onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())))
@@ -66,11 +66,17 @@ describe('llm-fleet-coordinator (dist/main.js)', { timeout: 30_000 }, () => {
       code: 2,
       stderr: `llm-fleet-coordinator: PORT: port ${port} is already in use on 127.0.0.1\n`,
     })
-    // TEST-NET-1 (RFC 5737) is never this machine's; a token, so the loopback check passes.
+    const byFlag = await runToExit([`--port=${port}`])
+    expect(byFlag).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^llm-fleet-coordinator: --port: port /),
+    })
+    // TEST-NET-1 (RFC 5737) is never this machine's; a token, so the loopback check passes. An interface
+    // may come up later: exit 1, which a service manager restarts (2 it does not).
     const elsewhere = await runToExit([], { HOST: '192.0.2.1', PORT: '0', AGENT_TOKEN: 'secret' })
     expect(elsewhere).toMatchObject({
-      code: 2,
-      stderr: 'llm-fleet-coordinator: HOST: 192.0.2.1 is not an address of this machine\n',
+      code: 1,
+      stderr: 'llm-fleet-coordinator: HOST: 192.0.2.1 is not an address of this machine (yet?)\n',
     })
   })
 

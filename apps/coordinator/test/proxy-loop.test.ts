@@ -6,27 +6,40 @@
 import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
-import { MODEL, nodeRegistration, startCoordinator, totalInFlight } from './helpers/start-coordinator.js'
+import {
+  MODEL,
+  nodeRegistration,
+  startCoordinator,
+  totalInFlight,
+  waitFor,
+} from './helpers/start-coordinator.js'
 
 const CHAT = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: false })
 
 describe('a runtime URL that leads back to the coordinator', () => {
-  it('ends in 508 FLEET_PROXY_LOOP after one round, with every lease returned', async () => {
-    const { url, registry, dispatcher, logs } = await startCoordinator({ captureLogs: true })
-    registry.register(nodeRegistration(url, { hostname: 'loop', kind: 'openai' }))
-    const response = await request(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      dispatcher,
-      headers: { 'content-type': 'application/json' },
-      body: CHAT,
-    })
-    expect(response.statusCode).toBe(508)
-    expect(await response.body.json()).toMatchObject({ error: { code: 'FLEET_PROXY_LOOP' } })
-    // The client's request went to the node once; its return was refused there, and went no further.
-    expect(logs.filter((line) => line.msg === 'proxied').map((line) => line.status)).toEqual([508])
-    expect(logs.filter((line) => line.code === 'FLEET_PROXY_LOOP')).toHaveLength(1)
-    expect(totalInFlight(registry)).toBe(0)
-  })
+  it.each([
+    ['open', {}, {}],
+    ['behind API keys', { API_KEYS: 'k1' }, { authorization: 'Bearer k1' }],
+  ])(
+    'ends in 508 FLEET_PROXY_LOOP after one round, with every lease returned (%s)',
+    async (_name, env, auth) => {
+      const { url, registry, dispatcher, logs } = await startCoordinator({ captureLogs: true, env })
+      registry.register(nodeRegistration(url, { hostname: 'loop', kind: 'openai' }))
+      const response = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json', ...auth },
+        body: CHAT,
+      })
+      expect(response.statusCode).toBe(508)
+      expect(await response.body.json()).toMatchObject({ error: { code: 'FLEET_PROXY_LOOP' } })
+      // The client's request went to the node once; its return was refused there, and went no further.
+      await waitFor(() => logs.some((line) => line.msg === 'proxied'), 'the proxied line')
+      expect(logs.filter((line) => line.msg === 'proxied').map((line) => line.status)).toEqual([508])
+      expect(logs.filter((line) => line.code === 'FLEET_PROXY_LOOP')).toHaveLength(1)
+      await waitFor(() => totalInFlight(registry) === 0, 'every lease returned')
+    },
+  )
 
   it('tells a real runtime which proxies the request came through, itself last', async () => {
     const runtime = await startFakeRuntime()

@@ -43,8 +43,8 @@ const runtime = await startMockRuntime({
         : '--port (MOCK_RUNTIME_PORT)',
   })
   if (problem === undefined) throw error
-  console.error(`llm-fleet-mock-runtime: ${problem}`)
-  process.exit(EXIT_USAGE)
+  console.error(`llm-fleet-mock-runtime: ${problem.line}`)
+  process.exit(problem.isTransient ? 1 : EXIT_USAGE)
 })
 
 console.log(

@@ -9,7 +9,7 @@ export { formatPath, formatZodError, formatZodIssues } from './format-zod-error.
 export { GpuDevice, GpuLiveValues } from './gpu-device.js'
 export { toJsonSchemas, WIRE_SCHEMAS, type WireSchemaName } from './json-schemas.js'
 export * from './limits.js'
-export { type ListenSettingNames, listenProblem } from './listen-problem.js'
+export { type ListenProblem, type ListenSettingNames, listenProblem } from './listen-problem.js'
 export {
   LoadedModel,
   LoadedModelList,

@@ -54,7 +54,6 @@ const REJECTION_TEXT: Readonly<Record<RejectedRecord['cause'], string>> = {
   'queue-timeout': 'every node stayed busy while it waited',
   'shutting-down': 'the coordinator is shutting down',
   'client-closed': 'the client left while it waited',
-  loop: 'it came back through this coordinator: a runtime URL leads here',
 }
 
 /** Latency bins grow by 25 %: a p95 read from them is at most 25 % high. */

@@ -20,7 +20,6 @@ import {
   ClientClosedRequestError,
   ModelNotServedError,
   NoCandidateError,
-  ProxyLoopError,
   QueueFullError,
   QueueTimeoutError,
   UpstreamInvalidResponseError,
@@ -33,7 +32,6 @@ import {
   buildUpstreamRequestHeaders,
   filterResponseHeaders,
   type HeaderRecord,
-  hasPassedThrough,
 } from './hop-by-hop-headers.js'
 import {
   NO_PROXY_OBSERVER,
@@ -90,10 +88,7 @@ export interface RequestForwarderOptions {
   readonly waitQueue?: ForwardWaitQueue | undefined
   /** Told about every attempt and every outcome (metrics, the dashboard); none by default. */
   readonly observer?: ProxyObserver | undefined
-  /**
-   * This coordinator's name in the `Via` header it adds upstream: a request that arrives naming it came
-   * back through a node whose runtime URL leads here, and is refused (508) rather than sent round again.
-   */
+  /** This coordinator's name in the `Via` header it adds upstream (app.ts refuses one that comes back). */
   readonly via?: string | undefined
 }
 
@@ -197,10 +192,6 @@ export class RequestForwarder {
     let exclude: Set<string> | null = null
     // Nodes that answered this request with a 500: the runtime's fault only if another node serves it.
     let suspects: string[] | null = null
-    const via = this.#options.via
-    if (via !== undefined && hasPassedThrough(request.headers.via, via)) {
-      throw this.#rejected(request, 'loop', new ProxyLoopError(via))
-    }
     let selection = this.#select(request, NOTHING_TRIED)
     // Capacity that appeared without a freed slot goes to the requests already waiting, before this one.
     if (waitQueue !== undefined && waitQueue.size > 0 && this.wakeWaiters()) {

@@ -69,14 +69,8 @@ export interface RejectedRecord {
   readonly route: string
   readonly model: string
   readonly apiKind: ApiKind
-  readonly cause:
-    | NoCandidateCause
-    | 'queue-full'
-    | 'queue-timeout'
-    | 'shutting-down'
-    | 'client-closed'
-    | 'loop'
-  /** 404, 503, 508 for a loop, or 499 for a client that left while its request waited. */
+  readonly cause: NoCandidateCause | 'queue-full' | 'queue-timeout' | 'shutting-down' | 'client-closed'
+  /** 404, 503, or 499 for a client that left while its request waited. */
   readonly status: number
 }
 
