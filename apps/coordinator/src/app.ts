@@ -176,9 +176,10 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // leads here: refused before anything else (an API key check would blame the client, since the key is
   // not passed upstream), instead of going round until every socket is taken.
   const via = deps.via ?? `llm-fleet-${randomBytes(4).toString('hex')}`
-  app.addHook('onRequest', async (request, reply) => {
-    if (hasPassedThrough(request.headers.via, via))
-      return sendInApiShape(request, reply, new ProxyLoopError(via))
+  // A callback hook, not an async one: every request passes here, and most carry no `Via` at all.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (hasPassedThrough(request.headers.via, via)) sendInApiShape(request, reply, new ProxyLoopError(via))
+    else done()
   })
   const forwarder = new RequestForwarder({
     registry: deps.registry,
