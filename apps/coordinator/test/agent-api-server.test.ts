@@ -110,6 +110,30 @@ describe('agent API on a listening server', () => {
     })
   })
 
+  it('answers 400 for a body that is not UTF-8, and still refuses a __proto__ key', async () => {
+    const coordinator = await startCoordinator()
+    const send = async (body: Buffer) => {
+      const response = await request(`${coordinator.url}/api/agents`, {
+        method: 'POST',
+        dispatcher: coordinator.dispatcher,
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+      return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> }
+    }
+    // The hostname's bytes hold 0xff: read leniently, it was stored as "ho\uFFFDst".
+    const json = JSON.stringify(registration({ hostname: 'hoXst' }))
+    const bytes = Buffer.from(json, 'utf8')
+    bytes[bytes.indexOf('X')] = 0xff
+    expect(await send(bytes)).toMatchObject({
+      status: 400,
+      body: { code: 'FLEET_INVALID_BODY', message: '(root): is not valid UTF-8' },
+    })
+    const poisoned = await send(Buffer.from(`{"__proto__":{"x":1},${json.slice(1)}`))
+    expect(poisoned).toMatchObject({ status: 400, body: { code: 'FST_ERR_CTP_INVALID_JSON_BODY' } })
+    expect(await send(Buffer.from(json))).toMatchObject({ status: 201 })
+  })
+
   it('answers 400 for an id mismatch and 503 once the registry is full', async () => {
     const coordinator = await startCoordinator({ env: { MAX_NODES: '1' } })
     const { agentId } = RegistrationAccepted.parse(

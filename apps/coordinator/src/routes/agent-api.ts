@@ -11,7 +11,12 @@ import {
 } from '@llm-fleet/types'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AgentIdMismatchError, AgentNotFoundError, InvalidAgentTokenError } from '../errors.js'
+import {
+  AgentIdMismatchError,
+  AgentNotFoundError,
+  InvalidAgentTokenError,
+  InvalidBodyError,
+} from '../errors.js'
 import type { AgentPushObserver, PushRejection } from '../observability/fleet-metrics.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import type { NodeRegistry } from '../registry/node-registry.js'
@@ -27,6 +32,7 @@ export interface AgentApiOptions {
 }
 
 const AgentParams = z.strictObject({ id: AgentId })
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
 const NoContent = z.null().describe('No content')
 
 export const agentApi: FastifyPluginAsyncZod<AgentApiOptions> = async (app, options) => {
@@ -37,6 +43,20 @@ export const agentApi: FastifyPluginAsyncZod<AgentApiOptions> = async (app, opti
   })
   // Agents send JSON only: any other body, text/plain included (fastify parses it by default), is a 415.
   app.removeContentTypeParser('text/plain')
+  // JSON as fastify parses it (its prototype-poisoning guards included), but refusing bytes that are not
+  // UTF-8: decoded leniently, they would be stored as U+FFFD in a hostname or a model name.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string
+    try {
+      text = STRICT_UTF8.decode(body as Buffer)
+    } catch {
+      done(new InvalidBodyError('(root): is not valid UTF-8'), undefined)
+      return
+    }
+    parseJson(request, text, done)
+  })
 
   app.post(
     '/',
