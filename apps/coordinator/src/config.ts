@@ -329,7 +329,6 @@ export interface LoadConfigInput {
 export function loadConfig({ env, argv }: LoadConfigInput): Config {
   const flags = parseFlags(argv)
   const raw: Record<string, unknown> = {}
-  const sourceNames = new Map<string, string>()
   const blankFlags: string[] = []
   for (const key of CONFIG_KEYS) {
     const { env: envName, flag } = SETTINGS[key]
@@ -338,16 +337,12 @@ export function loadConfig({ env, argv }: LoadConfigInput): Config {
     // An empty or blank variable (`PORT=`) means unset, as in most shells' `${VAR:-default}`; a blank
     // flag is a mistake (a number would read it as 0).
     if (typeof fromFlag === 'string' && fromFlag.trim() === '') blankFlags.push(`--${flag}: needs a value`)
-    else if (fromFlag !== undefined) {
-      raw[key] = fromFlag
-      sourceNames.set(key, `--${flag}`)
-    } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
-      raw[key] = fromEnv
-      sourceNames.set(key, envName as string)
-    }
+    else if (fromFlag !== undefined) raw[key] = fromFlag
+    else if (fromEnv !== undefined && fromEnv.trim() !== '') raw[key] = fromEnv
   }
   if (blankFlags.length > 0) throw new ConfigInvalidError(blankFlags.join('\n'))
-  const rename = (key: string) => sourceNames.get(key) ?? settingName(key as ConfigKey)
+  // Each setting by the name it was given as: a flag on the command line, else its variable.
+  const rename = (key: string) => givenName(key as ConfigKey, argv)
 
   const result = ConfigSchema.safeParse(raw)
   if (!result.success) throw new ConfigInvalidError(formatZodIssues(result.error, rename).join('\n'))
