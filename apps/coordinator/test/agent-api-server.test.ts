@@ -134,6 +134,28 @@ describe('agent API on a listening server', () => {
     expect(await send(Buffer.from(json))).toMatchObject({ status: 201 })
   })
 
+  it('answers 400 naming the GPU for a push that lists one index twice, and keeps the last good push', async () => {
+    const coordinator = await startCoordinator()
+    const { agentId } = RegistrationAccepted.parse(
+      (await post(coordinator, '/api/agents', registration())).body,
+    )
+    expect((await post(coordinator, `/api/agents/${agentId}/metrics`, metrics(agentId))).status).toBe(204)
+    const [gpu] = metrics(agentId).gpus
+    if (gpu === undefined) throw new Error('the sample has a GPU')
+    // Two series of gpu="0" in /metrics, of which Prometheus would keep one.
+    const twice = metrics(agentId, { cpuUsage: 99, gpus: [gpu, { ...gpu, vramUsedMiB: 1 }] })
+    expect(await post(coordinator, `/api/agents/${agentId}/metrics`, twice)).toMatchObject({
+      status: 400,
+      body: { code: 'FLEET_INVALID_BODY', message: 'gpus[1].index: repeats GPU index 0' },
+    })
+    const scrape = await request(`${coordinator.url}/metrics`, { dispatcher: coordinator.dispatcher })
+    const text = await scrape.body.text()
+    expect(text.match(/^llm_fleet_gpu_memory_used_bytes\{.*$/gm)).toEqual([
+      `llm_fleet_gpu_memory_used_bytes{node="gpu-a100-01",gpu="0"} ${40_000 * 1024 * 1024}`,
+    ])
+    expect(text).toMatch(/^llm_fleet_node_cpu_ratio\{node="gpu-a100-01"\} 0\.125$/m)
+  })
+
   it('answers 400 for an id mismatch and 503 once the registry is full', async () => {
     const coordinator = await startCoordinator({ env: { MAX_NODES: '1' } })
     const { agentId } = RegistrationAccepted.parse(

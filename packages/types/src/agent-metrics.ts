@@ -1,8 +1,7 @@
 /** The sample an agent pushes every interval. */
 import { z } from 'zod'
 import { AgentId } from './agent-registration.js'
-import { GpuLiveValues } from './gpu-device.js'
-import { MAX_GPUS } from './limits.js'
+import { GpuLiveValuesList } from './gpu-device.js'
 import { LoadedModelList } from './model-details.js'
 import { Count, ModelList, NonNegative, Percent } from './primitives.js'
 
@@ -32,7 +31,7 @@ export const AgentMetrics = z.strictObject({
   /** When the sample was taken (ISO 8601 with offset). */
   timestamp: z.iso.datetime({ offset: true }),
   // Beyond the original design.
-  gpus: z.array(GpuLiveValues).max(MAX_GPUS),
+  gpus: GpuLiveValuesList,
   /** Mean GPU utilization over the devices that report it; null with no GPU or none reporting. */
   gpuUsage: Percent.nullable(),
   /** VRAM used over VRAM total across devices, in percent; null with no GPU. */

@@ -1,11 +1,10 @@
 /** What an agent tells the coordinator once at start: the host, its GPUs and its runtime. */
 import { z } from 'zod'
-import { GpuDevice } from './gpu-device.js'
+import { GpuDeviceList } from './gpu-device.js'
 import {
   MAX_AGENT_ID_LENGTH,
   MAX_COMPUTE_SCORE,
   MAX_CONCURRENCY,
-  MAX_GPUS,
   MAX_HOSTNAME_LENGTH,
   MAX_LABEL_KEY_LENGTH,
   MAX_LABEL_VALUE_LENGTH,
@@ -39,7 +38,7 @@ export const AgentRegistration = z.strictObject({
   runtime: RuntimeEndpoint,
   cpu: CpuInfo,
   memoryTotalBytes: Count,
-  gpus: z.array(GpuDevice).max(MAX_GPUS),
+  gpus: GpuDeviceList,
   /** NVIDIA driver version, or null on a host without one. */
   driverVersion: z.string().max(64).nullable(),
   /** Highest CUDA version the driver supports, or null where unknown. */

@@ -1,6 +1,6 @@
 /** One GPU as the agent sees it through nvidia-smi: static inventory plus the latest live values. */
 import { z } from 'zod'
-import { MAX_TEXT_LENGTH } from './limits.js'
+import { MAX_GPUS, MAX_TEXT_LENGTH } from './limits.js'
 import { NonNegative, Percent } from './primitives.js'
 
 export const GpuDevice = z.strictObject({
@@ -46,3 +46,42 @@ export const GpuLiveValues = GpuDevice.pick({
   powerDrawW: true,
 })
 export type GpuLiveValues = z.infer<typeof GpuLiveValues>
+
+/**
+ * A host's GPUs, each once: `index` ties a pushed GPU to its registered one and names its series in
+ * `/metrics`, where two GPUs of one index would collide. A GPU cannot use more VRAM than it has: such
+ * a reading would make the node look fuller than full (the agent reports it as unknown instead).
+ */
+function gpuList<Gpu extends z.ZodType<{ index: number; vramTotalMiB: number; vramUsedMiB: number | null }>>(
+  gpu: Gpu,
+) {
+  return z
+    .array(gpu)
+    .max(MAX_GPUS)
+    .superRefine((gpus, context) => {
+      const seen = new Set<number>()
+      gpus.forEach((device, position) => {
+        if (seen.has(device.index)) {
+          context.addIssue({
+            code: 'custom',
+            path: [position, 'index'],
+            message: `repeats GPU index ${device.index}`,
+          })
+        }
+        seen.add(device.index)
+        if (device.vramUsedMiB !== null && device.vramUsedMiB > device.vramTotalMiB) {
+          context.addIssue({
+            code: 'custom',
+            path: [position, 'vramUsedMiB'],
+            message: `must be at most vramTotalMiB (${device.vramTotalMiB})`,
+          })
+        }
+      })
+    })
+}
+
+/** The GPUs a registration lists. */
+export const GpuDeviceList = gpuList(GpuDevice)
+
+/** The GPUs a metrics push lists. */
+export const GpuLiveValuesList = gpuList(GpuLiveValues)

@@ -75,6 +75,34 @@ describe('rejects with a message naming the field', () => {
     )
   })
 
+  it('a GPU listed twice, in a push and in a registration', () => {
+    const sample = metrics()
+    const [gpu] = sample.gpus
+    if (gpu === undefined) throw new Error('sample has a GPU')
+    expect(rejection(AgentMetrics, { ...sample, gpus: [gpu, { ...gpu, uuid: 'GPU-other' }] })).toBe(
+      'gpus[1].index: repeats GPU index 0',
+    )
+    const host = registration()
+    const devices = [...host.gpus, { ...host.gpus[0], uuid: 'GPU-other' }]
+    expect(rejection(AgentRegistration, { ...host, gpus: devices })).toBe(
+      `gpus[${host.gpus.length}].index: repeats GPU index 0`,
+    )
+  })
+
+  it('a GPU using more VRAM than it has, at its place in the list', () => {
+    const sample = metrics()
+    const [gpu] = sample.gpus
+    if (gpu === undefined) throw new Error('sample has a GPU')
+    const overfull = { ...gpu, vramTotalMiB: 1024, vramUsedMiB: 1025 }
+    expect(rejection(AgentMetrics, { ...sample, gpus: [overfull] })).toBe(
+      'gpus[0].vramUsedMiB: must be at most vramTotalMiB (1024)',
+    )
+    // Full to the last MiB is a real reading.
+    expect(AgentMetrics.safeParse({ ...sample, gpus: [{ ...overfull, vramUsedMiB: 1024 }] }).success).toBe(
+      true,
+    )
+  })
+
   it('a missing required field', () => {
     const { cpuUsage: _dropped, ...rest } = metrics()
     expect(rejection(AgentMetrics, rest)).toBe('cpuUsage: is required')

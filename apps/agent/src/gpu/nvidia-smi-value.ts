@@ -22,3 +22,12 @@ export function parseNvidiaSmiText(raw: string | null | undefined): string | nul
   if (/^\[.*\]$/.test(text) || text === 'N/A' || text === 'Not Supported') return null
   return text
 }
+
+/**
+ * VRAM in use as the wire schema takes it: null (unknown) where the reading exceeds the total, which
+ * happens where the driver hides the total (read as 0) but not the use. The coordinator refuses a GPU
+ * that uses more than it has.
+ */
+export function usedVramMiB(used: number | null, total: number): number | null {
+  return used !== null && used > total ? null : used
+}

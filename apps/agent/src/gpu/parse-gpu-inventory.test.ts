@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { GpuDevice } from '@llm-fleet/types'
+import { GpuDevice, GpuDeviceList } from '@llm-fleet/types'
 import { describe, expect, it } from 'vitest'
 import { listXmlFixtures, xmlFixturePath } from '../../test/helpers/fixtures.js'
 import { parseGpuInventory } from './parse-gpu-inventory.js'
@@ -236,6 +236,9 @@ describe('parseGpuInventory on every captured nvidia-smi -q -x', () => {
       expect(gpu.device.index).toBe(position)
     }
     expect(inventory.gpus.length).toBe((xml.match(/<gpu id=/g) ?? []).length)
+    // …and the list passes as a registration's: no index twice, no GPU using more VRAM than it has.
+    const devices = inventory.gpus.map((gpu) => gpu.device)
+    expect(GpuDeviceList.parse(devices)).toEqual(devices)
 
     const expected = EXPECTED[file]
     if (expected === undefined) return // a new capture: the invariants above still run
@@ -265,6 +268,14 @@ describe('parseGpuInventory edge cases', () => {
       '<nvidia_smi_log><driver_version>550.1</driver_version><attached_gpus>0</attached_gpus></nvidia_smi_log>',
     )
     expect(inventory).toEqual({ driverVersion: '550.1', cudaVersion: null, gpus: [] })
+  })
+
+  it('reports the VRAM in use as unknown where the driver hides the total but not the use', async () => {
+    const inventory = await parseGpuInventory(
+      `<nvidia_smi_log><gpu id="0"><product_name>X</product_name><uuid>GPU-1</uuid>
+        <fb_memory_usage><total>[N/A]</total><used>812 MiB</used></fb_memory_usage></gpu></nvidia_smi_log>`,
+    )
+    expect(inventory.gpus[0]?.device).toMatchObject({ vramTotalMiB: 0, vramUsedMiB: null })
   })
 
   it('maps [Not Supported] and [N/A] to null', async () => {

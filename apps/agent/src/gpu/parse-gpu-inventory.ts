@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import type { GpuDevice } from '@llm-fleet/types'
-import { parseNvidiaSmiNumber, parseNvidiaSmiText } from './nvidia-smi-value.js'
+import { parseNvidiaSmiNumber, parseNvidiaSmiText, usedVramMiB } from './nvidia-smi-value.js'
 
 /** One GPU as found in the inventory: the wire fields plus what the score needs. */
 export interface InventoryGpu {
@@ -115,13 +115,14 @@ function toInventoryGpu(gpu: unknown, index: number): InventoryGpu {
   const migSizes = migDevices
     .map((mig) => numberAt(mig, 'fb_memory_usage/total'))
     .filter((size): size is number => size !== null)
+  // The schema requires a total; a driver that hides it leaves us nothing better than 0 (no model fits).
+  const vramTotalMiB = numberAt(gpu, 'fb_memory_usage/total') ?? 0
   const device: GpuDevice = {
     index,
     uuid: parseNvidiaSmiText(text(gpu, 'uuid')) ?? `GPU-index-${index}`,
     name: parseNvidiaSmiText(text(gpu, 'product_name')) ?? 'Unknown NVIDIA GPU',
-    // The schema requires a total; a driver that hides it leaves us nothing better than 0 (no model fits).
-    vramTotalMiB: numberAt(gpu, 'fb_memory_usage/total') ?? 0,
-    vramUsedMiB: numberAt(gpu, 'fb_memory_usage/used'),
+    vramTotalMiB,
+    vramUsedMiB: usedVramMiB(numberAt(gpu, 'fb_memory_usage/used'), vramTotalMiB),
     utilizationPct: numberAt(gpu, 'utilization/gpu_util'),
     temperatureC: numberAt(gpu, 'temperature/gpu_temp'),
     powerDrawW: numberAt(gpu, ...POWER_DRAW_PATHS),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { GpuLiveValues } from '@llm-fleet/types'
+import { type GpuLiveValues, GpuLiveValuesList } from '@llm-fleet/types'
 import { describe, expect, it } from 'vitest'
 import { csvFixturePath, listCsvFixtures } from '../../test/helpers/fixtures.js'
 import { parseQueryGpuCsv } from './parse-query-gpu-csv.js'
@@ -84,7 +84,7 @@ describe('parseQueryGpuCsv on every captured --query-gpu output', () => {
     const expected = EXPECTED[file]
     const gpus = parseQueryGpuCsv(text, expected?.fields === undefined ? {} : { fields: expected.fields })
     expect(gpus.length).toBeGreaterThan(0)
-    for (const gpu of gpus) expect(GpuLiveValues.parse(gpu)).toEqual(gpu)
+    expect(GpuLiveValuesList.parse(gpus)).toEqual(gpus)
     if (expected === undefined) return // a new capture: the invariants above still run
     expect(gpus).toHaveLength(expected.count)
     expect(gpus[0]).toEqual(expected.first)
@@ -118,6 +118,12 @@ describe('parseQueryGpuCsv with the agent’s own query (noheader, nounits)', ()
         temperatureC: 40,
         powerDrawW: null,
       },
+    ])
+  })
+
+  it('reports the VRAM in use as unknown where the driver hides the total but not the use', () => {
+    expect(parseQueryGpuCsv('0, GPU-a, 35, 812, [N/A], 41, 120.50')).toMatchObject([
+      { vramUsedMiB: null, vramTotalMiB: 0 },
     ])
   })
 

@@ -4,7 +4,7 @@
  * without one, the caller says which fields it asked for.
  */
 import type { GpuLiveValues } from '@llm-fleet/types'
-import { parseNvidiaSmiNumber, parseNvidiaSmiText } from './nvidia-smi-value.js'
+import { parseNvidiaSmiNumber, parseNvidiaSmiText, usedVramMiB } from './nvidia-smi-value.js'
 
 /** What the agent asks for every interval, in this order. */
 export const LIVE_QUERY_FIELDS = [
@@ -61,13 +61,14 @@ export function parseQueryGpuCsv(output: string, options: ParseQueryGpuCsvOption
     if (values.length < fields.length) continue
     const value = (position: number) => (position < 0 ? null : (values[position] ?? null))
     const index = parseNvidiaSmiNumber(value(at.index))
+    // Required by the wire schema; a total the driver hides is 0, which the coordinator reads as "no VRAM data".
+    const vramTotalMiB = nonNegative(parseNvidiaSmiNumber(value(at.memoryTotal))) ?? 0
     gpus.push({
       index: index !== null && Number.isInteger(index) && index >= 0 ? index : row,
       uuid: parseNvidiaSmiText(value(at.uuid)) ?? `GPU-index-${row}`,
       utilizationPct: clampPercent(parseNvidiaSmiNumber(value(at.utilization))),
-      vramUsedMiB: nonNegative(parseNvidiaSmiNumber(value(at.memoryUsed))),
-      // Required by the wire schema; a total the driver hides is 0, which the coordinator reads as "no VRAM data".
-      vramTotalMiB: nonNegative(parseNvidiaSmiNumber(value(at.memoryTotal))) ?? 0,
+      vramUsedMiB: usedVramMiB(nonNegative(parseNvidiaSmiNumber(value(at.memoryUsed))), vramTotalMiB),
+      vramTotalMiB,
       temperatureC: parseNvidiaSmiNumber(value(at.temperature)),
       powerDrawW: nonNegative(parseNvidiaSmiNumber(value(at.power))),
     })
