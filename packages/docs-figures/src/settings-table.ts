@@ -82,6 +82,8 @@ function rangeText({ minimum, maximum, exclusiveMinimum }: JsonSchemaFragment): 
 function defaultText(setting: z.ZodType, names: SettingNames): string {
   const parsed = setting.safeParse(undefined)
   if (!parsed.success || parsed.data === undefined) return names.unsetText ?? 'unset'
+  // A switch is given or not, never set to a value: `--help` says off too.
+  if (names.isSwitch === true) return parsed.data === true ? 'on' : 'off'
   const value = Array.isArray(parsed.data) ? parsed.data.join(',') : String(parsed.data)
   return `\`${value}\``
 }

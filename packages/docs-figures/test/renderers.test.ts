@@ -202,7 +202,7 @@ describe('renderSettingsTable', () => {
       '| `MODE` | `--mode` | `a`, `b` | `a` | How \\| to pick. |',
       '| `TOKEN` |  | string | unset | Secret. |',
       // A switch takes no value; a boolean with a variable takes `true` or `false`.
-      '|  | `--insecure` | flag, no value | `false` | Start anyway. |',
+      '|  | `--insecure` | flag, no value | off | Start anyway. |',
       '| `QUEUE` | `--queue` | `true`, `false` | `false` | Wait when busy. |',
     ])
   })
