@@ -72,13 +72,23 @@ describe('loadConfig', () => {
     [{}, ['--max-concurrency', '0'], /^--max-concurrency: must be at least 1/],
     [{ RUNTIME_KIND: 'triton' }, [], /^RUNTIME_KIND: must be one of/],
     [{ RUNTIME_URL: 'ftp://x' }, [], /^RUNTIME_URL: .*http/],
-    [{ COORDINATOR_URL: 'http://ok:1,not a url' }, [], /^COORDINATOR_URL: .*not an absolute URL/],
+    [
+      { COORDINATOR_URL: 'http://ok:1,not a url' },
+      [],
+      /^COORDINATOR_URL: "not a url" must be an absolute URL$/,
+    ],
     [
       { COORDINATOR_URL: 'http://user:secret@c:8080' },
       [],
       /^COORDINATOR_URL: "c:8080" must not carry credentials/,
     ],
     [{ COORDINATOR_URL: 'http://c:8080/?a=b' }, [], /^COORDINATOR_URL: .*must not have a query or fragment/],
+    // Nothing listens on port 0: every push would fail with a connection error.
+    [
+      { RUNTIME_URL: 'http://127.0.0.1:0' },
+      [],
+      /^RUNTIME_URL: "http:\/\/127.0.0.1:0" must include a port other than 0$/,
+    ],
     [
       { COORDINATOR_URL: 'http://a:1,,http://b:1' },
       [],

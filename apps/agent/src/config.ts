@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import {
   BearerToken,
+  describeHttpUrlProblem,
   formatZodIssues,
   Labels,
   MAX_CONCURRENCY,
@@ -31,18 +32,16 @@ export const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 10_000
 const COMMANDS = ['run', 'sample'] as const
 export type Command = (typeof COMMANDS)[number]
 
+/** The shared check of a URL to connect to, naming which entry of a list failed. */
 function httpUrlProblem(value: string): string | null {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return `"${value}" is not an absolute URL`
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${value}" must use http or https`
-  // A password in the URL would be logged with every failed attempt; the token is AGENT_TOKEN's job.
-  if (url.username !== '' || url.password !== '') return `"${url.host}" must not carry credentials in the URL`
-  if (url.search !== '' || url.hash !== '') return `"${value}" must not have a query or fragment`
-  return null
+  const problem = describeHttpUrlProblem(value, { requirePort: false })
+  return problem === null ? null : `"${withoutCredentials(value)}" ${problem}`
+}
+
+/** A URL as a message may repeat it: only its host where it carries a user or password. */
+function withoutCredentials(value: string): string {
+  const url = URL.parse(value)
+  return url !== null && (url.username !== '' || url.password !== '') ? url.host : value
 }
 
 /** `a=1,b=2` → `{ a: '1', b: '2' }`. */

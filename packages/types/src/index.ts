@@ -19,7 +19,7 @@ export {
 } from './model-details.js'
 export { BearerToken, Count, ModelList, ModelName, NonNegative, Percent } from './primitives.js'
 export {
-  describeUpstreamUrlProblem,
+  describeHttpUrlProblem,
   RUNTIME_KINDS,
   RuntimeEndpoint,
   RuntimeKind,

@@ -9,11 +9,13 @@ export const RuntimeKind = z.enum(RUNTIME_KINDS)
 export type RuntimeKind = z.infer<typeof RuntimeKind>
 
 /**
- * Why an advertised URL is unusable, or null when it is fine. The coordinator connects only to URLs
- * that agents advertise, so they must be plain http(s) origins with an explicit host and port and no
- * credentials, query or fragment.
+ * Why a URL to connect to is unusable, or null when it is fine: a plain http(s) origin (a path
+ * allowed) naming a host, with no credentials (they would be logged with every failure; tokens have
+ * their own settings), query or fragment. `requirePort` also asks for an explicit port, as the
+ * coordinator does of the runtime URLs agents advertise. Messages never repeat the URL, which may hold
+ * a password: the caller names the setting.
  */
-export function describeUpstreamUrlProblem(value: string): string | null {
+export function describeHttpUrlProblem(value: string, { requirePort = true } = {}): string | null {
   let url: URL
   try {
     url = new URL(value)
@@ -24,7 +26,7 @@ export function describeUpstreamUrlProblem(value: string): string | null {
   if (url.hostname === '') return 'must name a host'
   // URL drops a port equal to the scheme's default, so look at the authority as written.
   const authority = value.slice(url.protocol.length + 2).split(/[/?#]/, 1)[0] ?? ''
-  if (!/:\d+$/.test(authority)) return 'must include a port'
+  if (requirePort && !/:\d+$/.test(authority)) return 'must include a port'
   if (url.port === '0') return 'must include a port other than 0'
   if (url.username !== '' || url.password !== '') return 'must not carry credentials'
   if (url.search !== '' || url.hash !== '') return 'must not have a query or fragment'
@@ -36,7 +38,7 @@ export const UpstreamUrl = z
   .string()
   .max(MAX_URL_LENGTH)
   .superRefine((value, ctx) => {
-    const problem = describeUpstreamUrlProblem(value)
+    const problem = describeHttpUrlProblem(value)
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
   })
 
