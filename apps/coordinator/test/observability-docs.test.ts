@@ -11,7 +11,7 @@ function registeredNames(): string[] {
   const registry = new Registry()
   new FleetMetrics({
     registry,
-    nodes: { list: () => [], get: () => undefined, onNodeRemoved: () => () => undefined },
+    nodes: { list: () => [], metricsLabel: () => undefined, onNodeRemoved: () => () => undefined },
   })
   return registry.getMetricsAsArray().map((metric) => metric.name)
 }

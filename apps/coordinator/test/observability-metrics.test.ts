@@ -178,21 +178,49 @@ describe('GET /metrics', () => {
     expect(after.samples('llm_fleet_node_info', { node: 'gpu-b' })).toHaveLength(1)
   })
 
-  it('keeps the series two nodes with the same name share until the last of them leaves', async () => {
+  it('labels a node whose name another node holds name@id, in every series, until it leaves', async () => {
     const runtimes = await Promise.all([startFakeRuntime(), startFakeRuntime()])
     const harness = await startProxyHarness({ loadBalancerMode: 'spec' })
     const client = createClient()
-    const ids: string[] = []
-    for (const runtime of runtimes) {
+    const registerTwin = async (runtime: { url: string }) => {
       const body = registration({ hostname: 'twin', runtime: { kind: 'ollama', url: runtime.url } })
-      ids.push(await register(client, harness.url, body))
+      const id = await register(client, harness.url, body)
+      expect(await push(client, harness.url, id, metrics(id))).toBe(204)
+      return id
     }
-    // One tier of two: the requests alternate, one on each twin.
-    for (let i = 0; i < 2; i++) expect(await chat(client, harness.url, MODEL)).toBe(200)
-    await waitFor(() => proxiedLines(harness).length === 2)
-    expect(runtimes.map((runtime) => runtime.requests.length)).toEqual([1, 1])
+    const ids = [await registerTwin(runtimes[0]), await registerTwin(runtimes[1])] as const
+    const labels = ['twin', `twin@${ids[1]}`] as const
+    const warnings = harness.logs.filter((line) => line.level === 40 && line.otherNodeId !== undefined)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ nodeId: ids[1], otherNodeId: ids[0], metricsLabel: labels[1] })
 
-    const remove = async (id: string | undefined) => {
+    // One tier of two: the requests alternate between the twins.
+    for (let i = 0; i < 3; i++) expect(await chat(client, harness.url, MODEL)).toBe(200)
+    await waitFor(() => proxiedLines(harness).length === 3)
+
+    const scrape = await scrapeMetrics(harness.url)
+    expect(scrape.samples('llm_fleet_node_info', { node: labels[0], node_id: ids[0] })).toHaveLength(1)
+    expect(scrape.samples('llm_fleet_node_info', { node: labels[1], node_id: ids[1] })).toHaveLength(1)
+    const gauges = [...scrape.text.matchAll(/^# TYPE (llm_fleet_\w+) gauge$/gm)].map((match) => `${match[1]}`)
+    const perNode = gauges.filter((name) => scrape.samples(name).some((sample) => sample.labels?.node))
+    expect(perNode).toContain('llm_fleet_node_in_flight')
+    expect(perNode).toContain('llm_fleet_gpu_power_watts')
+    for (const name of perNode) {
+      const samples = scrape.samples(name)
+      // Prometheus keeps one of two samples with the same labels: every series must differ.
+      const series = new Set(samples.map((sample) => JSON.stringify(sample.labels)))
+      expect(series.size, name).toBe(samples.length)
+      expect(new Set(samples.map((sample) => sample.labels?.node)), name).toEqual(new Set(labels))
+    }
+    for (const [i, node] of labels.entries()) {
+      const served = runtimes[i]?.requests.length
+      expect(served).toBeGreaterThan(0)
+      expect(scrape.sum('llm_fleet_requests_total', { node })).toBe(served)
+      expect(scrape.histogramCount('llm_fleet_request_duration_seconds', { node })).toBe(served)
+      expect(scrape.sum('llm_fleet_selections_total', { node })).toBe(served)
+    }
+
+    const remove = async (id: string) => {
       const removed = await request(`${harness.url}/api/agents/${id}`, {
         method: 'DELETE',
         dispatcher: client,
@@ -202,11 +230,12 @@ describe('GET /metrics', () => {
     }
     await remove(ids[0])
     const oneLeft = await scrapeMetrics(harness.url)
-    expect(oneLeft.histogramCount('llm_fleet_request_duration_seconds', { node: 'twin' })).toBe(2)
-    expect(oneLeft.sum('llm_fleet_requests_total', { node: 'twin' })).toBe(2)
+    expect(oneLeft.text).not.toContain('node="twin"')
+    expect(oneLeft.sum('llm_fleet_requests_total', { node: labels[1] })).toBe(runtimes[1].requests.length)
+    expect(oneLeft.samples('llm_fleet_node_in_flight', { node: labels[1] })).toHaveLength(1)
 
     await remove(ids[1])
     const noneLeft = await scrapeMetrics(harness.url)
-    expect(noneLeft.text).not.toContain('node="twin"')
+    expect(noneLeft.text).not.toContain('node="twin')
   })
 })

@@ -3,7 +3,8 @@
  * global default). Request counters and histograms move as the proxy reports (it is a
  * `ProxyObserver`); every per-node gauge is computed from the registry at scrape time, so series of
  * removed nodes vanish with them. Label values are bounded: route patterns, status codes, reason kinds,
- * node names (at most `MAX_NODES`), GPU indexes, and the models that nodes serve (see `ModelLabels`).
+ * node labels (one per held node, at most `MAX_NODES`), GPU indexes, and the models that nodes serve
+ * (see `ModelLabels`).
  */
 
 import type { FleetNode } from '@llm-fleet/types'
@@ -33,8 +34,11 @@ export interface AgentPushObserver {
 /** What the metrics read from the node registry (`NodeRegistry` provides it). */
 export interface MetricsNodeSource {
   list(): FleetNode[]
-  /** Undefined once the node is gone: a request that ends after its node left adds no series. */
-  get(nodeId: string): unknown
+  /**
+   * The node's `node` label, unique among the held nodes and fixed for the node's life. Undefined once
+   * the node is gone: a request that ends after its node left adds no series.
+   */
+  metricsLabel(nodeId: string): string | undefined
   onNodeRemoved(listener: (node: RemovedNode) => void): () => void
 }
 
@@ -67,15 +71,10 @@ interface PendingCount<Label extends string> {
   pending: number
 }
 
-/**
- * The series of a node name: the hot path finds each with one Map lookup. Nodes with the same name
- * (one host, two runtimes) share them, since `node` is their only node label; the series go when the
- * last of those nodes goes.
- */
+/** The series of a node: the hot path finds each with one Map lookup. */
 interface NodeChildren {
-  readonly name: string
-  /** The ids of the registered nodes with this name that have series. */
-  readonly ids: Set<string>
+  /** The node's `node` label. */
+  readonly label: string
   /** By `route \n model \n status`. */
   readonly requests: Map<string, PendingCount<RequestLabel>>
   readonly duration: Map<string, Histogram.Internal<LatencyLabel>>
@@ -92,10 +91,8 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
   readonly #pushesReceived: Counter
   readonly #pushesRejected: Counter<'reason'>
   readonly #models: ModelLabels
-  /** By node id; entries go when the node is removed. */
+  /** By node id; entries (and their series) go when the node is removed. */
   readonly #children = new Map<string, NodeChildren>()
-  /** By node name: what the ids share; entries (and their series) go with the name's last node. */
-  readonly #childrenByName = new Map<string, NodeChildren>()
   readonly #nodes: MetricsNodeSource
   readonly #stopListening: () => void
 
@@ -155,7 +152,7 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     const label = attempt === 0 ? reason.kind : FAILOVER
     let count = children.selections.get(label)
     if (count === undefined) {
-      count = { labels: { node: children.name, reason: label }, pending: 0 }
+      count = { labels: { node: children.label, reason: label }, pending: 0 }
       children.selections.set(label, count)
     }
     count.pending++
@@ -170,17 +167,17 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     let count = children.requests.get(key)
     if (count === undefined) {
       count = {
-        labels: { route: record.route, node: children.name, model, status: String(record.status) },
+        labels: { route: record.route, node: children.label, model, status: String(record.status) },
         pending: 0,
       }
       children.requests.set(key, count)
     }
     count.pending++
-    latencyChild(this.#duration, children.duration, record.route, children.name).observe(
+    latencyChild(this.#duration, children.duration, record.route, children.label).observe(
       record.totalMs / 1000,
     )
     if (record.ttfbMs !== null) {
-      latencyChild(this.#ttfb, children.ttfb, record.route, children.name).observe(record.ttfbMs / 1000)
+      latencyChild(this.#ttfb, children.ttfb, record.route, children.label).observe(record.ttfbMs / 1000)
     }
   }
 
@@ -199,9 +196,9 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     if (rejection !== null) this.#pushesRejected.inc({ reason: rejection })
   }
 
-  /** Node names with request series (for leak checks): 0 once their nodes are gone. */
+  /** Nodes with request series (for leak checks): 0 once they are gone. */
   get seriesNodeCount(): number {
-    return this.#childrenByName.size
+    return this.#children.size
   }
 
   /** Stops following node removals (the app's onClose). */
@@ -211,24 +208,12 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
 
   /** The node's cached children; null when the node is gone (its series were removed with it). */
   #childrenOf(node: NodeView): NodeChildren | null {
-    // An id keeps its name: the registry keys nodes by hostname and runtime URL.
     let children = this.#children.get(node.id)
     if (children === undefined) {
       // The first request of a node, or one that ended after the node was removed.
-      if (this.#nodes.get(node.id) === undefined) return null
-      children = this.#childrenByName.get(node.name)
-      if (children === undefined) {
-        children = {
-          name: node.name,
-          ids: new Set(),
-          requests: new Map(),
-          duration: new Map(),
-          ttfb: new Map(),
-          selections: new Map(),
-        }
-        this.#childrenByName.set(node.name, children)
-      }
-      children.ids.add(node.id)
+      const label = this.#nodes.metricsLabel(node.id)
+      if (label === undefined) return null
+      children = { label, requests: new Map(), duration: new Map(), ttfb: new Map(), selections: new Map() }
       this.#children.set(node.id, children)
     }
     return children
@@ -239,7 +224,7 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
    * it (prom-client collects each metric separately); the second finds nothing pending.
    */
   #flushPending(): void {
-    for (const children of this.#childrenByName.values()) {
+    for (const children of this.#children.values()) {
       flush(this.#requests, children.requests)
       flush(this.#selections, children.selections)
     }
@@ -250,14 +235,10 @@ export class FleetMetrics implements ProxyObserver, AgentPushObserver {
     const children = this.#children.get(nodeId)
     if (children === undefined) return
     this.#children.delete(nodeId)
-    children.ids.delete(nodeId)
-    // Another node with the same name still reports into these series.
-    if (children.ids.size > 0) return
-    this.#childrenByName.delete(children.name)
     // Counts not yet scraped go too: the series is removed, so nothing would carry them.
     for (const { labels } of children.requests.values()) this.#requests.remove(labels)
-    for (const route of children.duration.keys()) this.#duration.remove({ route, node: children.name })
-    for (const route of children.ttfb.keys()) this.#ttfb.remove({ route, node: children.name })
+    for (const route of children.duration.keys()) this.#duration.remove({ route, node: children.label })
+    for (const route of children.ttfb.keys()) this.#ttfb.remove({ route, node: children.label })
     for (const { labels } of children.selections.values()) this.#selections.remove(labels)
   }
 }
@@ -398,17 +379,19 @@ function registerNodeGauges(registry: Registry, nodes: MetricsNodeSource): void 
     const counts = { online: 0, stale: 0, draining: 0 }
     for (const node of nodes.list()) {
       counts[node.state]++
-      const labels = { node: node.name }
-      nodeInfo.add({ node: node.name, node_id: node.id, runtime_kind: node.registration.runtime.kind }, 1)
+      // Read in the same tick as `list()`: every listed node has its label.
+      const label = nodes.metricsLabel(node.id) ?? node.id
+      const labels = { node: label }
+      nodeInfo.add({ node: label, node_id: node.id, runtime_kind: node.registration.runtime.kind }, 1)
       for (const state of NODE_STATE_LABELS)
-        nodeState.add({ node: node.name, state }, node.state === state ? 1 : 0)
+        nodeState.add({ node: label, state }, node.state === state ? 1 : 0)
       coolingDown.add(labels, node.coolingDownUntil === null ? 0 : 1)
       inFlight.add(labels, node.inFlight)
       maxConcurrency.add(labels, node.registration.maxConcurrency)
       computeScore.add(labels, node.computeScore)
       lastSeen.add(labels, Date.parse(node.lastSeenAt) / 1000)
       for (const device of node.registration.gpus) {
-        gpuInfo.add({ node: node.name, gpu: String(device.index), name: device.name }, 1)
+        gpuInfo.add({ node: label, gpu: String(device.index), name: device.name }, 1)
       }
       const metrics = node.metrics
       if (metrics === null) continue
@@ -417,7 +400,7 @@ function registerNodeGauges(registry: Registry, nodes: MetricsNodeSource): void 
       cpu.add(labels, metrics.cpuUsage / 100)
       memory.add(labels, metrics.memoryUsage / 100)
       for (const device of metrics.gpus) {
-        const gpuLabels = { node: node.name, gpu: String(device.index) }
+        const gpuLabels = { node: label, gpu: String(device.index) }
         // A value the driver does not report is left out, never exported as 0.
         if (device.utilizationPct !== null) gpuUtilization.add(gpuLabels, device.utilizationPct / 100)
         if (device.vramUsedMiB !== null) vramUsed.add(gpuLabels, device.vramUsedMiB * MiB)

@@ -12,7 +12,11 @@ function setup(overrides: { maxNodes?: number; forgetStaleAfterMs?: number } = {
   let now = T0
   let nextId = 0
   const lines: { obj: object; msg: string }[] = []
-  const log = { info: (obj: object, msg: string) => lines.push({ obj, msg }), warn: () => undefined }
+  const warnings: { obj: object; msg: string }[] = []
+  const log = {
+    info: (obj: object, msg: string) => lines.push({ obj, msg }),
+    warn: (obj: object, msg: string) => warnings.push({ obj, msg }),
+  }
   const registry = new NodeRegistry({
     clock: () => now,
     ttlMs: TTL_MS,
@@ -31,6 +35,7 @@ function setup(overrides: { maxNodes?: number; forgetStaleAfterMs?: number } = {
     registry,
     removed,
     lines,
+    warnings,
     advance: (ms: number) => {
       now += ms
     },
@@ -150,6 +155,104 @@ describe('NodeRegistry.register', () => {
       ['fresh', 0],
     ])
     expect(registry.list().map((node) => node.name)).toEqual(['newer', 'fresh'])
+  })
+})
+
+describe('NodeRegistry.metricsLabel', () => {
+  const twin = (url: string) => registration({ hostname: 'gpu-1', runtime: { kind: 'openai', url } })
+
+  it("is the node's name, or name@id while another node holds the name, fixed for the node's life", () => {
+    const { registry } = setup()
+    const first = registry.register(twin('http://10.0.0.7:11434')).agentId
+    const second = registry.register(twin('http://10.0.0.7:8000')).agentId
+    expect([first, second]).toEqual(['node-1', 'node-2'])
+    expect(registry.metricsLabel(first)).toBe('gpu-1')
+    expect(registry.metricsLabel(second)).toBe('gpu-1@node-2')
+
+    registry.drain(first)
+    expect(registry.metricsLabel(first)).toBeUndefined()
+    // Re-registering keeps the id and the label, though the plain name is free now.
+    expect(registry.register(twin('http://10.0.0.7:8000'))).toEqual({ agentId: second, created: false })
+    expect(registry.metricsLabel(second)).toBe('gpu-1@node-2')
+    // The name is still held (by the second): a newcomer is suffixed too.
+    const third = registry.register(twin('http://10.0.0.8:11434')).agentId
+    expect(registry.metricsLabel(third)).toBe('gpu-1@node-3')
+
+    registry.drain(second)
+    registry.drain(third)
+    // Nobody holds the name any more: a new node gets it plain.
+    const fourth = registry.register(twin('http://10.0.0.7:11434')).agentId
+    expect(fourth).toBe('node-4')
+    expect(registry.metricsLabel(fourth)).toBe('gpu-1')
+  })
+
+  it('never gives two held nodes one label, even to a node named like a suffixed label', () => {
+    const { registry } = setup()
+    registry.register(twin('http://10.0.0.7:11434'))
+    registry.register(twin('http://10.0.0.7:8000'))
+    // Named exactly what the second one is labelled: the name is free, the label is not.
+    const lookalike = registry.register(registration({ hostname: 'gpu-1@node-2' })).agentId
+    expect(registry.metricsLabel(lookalike)).toBe('gpu-1@node-2@node-3')
+    // Named what the next id would make of `gpu-1`: that id is skipped.
+    registry.register(registration({ hostname: 'gpu-1@node-5' }))
+    const fifth = registry.register(twin('http://10.0.0.8:11434')).agentId
+    expect(fifth).toBe('node-6')
+    expect(registry.metricsLabel(fifth)).toBe('gpu-1@node-6')
+  })
+
+  it('stays unique and fixed whatever the order of arrivals and departures', () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('register' as const),
+        name: fc.constantFrom('a', 'b', 'a@node-3'),
+        port: fc.integer({ min: 1, max: 3 }),
+      }),
+      fc.record({ kind: fc.constant('drain' as const), index: fc.nat() }),
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        const { registry } = setup()
+        const seen = new Map<string, string>()
+        for (const next of steps) {
+          if (next.kind === 'register') {
+            const url = `http://10.0.0.7:${next.port}`
+            registry.register(registration({ hostname: next.name, runtime: { kind: 'ollama', url } }))
+          } else {
+            const held = registry.list()
+            const node = held[next.index % Math.max(1, held.length)]
+            if (node !== undefined) registry.drain(node.id)
+          }
+          const held = registry.list().map((node) => ({ node, label: registry.metricsLabel(node.id) }))
+          expect(new Set(held.map(({ label }) => label)).size).toBe(held.length)
+          for (const { node, label } of held) {
+            expect([node.name, `${node.name}@${node.id}`]).toContain(label)
+            expect(label).toBe(seen.get(node.id) ?? label)
+            if (label !== undefined) seen.set(node.id, label)
+          }
+        }
+      }),
+    )
+  })
+
+  it('warns once, naming both nodes, when a node registers under a name another holds', () => {
+    const { registry, warnings } = setup()
+    registry.register(twin('http://10.0.0.7:11434'))
+    registry.register(registration({ hostname: 'gpu-2' }))
+    expect(warnings).toEqual([])
+    registry.register(twin('http://10.0.0.7:8000'))
+    registry.register(twin('http://10.0.0.7:8000'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]?.obj).toEqual({
+      name: 'gpu-1',
+      nodeId: 'node-3',
+      runtime: 'http://10.0.0.7:8000',
+      metricsLabel: 'gpu-1@node-3',
+      otherNodeId: 'node-1',
+      otherRuntime: 'http://10.0.0.7:11434',
+    })
+    for (const part of ['node-3', 'http://10.0.0.7:8000', 'node-1', 'http://10.0.0.7:11434', 'NODE_NAME']) {
+      expect(warnings[0]?.msg).toContain(part)
+    }
   })
 })
 

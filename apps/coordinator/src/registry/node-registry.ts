@@ -107,6 +107,8 @@ export const STALE_NODE_FORGET_TTLS = 100
 interface NodeRecord {
   readonly id: string
   readonly key: string
+  /** The `node` label of its metrics series (see `NodeRegistry.metricsLabel`). */
+  readonly metricsLabel: string
   /** Dense index among the held nodes (`NodeView.slot`). */
   readonly slot: number
   /** Without the runtime's API key: this is what `GET /api/agents` and the dashboard show. */
@@ -143,6 +145,10 @@ export class NodeRegistry {
   readonly #records = new Map<string, NodeRecord>()
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
+  /** The held nodes by name (hostname): one host running two runtimes gives two nodes one name. */
+  readonly #recordsByName = new Map<string, Set<NodeRecord>>()
+  /** Every held node's `metricsLabel`: no two are equal. */
+  readonly #metricsLabels = new Set<string>()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
   readonly #capacityListeners = new Set<() => void>()
   readonly #modelHealth: ModelHealth
@@ -238,11 +244,12 @@ export class NodeRegistry {
     if (this.#records.size >= this.#options.maxNodes && !this.#evictOneStale(now)) {
       throw new RegistryFullError(this.#options.maxNodes)
     }
-    let id = this.#generateId()
-    while (this.#records.has(id)) id = this.#generateId()
+    const namesake = this.#namesakeOf(registration.hostname)
+    const { id, metricsLabel } = this.#newIdentity(registration.hostname, namesake === undefined)
     const record: NodeRecord = {
       id,
       key,
+      metricsLabel,
       slot: this.#freeSlots.pop() ?? this.#nextSlot++,
       registration,
       upstreamAuthorization,
@@ -265,6 +272,7 @@ export class NodeRegistry {
     this.#setModels(record, registration.models)
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
+    this.#holdName(record)
     this.#snapshot = null
     this.#lastNewRegistrationMs = now
     this.#options.log.info(
@@ -276,9 +284,70 @@ export class NodeRegistry {
       },
       'node registered',
     )
+    if (namesake !== undefined) this.#warnNameShared(record, namesake)
     this.#emitRegistered(record)
     this.#capacityMayHaveGrown()
     return { agentId: id, created: true }
+  }
+
+  /**
+   * A new node's id and metrics label. The label is its name while no other held node has that name
+   * (or label), else `name@id`: two series with one label set collide, and Prometheus keeps one of
+   * them. An id whose label is taken anyway (a node literally named `name@id`) is drawn again.
+   */
+  #newIdentity(name: string, isNameFree: boolean): { id: string; metricsLabel: string } {
+    const isPlain = isNameFree && !this.#metricsLabels.has(name)
+    for (;;) {
+      const id = this.#generateId()
+      const metricsLabel = isPlain ? name : `${name}@${id}`
+      if (!this.#records.has(id) && !this.#metricsLabels.has(metricsLabel)) return { id, metricsLabel }
+    }
+  }
+
+  /** A held node with this name, if any. */
+  #namesakeOf(name: string): NodeRecord | undefined {
+    for (const record of this.#recordsByName.get(name) ?? []) return record
+    return undefined
+  }
+
+  #holdName(record: NodeRecord): void {
+    const name = record.registration.hostname
+    const records = this.#recordsByName.get(name)
+    if (records === undefined) this.#recordsByName.set(name, new Set([record]))
+    else records.add(record)
+    this.#metricsLabels.add(record.metricsLabel)
+  }
+
+  #releaseName(record: NodeRecord): void {
+    const name = record.registration.hostname
+    const records = this.#recordsByName.get(name)
+    records?.delete(record)
+    if (records?.size === 0) this.#recordsByName.delete(name)
+    this.#metricsLabels.delete(record.metricsLabel)
+  }
+
+  /** Once per node, at its first registration: the operator can tell the two apart only by their ids. */
+  #warnNameShared(record: NodeRecord, namesake: NodeRecord): void {
+    this.#options.log.warn(
+      {
+        name: record.registration.hostname,
+        nodeId: record.id,
+        runtime: record.registration.runtime.url,
+        metricsLabel: record.metricsLabel,
+        otherNodeId: namesake.id,
+        otherRuntime: namesake.registration.runtime.url,
+      },
+      `node ${record.id} (${record.registration.runtime.url}) has the name of node ${namesake.id} (${namesake.registration.runtime.url}): its metrics are labelled node="${record.metricsLabel}"; set NODE_NAME on one of the two agents`,
+    )
+  }
+
+  /**
+   * The node's `node` label in the metrics: its name, or `name@id` when another held node had that
+   * name (or label) as it first registered. Unique among the held nodes and fixed for the node's life;
+   * undefined once the node is gone.
+   */
+  metricsLabel(nodeId: string): string | undefined {
+    return this.#records.get(nodeId)?.metricsLabel
   }
 
   /**
@@ -712,6 +781,7 @@ export class NodeRegistry {
     if (record.inFlight === 0) this.#publish(record)
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
+    this.#releaseName(record)
     this.#modelHealth.forgetNode(record.id)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
