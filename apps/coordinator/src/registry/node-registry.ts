@@ -16,6 +16,7 @@ import { nodeStateAt, staleAtMs } from '../core/node-state.js'
 import type { NodeView } from '../core/node-view.js'
 import { AgentNotFoundError, RegistryFullError } from '../errors.js'
 import { createLease, type Lease } from './lease.js'
+import { MetricsLabels } from './metrics-labels.js'
 import { ModelHealth } from './model-health.js'
 import { ModelSets } from './model-sets.js'
 import type { SharedLoad } from './shared-load.js'
@@ -145,10 +146,7 @@ export class NodeRegistry {
   readonly #records = new Map<string, NodeRecord>()
   /** `hostname \n runtime.url` → id: a re-registering node keeps its id. */
   readonly #idsByKey = new Map<string, string>()
-  /** The held nodes by name (hostname): one host running two runtimes gives two nodes one name. */
-  readonly #recordsByName = new Map<string, Set<NodeRecord>>()
-  /** Every held node's `metricsLabel`: no two are equal. */
-  readonly #metricsLabels = new Set<string>()
+  readonly #metricsLabels = new MetricsLabels()
   readonly #removedListeners = new Set<(node: RemovedNode) => void>()
   readonly #capacityListeners = new Set<() => void>()
   readonly #modelHealth: ModelHealth
@@ -244,8 +242,8 @@ export class NodeRegistry {
     if (this.#records.size >= this.#options.maxNodes && !this.#evictOneStale(now)) {
       throw new RegistryFullError(this.#options.maxNodes)
     }
-    const namesake = this.#namesakeOf(registration.hostname)
-    const { id, metricsLabel } = this.#newIdentity(registration.hostname, namesake === undefined)
+    const namesake = this.#metricsLabels.namesakeOf(registration.hostname)
+    const { id, metricsLabel } = this.#newIdentity(registration.hostname)
     const record: NodeRecord = {
       id,
       key,
@@ -272,7 +270,7 @@ export class NodeRegistry {
     this.#setModels(record, registration.models)
     this.#records.set(id, record)
     this.#idsByKey.set(key, id)
-    this.#holdName(record)
+    this.#metricsLabels.hold(registration.hostname, id, metricsLabel)
     this.#snapshot = null
     this.#lastNewRegistrationMs = now
     this.#options.log.info(
@@ -284,46 +282,20 @@ export class NodeRegistry {
       },
       'node registered',
     )
-    if (namesake !== undefined) this.#warnNameShared(record, namesake)
+    const other = namesake === undefined ? undefined : this.#records.get(namesake)
+    if (other !== undefined) this.#warnNameShared(record, other)
     this.#emitRegistered(record)
     this.#capacityMayHaveGrown()
     return { agentId: id, created: true }
   }
 
-  /**
-   * A new node's id and metrics label. The label is its name while no other held node has that name
-   * (or label), else `name@id`: two series with one label set collide, and Prometheus keeps one of
-   * them. An id whose label is taken anyway (a node literally named `name@id`) is drawn again.
-   */
-  #newIdentity(name: string, isNameFree: boolean): { id: string; metricsLabel: string } {
-    const isPlain = isNameFree && !this.#metricsLabels.has(name)
+  /** A new node's id and its metrics label (see `MetricsLabels`). */
+  #newIdentity(name: string): { id: string; metricsLabel: string } {
     for (;;) {
       const id = this.#generateId()
-      const metricsLabel = isPlain ? name : `${name}@${id}`
-      if (!this.#records.has(id) && !this.#metricsLabels.has(metricsLabel)) return { id, metricsLabel }
+      const metricsLabel = this.#records.has(id) ? null : this.#metricsLabels.labelFor(name, id)
+      if (metricsLabel !== null) return { id, metricsLabel }
     }
-  }
-
-  /** A held node with this name, if any. */
-  #namesakeOf(name: string): NodeRecord | undefined {
-    for (const record of this.#recordsByName.get(name) ?? []) return record
-    return undefined
-  }
-
-  #holdName(record: NodeRecord): void {
-    const name = record.registration.hostname
-    const records = this.#recordsByName.get(name)
-    if (records === undefined) this.#recordsByName.set(name, new Set([record]))
-    else records.add(record)
-    this.#metricsLabels.add(record.metricsLabel)
-  }
-
-  #releaseName(record: NodeRecord): void {
-    const name = record.registration.hostname
-    const records = this.#recordsByName.get(name)
-    records?.delete(record)
-    if (records?.size === 0) this.#recordsByName.delete(name)
-    this.#metricsLabels.delete(record.metricsLabel)
   }
 
   /** Once per node, at its first registration: the operator can tell the two apart only by their ids. */
@@ -781,7 +753,7 @@ export class NodeRegistry {
     if (record.inFlight === 0) this.#publish(record)
     this.#records.delete(record.id)
     this.#idsByKey.delete(record.key)
-    this.#releaseName(record)
+    this.#metricsLabels.release(record.registration.hostname, record.id, record.metricsLabel)
     this.#modelHealth.forgetNode(record.id)
     this.#snapshot = null
     this.#options.log.info({ nodeId: record.id, name: record.registration.hostname, why }, 'node removed')
