@@ -4,7 +4,7 @@
  * for cool-down, and the node's in-flight lease, which is released exactly once on every path.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import { pipeline, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { select } from '../core/balancer/select.js'
 import {
@@ -40,7 +40,7 @@ import {
   type ResponseTap,
   tapBody,
 } from './proxy-observer.js'
-import { StreamErrorScanner } from './stream-error-scanner.js'
+import { scanErrors } from './stream-error-scanner.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import { judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
@@ -343,8 +343,8 @@ export class RequestForwarder {
   ): Readable {
     const contentType = response.headers['content-type']
     const isStream = typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType)
-    const scanner = isStream ? new StreamErrorScanner() : null
-    const body: Readable = scanner === null ? verdict.body : pipeline(verdict.body, scanner, ignore)
+    const body = verdict.body
+    const scanner = isStream ? scanErrors(body) : null
     // Tapped before the lease goes back: releasing the last lease of a draining node removes it, and
     // the observer must not then write learned figures into a slot that a new node may take.
     if (tap !== undefined) tapBody(body, tap)
@@ -584,9 +584,6 @@ function discard(body: Readable, log: ForwardLog): void {
 function isUndiciBody(body: Readable): body is Dispatcher.ResponseData['body'] {
   return typeof (body as { dump?: unknown }).dump === 'function'
 }
-
-/** pipeline's callback: the body's own 'close' handler settles the outcome. */
-function ignore(): void {}
 
 function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100

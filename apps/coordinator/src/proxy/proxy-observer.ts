@@ -3,10 +3,12 @@
  * proxy knows only this interface; `app.ts` passes in the implementations (`FleetMetrics`,
  * `RequestHistory`) so that the data plane never imports observability code.
  */
+
 import type { Readable } from 'node:stream'
 import type { NoCandidateCause, SelectionReason } from '../core/balancer/selection.js'
 import type { ApiKind, RequestProbe } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
+import { listenToChunks } from './chunk-listener.js'
 
 /** The request an attempt sends (the parts observers may learn from). */
 export interface AttemptRequest {
@@ -126,19 +128,8 @@ export function combineProxyObservers(observers: readonly ProxyObserver[]): Prox
   }
 }
 
-/**
- * Lets `tap` see `body` without changing how it flows: its 'data' listener is added in the same tick
- * as the consumer's own (fastify's pipe), just before it, so the flow starts when the client's pipe
- * exists and backpressure stays the pipe's. Not at 'resume': that event comes a tick after the pipe
- * started the flow, and a chunk the body had ready went past first (the first chunk of a stream, whose
- * arrival is the answer's first byte).
- */
+/** Lets `tap` see `body` without changing how it flows (see `listenToChunks`). */
 export function tapBody(body: Readable, tap: ResponseTap): void {
-  const attach = (event: string | symbol) => {
-    if (event !== 'data') return
-    body.off('newListener', attach)
-    body.on('data', (data: Buffer) => tap.chunk(data))
-  }
-  body.on('newListener', attach)
+  listenToChunks(body, (data) => tap.chunk(data))
   body.once('close', () => tap.end(body.readableEnded))
 }

@@ -7,8 +7,12 @@
  *   `chat_completion_stream_generator`, via `create_streaming_error_response`).
  * The scan is cheap: a chunk is split into lines only when it contains `"error"` unescaped (inside a
  * generated string the quotes would be escaped), and only the trailing partial line is carried over.
+ * It listens beside the client's pipe rather than standing in it: a Transform in the chain cost every
+ * streamed chunk a second stream's bookkeeping (proxy bench: about 1.5 times the coordinator's CPU per
+ * chunk).
  */
-import { Transform, type TransformCallback } from 'node:stream'
+import type { Readable } from 'node:stream'
+import { listenToChunks } from './chunk-listener.js'
 
 /** An error line the runtime sent mid-stream. */
 export interface StreamError {
@@ -22,8 +26,16 @@ const NEWLINE = 0x0a
 /** A line longer than this is not an error object a runtime writes: stop carrying it. */
 const MAX_CARRIED_BYTES = 64 * 1024
 
-/** A pass-through stream that remembers the first error line it sees. */
-export class StreamErrorScanner extends Transform {
+/** Scans every chunk `body` passes to its consumer; read `streamError` once the body has closed. */
+export function scanErrors(body: Readable): StreamErrorScanner {
+  const scanner = new StreamErrorScanner()
+  listenToChunks(body, (chunk) => scanner.chunk(chunk))
+  body.once('end', () => scanner.end())
+  return scanner
+}
+
+/** Remembers the first error line of a stream: give it each chunk, then `end()` when the stream ends. */
+export class StreamErrorScanner {
   #carry: Buffer | null = null
   #error: StreamError | null = null
 
@@ -32,15 +44,14 @@ export class StreamErrorScanner extends Transform {
     return this.#error
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  chunk(chunk: Buffer): void {
     if (this.#error === null) this.#scan(chunk)
-    callback(null, chunk)
   }
 
-  override _flush(callback: TransformCallback): void {
+  /** The stream ended: its last line may have had no newline. */
+  end(): void {
     if (this.#error === null && this.#carry !== null) this.#scanLines(this.#carry)
     this.#carry = null
-    callback()
   }
 
   #scan(chunk: Buffer): void {

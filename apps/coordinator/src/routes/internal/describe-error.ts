@@ -63,7 +63,17 @@ const ALREADY_LOGGED_CODES: ReadonlySet<string> = new Set([
   'FLEET_PROXY_CLIENT_CLOSED',
 ])
 
+/**
+ * How a body fastify was sending fails once the client's socket is gone: as a stream's premature
+ * close, or, for the runtime's own body, as undici's abort (the forwarder cancels the upstream request
+ * when its client leaves).
+ */
+const CLIENT_GONE_CODES: ReadonlySet<string | undefined> = new Set([
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_ABORTED',
+])
+
 function clientClosed(error: unknown, reply: FastifyReply): FastifyError | undefined {
-  if (!reply.raw.destroyed || errorCode(error) !== 'ERR_STREAM_PREMATURE_CLOSE') return undefined
+  if (!reply.raw.destroyed || !CLIENT_GONE_CODES.has(errorCode(error))) return undefined
   return new ClientClosedRequestError({ cause: error })
 }
