@@ -1,5 +1,5 @@
 /** Renderers on hand-written results: the cells they must print, including result shapes other helpers publish. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -7,6 +7,7 @@ import { z } from 'zod'
 import agentFootprint from '../src/blocks/agent-footprint.js'
 import balanceP95 from '../src/blocks/balance-p95.js'
 import capacityTable from '../src/blocks/capacity-table.js'
+import proxyTable from '../src/blocks/proxy-table.js'
 import selectSummary from '../src/blocks/select-summary.js'
 import selectTable from '../src/blocks/select-table.js'
 import { renderSettingsTable } from '../src/settings-table.js'
@@ -45,6 +46,29 @@ describe('agent-footprint', () => {
   it('says plainly when the agent alone misses its CPU budget', () => {
     const text = agentFootprint.render(results(spread(1.2, 1.1, 1.3)))
     expect(text).toContain('The CPU of the agent alone misses its budget: 1.2 % against 1 %.')
+  })
+})
+
+describe('proxy-table', () => {
+  const published = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../../bench/results/proxy.json'), 'utf8'),
+  )
+  const withRatios = (throughput: number, addedP99Ms: number) => ({
+    ...published,
+    ratios: {
+      ...published.ratios,
+      coordinatorVsReplyFromThroughput: throughput,
+      coordinatorAddedP99MsAt1000: addedP99Ms,
+    },
+  })
+
+  it("says whether each of issue 4's targets is met, at their bounds too", () => {
+    expect(proxyTable.render(withRatios(0.9, 1.99))).toContain(
+      "Issue 4's targets: at least 0.9 × reply-from's requests/s, met; an added p99 under 2 ms at 1 000 req/s, met.",
+    )
+    expect(proxyTable.render(withRatios(0.89, 2))).toContain(
+      "Issue 4's targets: at least 0.9 × reply-from's requests/s, not met; an added p99 under 2 ms at 1 000 req/s, not met.",
+    )
   })
 })
 

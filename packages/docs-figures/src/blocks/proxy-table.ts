@@ -34,6 +34,11 @@ const ProxyResults = z.object({
 
 const ms = (value: number) => significant(value)
 
+/** Issue 4's targets for the proxy, as apps/coordinator/bench/proxy.bench.ts checks them. */
+const THROUGHPUT_TARGET = 0.9
+const ADDED_P99_TARGET_MS = 2
+const metOrNot = (isMet: boolean) => (isMet ? 'met' : 'not met')
+
 export default fromResults('proxy.json', ProxyResults, ({ date, machine, settings, results, ratios }) => {
   const direct = results.find((row) => row.target === 'direct')
   const rows = results.map((row) => [
@@ -65,6 +70,8 @@ export default fromResults('proxy.json', ProxyResults, ({ date, machine, setting
       rows,
       'lrrrrrrr',
     ),
+    '',
+    `Issue 4's targets: at least ${THROUGHPUT_TARGET} × reply-from's requests/s, ${metOrNot(ratios.coordinatorVsReplyFromThroughput >= THROUGHPUT_TARGET)}; an added p99 under ${ADDED_P99_TARGET_MS} ms at ${grouped(settings.fixedRatePerS)} req/s, ${metOrNot(ratios.coordinatorAddedP99MsAt1000 < ADDED_P99_TARGET_MS)}.`,
     '',
     `Coordinator ÷ reply-from: ${ratios.coordinatorVsReplyFromThroughput.toFixed(2)} in requests/s, ${ratios.coordinatorVsReplyFromChunks.toFixed(2)} in stream chunks/s; reply-from needs ${ratios.coordinatorVsReplyFromCpuEfficiency.toFixed(2)} of the coordinator's CPU per request${nginx}. Added p99 at ${grouped(settings.fixedRatePerS)} req/s: ${ms(ratios.coordinatorAddedP99MsAt1000)} ms.`,
     '',
