@@ -49,8 +49,8 @@ export type GpuLiveValues = z.infer<typeof GpuLiveValues>
 
 /**
  * A host's GPUs, each once: `index` ties a pushed GPU to its registered one and names its series in
- * `/metrics`, where two GPUs of one index would collide. A GPU cannot use more VRAM than it has: such
- * a reading would make the node look fuller than full (the agent reports it as unknown instead).
+ * `/metrics`, where two GPUs of one index would collide. A GPU cannot use more VRAM than a total it
+ * reports: such a reading would make the node look fuller than full (the agent reports it as unknown).
  */
 function gpuList<Gpu extends z.ZodType<{ index: number; vramTotalMiB: number; vramUsedMiB: number | null }>>(
   gpu: Gpu,
@@ -69,7 +69,12 @@ function gpuList<Gpu extends z.ZodType<{ index: number; vramTotalMiB: number; vr
           })
         }
         seen.add(device.index)
-        if (device.vramUsedMiB !== null && device.vramUsedMiB > device.vramTotalMiB) {
+        // A total of 0 is one the driver hid (agents before 2026-11-30 still send a use beside it).
+        if (
+          device.vramTotalMiB > 0 &&
+          device.vramUsedMiB !== null &&
+          device.vramUsedMiB > device.vramTotalMiB
+        ) {
           context.addIssue({
             code: 'custom',
             path: [position, 'vramUsedMiB'],

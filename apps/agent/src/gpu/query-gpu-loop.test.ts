@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { GpuLiveValuesList } from '@llm-fleet/types'
 import { afterEach, describe, expect, it } from 'vitest'
 import { VERSION_MISMATCH_BODY, writeFakeBinary } from '../../test/helpers/fake-binaries.js'
 import { FAKE_NVIDIA_SMI, xmlFixturePath } from '../../test/helpers/fixtures.js'
@@ -34,6 +35,18 @@ describe('QueryGpuLoop (one long-running -lms child)', () => {
       .split('\n')
     expect(calls).toHaveLength(1)
     expect(calls[0]).toMatch(/--format=csv,noheader,nounits -lms 100$/)
+  })
+
+  it('reports the GPUs that answered, each once, when one prints an error line instead', async () => {
+    // GPU 0 fell off the bus: each period has GPU 1's line only, so no block reaches the 2 expected.
+    const lines = [
+      'echo "Unable to determine the device handle for GPU0000:01:00.0: Unknown Error"',
+      'echo "1, GPU-b, 5, 10, 100, 30, 50.0"',
+    ]
+    const binary = writeFakeBinary(`while true; do\n${lines.join('\n')}\nsleep 0.05\ndone`)
+    const outcome = await createLoop(binary, { expectedGpuCount: 2 }).sample()
+    expect(outcome).toMatchObject({ kind: 'ok', gpus: [{ index: 1, uuid: 'GPU-b' }] })
+    if (outcome.kind === 'ok') expect(GpuLiveValuesList.safeParse(outcome.gpus).success).toBe(true)
   })
 
   it('reports a child that fails (exit 18) with the driver’s message, then restarts it', async () => {

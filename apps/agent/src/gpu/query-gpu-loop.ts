@@ -32,6 +32,8 @@ export class QueryGpuLoop {
   readonly #options: Required<QueryGpuLoopOptions>
   #child: ChildProcessByStdio<null, Readable, Readable> | undefined
   #block: string[] = []
+  /** The GPU indexes of `#block`'s lines. */
+  readonly #blockIndexes = new Set<number>()
   #latest: { gpus: GpuLiveValues[]; atMs: number } | undefined
   #exit: { exitCode: number | null; message: string; missing: boolean } | undefined
   #output: string[] = []
@@ -77,6 +79,7 @@ export class QueryGpuLoop {
     this.#child = undefined
     this.#latest = undefined
     this.#block = []
+    this.#blockIndexes.clear()
     if (child !== undefined && child.exitCode === null && child.signalCode === null) killGroup(child)
     this.#wake()
   }
@@ -121,17 +124,24 @@ export class QueryGpuLoop {
       this.#remember(line)
       return
     }
-    // A line for GPU 0 starts a new block even if the previous one was short (a GPU fell off the bus).
-    if (values[0]?.index === 0 && this.#block.length > 0) this.#block = []
+    // A line for GPU 0, or for a GPU the block already has, starts the next period: the block was
+    // short (a GPU fell off the bus and prints an error line instead), and holds the GPUs that answered.
+    // Kept open, it would list a GPU twice, which the coordinator refuses.
+    const index = values[0]?.index ?? -1
+    if (this.#block.length > 0 && (index === 0 || this.#blockIndexes.has(index))) this.#publishBlock()
     this.#block.push(line)
-    if (this.#block.length >= this.#options.expectedGpuCount) {
-      this.#latest = {
-        gpus: parseQueryGpuCsv(this.#block.join('\n'), { fields: LIVE_QUERY_FIELDS }),
-        atMs: this.#options.now(),
-      }
-      this.#block = []
-      this.#wake()
+    this.#blockIndexes.add(index)
+    if (this.#block.length >= this.#options.expectedGpuCount) this.#publishBlock()
+  }
+
+  #publishBlock(): void {
+    this.#latest = {
+      gpus: parseQueryGpuCsv(this.#block.join('\n'), { fields: LIVE_QUERY_FIELDS }),
+      atMs: this.#options.now(),
     }
+    this.#block = []
+    this.#blockIndexes.clear()
+    this.#wake()
   }
 
   #onExit(
