@@ -38,7 +38,7 @@ function httpUrlProblem(value: string): string | null {
   return problem === null ? null : `"${withoutCredentials(value)}" ${problem}`
 }
 
-/** A URL as a message may repeat it: only its host where it carries a user or password. */
+/** A URL as a message may repeat it: only its host where it carries a user or password; as given where it does not parse. */
 function withoutCredentials(value: string): string {
   const url = URL.parse(value)
   return url !== null && (url.username !== '' || url.password !== '') ? url.host : value

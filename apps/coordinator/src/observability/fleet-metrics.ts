@@ -379,7 +379,7 @@ function registerNodeGauges(registry: Registry, nodes: MetricsNodeSource): void 
     const counts = { online: 0, stale: 0, draining: 0 }
     for (const node of nodes.list()) {
       counts[node.state]++
-      // Read in the same tick as `list()`: every listed node has its label.
+      // Read in the same tick as `list()`: every listed node has its label (the id only satisfies the type).
       const label = nodes.metricsLabel(node.id) ?? node.id
       const labels = { node: label }
       nodeInfo.add({ node: label, node_id: node.id, runtime_kind: node.registration.runtime.kind }, 1)

@@ -19,7 +19,7 @@ function recordingTap() {
 describe('tapBody', () => {
   it('sees a chunk that arrives as the consumer starts piping, before the stream says it resumed', async () => {
     const source = new PassThrough()
-    // A Transform like the proxy's stream-error scanner between the upstream body and the client.
+    // A Transform between the upstream body and the client: the body the tap sees has a chunk ready.
     const body = source.pipe(new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) }))
     const { chunks, ends, tap } = recordingTap()
     tapBody(body, tap)

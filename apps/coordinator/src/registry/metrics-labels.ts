@@ -21,6 +21,7 @@ export class MetricsLabels {
     return this.#taken.has(label) ? null : label
   }
 
+  /** A node took `label` (from `labelFor`) as it registered. */
   hold(name: string, id: string, label: string): void {
     const ids = this.#idsByName.get(name)
     if (ids === undefined) this.#idsByName.set(name, new Set([id]))
@@ -28,6 +29,7 @@ export class MetricsLabels {
     this.#taken.add(label)
   }
 
+  /** The node left: its name and label are free again. */
   release(name: string, id: string, label: string): void {
     const ids = this.#idsByName.get(name)
     ids?.delete(id)

@@ -28,7 +28,8 @@ export function describeError(
   reply: FastifyReply,
 ): DescribedError {
   // An upstream body that failed before anything reached the client arrives here as undici's error;
-  // one cut short because the client left, as the stream's premature close (its `proxied` 499 is logged).
+  // one cut short because the client left, as a premature close or undici's abort (its `proxied` 499 is
+  // logged).
   const error = codedUpstreamBodyError(thrown) ?? clientClosed(thrown, reply) ?? thrown
   const statusCode =
     typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
