@@ -12,6 +12,7 @@ import {
   MAX_HOSTNAME_LENGTH,
   MAX_RUNTIME_API_KEY_LENGTH,
   MAX_URL_LENGTH,
+  readSettingValue,
   UpstreamUrl,
 } from '@llm-fleet/types'
 import { z } from 'zod'
@@ -216,20 +217,13 @@ export function loadConfig({ env, argv }: ConfigSources): LoadedConfig {
     ])
   }
   const fromFlags = new Set<SettingName>()
-  const input: Record<string, string> = {}
+  const input: Record<string, string | boolean> = {}
   const blankFlags: string[] = []
   for (const name of SETTING_NAMES) {
-    // An empty or blank env var (`AGENT_TOKEN=` in an EnvironmentFile) means "not set", as in most
-    // daemons; a blank flag is a mistake (a number would read it as 0).
-    const envValue = env[name]
-    if (envValue !== undefined && envValue.trim() !== '') input[name] = envValue
-    const flagValue = (parsed.values as Record<string, unknown>)[flagName(name)]
-    if (typeof flagValue === 'string' && flagValue.trim() === '')
-      blankFlags.push(`--${flagName(name)}: needs a value`)
-    else if (typeof flagValue === 'string') {
-      input[name] = flagValue
-      fromFlags.add(name)
-    }
+    const read = readSettingValue(flagName(name), parsed.values, env[name])
+    if (read.from === 'blank-flag') blankFlags.push(read.problem)
+    else if (read.from !== 'unset') input[name] = read.value
+    if (read.from === 'flag') fromFlags.add(name)
   }
   if (blankFlags.length > 0) throw new ConfigError(blankFlags)
   const isHelp = (parsed.values as Record<string, unknown>).help === true

@@ -3,7 +3,7 @@
  * one place (flags override env, env overrides defaults). `loadConfig` is pure: tests pass objects.
  */
 import { parseArgs } from 'node:util'
-import { BearerToken, formatZodIssues } from '@llm-fleet/types'
+import { BearerToken, formatZodIssues, readSettingValue } from '@llm-fleet/types'
 import { z } from 'zod'
 import { BALANCER_MODES } from './core/balancer/strategies.js'
 import { DEFAULT_LEARNING } from './core/balancer/strategy.js'
@@ -332,13 +332,9 @@ export function loadConfig({ env, argv }: LoadConfigInput): Config {
   const blankFlags: string[] = []
   for (const key of CONFIG_KEYS) {
     const { env: envName, flag } = SETTINGS[key]
-    const fromFlag = flag === null ? undefined : flags[flag]
-    const fromEnv = envName === null ? undefined : env[envName]
-    // An empty or blank variable (`PORT=`) means unset, as in most shells' `${VAR:-default}`; a blank
-    // flag is a mistake (a number would read it as 0).
-    if (typeof fromFlag === 'string' && fromFlag.trim() === '') blankFlags.push(`--${flag}: needs a value`)
-    else if (fromFlag !== undefined) raw[key] = fromFlag
-    else if (fromEnv !== undefined && fromEnv.trim() !== '') raw[key] = fromEnv
+    const read = readSettingValue(flag, flags, envName === null ? undefined : env[envName])
+    if (read.from === 'blank-flag') blankFlags.push(read.problem)
+    else if (read.from !== 'unset') raw[key] = read.value
   }
   if (blankFlags.length > 0) throw new ConfigInvalidError(blankFlags.join('\n'))
   // Each setting by the name it was given as: a flag on the command line, else its variable.

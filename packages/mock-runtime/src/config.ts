@@ -1,7 +1,7 @@
 /** The CLI's settings: flags override env, env overrides defaults; every value validated by zod. */
 
 import { parseArgs } from 'node:util'
-import { BearerToken, formatZodIssues } from '@llm-fleet/types'
+import { BearerToken, formatZodIssues, readSettingValue } from '@llm-fleet/types'
 import { z } from 'zod'
 import { FAULT_MODES } from './fault-state.js'
 import { PROFILE_IDS } from './profiles.js'
@@ -111,18 +111,12 @@ export function loadConfig(input: {
   }
   if (parsed.values.help === true) return { kind: 'help' }
 
-  const raw: Record<string, string> = {}
+  const raw: Record<string, string | boolean> = {}
   const problems: string[] = []
   for (const [key, setting] of Object.entries(SETTINGS)) {
-    const flagValue = parsed.values[setting.flag]
-    // A blank flag is a mistake (a number would read it as 0); an empty or blank variable is unset.
-    if (typeof flagValue === 'string' && flagValue.trim() === '')
-      problems.push(`--${setting.flag}: needs a value`)
-    else if (typeof flagValue === 'string') raw[key] = flagValue
-    else {
-      const envValue = input.env[setting.env]
-      if (envValue !== undefined && envValue.trim() !== '') raw[key] = envValue
-    }
+    const read = readSettingValue(setting.flag, parsed.values, input.env[setting.env])
+    if (read.from === 'blank-flag') problems.push(read.problem)
+    else if (read.from !== 'unset') raw[key] = read.value
   }
   if (problems.length > 0) return { kind: 'invalid', problems }
   const result = ConfigSchema.safeParse(raw)

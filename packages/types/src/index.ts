@@ -25,3 +25,4 @@ export {
   RuntimeKind,
   UpstreamUrl,
 } from './runtime-endpoint.js'
+export { readSettingValue, type SettingValue } from './setting-value.js'
