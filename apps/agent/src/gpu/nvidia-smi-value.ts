@@ -26,7 +26,7 @@ export function parseNvidiaSmiText(raw: string | null | undefined): string | nul
 /**
  * VRAM in use as the wire schema takes it: null (unknown) where the reading exceeds the total, which
  * happens where the driver hides the total (read as 0) but not the use. The coordinator refuses a GPU
- * that uses more than it has.
+ * that uses more than a total it reports.
  */
 export function usedVramMiB(used: number | null, total: number): number | null {
   return used !== null && used > total ? null : used

@@ -3,7 +3,6 @@
  * proxy knows only this interface; `app.ts` passes in the implementations (`FleetMetrics`,
  * `RequestHistory`) so that the data plane never imports observability code.
  */
-
 import type { Readable } from 'node:stream'
 import type { NoCandidateCause, SelectionReason } from '../core/balancer/selection.js'
 import type { ApiKind, RequestProbe } from '../core/balancer/strategy.js'
