@@ -23,6 +23,15 @@ describe('defaultAdvertiseUrl', () => {
     expect(defaultAdvertiseUrl('http://gpu-7.lan', interfaces)).toBe('http://gpu-7.lan:80')
   })
 
+  it('keeps the path of a runtime behind a reverse proxy under a prefix', () => {
+    expect(defaultAdvertiseUrl('http://127.0.0.1:8080/ollama', interfaces)).toBe(
+      'http://10.0.0.7:8080/ollama',
+    )
+    expect(defaultAdvertiseUrl('https://gpu-7.lan/llm/vllm/', interfaces)).toBe(
+      'https://gpu-7.lan:443/llm/vllm',
+    )
+  })
+
   it('falls back to the runtime URL on a host without an external IPv4', () => {
     expect(defaultAdvertiseUrl('http://127.0.0.1:11434', { lo: [entry('127.0.0.1', true)] })).toBe(
       'http://127.0.0.1:11434',
