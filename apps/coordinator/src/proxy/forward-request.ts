@@ -15,7 +15,6 @@ import {
 } from '../core/balancer/selection.js'
 import type { ApiKind, BalancerState, RequestProbe } from '../core/balancer/strategy.js'
 import type { NodeView } from '../core/node-view.js'
-import { errorCode } from '../error-code.js'
 import {
   ClientClosedRequestError,
   ModelNotServedError,
@@ -23,7 +22,6 @@ import {
   QueueFullError,
   QueueTimeoutError,
   UpstreamInvalidResponseError,
-  UpstreamTimeoutError,
   UpstreamUnreachableError,
 } from '../errors.js'
 import type { Lease } from '../registry/lease.js'
@@ -33,15 +31,11 @@ import {
   filterResponseHeaders,
   type HeaderRecord,
 } from './hop-by-hop-headers.js'
-import {
-  NO_PROXY_OBSERVER,
-  type ProxyObserver,
-  type RejectedRecord,
-  type ResponseTap,
-  tapBody,
-} from './proxy-observer.js'
+import { type Attempt, logProxied, STATUS_CLIENT_CLOSED } from './proxied-log.js'
+import { NO_PROXY_OBSERVER, type ProxyObserver, type RejectedRecord, tapBody } from './proxy-observer.js'
 import { scanErrors } from './stream-error-scanner.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
+import { describeFailure, discard } from './upstream-failure.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import { judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
 import type { WaitQueue } from './wait-queue.js'
@@ -144,32 +138,25 @@ export interface ForwardedResponse {
   readonly reasonText: string
 }
 
-/**
- * Errors that mean the request never reached a runtime able to answer: connecting failed, or the
- * connection broke before any response. The next node may well succeed.
- */
-const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-])
-
 /** The `exclude` of a first attempt: shared, never mutated (failover allocates its own set). */
 const NOTHING_TRIED: ReadonlySet<string> = new Set()
 
-/** nginx's "client closed request": logged when the client left before the response. */
-const STATUS_CLIENT_CLOSED = 499
-
 /** Content types of streamed answers, scanned for errors written inside them. */
 const STREAMING_CONTENT_TYPE = /^(text\/event-stream|application\/x-ndjson)/i
+
+/** What one request's attempts have learned so far. */
+interface Attempts {
+  readonly startedAt: number
+  /** Nodes tried; allocated only on failover, as most requests never need one. */
+  exclude: Set<string> | null
+  /** Nodes that answered this request with a 500: the runtime's fault only if another node serves it. */
+  suspects: string[] | null
+}
+
+/** How an attempt ended without throwing: a response to send on, or another node to try. */
+type AttemptOutcome =
+  | { readonly kind: 'response'; readonly response: ForwardedResponse }
+  | { readonly kind: 'retry'; readonly next: SelectedNode }
 
 export class RequestForwarder {
   readonly #options: RequestForwarderOptions
@@ -186,14 +173,21 @@ export class RequestForwarder {
    * `UpstreamUnreachableError` (502), `UpstreamTimeoutError` (504), `ClientClosedRequestError`.
    */
   async forward(request: InferenceRequest): Promise<ForwardedResponse> {
-    const { registry, maxRetries, waitQueue } = this.#options
-    const startedAt = performance.now()
-    // Allocated only on failover: most requests never need one.
-    let exclude: Set<string> | null = null
-    // Nodes that answered this request with a 500: the runtime's fault only if another node serves it.
-    let suspects: string[] | null = null
+    const attempts: Attempts = { startedAt: performance.now(), exclude: null, suspects: null }
+    let selection = this.#firstSelection(request)
+    for (let retries = 0; ; retries++) {
+      const slot = await this.#slotFor(request, selection, attempts.exclude)
+      const outcome = await this.#attempt(request, slot, retries, attempts)
+      if (outcome.kind === 'response') return outcome.response
+      selection = outcome.next
+    }
+  }
+
+  /** The balancer's first choice, or the coded error when no node can take the request. */
+  #firstSelection(request: InferenceRequest): SelectedNode {
     let selection = this.#select(request, NOTHING_TRIED)
     // Capacity that appeared without a freed slot goes to the requests already waiting, before this one.
+    const { waitQueue } = this.#options
     if (waitQueue !== undefined && waitQueue.size > 0 && this.wakeWaiters()) {
       selection = this.#select(request, NOTHING_TRIED)
     }
@@ -201,104 +195,125 @@ export class RequestForwarder {
       const error = this.#noCandidate(selection.cause, request.model, request.apiKind)
       throw this.#rejected(request, selection.cause, error)
     }
+    return selection
+  }
 
-    for (let retries = 0; ; retries++) {
-      // The slot a waiting request was granted, taken for it when it was woken.
-      let grantedLease: Lease | null = null
-      if (waitQueue !== undefined && mustWait(selection)) {
-        const grant = await this.#waitForSlot(request, waitQueue, exclude ?? NOTHING_TRIED)
-        selection = grant.selection
-        grantedLease = grant.lease
-      }
-      const { node, reason } = selection
-      const reasonText = formatReason(reason)
-      const lease = grantedLease ?? registry.acquire(node.id)
-      this.#observer.onAttempt(node, reason, retries, request)
-      // The lease goes to the response body once it exists; until then this scope owns it.
-      let isLeaseHandedOff = false
+  /** The node to try and a slot on it: the selection's own, or the one a wait in the queue was granted. */
+  async #slotFor(
+    request: InferenceRequest,
+    selection: SelectedNode,
+    exclude: ReadonlySet<string> | null,
+  ): Promise<QueueGrant> {
+    const { waitQueue, registry } = this.#options
+    if (waitQueue !== undefined && mustWait(selection)) {
+      return this.#waitForSlot(request, waitQueue, exclude ?? NOTHING_TRIED)
+    }
+    return { selection, lease: registry.acquire(selection.node.id) }
+  }
+
+  /**
+   * Sends the request to the slot's node and judges the response head. The lease goes to the response
+   * body once it exists; until then this attempt owns it and releases it on every other path.
+   */
+  async #attempt(
+    request: InferenceRequest,
+    { selection, lease }: QueueGrant,
+    retries: number,
+    attempts: Attempts,
+  ): Promise<AttemptOutcome> {
+    const { node, reason } = selection
+    const attempt: Attempt = {
+      request,
+      node,
+      reason,
+      reasonText: formatReason(reason),
+      retries,
+      startedAt: attempts.startedAt,
+    }
+    this.#observer.onAttempt(node, reason, retries, request)
+    let isLeaseHandedOff = false
+    try {
+      let response: Dispatcher.ResponseData
+      let verdict: UpstreamVerdict
       try {
-        let response: Dispatcher.ResponseData
-        let verdict: UpstreamVerdict
-        try {
-          response = await this.#send(request, node)
-          verdict = await judgeHead(response, request.model)
-        } catch (error) {
-          if (request.signal.aborted) {
-            this.#logProxied(request, node, reasonText, STATUS_CLIENT_CLOSED, null, startedAt, retries)
-            throw new ClientClosedRequestError({ cause: error })
-          }
-          const failure = describeFailure(error, node)
-          this.#reportFailure(node, request.log)
-          exclude ??= new Set()
-          exclude.add(node.id)
-          const next = failure.isRetryable && retries < maxRetries ? this.#select(request, exclude) : null
-          if (next?.kind === 'selected') {
-            request.log.warn(
-              { nodeId: node.id, node: node.name, err: error },
-              'upstream failed: failing over',
-            )
-            selection = next
-            continue
-          }
-          this.#logProxied(request, node, reasonText, failure.error.statusCode, null, startedAt, retries)
-          throw failure.error
-        }
-        const ttfbMs = performance.now() - startedAt
-        this.#countHead(verdict, node, request)
-        if (verdict.kind === 'server-error') {
-          suspects ??= []
-          suspects.push(node.id)
-        }
-
-        if (verdict.kind !== 'answer' && retries < maxRetries) {
-          exclude ??= new Set()
-          exclude.add(node.id)
-          const next = this.#select(request, exclude)
-          if (next.kind === 'selected') {
-            request.log.warn(
-              { nodeId: node.id, node: node.name, status: response.statusCode, verdict: verdict.kind },
-              'upstream could not answer: failing over',
-            )
-            discard(verdict.body, request.log)
-            selection = next
-            continue
-          }
-        }
-        if (verdict.kind === 'invalid-status') {
-          discard(verdict.body, request.log)
-          const error = new UpstreamInvalidResponseError(
-            `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
+        response = await this.#send(request, node)
+        verdict = await judgeHead(response, request.model)
+      } catch (error) {
+        return this.#afterSendFailure(attempt, error, attempts)
+      }
+      const ttfbMs = performance.now() - attempts.startedAt
+      this.#countHead(verdict, node, request)
+      if (verdict.kind === 'server-error') {
+        attempts.suspects ??= []
+        attempts.suspects.push(node.id)
+      }
+      if (verdict.kind !== 'answer' && retries < this.#options.maxRetries) {
+        const next = this.#failOver(request, node, attempts)
+        if (next !== null) {
+          request.log.warn(
+            { nodeId: node.id, node: node.name, status: response.statusCode, verdict: verdict.kind },
+            'upstream could not answer: failing over',
           )
-          this.#logProxied(request, node, reasonText, error.statusCode, ttfbMs, startedAt, retries)
-          throw error
+          discard(verdict.body, request.log)
+          return { kind: 'retry', next }
         }
-
-        const tap = this.#observer.onResponse?.({
-          node,
-          request,
-          statusCode: response.statusCode,
-          startedAt,
-          headersAt: startedAt + ttfbMs,
-        })
-        const body = this.#watchBody(verdict, response, node, request, lease, suspects, tap, (outcome) =>
-          this.#logProxied(request, node, reasonText, outcome, ttfbMs, startedAt, retries, body),
+      }
+      if (verdict.kind === 'invalid-status') {
+        discard(verdict.body, request.log)
+        const error = new UpstreamInvalidResponseError(
+          `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
         )
-        isLeaseHandedOff = true
-        return {
+        logProxied(this.#observer, attempt, error.statusCode, ttfbMs)
+        throw error
+      }
+      const body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs)
+      isLeaseHandedOff = true
+      return {
+        kind: 'response',
+        response: {
           statusCode: response.statusCode,
           headers: filterResponseHeaders(response.headers),
           body,
           node,
           reason,
-          reasonText,
-        }
-      } finally {
-        if (!isLeaseHandedOff) {
-          lease.release()
-          this.wakeWaiters()
-        }
+          reasonText: attempt.reasonText,
+        },
+      }
+    } finally {
+      if (!isLeaseHandedOff) {
+        lease.release()
+        this.wakeWaiters()
       }
     }
+  }
+
+  /** No response came: the client left, another node gets the request, or the coded error is thrown. */
+  #afterSendFailure(attempt: Attempt, error: unknown, attempts: Attempts): AttemptOutcome {
+    const { request, node, retries } = attempt
+    if (request.signal.aborted) {
+      logProxied(this.#observer, attempt, STATUS_CLIENT_CLOSED, null)
+      throw new ClientClosedRequestError({ cause: error })
+    }
+    const failure = describeFailure(error, node)
+    this.#reportFailure(node, request.log)
+    const next =
+      failure.isRetryable && retries < this.#options.maxRetries
+        ? this.#failOver(request, node, attempts)
+        : null
+    if (next !== null) {
+      request.log.warn({ nodeId: node.id, node: node.name, err: error }, 'upstream failed: failing over')
+      return { kind: 'retry', next }
+    }
+    logProxied(this.#observer, attempt, failure.error.statusCode, null)
+    throw failure.error
+  }
+
+  /** Rules the node out for this request and asks the balancer again; null when no node is left. */
+  #failOver(request: InferenceRequest, node: NodeView, attempts: Attempts): SelectedNode | null {
+    attempts.exclude ??= new Set()
+    attempts.exclude.add(node.id)
+    const next = this.#select(request, attempts.exclude)
+    return next.kind === 'selected' ? next : null
   }
 
   #send(request: InferenceRequest, node: NodeView): Promise<Dispatcher.ResponseData> {
@@ -334,19 +349,25 @@ export class RequestForwarder {
   #watchBody(
     verdict: UpstreamVerdict,
     response: Dispatcher.ResponseData,
-    node: NodeView,
-    request: InferenceRequest,
+    attempt: Attempt,
     lease: Lease,
     suspects: readonly string[] | null,
-    tap: ResponseTap | undefined,
-    log: (status: number) => void,
+    ttfbMs: number,
   ): Readable {
+    const { request, node } = attempt
     const contentType = response.headers['content-type']
     const isStream = typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType)
     const body = verdict.body
     const scanner = isStream ? scanErrors(body) : null
     // Tapped before the lease goes back: releasing the last lease of a draining node removes it, and
     // the observer must not then write learned figures into a slot that a new node may take.
+    const tap = this.#observer.onResponse?.({
+      node,
+      request,
+      statusCode: response.statusCode,
+      startedAt: attempt.startedAt,
+      headersAt: attempt.startedAt + ttfbMs,
+    })
     if (tap !== undefined) tapBody(body, tap)
     body.once('close', () => {
       lease.release()
@@ -369,7 +390,7 @@ export class RequestForwarder {
         // The runtime broke off or went silent mid-stream: a failure like a refused connection.
         else if (isUpstreamBodyFailure(body.errored)) this.#reportFailure(node, request.log)
       }
-      log(streamError?.status ?? response.statusCode)
+      logProxied(this.#observer, attempt, streamError?.status ?? response.statusCode, ttfbMs, body)
     })
     return body
   }
@@ -493,57 +514,6 @@ export class RequestForwarder {
       )
     }
   }
-
-  #logProxied(
-    request: InferenceRequest,
-    node: NodeView,
-    reasonText: string,
-    status: number,
-    ttfbMs: number | null,
-    startedAt: number,
-    retries: number,
-    body?: Readable,
-  ): void {
-    const totalMs = performance.now() - startedAt
-    const fields: Record<string, unknown> = {
-      nodeId: node.id,
-      node: node.name,
-      model: request.model,
-      route: request.route,
-      reason: reasonText,
-      status,
-      ttfbMs: ttfbMs === null ? null : roundMs(ttfbMs),
-      totalMs: roundMs(totalMs),
-      retries,
-    }
-    let finalStatus = status
-    // A body that closed before its end: the client left, or the runtime broke off mid-stream.
-    if (body !== undefined && !body.readableEnded) {
-      fields.isComplete = false
-      if (request.signal.aborted) {
-        finalStatus = STATUS_CLIENT_CLOSED
-        fields.status = finalStatus
-      }
-      if (body.errored !== null) fields.err = body.errored
-    }
-    request.log.info(fields, 'proxied')
-    this.#observer.onProxied({
-      request,
-      route: request.route,
-      model: request.model,
-      node,
-      reasonText,
-      status: finalStatus,
-      ttfbMs,
-      totalMs,
-      retries,
-    })
-  }
-}
-
-interface Failure {
-  readonly error: Error & { statusCode: number }
-  readonly isRetryable: boolean
 }
 
 /**
@@ -554,37 +524,4 @@ interface Failure {
 function mustWait(selection: SelectedNode): boolean {
   const { reason } = selection
   return reason.kind === 'all-busy' || (reason.kind === 'fastest-finish' && reason.inFlight >= reason.max)
-}
-
-/** Maps an undici or network error to the coded error to render, and whether another node may help. */
-function describeFailure(error: unknown, node: NodeView): Failure {
-  const code = errorCode(error)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-    // Minutes already went by (a model may have been loading); another node would start over.
-    return {
-      error: new UpstreamTimeoutError(`node ${node.name} sent no response in time`, { cause: error }),
-      isRetryable: false,
-    }
-  }
-  if (error instanceof UpstreamUnreachableError) return { error, isRetryable: true }
-  return {
-    error: new UpstreamUnreachableError(`node ${node.name} is unreachable`, { cause: error }),
-    isRetryable: code !== undefined && UNREACHABLE_ERROR_CODES.has(code),
-  }
-}
-
-/** Drops a response we will not send, freeing its connection; a failure here only loses that socket. */
-function discard(body: Readable, log: ForwardLog): void {
-  const onError = (error: unknown) => log.warn({ err: error }, 'discarding an upstream response failed')
-  // undici's dump reads a little and then gives up the socket: a body that hangs costs nothing.
-  if (isUndiciBody(body)) body.dump().catch(onError)
-  else body.once('error', onError).resume()
-}
-
-function isUndiciBody(body: Readable): body is Dispatcher.ResponseData['body'] {
-  return typeof (body as { dump?: unknown }).dump === 'function'
-}
-
-function roundMs(ms: number): number {
-  return Math.round(ms * 100) / 100
 }
