@@ -50,6 +50,7 @@ function buildSampler(config: Config, log: Logger): { sampler: AgentSampler; gpu
       url: config.RUNTIME_URL,
       kind: config.RUNTIME_KIND,
       apiKey: config.RUNTIME_API_KEY,
+      log: log.child({ component: 'runtime' }),
     }),
     runtimeApiKey: config.RUNTIME_API_KEY,
   })

@@ -1,5 +1,6 @@
 import { startMockRuntime } from '@llm-fleet/mock-runtime'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { captureLog } from '../../test/helpers/capture-log.js'
 import { OLLAMA_ROUTES, startFakeRuntime } from '../../test/helpers/fake-runtime.js'
 import {
   parseActiveRequests,
@@ -160,6 +161,50 @@ describe('RuntimeProbe against the mock of each real server (issue 12)', () => {
     phase = 'ready'
     expect((await probe.probe()).activeRequests).toBe(3)
     expect(metricsHits).toBe(1)
+  })
+
+  it('logs once why a vLLM with --api-key looks down (no RUNTIME_API_KEY), and once when it answers', async () => {
+    const runtime = await mockRuntime({
+      kind: 'openai',
+      profile: 'a100',
+      models: ['m'],
+      port: 0,
+      apiKey: 'sk-1',
+    })
+    const captured = captureLog()
+    const probe = new RuntimeProbe({ url: runtime.url, kind: 'auto', log: captured.log })
+    await probe.probe()
+    await probe.probe()
+    const down = captured.find(/runtime not answering/)
+    expect(down).toHaveLength(1)
+    expect(down[0]).toMatchObject({
+      runtimeUrl: runtime.url,
+      reason: '/v1/models answered HTTP 401',
+      hint: 'the runtime demands a key: set RUNTIME_API_KEY to its --api-key',
+    })
+
+    const withKey = new RuntimeProbe({ url: runtime.url, kind: 'auto', apiKey: 'sk-1', log: captured.log })
+    await withKey.probe()
+    await withKey.probe()
+    expect(captured.find(/runtime answering/)).toEqual([
+      expect.objectContaining({ kind: 'openai', models: 1 }),
+    ])
+  })
+
+  it('logs a RUNTIME_URL that misses the API root and a runtime that is not listening, with what to fix', async () => {
+    const runtime = await mockRuntime({ kind: 'openai', profile: 'a100', models: ['m'], port: 0 })
+    const captured = captureLog()
+    await new RuntimeProbe({ url: `${runtime.url}/v1`, kind: 'openai', log: captured.log }).probe()
+    const closed = await startFakeRuntime({})
+    await closed.close()
+    await new RuntimeProbe({ url: closed.url, kind: 'ollama', log: captured.log }).probe()
+    expect(captured.find(/runtime not answering/)).toEqual([
+      expect.objectContaining({
+        reason: '/v1/models answered HTTP 404',
+        hint: "RUNTIME_URL must be the runtime's root (http://host:port, without /v1)",
+      }),
+      expect.objectContaining({ reason: '/api/tags: ECONNREFUSED', hint: 'nothing listens at RUNTIME_URL' }),
+    ])
   })
 
   it('looks for a source again every REDISCOVER_EVERY_PROBES probes after finding none', async () => {

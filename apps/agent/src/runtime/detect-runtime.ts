@@ -8,6 +8,7 @@
 import type { LoadedModel, ModelDetail, RuntimeKind, RuntimeStatus } from '@llm-fleet/types'
 import { LoadedModelList, MAX_MODEL_NAME_LENGTH, MAX_MODELS, ModelDetailList } from '@llm-fleet/types'
 import { z } from 'zod'
+import type { Logger } from '../log.js'
 
 /** A runtime on the same host answers in milliseconds; a slow probe must not delay the push. */
 export const RUNTIME_PROBE_TIMEOUT_MS = 1500
@@ -24,6 +25,14 @@ type ActiveRequestsSource = 'metrics' | 'llamacpp-slots' | 'none'
 
 /** Probes between two searches for a source of active requests when none was found (about a minute). */
 export const REDISCOVER_EVERY_PROBES = 30
+
+/** Why a GET failed: the HTTP status the runtime answered, or the error code where it did not. */
+interface ProbeFailure {
+  path: string
+  status?: number
+  /** `ECONNREFUSED`, `timeout`, `not-this-api` (a 200 whose body is not the API's)… */
+  cause?: string
+}
 
 /** What a GET got: the body, "not served here" (404, 405, 501), or a failure worth retrying. */
 type Fetched = { kind: 'ok'; text: string } | { kind: 'absent' } | { kind: 'retry' }
@@ -61,6 +70,8 @@ export interface RuntimeProbeOptions {
   timeoutMs?: number
   /** `RUNTIME_API_KEY`: sent as `Authorization: Bearer …` with every probe. */
   apiKey?: string | undefined
+  /** Told when the runtime starts or stops answering, and why (once per change, not per probe). */
+  log?: Logger | undefined
 }
 
 /** Keeps what was learned about the runtime between probes (its kind, where it counts requests). */
@@ -70,7 +81,13 @@ export class RuntimeProbe {
   readonly #timeoutMs: number
   readonly #configuredKind: RuntimeKindSetting
   readonly #headers: Record<string, string>
+  readonly #log: Logger | undefined
+  readonly #hasApiKey: boolean
   #detectedKind: RuntimeKind | null = null
+  /** Why the last GET of this probe failed; what a down runtime is logged with. */
+  #lastFailure: ProbeFailure | undefined
+  /** The last state logged: `up`, or the reason the runtime was down. */
+  #loggedState: string | undefined
   #activeSource: ActiveRequestsSource | undefined
   /** Probes since `none` was settled on. */
   #probesWithoutSource = 0
@@ -81,6 +98,8 @@ export class RuntimeProbe {
     this.#timeoutMs = options.timeoutMs ?? RUNTIME_PROBE_TIMEOUT_MS
     this.#configuredKind = options.kind
     this.#headers = options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }
+    this.#hasApiKey = options.apiKey !== undefined
+    this.#log = options.log
   }
 
   /** The kind to register with: configured, detected, or null when unknown yet. */
@@ -89,6 +108,51 @@ export class RuntimeProbe {
   }
 
   async probe(): Promise<RuntimeProbeResult> {
+    this.#lastFailure = undefined
+    const result = await this.#probeOnce()
+    this.#logChange(result)
+    return result
+  }
+
+  /**
+   * Logs a runtime that starts or stops answering, with what it answered: without it, a runtime that
+   * demands a key (vLLM `--api-key` guards `/v1/models`) or a `RUNTIME_URL` that misses the API showed
+   * only as a node the coordinator never routes to.
+   */
+  #logChange(result: RuntimeProbeResult): void {
+    const failure = this.#lastFailure
+    const state = result.status.up ? 'up' : describeFailure(failure)
+    if (state === this.#loggedState) return
+    this.#loggedState = state
+    if (result.status.up || failure === undefined) {
+      this.#log?.info(
+        { runtimeUrl: this.#url, kind: result.kind, models: result.status.models.length },
+        'runtime answering',
+      )
+      return
+    }
+    const hint = this.#hint(failure)
+    this.#log?.warn(
+      { runtimeUrl: this.#url, reason: state, ...(hint === undefined ? {} : { hint }) },
+      'runtime not answering: reported down',
+    )
+  }
+
+  #hint(failure: ProbeFailure): string | undefined {
+    if (failure.status === 401 || failure.status === 403) {
+      return this.#hasApiKey
+        ? "RUNTIME_API_KEY is not the runtime's --api-key"
+        : 'the runtime demands a key: set RUNTIME_API_KEY to its --api-key'
+    }
+    if (failure.status === 404) {
+      return "RUNTIME_URL must be the runtime's root (http://host:port, without /v1)"
+    }
+    if (failure.status === 503) return 'the runtime is starting (llama-server answers 503 while loading)'
+    if (failure.cause === 'ECONNREFUSED') return 'nothing listens at RUNTIME_URL'
+    return undefined
+  }
+
+  async #probeOnce(): Promise<RuntimeProbeResult> {
     const kind = this.#configuredKind === 'auto' ? await this.#detectKind() : this.#configuredKind
     const down: RuntimeProbeResult = {
       kind,
@@ -178,12 +242,13 @@ export class RuntimeProbe {
       })
       if (!response.ok) {
         await response.body?.cancel()
+        this.#lastFailure = { path, status: response.status }
         return ABSENT_STATUSES.has(response.status) ? { kind: 'absent' } : { kind: 'retry' }
       }
       return { kind: 'ok', text: await response.text() }
     } catch (error) {
-      // Down, refused or timed out: all mean "not now" to the caller; the cause is not needed per tick.
-      void error
+      // Down, refused or timed out: all mean "not now" to the caller; the cause is logged on a change.
+      this.#lastFailure = { path, cause: fetchErrorCode(error) }
       return { kind: 'retry' }
     }
   }
@@ -195,8 +260,29 @@ export class RuntimeProbe {
 
   async #getJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const text = await this.#getText(path)
-    return text === undefined ? undefined : parseJson(text, schema)
+    if (text === undefined) return undefined
+    const parsed = parseJson(text, schema)
+    if (parsed === undefined) this.#lastFailure = { path, cause: 'not-this-api' }
+    return parsed
   }
+}
+
+/** fetch's TypeError hides the reason in `cause` (undici: ECONNREFUSED, UND_ERR_…); a timeout is named. */
+function fetchErrorCode(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  if (error.name === 'TimeoutError') return 'timeout'
+  const cause = error.cause as { code?: unknown } | undefined
+  return typeof cause?.code === 'string' ? cause.code : error.message
+}
+
+/** `/v1/models answered HTTP 401`, `/api/tags: ECONNREFUSED`. */
+function describeFailure(failure: ProbeFailure | undefined): string {
+  if (failure === undefined) return 'no answer'
+  if (failure.cause === 'not-this-api')
+    return `${failure.path} answered 200 with a body that is not this API's`
+  return failure.status === undefined
+    ? `${failure.path}: ${failure.cause ?? 'no answer'}`
+    : `${failure.path} answered HTTP ${failure.status}`
 }
 
 function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
