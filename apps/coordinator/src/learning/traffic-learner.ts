@@ -19,7 +19,7 @@ import type {
   RejectedRecord,
   ResponseTap,
 } from '../proxy/proxy-observer.js'
-import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/node-registry.js'
+import type { IngestedMetrics, RegisteredNode, RemovedNode } from '../registry/registry-events.js'
 import { IMAGE_PROMPT_TOKENS, type InlineMedia, NO_MEDIA, prefixTokens } from './inline-media.js'
 import { type OllamaUsage, parseRuntimeUsage, type RuntimeUsage } from './runtime-usage.js'
 

@@ -13,7 +13,7 @@ import type { SelectionReason } from '../core/balancer/selection.js'
 import { servesModel } from '../core/model-name.js'
 import type { NodeView } from '../core/node-view.js'
 import type { ProxiedRecord, ProxyObserver, RejectedRecord } from '../proxy/proxy-observer.js'
-import type { RemovedNode } from '../registry/node-registry.js'
+import type { RemovedNode } from '../registry/registry-events.js'
 import { ModelLabels } from './model-labels.js'
 
 /**

@@ -12,7 +12,8 @@ import { onTestFinished } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { createBalancerState } from '../../src/core/balancer/strategy.js'
-import { NodeRegistry, STALE_NODE_FORGET_TTLS } from '../../src/registry/node-registry.js'
+import { NodeRegistry } from '../../src/registry/node-registry.js'
+import { STALE_NODE_FORGET_TTLS } from '../../src/registry/stale-nodes.js'
 
 export const T0 = 1_800_000_000_000
 
