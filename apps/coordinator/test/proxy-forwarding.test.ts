@@ -189,6 +189,41 @@ describe('forwarding', () => {
     ])
   })
 
+  it('percent-encodes node names a header cannot carry, in X-Fleet-Node and in X-Fleet-Reason', async () => {
+    const coordinator = await startProxyHarness()
+    // A slow node the balancer names as the runner-up, with a name node:http refuses to write raw.
+    const runnerUpName = 'gpu-节点-ß'
+    coordinator.addNode((await startFakeRuntime()).url, { hostname: runnerUpName, computeScore: 1 })
+    coordinator.addNode((await startFakeRuntime()).url, { hostname: 'gpu-b', computeScore: 1_000 })
+    const client = createClient()
+    const send = () =>
+      postJson(
+        client,
+        `${coordinator.url}/api/chat`,
+        { model: MODEL, stream: false },
+        {
+          signal: AbortSignal.timeout(5_000),
+        },
+      )
+
+    const response = await send()
+
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['x-fleet-node']).toBe('gpu-b')
+    const reason = String(response.headers['x-fleet-reason'])
+    expect(reason).toMatch(
+      /^cold load, 0\/4 in flight: est \d+ s \(gpu-%E8%8A%82%E7%82%B9-%C3%9F slower decode: \d+ s\)$/,
+    )
+    expect(decodeURIComponent(reason)).toContain(`(${runnerUpName} slower decode: `)
+    await response.body.dump()
+
+    coordinator.registry.drain(coordinator.registry.list().find((node) => node.name === 'gpu-b')?.id ?? '')
+    const served = await send()
+    expect(served.statusCode).toBe(200)
+    expect(decodeURIComponent(String(served.headers['x-fleet-node']))).toBe(runnerUpName)
+    await served.body.dump()
+  })
+
   it('passes a runtime error status through in the runtime own words', async () => {
     const runtime = await startFakeRuntime({ mode: { kind: 'status', statusCode: 400 } })
     const coordinator = await startProxyHarness()

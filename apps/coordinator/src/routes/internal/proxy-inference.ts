@@ -55,7 +55,8 @@ export async function proxyInference(
   reply.code(forwarded.statusCode)
   reply.headers(forwarded.headers)
   reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
-  reply.header('x-fleet-reason', forwarded.reasonText)
+  // The reason names the runner-up node too, whose name may hold what a header cannot.
+  reply.header('x-fleet-reason', toHeaderValue(forwarded.reasonText))
   const contentType = forwarded.headers['content-type']
   if (body.isStreaming || (typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType))) {
     // nginx (and other buffering proxies in front) would otherwise hold chunks back.
@@ -75,9 +76,21 @@ function originForm(url: string): string {
   return parsed.pathname + parsed.search
 }
 
-/** A node name as a header value: hostnames are ASCII, but a registration could say anything. */
+/**
+ * Text with node names in it as a header value: hostnames are ASCII, but a registration could say
+ * anything, and node refuses to write a header holding a character beyond Latin-1 or a control
+ * character (the response then never started, and the client waited until its own timeout). Each
+ * character outside printable ASCII is percent-encoded as UTF-8, so `decodeURIComponent` restores it.
+ */
 function toHeaderValue(text: string): string {
-  return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text)
+  // Not encodeURIComponent: it throws on a lone surrogate, which a JSON string can carry (`"\ud800"`);
+  // Buffer writes one as U+FFFD.
+  return text.replace(/[^\x20-\x7e]/gu, (character) => {
+    let encoded = ''
+    for (const byte of Buffer.from(character, 'utf8'))
+      encoded += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+    return encoded
+  })
 }
 
 /** What the OpenAI and Ollama route plugins receive. */
