@@ -15,6 +15,7 @@ interface RouteCandidate {
     readonly decodeSamples: number
     readonly decodeRate: number
     readonly cachedTokens: number
+    readonly slots: number
   } | null
 }
 
@@ -95,6 +96,39 @@ describe('the default balancer learns from proxied traffic', () => {
     const unlimited = await estimateOf({})
     expect(unlimited).toBeGreaterThan(0.5)
     expect(await estimateOf({ max_tokens: 2 })).toBeLessThan(unlimited / 10)
+  })
+
+  it("learns from the time an answer took at its node, not the time it waited in the coordinator's queue", async () => {
+    // Two places, three streamed requests at once: the third waits here (QUEUE_WHEN_BUSY) and then runs
+    // at once beside one other request, which the runtime's 24 places hold without queueing. Timed from
+    // its arrival, its first token looked an answer late: a queue inside the runtime, which capped the
+    // node below the two places it was registered with.
+    const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true' })
+    // Slowed so that the third request waits here for well over the 0.25 s that counts as queued.
+    const { nodeId } = await fleet.addRuntime({ profile: 'a100', maxConcurrency: 2, speedScale: 0.1 })
+    const results = await Promise.all(
+      ['one', 'two', 'three'].map(async (content) => {
+        const response = await request(`${fleet.url}/api/chat`, {
+          method: 'POST',
+          dispatcher: fleet.client,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: MODEL,
+            messages: [{ role: 'user', content }],
+            options: { num_predict: 24 },
+          }),
+        })
+        await response.body.text()
+        return response.statusCode
+      }),
+    )
+    expect(results).toEqual([200, 200, 200])
+    expect(fleet.logs.filter((line) => line.msg === 'request queued')).toHaveLength(1)
+    // The learner reads each answer as its body closes, before the request's `proxied` line.
+    await expect.poll(() => fleet.logs.filter((line) => line.msg === 'proxied').length).toBe(3)
+    const candidate = (await route(fleet)).candidates.find((entry) => entry.id === nodeId)
+    // Unqueued answers probe one place above what they ran beside; a queued one caps below it.
+    expect(candidate?.estimate?.slots).toBeGreaterThanOrEqual(2)
   })
 
   it('forgets what it learned about a node that leaves; a node taking its slot starts from the prior', async () => {

@@ -260,7 +260,7 @@ export class LlmFleetRouter implements Router {
         evalNs: ollama.eval_duration,
       } as const
       const timing = {
-        startedAt: 0,
+        sentAt: 0,
         firstAt: outcome.ttftMs,
         lastAt: outcome.e2eMs,
         chunks: outcome.outputTokens,

@@ -55,7 +55,7 @@ describe('TrafficLearner: prompts a node has not answered yet', () => {
     const request = chatRequest(1_200.4)
     learner.onAttempt(node, REASON, 0, request)
     expect(knowledge.awaitingTokens[node.slot]).toBe(1_200)
-    const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 1 })
+    const tap = learner.onResponse({ node, request, statusCode: 200, sentAt: 0, headersAt: 1 })
     tap?.chunk(Buffer.from('{"message":{"content":"Hi"}}\n'))
     expect(knowledge.awaitingTokens[node.slot]).toBe(0)
     tap?.chunk(Buffer.from('{"done":true}\n'))
@@ -213,7 +213,7 @@ function learnFrom(
     pushLagMs: 2_000,
   })
   if (reason !== undefined) learner.onAttempt(node, reason, 0, request)
-  const tap = learner.onResponse({ node, request, statusCode: 200, startedAt: 0, headersAt: 0 })
+  const tap = learner.onResponse({ node, request, statusCode: 200, sentAt: 0, headersAt: 0 })
   for (const [at, text] of reads) {
     nowMs = at
     tap?.chunk(Buffer.from(text))

@@ -216,7 +216,7 @@ export class TrafficLearner implements ProxyObserver {
         const usage = parseRuntimeUsage(Buffer.concat(tail).toString('latin1'))
         if (usage === null) return
         const isStreaming = response.request.isStreaming !== false
-        const timing = { startedAt: response.startedAt, firstAt, lastAt, chunks, isStreaming }
+        const timing = { sentAt: response.sentAt, firstAt, lastAt, chunks, isStreaming }
         this.observeUsage(node, response.request.model, startConcurrency, usage, timing, response.request)
       },
     }
@@ -249,9 +249,12 @@ export class TrafficLearner implements ProxyObserver {
   }
 }
 
-/** When a response started, sent its first and last chunk (monotonic ms), and how many chunks it had. */
+/**
+ * When the request was sent to the node, when the answer's first and last chunk came (monotonic ms),
+ * and how many chunks it had.
+ */
 export interface Timing {
-  readonly startedAt: number
+  readonly sentAt: number
   readonly firstAt: number
   readonly lastAt: number
   readonly chunks: number
@@ -311,7 +314,7 @@ function toSample(
     prefillTokens: isPrefillTimed
       ? computedPrompt(usage.promptTokens, usage.cachedTokens, cachedShare)
       : null,
-    prefillSeconds: isPrefillTimed ? (timing.firstAt - timing.startedAt) / 1000 : null,
+    prefillSeconds: isPrefillTimed ? (timing.firstAt - timing.sentAt) / 1000 : null,
     loadSeconds: null,
     outputTokens: usage.completionTokens,
   }
@@ -339,7 +342,7 @@ function queuedSeconds(usage: OllamaUsage, timing: Timing): number | null {
   if (usage.totalNs === null || usage.evalNs === null || usage.promptEvalNs === null) return null
   const working = (usage.loadNs ?? 0) + usage.promptEvalNs
   const reported = Math.max(0, usage.totalNs - working - usage.evalNs) / 1e9
-  const toFirst = timing.firstAt - timing.startedAt
+  const toFirst = timing.firstAt - timing.sentAt
   // An answer in one piece has its first byte at its end: the time to it is mostly decode, not a wait.
   if (timing.isStreaming === false || !(toFirst >= 0)) return reported
   return Math.max(reported, toFirst / 1000 - working / 1e9)

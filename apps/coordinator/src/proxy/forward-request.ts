@@ -229,6 +229,7 @@ export class RequestForwarder {
       reasonText: formatReason(reason),
       retries,
       startedAt: attempts.startedAt,
+      sentAt: performance.now(),
     }
     this.#observer.onAttempt(node, reason, retries, request)
     let isLeaseHandedOff = false
@@ -365,7 +366,7 @@ export class RequestForwarder {
       node,
       request,
       statusCode: response.statusCode,
-      startedAt: attempt.startedAt,
+      sentAt: attempt.sentAt,
       headersAt: attempt.startedAt + ttfbMs,
     })
     if (tap !== undefined) tapBody(body, tap)

@@ -23,6 +23,11 @@ export interface Attempt {
   readonly retries: number
   /** `performance.now()` when the request reached the forwarder. */
   readonly startedAt: number
+  /**
+   * `performance.now()` when this attempt went to its node: after any wait in the coordinator's queue
+   * and any earlier attempt at another node, which the node's own timings must not count.
+   */
+  readonly sentAt: number
 }
 
 /**

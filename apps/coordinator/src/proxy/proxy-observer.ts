@@ -27,8 +27,11 @@ export interface ObservedResponse {
   readonly node: NodeView
   readonly request: AttemptRequest
   readonly statusCode: number
-  /** `performance.now()` when the forwarder started on the request, and when the headers came. */
-  readonly startedAt: number
+  /**
+   * `performance.now()` when this attempt was sent to the node, and when its headers came. A wait in
+   * the coordinator's queue (`QUEUE_WHEN_BUSY`) or at a node that failed first is not the node's time.
+   */
+  readonly sentAt: number
   readonly headersAt: number
 }
 
