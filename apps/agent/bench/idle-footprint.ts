@@ -122,7 +122,7 @@ async function measureAgent(binary: string) {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       COORDINATOR_URL: coordinatorUrl,
       NVIDIA_SMI_PATH: binary,
-      RUNTIME_URL: 'http://127.0.0.1:9',
+      RUNTIME_URL: 'http://127.0.0.1:2',
       PUSH_INTERVAL_MS: String(intervalMs),
       LOG_LEVEL: 'warn',
     },

@@ -48,17 +48,42 @@ describe('loadConfig', () => {
     expect(config.AGENT_TOKEN).toBe('tok')
   })
 
+  it('refuses a RUNTIME_URL or COORDINATOR_URL on a port fetch will not connect to, naming the setting', () => {
+    expect(
+      issuesOf(() =>
+        loadConfig({
+          env: { COORDINATOR_URL: 'http://a:8080,http://b:6666', RUNTIME_URL: 'http://127.0.0.1:6000' },
+          argv: [],
+        }),
+      ),
+    ).toEqual([
+      'COORDINATOR_URL: "http://b:6666" uses port 6666, which fetch refuses to connect to (a "bad port" in the Fetch standard): move the service to another port',
+      'RUNTIME_URL: "http://127.0.0.1:6000" uses port 6000, which fetch refuses to connect to (a "bad port" in the Fetch standard): move the service to another port',
+    ])
+    // The runtimes' usual ports are fine.
+    for (const port of ['11434', '8000', '8080', '30000', '1234']) {
+      expect(() =>
+        loadConfig({
+          env: { COORDINATOR_URL: 'http://a:8080', RUNTIME_URL: `http://127.0.0.1:${port}` },
+          argv: [],
+        }),
+      ).not.toThrow()
+    }
+  })
+
   it('takes NODE_NAME for the node, so that two agents on one host stay apart', () => {
-    const env = { COORDINATOR_URL: 'http://a:1', NODE_NAME: 'gpu-7-ollama-1' }
+    const env = { COORDINATOR_URL: 'http://a:8080', NODE_NAME: 'gpu-7-ollama-1' }
     expect(loadConfig({ env, argv: [] }).config.NODE_NAME).toBe('gpu-7-ollama-1')
-    expect(loadConfig({ env: { COORDINATOR_URL: 'http://a:1' }, argv: [] }).config.NODE_NAME).toBeUndefined()
+    expect(
+      loadConfig({ env: { COORDINATOR_URL: 'http://a:8080' }, argv: [] }).config.NODE_NAME,
+    ).toBeUndefined()
     expect(issuesOf(() => loadConfig({ env: { ...env, NODE_NAME: 'x'.repeat(254) }, argv: [] }))[0]).toMatch(
       /^NODE_NAME: /,
     )
   })
 
   it('treats an empty or blank env var as unset, and refuses a blank flag', () => {
-    const env = { AGENT_TOKEN: '', MAX_CONCURRENCY: ' ', COORDINATOR_URL: 'http://a:1' }
+    const env = { AGENT_TOKEN: '', MAX_CONCURRENCY: ' ', COORDINATOR_URL: 'http://a:8080' }
     const { config } = loadConfig({ env, argv: [] })
     expect(config.AGENT_TOKEN).toBeUndefined()
     expect(config.MAX_CONCURRENCY).toBe(4)
@@ -90,7 +115,7 @@ describe('loadConfig', () => {
       /^RUNTIME_URL: "http:\/\/127.0.0.1:0" must include a port other than 0$/,
     ],
     [
-      { COORDINATOR_URL: 'http://a:1,,http://b:1' },
+      { COORDINATOR_URL: 'http://a:8080,,http://b:8080' },
       [],
       /^COORDINATOR_URL: has an empty entry \(two commas in a row/,
     ],
@@ -107,9 +132,9 @@ describe('loadConfig', () => {
   })
 
   it('takes a trailing comma in COORDINATOR_URL as the end of the list, and refuses a leading one', () => {
-    const { config } = loadConfig({ env: { COORDINATOR_URL: 'http://a:1, http://b:1,' }, argv: [] })
-    expect(config.COORDINATOR_URL).toEqual(['http://a:1', 'http://b:1'])
-    const issues = issuesOf(() => loadConfig({ env: { COORDINATOR_URL: ',http://a:1' }, argv: [] }))
+    const { config } = loadConfig({ env: { COORDINATOR_URL: 'http://a:8080, http://b:8080,' }, argv: [] })
+    expect(config.COORDINATOR_URL).toEqual(['http://a:8080', 'http://b:8080'])
+    const issues = issuesOf(() => loadConfig({ env: { COORDINATOR_URL: ',http://a:8080' }, argv: [] }))
     expect(issues).toEqual(['COORDINATOR_URL: has an empty entry (two commas in a row, or one first)'])
   })
 

@@ -17,6 +17,7 @@ import {
 } from '@llm-fleet/types'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
+import { fetchBlockedPort } from './fetch-blocked-ports.js'
 import { LOG_LEVELS } from './log.js'
 
 /** Ollama's default address. */
@@ -33,9 +34,17 @@ export const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 10_000
 const COMMANDS = ['run', 'sample'] as const
 export type Command = (typeof COMMANDS)[number]
 
-/** The shared check of a URL to connect to, naming which entry of a list failed. */
+/**
+ * The shared check of a URL the agent connects to (with fetch), naming which entry of a list failed. A
+ * port fetch blocks would start an agent whose every request fails, forever, at an address curl reaches.
+ */
 function httpUrlProblem(value: string): string | null {
-  const problem = describeHttpUrlProblem(value, { requirePort: false })
+  const blockedPort = fetchBlockedPort(value)
+  const problem =
+    describeHttpUrlProblem(value, { requirePort: false }) ??
+    (blockedPort === null
+      ? null
+      : `uses port ${blockedPort}, which fetch refuses to connect to (a "bad port" in the Fetch standard): move the service to another port`)
   return problem === null ? null : `"${withoutCredentials(value)}" ${problem}`
 }
 

@@ -1,6 +1,7 @@
 import { AgentMetrics, AgentRegistration } from '@llm-fleet/types'
 import { describe, expect, it } from 'vitest'
 import { OLLAMA_ROUTES, startFakeRuntime } from './helpers/fake-runtime.js'
+import { NOWHERE_URL } from './helpers/fixtures.js'
 import { exitWithin, fakeNvidiaSmiFor, startAgent } from './helpers/run-agent.js'
 import { startStubCoordinator } from './helpers/stub-coordinator.js'
 
@@ -14,7 +15,7 @@ describe('the agent against a coordinator (built dist/main.js, real HTTP)', () =
       COORDINATOR_URL: coordinator.url,
       AGENT_TOKEN: 'wrong-token',
       NVIDIA_SMI_PATH: '/nonexistent/nvidia-smi',
-      RUNTIME_URL: 'http://127.0.0.1:9',
+      RUNTIME_URL: NOWHERE_URL,
     })
     expect(await exitWithin(agent, 15_000)).toEqual({ code: 78, signal: null })
     expect(coordinator.requests[0]?.authorization).toBe('Bearer wrong-token')
@@ -72,7 +73,7 @@ describe('the agent against a coordinator (built dist/main.js, real HTTP)', () =
     const agent = startAgent([], {
       COORDINATOR_URL: coordinator.url,
       NVIDIA_SMI_PATH: '/nonexistent/nvidia-smi',
-      RUNTIME_URL: 'http://127.0.0.1:9',
+      RUNTIME_URL: NOWHERE_URL,
     })
     await coordinator.waitFor((request) => request.path.endsWith('/metrics'))
     agent.child.kill('SIGTERM')
@@ -87,7 +88,7 @@ describe('the agent against a coordinator (built dist/main.js, real HTTP)', () =
     const agent = startAgent([], {
       COORDINATOR_URL: url,
       NVIDIA_SMI_PATH: '/nonexistent/nvidia-smi',
-      RUNTIME_URL: 'http://127.0.0.1:9',
+      RUNTIME_URL: NOWHERE_URL,
       PUSH_INTERVAL_MS: '200',
     })
     // Wait until it has noticed the coordinator is down (one warning), and check it is still alive.

@@ -35,3 +35,9 @@ export function xmlFixturePath(name: string): string {
 export function csvFixturePath(name: string): string {
   return join(NVIDIA_SMI_FIXTURES, 'csv', name)
 }
+
+/**
+ * A runtime URL nothing answers: connections are refused. Not the discard port 9, which fetch refuses
+ * before connecting (a "bad port") and the agent's settings refuse.
+ */
+export const NOWHERE_URL = 'http://127.0.0.1:2'
