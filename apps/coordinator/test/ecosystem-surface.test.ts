@@ -205,6 +205,43 @@ describe('the OpenAI and Anthropic surfaces', () => {
     expect(anthropic.json).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
   })
 
+  it('answers a POST /v1/* naming no model as a route it does not serve, in the shape of its API', async () => {
+    const fleet = await startFleet()
+    await fleet.addRuntime({ kind: 'openai', models: ['llama3.1:8b'] })
+    // The OpenAI SDK's `responses.cancel(id)`: a POST without a body.
+    const cancel = await call(fleet, 'POST', '/v1/responses/resp_123/cancel')
+    expect(cancel).toMatchObject({
+      status: 404,
+      json: {
+        error: {
+          type: 'invalid_request_error',
+          code: 'FLEET_ROUTE_NOT_FOUND',
+          message: expect.stringContaining('POST /v1/responses/resp_123/cancel'),
+        },
+      },
+    })
+    // The Anthropic SDK's `messages.batches.create`: the models are inside the requests.
+    const batch = await call(fleet, 'POST', '/v1/messages/batches', {
+      requests: [
+        {
+          custom_id: 'a',
+          params: { model: 'llama3.1:8b', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+        },
+      ],
+    })
+    expect(batch).toMatchObject({ status: 404, json: { type: 'error', error: { type: 'not_found_error' } } })
+    for (const answer of [cancel, batch]) expect(answer.headers['x-fleet-node']).toBeUndefined()
+    // A body that is not JSON is still the client's mistake, whatever the route.
+    const invalid = await request(`${fleet.url}/v1/rerank`, {
+      method: 'POST',
+      dispatcher: fleet.client,
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":',
+    })
+    expect(invalid.statusCode).toBe(400)
+    expect(await invalid.body.json()).toMatchObject({ error: { code: 'FLEET_PROXY_BAD_REQUEST' } })
+  })
+
   it('answers a URL it cannot decode in the shape of its API, and names a long agent id in its schema', async () => {
     const fleet = await startFleet()
     const openAi = await call(fleet, 'GET', '/v1/models/%zz')

@@ -10,7 +10,7 @@ import { modelKeyFor } from '../core/model-name.js'
 import { InvalidApiKeyError, ModelNotServedError } from '../errors.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
-import { acceptRawBodies } from './internal/inference-body.js'
+import { acceptRawBodies, isObjectWithoutModel } from './internal/inference-body.js'
 import { type InferenceApiOptions, proxyInference, servedModels } from './internal/proxy-inference.js'
 
 const FORWARDED_ROUTES = [
@@ -34,7 +34,7 @@ export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   acceptRawBodies(app)
   await app.register(bearerAuth, { tokens: options.apiKeys, createError: () => new InvalidApiKeyError() })
 
-  for (const route of [...FORWARDED_ROUTES, OTHER_V1_ROUTE]) {
+  for (const route of FORWARDED_ROUTES) {
     app.post(route, { bodyLimit: options.bodyLimitBytes }, (request, reply) =>
       proxyInference(request, reply, options.forwarder, {
         apiKind: 'openai',
@@ -43,6 +43,17 @@ export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
       }),
     )
   }
+  app.post(OTHER_V1_ROUTE, { bodyLimit: options.bodyLimitBytes }, (request, reply) => {
+    // Without a model there is no node to send it to: the path is one the coordinator does not serve
+    // (the SDKs' `responses.cancel`, Anthropic's `messages.batches.create`), a 404 as from a runtime
+    // without that route, not a 400 telling the client its request lacks a model.
+    if (isObjectWithoutModel(request.body)) return reply.callNotFound()
+    return proxyInference(request, reply, options.forwarder, {
+      apiKind: 'openai',
+      route: OTHER_V1_ROUTE,
+      isStreamingByDefault: false,
+    })
+  })
 
   app.get('/v1/models', async () => ({
     object: 'list',

@@ -66,6 +66,24 @@ export function acceptRawBodies(app: FastifyInstance): void {
 }
 
 /**
+ * Whether a body is empty, or a JSON object that names no model (a path that acts on something stored,
+ * such as `POST /v1/responses/{id}/cancel`). Invalid JSON is not: it stays the client's 400.
+ */
+export function isObjectWithoutModel(body: unknown): boolean {
+  if (!Buffer.isBuffer(body) || body.length === 0) return true
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch {
+    // Invalid JSON: parseInferenceBody answers it with its 400.
+    return false
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false
+  const model = (parsed as Record<string, unknown>).model
+  return model === undefined || model === null || model === ''
+}
+
+/**
  * Finds the model and the stream flag. Throws `InvalidInferenceRequestError` (400) for a missing body,
  * invalid JSON, a body that is not an object, or a missing or empty `model`.
  */
