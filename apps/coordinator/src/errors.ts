@@ -70,6 +70,19 @@ export const ProxyLoopError = createError(
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)
+/**
+ * The runtime answered 401 or 403. The client's credential is never forwarded (hop-by-hop-headers.ts):
+ * the runtime refused the key the coordinator sent for the node, its agent's RUNTIME_API_KEY, so the
+ * node is at fault, not the client. Based on `UpstreamUnreachableError`, so the forwarder counts it
+ * against the node and fails over as for a node it cannot reach (`describeFailure`).
+ */
+export const UpstreamCredentialsRefusedError = createError(
+  'FLEET_UPSTREAM_CREDENTIALS_REFUSED',
+  "%s refused the coordinator's credentials (HTTP %d): the RUNTIME_API_KEY that node's agent registered is missing or not the runtime's key",
+  502,
+  // Typed as ErrorConstructor, but @fastify/error only chains to its prototype (index.js `createError`).
+  UpstreamUnreachableError as unknown as ErrorConstructor,
+)
 /** The runtime answered with a status outside 100-599 (seen behind broken proxies): not HTTP we can pass on. */
 export const UpstreamInvalidResponseError = createError('FLEET_UPSTREAM_INVALID_RESPONSE', '%s', 502)
 /** The client went away before the response started; logged with nginx's 499, never seen by anyone. */

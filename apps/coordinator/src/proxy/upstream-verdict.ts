@@ -4,9 +4,11 @@
  */
 import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import type { NodeView } from '../core/node-view.js'
+import { UpstreamCredentialsRefusedError } from '../errors.js'
 
 export type UpstreamVerdictKind =
-  /** Pass it on: a success, or an error that is the request's own (4xx). */
+  /** Pass it on: a success, or an error that is the request's own (4xx but 401 and 403, thrown instead). */
   | 'answer'
   /** 502, 503, 504: the runtime is overloaded or a gateway in front of it failed. The node's trouble. */
   | 'unavailable'
@@ -24,16 +26,60 @@ export interface UpstreamVerdict {
 }
 
 const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504])
+/**
+ * The runtime refused the credential it was sent: the node's registered key, never the client's
+ * (`buildUpstreamRequestHeaders` drops `authorization` and `x-api-key`).
+ */
+const CREDENTIALS_REFUSED_STATUSES: ReadonlySet<number> = new Set([401, 403])
 /** A 404 body bigger than this is not a runtime's "model not found". */
 const MAX_JUDGED_BODY_BYTES = 64 * 1024
 
-export async function judgeHead(response: Dispatcher.ResponseData, model: string): Promise<UpstreamVerdict> {
+/**
+ * Judges a response head. A 401 or 403 is thrown as `UpstreamCredentialsRefusedError`, its body
+ * dropped: passed on, the client would read the runtime's complaint about a key it never sent. The
+ * forwarder treats the throw as a node it could not use (`describeFailure`: the error is an
+ * `UpstreamUnreachableError`): it counts against the node and the request goes to another node, or
+ * the client gets the coded 502.
+ * @param node names the node in that error's message.
+ * @throws UpstreamCredentialsRefusedError
+ */
+export async function judgeHead(
+  response: Dispatcher.ResponseData,
+  model: string,
+  node?: Pick<NodeView, 'name'>,
+): Promise<UpstreamVerdict> {
   const { statusCode, body } = response
   if (statusCode < 100 || statusCode > 599) return { kind: 'invalid-status', body }
   if (UNAVAILABLE_STATUSES.has(statusCode)) return { kind: 'unavailable', body }
   if (statusCode >= 500) return { kind: 'server-error', body }
   if (statusCode === 404) return judgeNotFound(response, model)
+  if (CREDENTIALS_REFUSED_STATUSES.has(statusCode)) throw await credentialsRefused(response, node)
   return { kind: 'answer', body }
+}
+
+/** The error for a 401 or 403, with what the runtime said as its cause (for the log, never the client). */
+async function credentialsRefused(
+  response: Dispatcher.ResponseData,
+  node: Pick<NodeView, 'name'> | undefined,
+): Promise<Error> {
+  const said = await readSmall(response.body)
+  const who = node === undefined ? "a node's runtime" : `node ${node.name}'s runtime`
+  return new UpstreamCredentialsRefusedError(who, response.statusCode, {
+    cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${said}`),
+  })
+}
+
+/** Up to `MAX_JUDGED_BODY_BYTES` of a body as text; a longer body is cut there and its connection dropped. */
+async function readSmall(body: Readable): Promise<string> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const part of body) {
+    parts.push(part as Buffer)
+    size += (part as Buffer).length
+    if (size >= MAX_JUDGED_BODY_BYTES) break
+  }
+  // Leaving the loop early destroys the body: undici then gives up that socket, nothing else.
+  return Buffer.concat(parts).subarray(0, MAX_JUDGED_BODY_BYTES).toString('utf8')
 }
 
 /**
