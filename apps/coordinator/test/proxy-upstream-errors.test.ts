@@ -3,7 +3,10 @@
  * stale-model 404s before the first byte (another node is tried), errors written inside a 200 stream,
  * and who is to blame: the runtime (cooled down for that model) or the request (nobody cooled down).
  */
-import { describe, expect, it } from 'vitest'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
 import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
 import { scrapeMetrics } from './helpers/scrape-metrics.js'
@@ -182,4 +185,63 @@ describe('an error written inside a 200 stream', () => {
     expect(proxiedLines(coordinator).map((line) => line.status)).toEqual([400, 400, 400, 400])
     expect(coordinator.registry.coolingForModel(MODEL)).toBeNull()
   })
+
+  it.each([
+    ['an `error` event', { type: 'error', code: 'server_error', message: 'engine died', param: null }],
+    [
+      '`response.failed`',
+      {
+        type: 'response.failed',
+        response: { id: 'resp_1', status: 'failed', error: { code: 'server_error', message: 'engine died' } },
+      },
+    ],
+  ])(
+    '(Responses API, %s) is a 500 in the log and counts toward the model cool-down',
+    async (_what, failure) => {
+      const url = await startResponsesRuntime([
+        { type: 'response.created', response: { id: 'resp_1', status: 'in_progress', error: null } },
+        { type: 'response.output_text.delta', delta: 'Hel' },
+        failure,
+      ])
+      const coordinator = await specHarness()
+      const id = coordinator.addNode(url, { kind: 'openai' })
+      const client = createClient()
+      const request = { model: MODEL, input: 'hi', stream: true }
+      for (let i = 0; i < 3; i++) {
+        const response = await postJson(client, `${coordinator.url}/v1/responses`, request)
+        expect(response.statusCode).toBe(200)
+        expect(await response.body.text()).toContain('engine died')
+      }
+      await waitFor(() => proxiedLines(coordinator).length === 3, 'three proxied lines')
+      expect(proxiedLines(coordinator).map((line) => line.status)).toEqual([500, 500, 500])
+      expect(coordinator.registry.coolingForModel(MODEL)?.has(id)).toBe(true)
+    },
+  )
 })
+
+/**
+ * A runtime that answers every request with these Responses API events, as vLLM writes them
+ * (vllm/entrypoints/openai/responses/api_router.py `_convert_stream_to_sse_events`), then ends.
+ */
+async function startResponsesRuntime(
+  events: readonly ({ type: string } & Record<string, unknown>)[],
+): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      events.forEach((event, sequence) => {
+        const data = JSON.stringify({ ...event, sequence_number: sequence })
+        response.write(`event: ${event.type}\ndata: ${data}\n\n`)
+      })
+      response.end()
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onTestFinished(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
