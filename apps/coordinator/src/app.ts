@@ -19,7 +19,12 @@ import { RequestHistory } from './observability/request-history.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { type ForwardWaitQueue, RequestForwarder } from './proxy/forward-request.js'
+import {
+  type ForwardWaitQueue,
+  RequestForwarder,
+  type WaitingRequest,
+  waitingKey,
+} from './proxy/forward-request.js'
 import { hasPassedThrough } from './proxy/hop-by-hop-headers.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
@@ -170,7 +175,12 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   const stopForgettingNodes = deps.registry.onNodeRemoved((node) => learner.onNodeRemoved(node))
   const stopSizingModels = deps.registry.onRegistered((node) => learner.onRegistered(node))
   const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
-    ? (deps.waitQueue ?? new WaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
+    ? (deps.waitQueue ??
+      new WaitQueue({
+        maxWaiters: config.queueMax,
+        timeoutMs: config.queueTimeoutMs,
+        keyOf: (waiting: WaitingRequest) => waitingKey(waiting.request),
+      }))
     : undefined
   // A request that comes back naming this coordinator in `Via` went through a node whose runtime URL
   // leads here: refused before anything else (an API key check would blame the client, since the key is

@@ -259,3 +259,48 @@ describe('capacity that appears without a released lease wakes the waiters', () 
     expect(tagsSeen(busy)).toEqual(['hold', 'failed-over'])
   })
 })
+
+describe('QUEUE_WHEN_BUSY with the default balancer', () => {
+  it('counts the requests it holds in the full node’s queue, so a backlog spills to a slower node with room', async () => {
+    const fleet = await startFleet({ QUEUE_WHEN_BUSY: 'true' })
+    // A fast node with one place, held busy, and a node a tenth as fast with eight places free; both
+    // OpenAI-style, which serve what they were started with (no cold load to weigh).
+    const node = { kind: 'openai', models: [MODEL] } as const
+    const fast = await startFakeRuntime({ name: 'fast', mode: { kind: 'gated' } })
+    await fleet.registerRuntime(fast.url, {
+      ...node,
+      maxConcurrency: 1,
+      computeScore: 1_000,
+      hostname: 'fast',
+    })
+    const firstChunk = once(fast.events, 'first-chunk')
+    const holding = await send(fleet, 'hold')
+    await firstChunk
+    fast.setMode({ kind: 'ok' })
+    const slow = await startFakeRuntime({ name: 'slow' })
+    await fleet.registerRuntime(slow.url, { ...node, maxConcurrency: 8, computeScore: 100, hostname: 'slow' })
+
+    // One at a time, each queued or answered before the next: the first waits for the fast node, a
+    // wait of one answer there being shorter than a whole answer on the slow one. Each request held
+    // adds an answer to that wait, until the slow node is sooner.
+    const waiting: Promise<Dispatcher.ResponseData>[] = []
+    for (let sent = 1; sent <= 20 && slow.requests.length === 0; sent++) {
+      const response = send(fleet, `request-${sent}`)
+      await waitFor(
+        () => queuedCount(fleet) === waiting.length + 1 || slow.requests.length > 0,
+        `request ${sent} queued or sent to the slow node`,
+      )
+      waiting.push(response)
+    }
+    expect(queuedCount(fleet)).toBeGreaterThanOrEqual(1)
+    expect(slow.requests).toHaveLength(1)
+    expect(tagsSeen(fast)).toEqual(['hold'])
+
+    fast.release()
+    await holding.body.text()
+    for (const response of await Promise.all(waiting)) {
+      expect(response.statusCode).toBe(200)
+      await response.body.dump()
+    }
+  })
+})

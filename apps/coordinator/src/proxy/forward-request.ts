@@ -439,9 +439,9 @@ export class RequestForwarder {
     if (queue === undefined || queue.size === 0) return false
     const stillBusy = new Set<string>()
     const grantFor = ({ request: waiting, exclude }: WaitingRequest): QueueGrant | undefined => {
-      const key = `${waiting.apiKind}\n${waiting.model}`
+      const key = waitingKey(waiting)
       if (exclude.size === 0 && stillBusy.has(key)) return undefined
-      const selection = this.#select(waiting, exclude)
+      const selection = this.#select(waiting, exclude, true)
       if (selection.kind === 'selected' && !mustWait(selection)) {
         return { selection, lease: this.#options.registry.acquire(selection.node.id) }
       }
@@ -453,8 +453,15 @@ export class RequestForwarder {
     return hasGranted
   }
 
-  #select(request: InferenceRequest, exclude: ReadonlySet<string>): Selection {
+  /** The balancer's choice for the request; `isHeld` when it is one of the queue's own waiters. */
+  #select(request: InferenceRequest, exclude: ReadonlySet<string>, isHeld = false): Selection {
     const cooling = this.#options.registry.coolingForModel(request.model)
+    const queue = this.#options.waitQueue
+    // The others of its kind: a queue built without `keyOf` counts none.
+    const held =
+      queue === undefined || queue.size === 0
+        ? 0
+        : Math.max(0, queue.waitingWith(waitingKey(request)) - (isHeld ? 1 : 0))
     const selection = select(
       this.#options.registry.snapshot(),
       {
@@ -464,6 +471,7 @@ export class RequestForwarder {
         now: this.#options.now(),
         exclude: cooling === null ? exclude : new Set([...exclude, ...cooling]),
         probe: request.probe,
+        heldForModel: held,
       },
       this.#options.balancerState,
     )
@@ -518,11 +526,19 @@ export class RequestForwarder {
 }
 
 /**
+ * The wait queue's `keyOf`: waiters of one key see the same nodes (one model through one API), and
+ * the balancer counts those held in every full node's queue (`SelectRequest.heldForModel`).
+ */
+export function waitingKey(request: Pick<InferenceRequest, 'apiKind' | 'model'>): string {
+  return `${request.apiKind}\n${request.model}`
+}
+
+/**
  * Whether the balancer's choice has no room: spec mode found every candidate busy, or fastest-finish
  * judged queueing on a full node better than any node with room. Round-robin and metrics modes ignore
  * load by design and never wait.
  */
-function mustWait(selection: SelectedNode): boolean {
+export function mustWait(selection: SelectedNode): boolean {
   const { reason } = selection
   return reason.kind === 'all-busy' || (reason.kind === 'fastest-finish' && reason.inFlight >= reason.max)
 }

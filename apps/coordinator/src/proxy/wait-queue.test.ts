@@ -30,6 +30,25 @@ describe('WaitQueue', () => {
     expect(waits.wakeFirst((item) => item)).toBe(false)
   })
 
+  it('counts waiters per key as they come and go, granted, timed out or aborted', async () => {
+    const waits = new WaitQueue<string, string>({ maxWaiters: 10, timeoutMs: 1_000, keyOf: (item) => item })
+    const leaving = new ClientGoneSignal()
+    const results = [
+      waits.wait('model-a', new ClientGoneSignal()),
+      waits.wait('model-a', leaving),
+      waits.wait('model-b', new ClientGoneSignal()),
+    ]
+    expect([waits.waitingWith('model-a'), waits.waitingWith('model-b')]).toEqual([2, 1])
+    // A grant counts at once, before the waiter's promise settles.
+    waits.wakeFirst((item) => (item === 'model-a' ? 'a-node' : undefined))
+    expect(waits.waitingWith('model-a')).toBe(1)
+    leaving.abort()
+    expect(waits.waitingWith('model-a')).toBe(0)
+    vi.advanceTimersByTime(1_000)
+    expect(waits.waitingWith('model-b')).toBe(0)
+    expect((await Promise.all(results)).map((result) => result.kind)).toEqual(['granted', 'failed', 'failed'])
+  })
+
   it('skips a waiter the freed capacity cannot serve, which keeps its place', async () => {
     const waits = queue()
     const first = waits.wait('model-a', new ClientGoneSignal())

@@ -25,11 +25,13 @@ export interface AbortSource {
   off(event: 'abort', listener: () => void): unknown
 }
 
-export interface WaitQueueOptions {
+export interface WaitQueueOptions<Item = unknown> {
   /** Most waiters at once (`QUEUE_MAX`); one more is refused at once. */
   readonly maxWaiters: number
   /** Longest wait (`QUEUE_TIMEOUT_MS`), counted from when the request first queued. */
   readonly timeoutMs: number
+  /** Groups the waiters that `waitingWith` counts; absent: none are counted. */
+  readonly keyOf?: ((item: Item) => string) | undefined
 }
 
 interface Waiter<Item, Grant> {
@@ -38,12 +40,14 @@ interface Waiter<Item, Grant> {
 }
 
 export class WaitQueue<Item, Grant> {
-  readonly #options: WaitQueueOptions
+  readonly #options: WaitQueueOptions<Item>
   /** Oldest first. A Set keeps insertion order and removes a leaving waiter in O(1). */
   readonly #waiters = new Set<Waiter<Item, Grant>>()
+  /** Waiters per `keyOf`, kept as they come and go. */
+  readonly #counts = new Map<string, number>()
   #isClosed = false
 
-  constructor(options: WaitQueueOptions) {
+  constructor(options: WaitQueueOptions<Item>) {
     this.#options = options
   }
 
@@ -62,6 +66,11 @@ export class WaitQueue<Item, Grant> {
     return this.#waiters.size
   }
 
+  /** Requests waiting now whose `keyOf` is `key`. */
+  waitingWith(key: string): number {
+    return this.#counts.get(key) ?? 0
+  }
+
   /**
    * Waits until `wakeFirst` grants this item a slot, the timeout passes, `signal` aborts, or the queue
    * closes. Resolves at once with `full` when `maxWaiters` are already waiting.
@@ -73,6 +82,7 @@ export class WaitQueue<Item, Grant> {
       return Promise.resolve({ kind: 'failed', reason: 'full' })
     }
     return new Promise((resolve) => {
+      const key = this.#options.keyOf?.(item)
       const onAbort = () => waiter.finish({ kind: 'failed', reason: 'aborted' })
       const timer = setTimeout(
         () => waiter.finish({ kind: 'failed', reason: 'timeout' }),
@@ -83,14 +93,22 @@ export class WaitQueue<Item, Grant> {
         finish: (result) => {
           // Every way out removes the waiter, its timer and its listener: nothing outlives the wait.
           if (!this.#waiters.delete(waiter)) return
+          if (key !== undefined) this.#count(key, -1)
           clearTimeout(timer)
           signal.off('abort', onAbort)
           resolve(result)
         },
       }
       this.#waiters.add(waiter)
+      if (key !== undefined) this.#count(key, 1)
       signal.once('abort', onAbort)
     })
+  }
+
+  #count(key: string, change: number): void {
+    const count = (this.#counts.get(key) ?? 0) + change
+    if (count === 0) this.#counts.delete(key)
+    else this.#counts.set(key, count)
   }
 
   /**

@@ -44,6 +44,7 @@ export function prepareContext(request: SelectRequest, state: BalancerState): Re
   context.ceiling = knowledge.ceiling
   context.awaiting = knowledge.awaitingTokens
   context.priorWeight = knowledge.priorWeight
+  context.heldForModel = request.heldForModel ?? 0
   const meanOutput = table === undefined ? DEFAULT_PRIORS.outputTokens : table.outputTokens.mean
   const limit = request.probe?.maxOutputTokens
   context.outputTokens = meanOutput

@@ -41,6 +41,7 @@ describe('estimateTotal', () => {
           awaitingTokens: fc.nat(50_000),
           waitingWeight: fc.double({ min: 1, max: 100, noNaN: true }),
           answerLimit: fc.option(fc.integer({ min: 1, max: 1_000 }), { nil: null }),
+          heldForModel: fc.nat(50),
         }),
         (fields, learned) => {
           const node = makeNode('n', fields)
@@ -89,6 +90,7 @@ describe('estimateTotal', () => {
           context.prefillPerPoint = table?.prefillPerPoint.mean ?? 30
           context.hits = hits
           context.capacity = knowledge.capacity
+          context.heldForModel = learned.heldForModel
           const terms = createTerms()
           const total = estimateFinish(node, context, terms)
           expect(total).toBeCloseTo(terms.queueS + terms.coldS + terms.prefillS + terms.decodeS, 9)

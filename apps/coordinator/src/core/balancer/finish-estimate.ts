@@ -5,7 +5,9 @@
  *   L       = lanes assumed for the model (lanesFor)     one per GPU; a model larger than one GPU
  *                                                         spans several, which serve as one lane
  *   n       = ⌈min(load + 1, slots) / L⌉                  the batch it decodes in on its lane
- *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included
+ *   q       = max(0, load + 1 − slots)                   requests queued for a place, itself included,
+ *             + held when load + 1 > slots                 and the coordinator's own held requests for
+ *                                                         the model (QUEUE_WHEN_BUSY) on a full node
  *   decode  = answerTokens × n^(1−α) / decodeRate         decodeRate: tokens/s of one request alone;
  *                                                         answerTokens: the model's mean answer, or
  *                                                         the client's token limit when shorter
@@ -88,7 +90,7 @@ export function estimateTotal(node: NodeView, c: RequestContext): number {
   if (after > max) {
     const turnover =
       prompt / prefillRate + (c.outputTokens / decodeRate) * batchSlowdown(Math.ceil(max / lanes))
-    total += ((after - max) * turnover) / max
+    total += ((after - max + c.heldForModel) * turnover) / max
   }
   if (!c.isResident) total += coldLoadSeconds(node, c)
   return total + loading
@@ -251,6 +253,8 @@ export interface RequestContext {
   awaiting: Float64Array
   /** BALANCER_WAITING_WEIGHT: those tokens' prefill time counts this many times. */
   readonly waitingWeight: number
+  /** SelectRequest.heldForModel: queued for a place on every full node, ahead of or beside this one. */
+  heldForModel: number
   /** Scratch of `estimateTotal` for the node at hand (`learnRates`): rates alone, residency. */
   decodeRate: number
   prefillRate: number
@@ -293,6 +297,7 @@ export function createRequestContext(waitingWeight: number): RequestContext {
     ceiling: NO_ROWS,
     awaiting: NO_ROWS,
     waitingWeight,
+    heldForModel: 0,
     decodeRate: 0,
     prefillRate: 0,
     isResident: false,
@@ -370,7 +375,7 @@ export function estimateFinish(node: NodeView, context: RequestContext, out: Est
   const max = slotsOf(node, context)
   const lanes = lanesOf(node, context)
   const after = node.inFlight + node.runtimeBacklog + 1
-  const queued = after > max ? after - max : 0
+  const queued = after > max ? after - max + context.heldForModel : 0
   const awaiting = awaitingOn(node, context)
   const prompt = context.promptTokens
   const cachedTokens = prompt > 0 ? cachedOn(slot, context, prompt) : 0

@@ -28,6 +28,12 @@ export interface SelectRequest {
   readonly exclude: ReadonlySet<string>
   /** What the default balancer estimates prefill and cache hits from; absent: decode and queue only. */
   readonly probe?: RequestProbe | undefined
+  /**
+   * Other requests for this model and API held in this coordinator's queue (`QUEUE_WHEN_BUSY`), each
+   * waiting for a place on a full node: the default balancer counts them in every full node's queue.
+   * Absent: none.
+   */
+  readonly heldForModel?: number | undefined
 }
 
 /** The prompt as the balancer sees it, worked out once per request (never per candidate). */
