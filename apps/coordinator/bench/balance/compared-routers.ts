@@ -61,8 +61,19 @@ export const DEFAULT_REPLICA: ComparedRouter = (() => {
   }
 })()
 
+/** The default with QUEUE_WHEN_BUSY: requests whose best node is full wait in the coordinator. */
+export const QUEUED_DEFAULT: ComparedRouter = (() => {
+  const mode = ConfigSchema.shape.loadBalancerMode.parse(undefined)
+  const name = `llm-fleet:${mode} (QUEUE_WHEN_BUSY)`
+  return {
+    name,
+    make: (random) =>
+      new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, queueWhenBusy: true }),
+  }
+})()
+
 export function comparedRouter(name: string): ComparedRouter {
-  const found = [...COMPARED_ROUTERS, DEFAULT_REPLICA].find((router) => router.name === name)
+  const found = [...COMPARED_ROUTERS, DEFAULT_REPLICA, QUEUED_DEFAULT].find((router) => router.name === name)
   if (found === undefined) throw new Error(`no compared router named ${name}`)
   return found
 }

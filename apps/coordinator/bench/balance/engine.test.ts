@@ -1,7 +1,7 @@
 /** The benchmark run as a whole: completeness, determinism, and the seam's blindness to the world. */
 import { seededRandom } from '@llm-fleet/mock-runtime'
 import { describe, expect, it } from 'vitest'
-import { COMPARED_ROUTERS, comparedRouter, DEFAULT_REPLICA } from './compared-routers.js'
+import { COMPARED_ROUTERS, comparedRouter, DEFAULT_REPLICA, QUEUED_DEFAULT } from './compared-routers.js'
 import { runOnce } from './engine.js'
 import { LlmFleetRouter, registrationFor } from './llm-fleet-router.js'
 import type { Outcome, PushedSample, RoutedRequest, Router, RouterHost } from './routers/router.js'
@@ -35,6 +35,34 @@ describe('runOnce', () => {
     expect(
       () => new LlmFleetRouter({ mode: 'spec', pushIntervalMs: 1000, random: Math.random, firstTieTurn: 1 }),
     ).toThrow('firstTieTurn is for fastest-finish, not spec')
+  })
+
+  it('serves every request a router holds (QUEUE_WHEN_BUSY), at its host from when it was let go', () => {
+    /** When the router first held each request: its arrival, as routing happens on arrival. */
+    const firstHeldMs = new Map<number, number>()
+    const dispatchedLater: boolean[] = []
+    const result = runOnce({
+      ...BASE,
+      load: 0.95,
+      makeRouter: (random) => {
+        const router = QUEUED_DEFAULT.make(random)
+        const route = router.route.bind(router)
+        router.route = (request, candidates, nowMs) => {
+          const chosen = route(request, candidates, nowMs)
+          if (chosen === null && !firstHeldMs.has(request.id)) firstHeldMs.set(request.id, nowMs)
+          return chosen
+        }
+        return router
+      },
+      onRequestDone: (job) => {
+        const heldAt = firstHeldMs.get(job.id)
+        if (heldAt !== undefined) dispatchedLater.push(job.arrivalMs > heldAt)
+      },
+    })
+    expect(firstHeldMs.size).toBeGreaterThan(0)
+    expect(dispatchedLater).toHaveLength(firstHeldMs.size)
+    expect(dispatchedLater.every(Boolean)).toBe(true)
+    expect([...result.completions].every((count) => count === 1)).toBe(true)
   })
 
   it('is byte-identical for a seed, and the seed matters', () => {

@@ -92,13 +92,20 @@ export function runOnce(options: RunOptions): RunResult {
   const coldLoads = new Uint8Array(total)
   let nowMs = 0
   let done = 0
+  /** Requests the router held (route returned null), oldest first; offered again after each end. */
+  const waiting: number[] = []
+  let isWakeDue = false
 
+  // A request held in the router's queue reaches its host later than the client sent it: the client's
+  // times count from its arrival, the host's (and what the router learns) from its dispatch.
+  const clientArrivalMs = (job: HostJob) => requests[job.id]?.arrivalMs as number
   const onFirstToken = (job: HostJob) => {
-    ttftMs[job.id] = job.firstTokenMs - job.arrivalMs
+    ttftMs[job.id] = job.firstTokenMs - clientArrivalMs(job)
     router.firstToken?.(job.id, job.firstTokenMs)
   }
   const onDone = (job: HostJob) => {
-    e2eMs[job.id] = job.doneMs - job.arrivalMs
+    e2eMs[job.id] = job.doneMs - clientArrivalMs(job)
+    isWakeDue = true
     options.onRequestDone?.(job, fleet[hostOf[job.id] as number] as HostSpec)
     completions[job.id] = (completions[job.id] as number) + 1
     cachedTokens[job.id] = job.cachedTokens
@@ -199,8 +206,9 @@ export function runOnce(options: RunOptions): RunResult {
           )
         }
         reschedule(event.host)
-        // After the last arrival nothing is routed any more: pushes would inform no decision.
-        if (nextArrival < total) heap.push(nowMs + PUSH_INTERVAL_MS, event)
+        // After the last arrival nothing is routed any more, unless the router still holds requests:
+        // pushes would inform no decision.
+        if (nextArrival < total || waiting.length > 0) heap.push(nowMs + PUSH_INTERVAL_MS, event)
         return
       }
       case 'scrape':
@@ -211,7 +219,8 @@ export function runOnce(options: RunOptions): RunResult {
           router.scrape?.(fleet[index]?.name as string, gauges, nowMs)
           reschedule(index)
         })
-        if (nextArrival < total) heap.push(nowMs + (router.scrapeIntervalMs as number), event)
+        if (nextArrival < total || waiting.length > 0)
+          heap.push(nowMs + (router.scrapeIntervalMs as number), event)
         return
       case 'throttle': {
         const host = hosts[event.host] as SimHost
@@ -231,7 +240,8 @@ export function runOnce(options: RunOptions): RunResult {
     }
   }
 
-  const arrive = (index: number) => {
+  /** Routes request `index` now; false when the router holds it. */
+  const dispatch = (index: number): boolean => {
     const request = requests[index] as (typeof requests)[number]
     const candidates = routerHosts.filter((host, i) => active[i] && host.models.has(request.model))
     if (candidates.length === 0) throw new Error(`no host serves ${request.model}`)
@@ -245,6 +255,7 @@ export function runOnce(options: RunOptions): RunResult {
       candidates,
       nowMs,
     )
+    if (chosen === null) return false
     const target = hostIndex.get(chosen)
     if (target === undefined || !active[target])
       throw new Error(`${router.name} chose ${chosen}, not a candidate`)
@@ -260,6 +271,24 @@ export function runOnce(options: RunOptions): RunResult {
     })
     ;(hosts[target] as SimHost).submit(job, nowMs)
     reschedule(target)
+    return true
+  }
+  const arrive = (index: number) => {
+    if (!dispatch(index)) waiting.push(index)
+  }
+  /** Offers the held requests again, oldest first; one of a model that stays held rules out the rest. */
+  const wake = () => {
+    isWakeDue = false
+    const stillHeld = new Set<string>()
+    let kept = 0
+    for (const index of waiting) {
+      const model = requests[index]?.model as string
+      if (stillHeld.has(model) || !dispatch(index)) {
+        stillHeld.add(model)
+        waiting[kept++] = index
+      }
+    }
+    waiting.length = kept
   }
 
   while (done < total) {
@@ -272,6 +301,7 @@ export function runOnce(options: RunOptions): RunResult {
       heap.pop()
       nowMs = top.atMs
       handle(top.payload)
+      if ((isWakeDue || top.payload.kind === 'push') && waiting.length > 0) wake()
     } else {
       nowMs = arrivalMs
       arrive(nextArrival++)

@@ -36,6 +36,7 @@ import {
 } from '../../src/core/balancer/strategy.js'
 import type { NodeView } from '../../src/core/node-view.js'
 import { TrafficLearner } from '../../src/learning/traffic-learner.js'
+import { mustWait } from '../../src/proxy/forward-request.js'
 import type { AttemptRequest } from '../../src/proxy/proxy-observer.js'
 import type { Lease } from '../../src/registry/lease.js'
 import { NodeRegistry } from '../../src/registry/node-registry.js'
@@ -67,6 +68,11 @@ export interface LlmFleetRouterOptions {
    * coordinator). The benchmark's replica of the default starts it at 1; nothing else differs.
    */
   readonly firstTieTurn?: number
+  /**
+   * QUEUE_WHEN_BUSY: a request whose best node is full is held (`route` returns null) until the engine
+   * offers it again after a place frees, as the coordinator's wait queue does.
+   */
+  readonly queueWhenBusy?: boolean
 }
 
 export function registrationFor(host: RouterHost): AgentRegistration {
@@ -129,9 +135,13 @@ export class LlmFleetRouter implements Router {
   >()
   private readonly pulledByNodeId = new Map<string, readonly string[]>()
   private nodeCount = 0
+  private readonly queueWhenBusy: boolean
+  /** Requests this router holds (QUEUE_WHEN_BUSY), per model. */
+  private readonly held = new Map<string, Set<number>>()
 
   constructor(options: LlmFleetRouterOptions) {
     this.name = options.name ?? `llm-fleet:${options.mode}`
+    this.queueWhenBusy = options.queueWhenBusy === true
     this.registry = new NodeRegistry({
       clock: () => EPOCH_MS + this.nowMs,
       ttlMs: 3 * options.pushIntervalMs,
@@ -201,7 +211,7 @@ export class LlmFleetRouter implements Router {
     if (outcome.kind !== 'ok') throw new Error(`metrics push refused: ${outcome.kind}`)
   }
 
-  route(request: RoutedRequest, candidates: readonly RouterHost[], nowMs: number): string {
+  route(request: RoutedRequest, candidates: readonly RouterHost[], nowMs: number): string | null {
     this.nowMs = nowMs
     const selectRequest: BenchSelectRequest = {
       model: request.model,
@@ -212,6 +222,7 @@ export class LlmFleetRouter implements Router {
       prefixBlockHashes: request.promptBlocks,
       // The blocks are 64-token blocks, the size the coordinator's 256-byte body blocks stand for.
       probe: { promptTokens: request.promptTokens, prefixHashes: request.promptBlocks },
+      heldForModel: this.heldBeside(request),
     }
     const selection = select(this.registry.snapshot(), selectRequest, this.state)
     if (selection.kind !== 'selected') {
@@ -219,6 +230,11 @@ export class LlmFleetRouter implements Router {
         `${this.name}: no node for ${request.model} (${selection.cause}); candidates ${candidates.length}`,
       )
     }
+    if (this.queueWhenBusy && mustWait(selection)) {
+      this.heldOf(request.model).add(request.id)
+      return null
+    }
+    this.held.get(request.model)?.delete(request.id)
     const node = selection.node
     // What the forwarder tells the learner as it sends a request; the object is the request's key.
     const key: AttemptRequest = {
@@ -233,6 +249,22 @@ export class LlmFleetRouter implements Router {
     const hostId = this.hostByNodeId.get(selection.node.id)
     if (hostId === undefined) throw new Error(`unknown node ${selection.node.id}`)
     return hostId
+  }
+
+  /** The other requests for the request's model this router holds, as the forwarder counts them. */
+  private heldBeside(request: RoutedRequest): number {
+    const held = this.held.get(request.model)
+    if (held === undefined) return 0
+    return held.size - (held.has(request.id) ? 1 : 0)
+  }
+
+  private heldOf(model: string): Set<number> {
+    let held = this.held.get(model)
+    if (held === undefined) {
+      held = new Set()
+      this.held.set(model, held)
+    }
+    return held
   }
 
   /** The proxy saw the answer's first byte: its prompt is no longer queued for prefill. */

@@ -73,8 +73,11 @@ export interface Router {
   addHost(host: RouterHost, nowMs: number): void
   /** The host leaves (drains): no new requests. */
   removeHost(hostId: string, nowMs: number): void
-  /** Picks among `candidates` (hosts listing the model); returns the chosen host's id. */
-  route(request: RoutedRequest, candidates: readonly RouterHost[], nowMs: number): string
+  /**
+   * Picks among `candidates` (hosts listing the model); returns the chosen host's id, or null to hold
+   * the request in the router's own queue: the engine offers it again whenever a request ends.
+   */
+  route(request: RoutedRequest, candidates: readonly RouterHost[], nowMs: number): string | null
   observe(outcome: Outcome, nowMs: number): void
   /** The first byte of request `requestId`'s answer passed the router (a proxy sees it stream by). */
   firstToken?(requestId: number, nowMs: number): void
