@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { buildUpstreamRequestHeaders, filterResponseHeaders, hasPassedThrough } from './hop-by-hop-headers.js'
+import {
+  buildUpstreamRequestHeaders,
+  clientLocation,
+  filterResponseHeaders,
+  hasPassedThrough,
+} from './hop-by-hop-headers.js'
 
 describe('buildUpstreamRequestHeaders', () => {
   it('drops hop-by-hop headers, those named in Connection, and what the coordinator replaces', () => {
@@ -78,6 +83,52 @@ describe('filterResponseHeaders', () => {
       filterResponseHeaders({ connection: 'close, x-internal', 'x-internal': '1', date: 'now' }),
     ).toEqual({
       date: 'now',
+    })
+  })
+})
+
+describe('clientLocation', () => {
+  const RUNTIME = 'http://10.0.0.5:8000/vllm/'
+
+  it("makes the runtime's own URLs path-absolute on the coordinator, without the base path", () => {
+    expect(clientLocation('http://10.0.0.5:8000/vllm/v1/chat/completions/?a=1#f', RUNTIME)).toBe(
+      '/v1/chat/completions/?a=1#f',
+    )
+    expect(clientLocation('//10.0.0.5:8000/vllm/v1/models', RUNTIME)).toBe('/v1/models')
+    expect(clientLocation('/vllm/v1/models/', RUNTIME)).toBe('/v1/models/')
+    expect(clientLocation('http://10.0.0.5:8000/vllm', RUNTIME)).toBe('/')
+    expect(clientLocation('http://10.0.0.5:8000/vllm?x=1', RUNTIME)).toBe('/?x=1')
+    expect(clientLocation('http://10.0.0.5:8000/v1/models/', 'http://10.0.0.5:8000')).toBe('/v1/models/')
+  })
+
+  it('keeps relative references, paths outside the base path, and other origins', () => {
+    expect(clientLocation('models/', RUNTIME)).toBe('models/')
+    expect(clientLocation('/vllm2/v1/models', RUNTIME)).toBe('/vllm2/v1/models')
+    expect(clientLocation('http://10.0.0.5:8001/vllm/v1', RUNTIME)).toBe('http://10.0.0.5:8001/vllm/v1')
+    expect(clientLocation('https://huggingface.co/docs', RUNTIME)).toBe('https://huggingface.co/docs')
+    expect(clientLocation('mailto:ops@example.com', RUNTIME)).toBe('mailto:ops@example.com')
+  })
+
+  it('drops the origin of any absolute http(s) URL when the runtime is not known', () => {
+    expect(clientLocation('http://10.0.0.5:8000/v1/models/')).toBe('/v1/models/')
+    expect(clientLocation('/vllm/v1/models')).toBe('/vllm/v1/models')
+    expect(clientLocation('models/')).toBe('models/')
+  })
+
+  it('is applied by filterResponseHeaders to Location and Content-Location, one value or many', () => {
+    expect(
+      filterResponseHeaders(
+        {
+          location: 'http://10.0.0.5:8000/vllm/v1/models/',
+          'content-location': ['http://10.0.0.5:8000/vllm/a', 'b'],
+          'x-other': 'http://10.0.0.5:8000/vllm/untouched',
+        },
+        RUNTIME,
+      ),
+    ).toEqual({
+      location: '/v1/models/',
+      'content-location': ['/a', 'b'],
+      'x-other': 'http://10.0.0.5:8000/vllm/untouched',
     })
   })
 })

@@ -85,10 +85,23 @@ export function hasPassedThrough(via: string | undefined, name: string): boolean
 }
 
 /**
- * The upstream response's headers to pass to the client: all but the hop-by-hop ones and those named
- * in its `Connection` header. `content-length` stays: the body is passed through byte for byte.
+ * Response headers that hold a URL the client may follow. A runtime builds them from its own address
+ * (Starlette's trailing-slash redirect answers 307 with `Location: http://<the Host it was sent>/…`):
+ * passed on as they are, they would show the client the runtime's internal address and send its next
+ * request around the coordinator.
  */
-export function filterResponseHeaders(headers: Record<string, string | string[] | undefined>): HeaderRecord {
+const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location'])
+
+/**
+ * The upstream response's headers to pass to the client: all but the hop-by-hop ones and those named
+ * in its `Connection` header, with the runtime's own URLs made the coordinator's (`clientLocation`).
+ * `content-length` stays: the body is passed through byte for byte.
+ */
+export function filterResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  /** The node's runtime URL as registered (`RUNTIME_URL`), to recognise its address in a redirect. */
+  runtimeUrl?: string | undefined,
+): HeaderRecord {
   const named = namedInConnection(headers.connection)
   const filtered: HeaderRecord = {}
   for (const name in headers) {
@@ -96,9 +109,54 @@ export function filterResponseHeaders(headers: Record<string, string | string[] 
     if (value === undefined) continue
     if (HOP_BY_HOP_HEADERS.has(name)) continue
     if (named?.has(name)) continue
-    filtered[name] = value
+    if (URL_HEADERS.has(name)) {
+      filtered[name] = Array.isArray(value)
+        ? value.map((url) => clientLocation(url, runtimeUrl))
+        : clientLocation(value, runtimeUrl)
+    } else filtered[name] = value
   }
   return filtered
+}
+
+/**
+ * A URL from a runtime's `Location` as the client must see it: one at the runtime's own origin becomes
+ * path-absolute, without the runtime URL's base path, so it resolves against the coordinator the
+ * client called (`http://10.0.0.5:8000/vllm/v1/models/` → `/v1/models/`); a path-absolute one loses
+ * the base path too. Relative references resolve against the client's own URL and are kept, and so is
+ * a URL at another origin, which is not the runtime's to hide. Without `runtimeUrl` any absolute http(s)
+ * URL loses its origin: the coordinator cannot tell the runtime's from another, and must not show an
+ * internal address.
+ * @example clientLocation('http://10.0.0.5:8000/v1/chat/completions', 'http://10.0.0.5:8000') // '/v1/chat/completions'
+ */
+export function clientLocation(location: string, runtimeUrl?: string | undefined): string {
+  const runtime = runtimeUrl === undefined ? undefined : new URL(runtimeUrl)
+  const basePath = runtime === undefined ? '' : runtime.pathname.replace(/\/$/, '')
+  if (location.startsWith('/') && !location.startsWith('//')) return withoutBasePath(location, basePath)
+  if (!ABSOLUTE_URL.test(location)) return location
+  let url: URL
+  try {
+    // A scheme-relative `//host/path` takes the scheme of the connection it came over.
+    url = new URL(location, runtime ?? 'http://runtime.invalid')
+  } catch {
+    return location
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return location
+  if (runtime !== undefined && url.origin !== runtime.origin) return location
+  return withoutBasePath(url.pathname + url.search + url.hash, basePath)
+}
+
+/** An absolute URL (a scheme) or a scheme-relative one (`//host`): RFC 3986 §4.2-4.3. */
+const ABSOLUTE_URL = /^([a-z][a-z0-9+.-]*:|\/\/)/i
+
+/** `path` seen from the coordinator: the runtime URL's base path (no final `/`) taken off its start. */
+function withoutBasePath(path: string, basePath: string): string {
+  if (basePath === '' || !path.startsWith(basePath)) return path
+  const rest = path.slice(basePath.length)
+  if (rest === '') return '/'
+  // `/vllm2` is not under `/vllm`.
+  if (rest.startsWith('/')) return rest
+  if (rest.startsWith('?') || rest.startsWith('#')) return `/${rest}`
+  return path
 }
 
 /** Lower-cased names listed in a `Connection` header, or null when there are none (the usual case). */
