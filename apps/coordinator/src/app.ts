@@ -16,6 +16,7 @@ import { ProxyLoopError } from './errors.js'
 import { TrafficLearner } from './learning/traffic-learner.js'
 import { FleetMetrics } from './observability/fleet-metrics.js'
 import { RequestHistory } from './observability/request-history.js'
+import { cors } from './plugins/cors.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
@@ -97,6 +98,8 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   // 1. Cross-cutting plugins (fastify-plugin: they apply to every route).
   await app.register(zodValidation)
   await app.register(errorShape)
+  // Before every API key check (each API registers its own): a preflight carries no credentials.
+  await app.register(cors, { extraOrigins: config.allowedOrigins })
   await app.register(requestId)
   await app.register(notFound)
   await app.register(fastifySwagger, {

@@ -16,6 +16,17 @@ function rejection(input: { env?: Record<string, string>; argv?: string[] }): {
 }
 
 describe('loadConfig', () => {
+  it('reads ALLOWED_ORIGINS as a list of origins and names the entry that is not one', () => {
+    expect(
+      loadConfig({ env: { ALLOWED_ORIGINS: 'https://chat.example.com, http://10.0.0.5:*,' }, argv: [] })
+        .allowedOrigins,
+    ).toEqual(['https://chat.example.com', 'http://10.0.0.5:*'])
+    expect(loadConfig({ env: {}, argv: [] }).allowedOrigins).toEqual([])
+    expect(() => loadConfig({ env: {}, argv: ['--allowed-origins=https://chat.example.com/app'] })).toThrow(
+      /--allowed-origins.*"https:\/\/chat.example.com\/app" is not an origin/,
+    )
+  })
+
   it('accepts a redis:// or rediss:// SHARED_STATE_URL and names the setting for anything else', () => {
     expect(
       loadConfig({ env: { SHARED_STATE_URL: 'redis://10.0.0.9:6379/0' }, argv: [] }).sharedStateUrl,
@@ -43,6 +54,7 @@ describe('loadConfig', () => {
       readyTimeoutMs: 10_000,
       shutdownReadyGraceMs: 0,
       sharedStateHeartbeatMs: 1000,
+      allowedOrigins: [],
       apiKeys: [],
       upstreamHeadersTimeoutMs: 300_000,
       upstreamBodyTimeoutMs: 120_000,

@@ -18,6 +18,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Milliseconds, a whole number within [min, 1 day]. */
 const milliseconds = (min: number) => z.coerce.number().int().min(min).max(86_400_000)
+/** An origin a browser sends (`scheme://host[:port]`), where `*` may stand for any text. */
+const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/,]*$/i
 
 export const ConfigSchema = z.strictObject({
   /** Address to listen on. A non-loopback address needs AGENT_TOKEN (or --insecure). */
@@ -74,6 +76,29 @@ export const ConfigSchema = z.strictObject({
         .filter((key) => key !== ''),
     )
     .pipe(z.array(BearerToken).min(1).max(10_000))
+    .optional(),
+  /**
+   * Origins allowed to call from a browser (comma-separated, `*` for any text in one), beside Ollama's
+   * defaults: localhost on any port, app://, file://, tauri://, VS Code and browser extensions.
+   */
+  allowedOrigins: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(
+      z
+        .array(
+          z.string().refine((origin) => origin === '*' || ORIGIN_PATTERN.test(origin), {
+            error: (issue) =>
+              `"${String(issue.input)}" is not an origin: scheme://host[:port], no path (* for any text)`,
+          }),
+        )
+        .max(1_000),
+    )
     .optional(),
   /** Longest wait for an upstream's first response byte (model loading can take minutes). */
   upstreamHeadersTimeoutMs: milliseconds(1).default(300_000),
@@ -137,7 +162,11 @@ type ParsedConfig = z.output<typeof ConfigSchema>
 
 /** The validated settings, passed down from `main.ts`. */
 export type Config = Readonly<
-  Omit<ParsedConfig, 'agentTtlMs' | 'apiKeys'> & { agentTtlMs: number; apiKeys: readonly string[] }
+  Omit<ParsedConfig, 'agentTtlMs' | 'apiKeys' | 'allowedOrigins'> & {
+    agentTtlMs: number
+    apiKeys: readonly string[]
+    allowedOrigins: readonly string[]
+  }
 >
 
 export type ConfigKey = keyof typeof ConfigSchema.shape
@@ -239,6 +268,12 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
     flag: 'cool-down-ms',
     defaultText: '30000',
     help: 'how long a node is skipped after 3 upstream failures in a row',
+  },
+  allowedOrigins: {
+    env: 'ALLOWED_ORIGINS',
+    flag: 'allowed-origins',
+    defaultText: 'unset',
+    help: 'comma-separated origins allowed to call from a browser, beside localhost, app://, file://, tauri://, VS Code and browser extensions (* for any text)',
   },
   apiKeys: {
     env: 'API_KEYS',
@@ -347,6 +382,7 @@ export function loadConfig({ env, argv }: LoadConfigInput): Config {
     ...parsed,
     agentTtlMs: parsed.agentTtlMs ?? TTL_PUSH_INTERVALS * parsed.pushIntervalMs,
     apiKeys: parsed.apiKeys ?? [],
+    allowedOrigins: parsed.allowedOrigins ?? [],
   }
 
   const problems: string[] = []
