@@ -58,6 +58,7 @@ describe("a runtime that refuses the coordinator's credentials", () => {
       error: { type: 'server_error', code: 'FLEET_UPSTREAM_CREDENTIALS_REFUSED' },
     })
     expect(openAiBody.error.message).toContain('RUNTIME_API_KEY')
+    expect(openAiBody.error.message).toContain('gpu-bad-key')
     expect(openAiBody.error.message).not.toContain('Incorrect API key provided')
 
     const ollama = await postJson(client, `${coordinator.url}/api/chat`, chat)
@@ -73,11 +74,14 @@ describe("a runtime that refuses the coordinator's credentials", () => {
     expect(await anthropic.body.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } })
 
     await waitFor(() => totalInFlight(coordinator.registry) === 0, 'leases released')
-    expect(proxiedLines(coordinator).map((line) => [line.node, line.status])).toEqual([
+    // The request's one line says why, the runtime's own words included (for the operator only).
+    const lines = proxiedLines(coordinator)
+    expect(lines.map((line) => [line.node, line.status])).toEqual([
       ['gpu-bad-key', 502],
       ['gpu-bad-key', 502],
       ['gpu-bad-key', 502],
     ])
+    for (const line of lines) expect(JSON.stringify(line.err)).toContain('Incorrect API key provided')
   })
 })
 

@@ -62,12 +62,12 @@ describe('runtime API keys', () => {
     },
   )
 
-  it('sends nothing when the node registered no key: the runtime answers its own 401', async () => {
+  it('sends nothing when the node registered no key: its runtime refuses, and the request fails over', async () => {
     const fleet = await startFleet()
     const { runtime } = await fleet.addRuntime({ kind: 'openai' })
     // The same runtime, now demanding a key, registered by an agent without RUNTIME_API_KEY.
     const guarded = await fleet.addRuntime({ kind: 'openai', apiKey: RUNTIME_KEY, models: ['guarded'] })
-    await fleet.registerRuntime(guarded.runtime.url, {
+    const keylessId = await fleet.registerRuntime(guarded.runtime.url, {
       kind: 'openai',
       models: ['guarded'],
       hostname: 'no-key',
@@ -88,6 +88,10 @@ describe('runtime API keys', () => {
       statuses.add(answer.statusCode)
       await answer.body.dump()
     }
-    expect([...statuses].sort()).toEqual([200, 401])
+    // The runtime's 401 refused the node's (missing) key, not the client's: the node with the key answered.
+    expect([...statuses]).toEqual([200])
+    const refusals = fleet.logs.filter((line) => line.msg === 'upstream failed: failing over')
+    expect(refusals.length).toBeGreaterThan(0)
+    for (const line of refusals) expect(line.nodeId).toBe(keylessId)
   })
 })

@@ -238,7 +238,7 @@ export class RequestForwarder {
       let verdict: UpstreamVerdict
       try {
         response = await this.#send(request, node)
-        verdict = await judgeHead(response, request.model)
+        verdict = await judgeHead(response, request.model, node)
       } catch (error) {
         return this.#afterSendFailure(attempt, error, attempts)
       }
@@ -273,7 +273,10 @@ export class RequestForwarder {
         kind: 'response',
         response: {
           statusCode: response.statusCode,
-          headers: filterResponseHeaders(response.headers),
+          headers: filterResponseHeaders(
+            response.headers,
+            this.#options.registry.get(node.id)?.registration.runtime.url,
+          ),
           body,
           node,
           reason,
@@ -305,7 +308,7 @@ export class RequestForwarder {
       request.log.warn({ nodeId: node.id, node: node.name, err: error }, 'upstream failed: failing over')
       return { kind: 'retry', next }
     }
-    logProxied(this.#observer, attempt, failure.error.statusCode, null)
+    logProxied(this.#observer, attempt, failure.error.statusCode, null, undefined, error)
     throw failure.error
   }
 

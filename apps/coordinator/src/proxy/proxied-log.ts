@@ -33,6 +33,7 @@ export interface Attempt {
 /**
  * Logs the request's `proxied` line and tells the observer. `body`, when the response got one, says
  * whether it ended: one that closed early was cut off by the client (499) or by the runtime.
+ * `failure`, when no response came, is why (the line's `err`).
  */
 export function logProxied(
   observer: ProxyObserver,
@@ -40,6 +41,7 @@ export function logProxied(
   status: number,
   ttfbMs: number | null,
   body?: Readable,
+  failure?: unknown,
 ): void {
   const { request, node, reasonText, retries } = attempt
   const totalMs = performance.now() - attempt.startedAt
@@ -64,6 +66,7 @@ export function logProxied(
     }
     if (body.errored !== null) fields.err = body.errored
   }
+  if (failure !== undefined) fields.err = failure
   request.log.info(fields, 'proxied')
   observer.onProxied({
     request,

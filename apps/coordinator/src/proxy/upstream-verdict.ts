@@ -46,7 +46,7 @@ const MAX_JUDGED_BODY_BYTES = 64 * 1024
 export async function judgeHead(
   response: Dispatcher.ResponseData,
   model: string,
-  node?: Pick<NodeView, 'name'>,
+  node: Pick<NodeView, 'name'>,
 ): Promise<UpstreamVerdict> {
   const { statusCode, body } = response
   if (statusCode < 100 || statusCode > 599) return { kind: 'invalid-status', body }
@@ -60,11 +60,10 @@ export async function judgeHead(
 /** The error for a 401 or 403, with what the runtime said as its cause (for the log, never the client). */
 async function credentialsRefused(
   response: Dispatcher.ResponseData,
-  node: Pick<NodeView, 'name'> | undefined,
+  node: Pick<NodeView, 'name'>,
 ): Promise<Error> {
   const said = await readSmall(response.body)
-  const who = node === undefined ? "a node's runtime" : `node ${node.name}'s runtime`
-  return new UpstreamCredentialsRefusedError(who, response.statusCode, {
+  return new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
     cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${said}`),
   })
 }

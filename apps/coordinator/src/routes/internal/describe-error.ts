@@ -59,6 +59,7 @@ export function describeError(
 /** Codes of failures the forwarder logs itself, in the request's `proxied` line. */
 const ALREADY_LOGGED_CODES: ReadonlySet<string> = new Set([
   'FLEET_UPSTREAM_UNREACHABLE',
+  'FLEET_UPSTREAM_CREDENTIALS_REFUSED',
   'FLEET_UPSTREAM_TIMEOUT',
   'FLEET_UPSTREAM_INVALID_RESPONSE',
   'FLEET_PROXY_CLIENT_CLOSED',
