@@ -128,7 +128,7 @@ export const ConfigSchema = z.strictObject({
       "The node's name at the coordinator (X-Fleet-Node, GET /api/agents). Default: the host's name; set it when one host runs several runtimes, each with its own agent.",
     ),
   ADVERTISE_URL: UpstreamUrl.optional().describe(
-    "The runtime as the coordinator reaches it. Default: RUNTIME_URL with its host replaced by the primary non-loopback IPv4 (port and path kept).",
+    'The runtime as the coordinator reaches it. Default: RUNTIME_URL with its host replaced by the primary non-loopback IPv4 (port and path kept).',
   ),
   MAX_CONCURRENCY: z.coerce
     .number()
