@@ -44,9 +44,10 @@ export const ModelsManagedOnNodesError = createError(
   '%s is not available through llm-fleet: models are managed on the nodes (run `ollama pull <model>` on a node; its agent reports the model within one push interval)',
   501,
 )
+/** Worded as Ollama words it (server/routes.go: "model '%s' not found"): tools match that text to offer a pull. */
 export const ModelNotServedError = createError(
   'FLEET_PROXY_MODEL_NOT_SERVED',
-  'No node serves the model %s',
+  "model '%s' not found: no node in the fleet serves it",
   404,
 )
 /** QUEUE_WHEN_BUSY: the wait queue already holds QUEUE_MAX requests. */

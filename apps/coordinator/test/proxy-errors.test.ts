@@ -26,7 +26,10 @@ describe('errors in the API own format', () => {
 
     const ollama = await postJson(client, `${coordinator.url}${OLLAMA}`, { model: 'no-such-model' })
     expect(ollama.statusCode).toBe(404)
-    expect(await ollama.body.json()).toEqual({ error: expect.stringContaining('no-such-model') })
+    // Ollama's own words for it (server/routes.go), which tools match to offer `ollama pull`.
+    expect(await ollama.body.json()).toEqual({
+      error: expect.stringMatching(/^model 'no-such-model' not found/),
+    })
     expect(runtime.requests).toHaveLength(0)
   })
 
