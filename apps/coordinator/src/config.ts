@@ -104,7 +104,7 @@ export const ConfigSchema = z.strictObject({
   upstreamHeadersTimeoutMs: milliseconds(1).default(300_000),
   /** Longest idle gap between two chunks of an upstream response body. */
   upstreamBodyTimeoutMs: milliseconds(1).default(120_000),
-  /** Other nodes tried after a connection failure, a 5xx or a 404 for the model, before any byte reached the client. */
+  /** Other nodes tried after a connection failure, a 5xx or a 404, before any byte reached the client. */
   maxRetries: z.coerce.number().int().min(0).max(10).default(2),
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish before the process exits. */
   shutdownGraceMs: milliseconds(0).default(30_000),

@@ -41,6 +41,38 @@ describe('failover', () => {
     expect(fallback.requests).toHaveLength(1)
   })
 
+  it('tries the next node when the chosen one has no such route, and passes the 404 on when none has', async () => {
+    // An older runtime without the route answers its framework's 404 (gin's "404 page not found"),
+    // which names no model: another node may serve it, and the first node is not unwell for it.
+    const coordinator = await startProxyHarness({ coolDownMs: 600_000 })
+    const older = await startFakeRuntime({
+      name: 'older',
+      mode: { kind: 'status', statusCode: 404, message: '404 page not found' },
+    })
+    const newer = await startFakeRuntime({ name: 'newer' })
+    const olderId = coordinator.addNode(older.url, { hostname: 'older', computeScore: 200 })
+    coordinator.addNode(newer.url, { hostname: 'newer', computeScore: 100 })
+
+    const response = await postJson(createClient(), `${coordinator.url}/v1/responses`, {
+      model: MODEL,
+      input: 'hi',
+    })
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['x-fleet-node']).toBe('newer')
+    await response.body.dump()
+    expect(older.requests).toHaveLength(1)
+    expect(coordinator.registry.get(olderId)?.coolingDownUntil).toBeNull()
+
+    newer.setMode({ kind: 'status', statusCode: 404, message: 'Not Found' })
+    const nowhere = await postJson(createClient(), `${coordinator.url}/v1/responses`, {
+      model: MODEL,
+      input: 'hi',
+    })
+    expect(nowhere.statusCode).toBe(404)
+    expect(await nowhere.body.json()).toEqual({ error: 'Not Found' })
+    await waitFor(() => totalInFlight(coordinator.registry) === 0)
+  })
+
   it('passes the last 503 through when no other node is left', async () => {
     const coordinator = await startProxyHarness()
     const first = await startFakeRuntime({ name: 'first', mode: { kind: 'status', statusCode: 503 } })

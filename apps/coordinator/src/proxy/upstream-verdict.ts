@@ -16,6 +16,12 @@ export type UpstreamVerdictKind =
   | 'server-error'
   /** 404 naming the model: the node's model list went stale. */
   | 'model-missing'
+  /**
+   * Any other 404: the runtime has no such route (an older Ollama without `/v1/responses`, gin's "404
+   * page not found", FastAPI's "Not Found"), or not this resource. Another node may have it; passed on
+   * when none does.
+   */
+  | 'route-missing'
   /** A status outside 100-599 (broken proxies send them): not HTTP a client can be given. */
   | 'invalid-status'
 
@@ -103,7 +109,7 @@ async function judgeNotFound(response: Dispatcher.ResponseData, model: string): 
   const bytes = Buffer.concat(parts)
   const text = bytes.toString('utf8')
   const namesModel = (model !== '' && text.includes(model)) || /model/i.test(text)
-  return { kind: namesModel ? 'model-missing' : 'answer', body: Readable.from([bytes]) }
+  return { kind: namesModel ? 'model-missing' : 'route-missing', body: Readable.from([bytes]) }
 }
 
 async function* concatenate(read: readonly Buffer[], rest: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
