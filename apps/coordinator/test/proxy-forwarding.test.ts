@@ -192,7 +192,8 @@ describe('forwarding', () => {
   it('percent-encodes node names a header cannot carry, in X-Fleet-Node and in X-Fleet-Reason', async () => {
     const coordinator = await startProxyHarness()
     // A slow node the balancer names as the runner-up, with a name node:http refuses to write raw.
-    const runnerUpName = 'gpu-节点-ß'
+    // `%` too, or decodeURIComponent would throw on the header (or read `%41` as `A`).
+    const runnerUpName = 'gpu-节点-ß-50%'
     coordinator.addNode((await startFakeRuntime()).url, { hostname: runnerUpName, computeScore: 1 })
     coordinator.addNode((await startFakeRuntime()).url, { hostname: 'gpu-b', computeScore: 1_000 })
     const client = createClient()
@@ -212,7 +213,7 @@ describe('forwarding', () => {
     expect(response.headers['x-fleet-node']).toBe('gpu-b')
     const reason = String(response.headers['x-fleet-reason'])
     expect(reason).toMatch(
-      /^cold load, 0\/4 in flight: est \d+ s \(gpu-%E8%8A%82%E7%82%B9-%C3%9F slower decode: \d+ s\)$/,
+      /^cold load, 0\/4 in flight: est \d+ s \(gpu-%E8%8A%82%E7%82%B9-%C3%9F-50%25 slower decode: \d+ s\)$/,
     )
     expect(decodeURIComponent(reason)).toContain(`(${runnerUpName} slower decode: `)
     await response.body.dump()

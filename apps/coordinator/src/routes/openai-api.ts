@@ -10,7 +10,7 @@ import { modelKeyFor } from '../core/model-name.js'
 import { InvalidApiKeyError, ModelNotServedError } from '../errors.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
-import { acceptRawBodies, isObjectWithoutModel } from './internal/inference-body.js'
+import { acceptRawBodies, parseNamingModel } from './internal/inference-body.js'
 import { type InferenceApiOptions, proxyInference, servedModels } from './internal/proxy-inference.js'
 
 const FORWARDED_ROUTES = [
@@ -43,16 +43,14 @@ export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
       }),
     )
   }
-  app.post(OTHER_V1_ROUTE, { bodyLimit: options.bodyLimitBytes }, (request, reply) => {
+  const otherRoute = { apiKind: 'openai', route: OTHER_V1_ROUTE, isStreamingByDefault: false } as const
+  app.post(OTHER_V1_ROUTE, { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     // Without a model there is no node to send it to: the path is one the coordinator does not serve
     // (the SDKs' `responses.cancel`, Anthropic's `messages.batches.create`), a 404 as from a runtime
     // without that route, not a 400 telling the client its request lacks a model.
-    if (isObjectWithoutModel(request.body)) return reply.callNotFound()
-    return proxyInference(request, reply, options.forwarder, {
-      apiKind: 'openai',
-      route: OTHER_V1_ROUTE,
-      isStreamingByDefault: false,
-    })
+    const body = parseNamingModel(request.body, otherRoute)
+    if (body === null) return reply.callNotFound()
+    return proxyInference(request, reply, options.forwarder, otherRoute, body)
   })
 
   app.get('/v1/models', async () => ({

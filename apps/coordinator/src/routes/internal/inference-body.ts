@@ -65,32 +65,27 @@ export function acceptRawBodies(app: FastifyInstance): void {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, keepRaw)
 }
 
-/**
- * Whether a body is empty, or a JSON object that names no model (a path that acts on something stored,
- * such as `POST /v1/responses/{id}/cancel`). Invalid JSON is not: it stays the client's 400.
- */
-export function isObjectWithoutModel(body: unknown): boolean {
-  if (!Buffer.isBuffer(body) || body.length === 0) return true
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body.toString('utf8'))
-  } catch {
-    // Invalid JSON: parseInferenceBody answers it with its 400.
-    return false
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false
-  const model = (parsed as Record<string, unknown>).model
-  return model === undefined || model === null || model === ''
-}
+const NOT_AN_OBJECT = 'The request body must be a JSON object'
+const NO_MODEL = 'model: is required (a model name)'
 
 /**
  * Finds the model and the stream flag. Throws `InvalidInferenceRequestError` (400) for a missing body,
  * invalid JSON, a body that is not an object, or a missing or empty `model`.
  */
 export function parseInferenceBody(body: unknown, rules: BodyRules): InferenceBody {
-  if (!Buffer.isBuffer(body) || body.length === 0) {
-    throw new InvalidInferenceRequestError('The request body must be a JSON object')
-  }
+  if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInferenceRequestError(NOT_AN_OBJECT)
+  const parsed = parseNamingModel(body, rules)
+  if (parsed === null) throw new InvalidInferenceRequestError(NO_MODEL)
+  return parsed
+}
+
+/**
+ * As `parseInferenceBody`, but null for an empty body or a JSON object that names no model: on the
+ * catch-all `/v1/*` route, a path that acts on something stored (`POST /v1/responses/{id}/cancel`),
+ * which the coordinator does not serve. Invalid JSON and a body that is not an object stay the 400.
+ */
+export function parseNamingModel(body: unknown, rules: BodyRules): InferenceBody | null {
+  if (!Buffer.isBuffer(body) || body.length === 0) return null
   let parsed: unknown
   try {
     parsed = JSON.parse(body.toString('utf8'))
@@ -98,16 +93,15 @@ export function parseInferenceBody(body: unknown, rules: BodyRules): InferenceBo
     throw new InvalidInferenceRequestError('The request body is not valid JSON', { cause: error })
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidInferenceRequestError('The request body must be a JSON object')
+    throw new InvalidInferenceRequestError(NOT_AN_OBJECT)
   }
   let model = 'model' in parsed ? parsed.model : undefined
   const { legacyModelField } = rules
   if ((model === undefined || model === '') && legacyModelField !== undefined && legacyModelField in parsed) {
     model = (parsed as Record<string, unknown>)[legacyModelField]
   }
-  if (typeof model !== 'string' || model.length === 0) {
-    throw new InvalidInferenceRequestError('model: is required (a model name)')
-  }
+  if (model === undefined || model === null || model === '') return null
+  if (typeof model !== 'string') throw new InvalidInferenceRequestError(NO_MODEL)
   if (model.length > MAX_MODEL_NAME_LENGTH) {
     throw new InvalidInferenceRequestError(`model: must be at most ${MAX_MODEL_NAME_LENGTH} characters`)
   }

@@ -7,12 +7,15 @@ import type { NodeView } from '../../core/node-view.js'
 import { probeOf } from '../../learning/traffic-learner.js'
 import { ClientGoneSignal } from '../../proxy/client-gone-signal.js'
 import type { RequestForwarder } from '../../proxy/forward-request.js'
-import { type BodyRules, parseInferenceBody } from './inference-body.js'
+import { type BodyRules, type InferenceBody, parseInferenceBody } from './inference-body.js'
 
 export interface InferenceRoute extends BodyRules {
   /** The route pattern, for the log line. */
   readonly route: string
 }
+
+/** Printable ASCII but `%`: a header value that needs no encoding (`toHeaderValue`). */
+const HEADER_SAFE = /^[\x20-\x24\x26-\x7e]*$/
 
 /** Content types of streamed answers: OpenAI's server-sent events and Ollama's NDJSON. */
 const STREAMING_CONTENT_TYPE = /^(text\/event-stream|application\/x-ndjson)/i
@@ -27,8 +30,10 @@ export async function proxyInference(
   reply: FastifyReply,
   forwarder: RequestForwarder,
   route: InferenceRoute,
+  /** The body as the route already parsed it; parsed here by the route's rules when absent. */
+  parsedBody?: InferenceBody,
 ): Promise<FastifyReply> {
-  const body = parseInferenceBody(request.body, route)
+  const body = parsedBody ?? parseInferenceBody(request.body, route)
   const clientGone = new ClientGoneSignal()
   const response = reply.raw
   response.once('close', () => {
@@ -53,7 +58,12 @@ export async function proxyInference(
   })
 
   reply.code(forwarded.statusCode)
+  // The runtime's Vary joins the one CORS set (`Origin`), rather than replacing it.
+  const vary = reply.getHeader('vary')
   reply.headers(forwarded.headers)
+  if (vary !== undefined && forwarded.headers.vary !== undefined) {
+    reply.header('vary', `${String(vary)}, ${String(forwarded.headers.vary)}`)
+  }
   reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
   // The reason names the runner-up node too, whose name may hold what a header cannot.
   reply.header('x-fleet-reason', toHeaderValue(forwarded.reasonText))
@@ -80,12 +90,15 @@ function originForm(url: string): string {
  * Text with node names in it as a header value: hostnames are ASCII, but a registration could say
  * anything, and node refuses to write a header holding a character beyond Latin-1 or a control
  * character (the response then never started, and the client waited until its own timeout). Each
- * character outside printable ASCII is percent-encoded as UTF-8, so `decodeURIComponent` restores it.
+ * character outside printable ASCII, and `%` itself, is percent-encoded as UTF-8, so
+ * `decodeURIComponent` restores the text.
  */
 function toHeaderValue(text: string): string {
+  // What nearly every value is: printable ASCII without `%`, sent as it is.
+  if (HEADER_SAFE.test(text)) return text
   // Not encodeURIComponent: it throws on a lone surrogate, which a JSON string can carry (`"\ud800"`);
   // Buffer writes one as U+FFFD.
-  return text.replace(/[^\x20-\x7e]/gu, (character) => {
+  return text.replace(/[^\x20-\x24\x26-\x7e]/gu, (character) => {
     let encoded = ''
     for (const byte of Buffer.from(character, 'utf8'))
       encoded += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
