@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Browser, chromium } from 'playwright-core'
 import { request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
 import { MODEL } from './helpers/start-coordinator.js'
 import { type Fleet, startFleet } from './helpers/start-fleet.js'
@@ -81,7 +81,61 @@ async function callFrom(pageOrigin: string, fleet: Fleet) {
   }
 }
 
+/**
+ * A runtime with CORS of its own, as real ones have: Ollama answers 403 to an origin outside
+ * OLLAMA_ORIGINS (gin-contrib/cors), vLLM allows every origin by default (`--allowed-origins '*'`).
+ */
+async function runtimeWithOwnCors(): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      if (request.headers.origin !== undefined) {
+        response.writeHead(403, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ error: 'origin not allowed' }))
+        return
+      }
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'access-control-allow-origin': '*',
+        vary: 'Accept-Encoding',
+      })
+      response.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: MODEL, choices: [] }))
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
 describe('CORS', () => {
+  it("is the coordinator's alone: the runtime never sees the Origin, and its CORS headers stay behind", async () => {
+    const fleet = await startFleet()
+    await fleet.registerRuntime(await runtimeWithOwnCors(), { kind: 'openai', models: [MODEL] })
+    const chatFrom = async (origin: string) => {
+      const response = await request(`${fleet.url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: fleet.client,
+        headers: { origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+      })
+      await response.body.dump()
+      return response
+    }
+    // Forwarded, the Origin would get the runtime's 403, which counts against the node: three such
+    // requests would cool the fleet down.
+    for (let i = 0; i < 3; i++) {
+      const foreign = await chatFrom('https://attacker.example')
+      expect(foreign.statusCode).toBe(200)
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined()
+    }
+    const local = await chatFrom('http://localhost:5173')
+    expect(local.headers['access-control-allow-origin']).toBe('http://localhost:5173')
+    expect(String(local.headers.vary).split(/,\s*/)).toEqual(
+      expect.arrayContaining(['Origin', 'Accept-Encoding']),
+    )
+  })
+
   it(
     'lets a page on localhost call with an API key, and keeps the answer from another origin',
     async () => {

@@ -37,14 +37,28 @@ const EXPOSED_HEADERS = ['x-fleet-node', 'x-fleet-reason', 'x-request-id', 'retr
 /** How long a browser may reuse a preflight's answer: gin-contrib/cors's default, 12 hours. */
 const PREFLIGHT_MAX_AGE_S = 12 * 60 * 60
 
-/** Whether `origin` matches one of `patterns`, where `*` stands for any text and `*` alone for any origin. */
+/**
+ * Whether `origin` matches one of `patterns`, where `*` stands for any text and `*` alone for any
+ * origin. Both sides are compared as a browser writes an origin: lower case, without the scheme's
+ * default port (`https://Chat.example.com:443` is `https://chat.example.com`).
+ */
 export function originMatcher(patterns: readonly string[]): (origin: string) => boolean {
   if (patterns.includes('*')) return () => true
-  const exact = new Set(patterns.filter((pattern) => !pattern.includes('*')))
+  const exact = new Set(patterns.filter((pattern) => !pattern.includes('*')).map(asBrowserWritesIt))
   const wildcards = patterns
     .filter((pattern) => pattern.includes('*'))
     .map((pattern) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i'))
-  return (origin) => exact.has(origin) || wildcards.some((pattern) => pattern.test(origin))
+  return (origin) => exact.has(origin.toLowerCase()) || wildcards.some((pattern) => pattern.test(origin))
+}
+
+/** An http(s) origin as a browser sends it; any other scheme (an extension's) lower-cased as it is. */
+function asBrowserWritesIt(origin: string): string {
+  if (!/^https?:\/\//i.test(origin)) return origin.toLowerCase()
+  try {
+    return new URL(origin).origin
+  } catch {
+    return origin.toLowerCase()
+  }
 }
 
 function escapeRegExp(text: string): string {

@@ -34,7 +34,10 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
  *   the runtimes behind the coordinator must never see it;
  * - `x-api-key`: the same credential as the Anthropic SDKs send it;
  * - `expect`: the coordinator has already read the whole body; undici does not support it either;
- * - `x-request-id`: replaced by the id the coordinator settled on, so the runtime's logs correlate.
+ * - `x-request-id`: replaced by the id the coordinator settled on, so the runtime's logs correlate;
+ * - `origin`: the coordinator is the CORS boundary (plugins/cors.ts). A runtime's own check would
+ *   refuse what the coordinator allowed (Ollama answers 403 to an origin outside OLLAMA_ORIGINS), and
+ *   a 403 counts against the node: any client could cool the fleet down with one header.
  */
 const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'host',
@@ -44,6 +47,7 @@ const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'x-api-key',
   'expect',
   'x-request-id',
+  'origin',
 ])
 
 /**
@@ -92,10 +96,14 @@ export function hasPassedThrough(via: string | undefined, name: string): boolean
  */
 const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location'])
 
+/** A runtime's CORS answer (`access-control-*`): the coordinator's own (plugins/cors.ts) decides. */
+const CORS_HEADER_PREFIX = 'access-control-'
+
 /**
- * The upstream response's headers to pass to the client: all but the hop-by-hop ones and those named
- * in its `Connection` header, with the runtime's own URLs made the coordinator's (`clientLocation`).
- * `content-length` stays: the body is passed through byte for byte.
+ * The upstream response's headers to pass to the client: all but the hop-by-hop ones, those named in
+ * its `Connection` header and the runtime's CORS headers (vLLM allows every origin by default, which
+ * would override the coordinator's answer), with the runtime's own URLs made the coordinator's
+ * (`clientLocation`). `content-length` stays: the body is passed through byte for byte.
  */
 export function filterResponseHeaders(
   headers: Record<string, string | string[] | undefined>,
@@ -107,7 +115,7 @@ export function filterResponseHeaders(
   for (const name in headers) {
     const value = headers[name]
     if (value === undefined) continue
-    if (HOP_BY_HOP_HEADERS.has(name)) continue
+    if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith(CORS_HEADER_PREFIX)) continue
     if (named?.has(name)) continue
     if (URL_HEADERS.has(name)) {
       filtered[name] = Array.isArray(value)
