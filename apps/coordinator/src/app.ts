@@ -20,15 +20,11 @@ import { cors } from './plugins/cors.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import {
-  type ForwardWaitQueue,
-  RequestForwarder,
-  type WaitingRequest,
-  waitingKey,
-} from './proxy/forward-request.js'
+import { type ForwardWaitQueue, RequestForwarder, type WaitingRequest } from './proxy/forward-request.js'
 import { hasPassedThrough } from './proxy/hop-by-hop-headers.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
+import { waitingKey } from './proxy/wait-policy.js'
 import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'

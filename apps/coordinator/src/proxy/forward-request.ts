@@ -38,6 +38,7 @@ import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import { describeFailure, discard } from './upstream-failure.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import { judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
+import { mustWait, waitingKey } from './wait-policy.js'
 import type { WaitQueue } from './wait-queue.js'
 
 /** What the forwarder needs from the registry (`NodeRegistry` provides it). */
@@ -242,52 +243,67 @@ export class RequestForwarder {
       } catch (error) {
         return this.#afterSendFailure(attempt, error, attempts)
       }
-      const ttfbMs = performance.now() - attempts.startedAt
-      this.#countHead(verdict, node, request)
-      if (verdict.kind === 'server-error') {
-        attempts.suspects ??= []
-        attempts.suspects.push(node.id)
-      }
-      if (verdict.kind !== 'answer' && retries < this.#options.maxRetries) {
-        const next = this.#failOver(request, node, attempts)
-        if (next !== null) {
-          request.log.warn(
-            { nodeId: node.id, node: node.name, status: response.statusCode, verdict: verdict.kind },
-            'upstream could not answer: failing over',
-          )
-          discard(verdict.body, request.log)
-          return { kind: 'retry', next }
-        }
-      }
-      if (verdict.kind === 'invalid-status') {
-        discard(verdict.body, request.log)
-        const error = new UpstreamInvalidResponseError(
-          `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
-        )
-        logProxied(this.#observer, attempt, error.statusCode, ttfbMs)
-        throw error
-      }
-      const body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs)
-      isLeaseHandedOff = true
-      return {
-        kind: 'response',
-        response: {
-          statusCode: response.statusCode,
-          headers: filterResponseHeaders(
-            response.headers,
-            this.#options.registry.get(node.id)?.registration.runtime.url,
-          ),
-          body,
-          node,
-          reason,
-          reasonText: attempt.reasonText,
-        },
-      }
+      const outcome = this.#afterHead(attempt, response, verdict, lease, attempts)
+      isLeaseHandedOff = outcome.kind === 'response'
+      return outcome
     } finally {
       if (!isLeaseHandedOff) {
         lease.release()
         this.wakeWaiters()
       }
+    }
+  }
+
+  /**
+   * A response head came: another node when this one could not answer and one is left, the coded
+   * error for a status that is not HTTP, or the response to send on, whose body takes the lease.
+   */
+  #afterHead(
+    attempt: Attempt,
+    response: Dispatcher.ResponseData,
+    verdict: UpstreamVerdict,
+    lease: Lease,
+    attempts: Attempts,
+  ): AttemptOutcome {
+    const { request, node, retries } = attempt
+    const ttfbMs = performance.now() - attempts.startedAt
+    this.#countHead(verdict, node, request)
+    if (verdict.kind === 'server-error') {
+      attempts.suspects ??= []
+      attempts.suspects.push(node.id)
+    }
+    if (verdict.kind !== 'answer' && retries < this.#options.maxRetries) {
+      const next = this.#failOver(request, node, attempts)
+      if (next !== null) {
+        request.log.warn(
+          { nodeId: node.id, node: node.name, status: response.statusCode, verdict: verdict.kind },
+          'upstream could not answer: failing over',
+        )
+        discard(verdict.body, request.log)
+        return { kind: 'retry', next }
+      }
+    }
+    if (verdict.kind === 'invalid-status') {
+      discard(verdict.body, request.log)
+      const error = new UpstreamInvalidResponseError(
+        `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
+      )
+      logProxied(this.#observer, attempt, error.statusCode, ttfbMs)
+      throw error
+    }
+    const runtimeUrl = this.#options.registry.get(node.id)?.registration.runtime.url
+    const headers = filterResponseHeaders(response.headers, runtimeUrl)
+    const body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs)
+    return {
+      kind: 'response',
+      response: {
+        statusCode: response.statusCode,
+        headers,
+        body,
+        node,
+        reason: attempt.reason,
+        reasonText: attempt.reasonText,
+      },
     }
   }
 
@@ -526,22 +542,4 @@ export class RequestForwarder {
       )
     }
   }
-}
-
-/**
- * The wait queue's `keyOf`: waiters of one key see the same nodes (one model through one API), and
- * the balancer counts those held in every full node's queue (`SelectRequest.heldForModel`).
- */
-export function waitingKey(request: Pick<InferenceRequest, 'apiKind' | 'model'>): string {
-  return `${request.apiKind}\n${request.model}`
-}
-
-/**
- * Whether the balancer's choice has no room: spec mode found every candidate busy, or fastest-finish
- * judged queueing on a full node better than any node with room. Round-robin and metrics modes ignore
- * load by design and never wait.
- */
-export function mustWait(selection: SelectedNode): boolean {
-  const { reason } = selection
-  return reason.kind === 'all-busy' || (reason.kind === 'fastest-finish' && reason.inFlight >= reason.max)
 }
