@@ -124,14 +124,14 @@ export class RuntimeProbe {
     const state = result.status.up ? 'up' : describeFailure(failure)
     if (state === this.#loggedState) return
     this.#loggedState = state
-    if (result.status.up || failure === undefined) {
+    if (result.status.up) {
       this.#log?.info(
         { runtimeUrl: this.#url, kind: result.kind, models: result.status.models.length },
         'runtime answering',
       )
       return
     }
-    const hint = this.#hint(failure)
+    const hint = failure === undefined ? undefined : this.#hint(failure)
     this.#log?.warn(
       { runtimeUrl: this.#url, reason: state, ...(hint === undefined ? {} : { hint }) },
       'runtime not answering: reported down',
