@@ -18,6 +18,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Milliseconds, a whole number within [min, 1 day]. */
 const milliseconds = (min: number) => z.coerce.number().int().min(min).max(86_400_000)
+/** A comma-separated list, its entries trimmed and empty ones (a trailing comma) dropped. */
+const commaSeparated = z.string().transform((list) =>
+  list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== ''),
+)
 /** An origin a browser sends (`scheme://host[:port]`), where `*` may stand for any text. */
 const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/,]*$/i
 
@@ -67,28 +74,12 @@ export const ConfigSchema = z.strictObject({
   /** How long a node is skipped after 3 upstream failures in a row. */
   coolDownMs: milliseconds(0).default(30_000),
   /** Client API keys for the inference routes (comma-separated); unset = inference unauthenticated. */
-  apiKeys: z
-    .string()
-    .transform((list) =>
-      list
-        .split(',')
-        .map((key) => key.trim())
-        .filter((key) => key !== ''),
-    )
-    .pipe(z.array(BearerToken).min(1).max(10_000))
-    .optional(),
+  apiKeys: commaSeparated.pipe(z.array(BearerToken).min(1).max(10_000)).optional(),
   /**
    * Origins allowed to call from a browser (comma-separated, `*` for any text in one), beside Ollama's
    * defaults: localhost on any port, app://, file://, tauri://, VS Code and browser extensions.
    */
-  allowedOrigins: z
-    .string()
-    .transform((list) =>
-      list
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin !== ''),
-    )
+  allowedOrigins: commaSeparated
     .pipe(
       z
         .array(

@@ -10,8 +10,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Browser, chromium } from 'playwright-core'
 import { request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
+import { listenUntilTestEnds } from './helpers/listen.js'
 import { MODEL } from './helpers/start-coordinator.js'
 import { type Fleet, startFleet } from './helpers/start-fleet.js'
 
@@ -102,10 +103,7 @@ async function runtimeWithOwnCors(): Promise<string> {
       response.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: MODEL, choices: [] }))
     })
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return listenUntilTestEnds(server)
 }
 
 describe('CORS', () => {

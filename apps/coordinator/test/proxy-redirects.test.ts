@@ -3,10 +3,9 @@
  * the Host the coordinator sent it. The client must see a URL on the coordinator instead: its internal
  * address stays hidden, and following the redirect goes through the coordinator again.
  */
-import { once } from 'node:events'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { listenUntilTestEnds } from './helpers/listen.js'
 import { postJson, startProxyHarness } from './helpers/proxy-harness.js'
 import { createClient, MODEL } from './helpers/start-coordinator.js'
 
@@ -26,13 +25,7 @@ async function startRedirectingRuntime(): Promise<string> {
       response.end()
     })
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(async () => {
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return listenUntilTestEnds(server)
 }
 
 describe("a runtime's redirect", () => {

@@ -3,11 +3,10 @@
  * stale-model 404s before the first byte (another node is tried), errors written inside a 200 stream,
  * and who is to blame: the runtime (cooled down for that model) or the request (nobody cooled down).
  */
-import { once } from 'node:events'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startFakeRuntime } from './helpers/fake-runtime.js'
+import { listenUntilTestEnds } from './helpers/listen.js'
 import { postJson, proxiedLines, startProxyHarness } from './helpers/proxy-harness.js'
 import { scrapeMetrics } from './helpers/scrape-metrics.js'
 import { createClient, MODEL, totalInFlight, waitFor } from './helpers/start-coordinator.js'
@@ -237,11 +236,5 @@ async function startResponsesRuntime(
       response.end()
     })
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(async () => {
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return listenUntilTestEnds(server)
 }

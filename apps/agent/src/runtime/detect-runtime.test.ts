@@ -10,6 +10,8 @@ import {
 } from './detect-runtime.js'
 
 const OPENAI_MODELS = { object: 'list', data: [{ id: 'meta-llama/Llama-3.1-8B-Instruct', object: 'model' }] }
+/** A vLLM started with `--api-key sk-1`: `/v1/models` answers 401 without it. */
+const VLLM_WITH_KEY = { kind: 'openai', profile: 'a100', models: ['m'], port: 0, apiKey: 'sk-1' } as const
 
 describe('RuntimeProbe', () => {
   it('detects Ollama and reads served and loaded models', async () => {
@@ -113,13 +115,7 @@ describe('RuntimeProbe against the mock of each real server (issue 12)', () => {
   })
 
   it('a vLLM started with --api-key: up with RUNTIME_API_KEY, down without', async () => {
-    const runtime = await mockRuntime({
-      kind: 'openai',
-      profile: 'a100',
-      models: ['m'],
-      port: 0,
-      apiKey: 'sk-1',
-    })
+    const runtime = await mockRuntime(VLLM_WITH_KEY)
     expect((await new RuntimeProbe({ url: runtime.url, kind: 'auto' }).probe()).status.up).toBe(false)
     const withKey = await new RuntimeProbe({ url: runtime.url, kind: 'auto', apiKey: 'sk-1' }).probe()
     expect(withKey).toMatchObject({ kind: 'openai', status: { up: true, models: ['m'] } })
@@ -164,13 +160,7 @@ describe('RuntimeProbe against the mock of each real server (issue 12)', () => {
   })
 
   it('logs once why a vLLM with --api-key looks down (no RUNTIME_API_KEY), and once when it answers', async () => {
-    const runtime = await mockRuntime({
-      kind: 'openai',
-      profile: 'a100',
-      models: ['m'],
-      port: 0,
-      apiKey: 'sk-1',
-    })
+    const runtime = await mockRuntime(VLLM_WITH_KEY)
     const captured = captureLog()
     const probe = new RuntimeProbe({ url: runtime.url, kind: 'auto', log: captured.log })
     await probe.probe()

@@ -6,7 +6,7 @@
 import { ConfigSchema } from '../../src/config.js'
 import { BALANCER_MODES } from '../../src/core/balancer/strategies.js'
 import { PUSH_INTERVAL_MS } from './engine.js'
-import { LlmFleetRouter } from './llm-fleet-router.js'
+import { LlmFleetRouter, type LlmFleetRouterOptions } from './llm-fleet-router.js'
 import { LiteLlmLatencyRouter } from './routers/litellm-latency.js'
 import { LlmDRouter, SglangCacheAwareRouter, VllmPrefixAwareRouter } from './routers/prefix-routers.js'
 import type { Router } from './routers/router.js'
@@ -47,30 +47,30 @@ export const COMPARED_ROUTERS: readonly ComparedRouter[] = [
 ]
 
 /**
+ * The default (`LOAD_BALANCER_MODE`'s default) with `change` to its router's options, named
+ * `llm-fleet:<mode> (<label>)`.
+ */
+function defaultVariant(
+  label: string,
+  change: Pick<LlmFleetRouterOptions, 'firstTieTurn' | 'queueWhenBusy'>,
+): ComparedRouter {
+  const mode = ConfigSchema.shape.loadBalancerMode.parse(undefined)
+  const name = `llm-fleet:${mode} (${label})`
+  return {
+    name,
+    make: (random) => new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, ...change }),
+  }
+}
+
+/**
  * The default run again with one change: where nodes tie exactly, its turn starts at the second node
  * rather than the first. It is not compared with the others; what moves between it and the default
  * shows how much of a seed's figure the order of exact ties alone can move (docs/balancing-benchmark.md).
  */
-export const DEFAULT_REPLICA: ComparedRouter = (() => {
-  const mode = ConfigSchema.shape.loadBalancerMode.parse(undefined)
-  const name = `llm-fleet:${mode} (replica)`
-  return {
-    name,
-    make: (random) =>
-      new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, firstTieTurn: 1 }),
-  }
-})()
+export const DEFAULT_REPLICA: ComparedRouter = defaultVariant('replica', { firstTieTurn: 1 })
 
 /** The default with QUEUE_WHEN_BUSY: requests whose best node is full wait in the coordinator. */
-export const QUEUED_DEFAULT: ComparedRouter = (() => {
-  const mode = ConfigSchema.shape.loadBalancerMode.parse(undefined)
-  const name = `llm-fleet:${mode} (QUEUE_WHEN_BUSY)`
-  return {
-    name,
-    make: (random) =>
-      new LlmFleetRouter({ mode, pushIntervalMs: PUSH_INTERVAL_MS, random, name, queueWhenBusy: true }),
-  }
-})()
+export const QUEUED_DEFAULT: ComparedRouter = defaultVariant('QUEUE_WHEN_BUSY', { queueWhenBusy: true })
 
 export function comparedRouter(name: string): ComparedRouter {
   const found = [...COMPARED_ROUTERS, DEFAULT_REPLICA, QUEUED_DEFAULT].find((router) => router.name === name)
