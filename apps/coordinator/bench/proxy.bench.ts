@@ -55,7 +55,7 @@ const SHORT_ANSWER = JSON.stringify({
 const STREAM_CHUNK = `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: 'tok' } }] })}\n\n`
 const STREAM_CHUNKS_PER_RESPONSE = 2_000
 
-const ROUNDS = 3
+const ROUNDS = 5
 const CLOSED_LOOP_CONNECTIONS = 16
 const WARMUP_MS = 500
 const CLOSED_LOOP_MS = 2_000
@@ -158,15 +158,24 @@ interface Sample<T> {
 }
 
 /**
- * Every case runs ROUNDS times with the targets interleaved (a, b, c, a, b, c, …): on a shared machine
- * load comes in bursts, and measuring one target after another would pin a burst on one of them.
- * Each figure is the median round's.
+ * Every case runs ROUNDS times with the targets interleaved (a, b, c, a, b, c, …), after a warm-up
+ * round that is not measured: on a shared machine load comes in bursts, and measuring one target
+ * after another would pin a burst on one of them. Each figure is the median round's.
  */
 async function measureInterleaved(targets: readonly Target[]): Promise<TargetResult[]> {
   const samples = new Map<
     string,
     { closed: Sample<LatencyResult>[]; rate: LatencyResult[]; stream: Sample<StreamResult>[] }
   >(targets.map((target) => [target.name, { closed: [], rate: [], stream: [] }]))
+  // One unmeasured round first: a process's first seconds of load are its JIT's (the coordinator's
+  // first closed loop took about twice the CPU per request of its later ones), and with three rounds
+  // that one would often be the median.
+  process.stdout.write('  warm-up round…')
+  for (const target of targets) {
+    await runLoad({ kind: 'closed', url: target.url })
+    await runLoad({ kind: 'stream', url: target.url })
+  }
+  process.stdout.write(' done\n')
   for (let round = 1; round <= ROUNDS; round++) {
     process.stdout.write(`  round ${round}/${ROUNDS}…`)
     for (const target of targets) {
