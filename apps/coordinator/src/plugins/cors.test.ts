@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ALLOWED_ORIGINS, originMatcher } from './cors.js'
+import { DEFAULT_ALLOWED_ORIGINS, isBrowserApiPath, originMatcher } from './cors.js'
 
 describe('originMatcher', () => {
   it("allows Ollama's default origins and no other", () => {
@@ -22,6 +22,9 @@ describe('originMatcher', () => {
       'https://attacker.example',
       'http://127.0.0.2:3000',
       'null',
+      // Not origins a browser can send, but a port's * is digits and a host's * host characters.
+      'http://localhost:3000.attacker.example',
+      'http://localhost:3000@attacker.example',
     ]) {
       expect(isAllowed(origin), origin).toBe(false)
     }
@@ -33,5 +36,37 @@ describe('originMatcher', () => {
     expect(isAllowed('https://chat.example.com:8443')).toBe(false)
     expect(isAllowed('http://10.0.0.5:7860')).toBe(true)
     expect(originMatcher(['*'])('https://anything.example')).toBe(true)
+  })
+
+  it('a host * stays within the host', () => {
+    const isAllowed = originMatcher(['https://*.example.com'])
+    expect(isAllowed('https://chat.eu.example.com')).toBe(true)
+    expect(isAllowed('https://attacker.example/x.example.com')).toBe(false)
+    expect(isAllowed('https://attacker.example:1.example.com')).toBe(false)
+  })
+})
+
+describe('isBrowserApiPath', () => {
+  it('is the inference APIs and their model lists, not the agent API, the dashboard or the metrics', () => {
+    for (const path of [
+      '/',
+      '/v1/chat/completions',
+      '/v1/models',
+      '/api/chat',
+      '/api/tags',
+      '/api/version',
+    ]) {
+      expect(isBrowserApiPath(path), path).toBe(true)
+    }
+    for (const path of [
+      '/api/agents',
+      '/api/agents/abc/metrics',
+      '/api/route?model=x',
+      '/dashboard',
+      '/metrics',
+      '/healthz',
+    ]) {
+      expect(isBrowserApiPath(path), path).toBe(false)
+    }
   })
 })

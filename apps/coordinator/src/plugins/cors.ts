@@ -38,17 +38,26 @@ const EXPOSED_HEADERS = ['x-fleet-node', 'x-fleet-reason', 'x-request-id', 'retr
 const PREFLIGHT_MAX_AGE_S = 12 * 60 * 60
 
 /**
- * Whether `origin` matches one of `patterns`, where `*` stands for any text and `*` alone for any
- * origin. Both sides are compared as a browser writes an origin: lower case, without the scheme's
- * default port (`https://Chat.example.com:443` is `https://chat.example.com`).
+ * Whether `origin` matches one of `patterns`, where `*` stands for any host text (letters, digits,
+ * dots, dashes), a port's `*` for any port, and `*` alone for any origin. Both sides are compared as
+ * a browser writes an origin: lower case, and an exact pattern without the scheme's default port
+ * (`https://Chat.example.com:443` is `https://chat.example.com`).
  */
 export function originMatcher(patterns: readonly string[]): (origin: string) => boolean {
   if (patterns.includes('*')) return () => true
   const exact = new Set(patterns.filter((pattern) => !pattern.includes('*')).map(asBrowserWritesIt))
-  const wildcards = patterns
-    .filter((pattern) => pattern.includes('*'))
-    .map((pattern) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i'))
+  const wildcards = patterns.filter((pattern) => pattern.includes('*')).map(wildcardPattern)
   return (origin) => exact.has(origin.toLowerCase()) || wildcards.some((pattern) => pattern.test(origin))
+}
+
+/** `http://localhost:*` as `^http://localhost:\d{1,5}$`, `https://*.example.com` as `^https://[a-z0-9.-]*\.example\.com$`. */
+function wildcardPattern(pattern: string): RegExp {
+  const parts = pattern.split('*').map(escapeRegExp)
+  let source = parts[0] as string
+  for (let index = 1; index < parts.length; index++) {
+    source += (source.endsWith(':') ? '\\d{1,5}' : '[a-z0-9.-]*') + parts[index]
+  }
+  return new RegExp(`^${source}$`, 'i')
 }
 
 /** An http(s) origin as a browser sends it; any other scheme (an extension's) lower-cased as it is. */
@@ -70,16 +79,37 @@ export interface CorsOptions {
   readonly extraOrigins: readonly string[]
 }
 
+/**
+ * The paths a browser client may call: the inference APIs and their model lists (`/v1/…`, Ollama's
+ * `/api/…` and `/`). Not the agent API, which is open without `AGENT_TOKEN` and whose JSON-only body
+ * rule relies on browsers stopping at a preflight nobody answers; not `/api/route`, the dashboard,
+ * the metrics or the health checks.
+ */
+export function isBrowserApiPath(url: string): boolean {
+  if (url === '/' || url.startsWith('/v1/')) return true
+  if (!url.startsWith('/api/')) return false
+  return !url.startsWith('/api/agents') && !url.startsWith('/api/route')
+}
+
 const plugin: FastifyPluginAsync<CorsOptions> = async (app, options) => {
   const isAllowed = originMatcher([...DEFAULT_ALLOWED_ORIGINS, ...options.extraOrigins])
-  await app.register(fastifyCors, {
-    // Another origin gets no CORS headers: the browser keeps the answer from the page.
-    origin: (origin, callback) => callback(null, origin !== undefined && isAllowed(origin)),
+  const allowed = {
+    // `true`: the request's own origin, echoed.
+    origin: true,
     methods: ['GET', 'HEAD', 'POST', 'DELETE'],
     // No `allowedHeaders`: the headers a preflight asks for are allowed (the SDKs' own: OpenAI's
     // x-stainless-*, Anthropic's anthropic-version); the origin is the boundary, the API key still applies.
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: PREFLIGHT_MAX_AGE_S,
+  }
+  // No CORS headers: the browser keeps the answer from the page, and a preflight gets a 404.
+  const refused = { origin: false }
+  await app.register(fastifyCors, {
+    delegator: (request, callback) => {
+      const { origin } = request.headers
+      const isAllowedHere = origin !== undefined && isBrowserApiPath(request.url) && isAllowed(origin)
+      callback(null, isAllowedHere ? allowed : refused)
+    },
   })
 }
 

@@ -62,7 +62,7 @@ export async function proxyInference(
   const vary = reply.getHeader('vary')
   reply.headers(forwarded.headers)
   if (vary !== undefined && forwarded.headers.vary !== undefined) {
-    reply.header('vary', `${String(vary)}, ${String(forwarded.headers.vary)}`)
+    reply.header('vary', joinVary(String(vary), String(forwarded.headers.vary)))
   }
   reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
   // The reason names the runner-up node too, whose name may hold what a header cannot.
@@ -73,6 +73,17 @@ export async function proxyInference(
     reply.header('x-accel-buffering', 'no')
   }
   return reply.send(forwarded.body)
+}
+
+/** Two `Vary` values as one, each field once whatever its case; `*` stands for them all. */
+function joinVary(ours: string, theirs: string): string {
+  const fields = new Map<string, string>()
+  for (const field of `${ours},${theirs}`.split(',')) {
+    const name = field.trim()
+    if (name === '*') return '*'
+    if (name !== '' && !fields.has(name.toLowerCase())) fields.set(name.toLowerCase(), name)
+  }
+  return [...fields.values()].join(', ')
 }
 
 /**
