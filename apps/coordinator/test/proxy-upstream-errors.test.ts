@@ -134,7 +134,7 @@ describe('a 404 for the model from a node whose list went stale', () => {
     await response.body.dump()
   })
 
-  it('passes a 404 that is not about the model through', async () => {
+  it('passes a 404 that is not about the model through when no other node is left', async () => {
     const runtime = await startFakeRuntime({
       mode: { kind: 'status', statusCode: 404, message: 'no such route' },
     })

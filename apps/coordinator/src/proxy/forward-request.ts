@@ -291,9 +291,19 @@ export class RequestForwarder {
       logProxied(this.#observer, attempt, error.statusCode, ttfbMs)
       throw error
     }
-    const runtimeUrl = this.#options.registry.get(node.id)?.registration.runtime.url
-    const headers = filterResponseHeaders(response.headers, runtimeUrl)
-    const body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs)
+    let headers: HeaderRecord
+    let body: Readable
+    try {
+      headers = filterResponseHeaders(
+        response.headers,
+        this.#options.registry.get(node.id)?.registration.runtime.url,
+      )
+      body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs)
+    } catch (error) {
+      // Nothing will read the body: free its connection (the attempt releases the lease).
+      discard(verdict.body, request.log)
+      throw error
+    }
     return {
       kind: 'response',
       response: {
