@@ -42,6 +42,37 @@ describe("a runtime that refuses the coordinator's credentials", () => {
     },
   )
 
+  it("a refusal naming the model (a gateway's per-model access) skips the node for that model, without a cool-down", async () => {
+    const gateway = await startFakeRuntime({
+      name: 'gateway',
+      mode: { kind: 'status', statusCode: 403, message: `key not allowed to access model ${MODEL}` },
+    })
+    const good = await startFakeRuntime({ name: 'good' })
+    const coordinator = await startProxyHarness({ loadBalancerMode: 'spec', coolDownMs: 600_000 })
+    const gatewayId = coordinator.addNode(gateway.url, { computeScore: 900, hostname: 'gpu-gateway' })
+    coordinator.addNode(good.url, { computeScore: 100 })
+    const client = createClient()
+
+    for (let i = 0; i < 3; i++) {
+      const response = await postJson(client, `${coordinator.url}/v1/chat/completions`, chat)
+      expect(response.statusCode).toBe(200)
+      expect(response.headers['x-runtime']).toBe('good')
+      await response.body.dump()
+    }
+    // Skipped for the model after the first refusal, and not cooled down for the others.
+    expect(gateway.requests).toHaveLength(1)
+    expect(coordinator.registry.get(gatewayId)?.coolingDownUntil).toBeNull()
+
+    // With no other node, the client gets the coordinator's 502, not the gateway's words about a key.
+    const alone = await startProxyHarness({ loadBalancerMode: 'spec' })
+    alone.addNode(gateway.url, { hostname: 'gpu-gateway' })
+    const refused = await postJson(client, `${alone.url}/v1/chat/completions`, chat)
+    expect(refused.statusCode).toBe(502)
+    expect(await refused.body.json()).toMatchObject({
+      error: { code: 'FLEET_UPSTREAM_CREDENTIALS_REFUSED' },
+    })
+  })
+
   it("answers a 502 in each API's shape, not the runtime's 401, when no other node can serve", async () => {
     const refusing = await startFakeRuntime({
       name: 'refusing',

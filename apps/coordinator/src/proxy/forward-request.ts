@@ -21,6 +21,7 @@ import {
   NoCandidateError,
   QueueFullError,
   QueueTimeoutError,
+  UpstreamCredentialsRefusedError,
   UpstreamInvalidResponseError,
   UpstreamUnreachableError,
 } from '../errors.js'
@@ -283,11 +284,14 @@ export class RequestForwarder {
         return { kind: 'retry', next }
       }
     }
-    if (verdict.kind === 'invalid-status') {
+    if (verdict.kind === 'invalid-status' || verdict.kind === 'model-refused') {
       discard(verdict.body, request.log)
-      const error = new UpstreamInvalidResponseError(
-        `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
-      )
+      const error =
+        verdict.kind === 'invalid-status'
+          ? new UpstreamInvalidResponseError(
+              `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
+            )
+          : new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode)
       logProxied(this.#observer, attempt, error.statusCode, ttfbMs)
       throw error
     }
@@ -369,7 +373,8 @@ export class RequestForwarder {
     // Overload, a failed gateway or a status that is not HTTP: the node, not the request.
     if (verdict.kind === 'unavailable' || verdict.kind === 'invalid-status')
       this.#reportFailure(node, request.log)
-    else if (verdict.kind === 'model-missing') this.#options.registry.markModelMissing(node.id, request.model)
+    else if (verdict.kind === 'model-missing' || verdict.kind === 'model-refused')
+      this.#options.registry.markModelMissing(node.id, request.model)
   }
 
   /**

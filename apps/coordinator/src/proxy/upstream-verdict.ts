@@ -17,6 +17,11 @@ export type UpstreamVerdictKind =
   /** 404 naming the model: the node's model list went stale. */
   | 'model-missing'
   /**
+   * 401 or 403 naming the model: the node's key may not use this model (a gateway such as LiteLLM
+   * used as the runtime: "key not allowed to access model"). The node is skipped for the model.
+   */
+  | 'model-refused'
+  /**
    * Any other 404: the runtime has no such route (an older Ollama without `/v1/responses`, gin's "404
    * page not found", FastAPI's "Not Found"), or not this resource. Another node may have it; passed on
    * when none does.
@@ -41,8 +46,9 @@ const CREDENTIALS_REFUSED_STATUSES: ReadonlySet<number> = new Set([401, 403])
 const MAX_JUDGED_BODY_BYTES = 64 * 1024
 
 /**
- * Judges a response head. A 401 or 403 is thrown as `UpstreamCredentialsRefusedError`, its body
- * dropped: passed on, the client would read the runtime's complaint about a key it never sent. The
+ * Judges a response head. A 401 or 403 that does not name the model is thrown as
+ * `UpstreamCredentialsRefusedError`, its body dropped: passed on, the client would read the runtime's
+ * complaint about a key it never sent. The
  * forwarder treats the throw as a node it could not use (`describeFailure`: the error is an
  * `UpstreamUnreachableError`): it counts against the node and the request goes to another node, or
  * the client gets the coded 502.
@@ -59,17 +65,23 @@ export async function judgeHead(
   if (UNAVAILABLE_STATUSES.has(statusCode)) return { kind: 'unavailable', body }
   if (statusCode >= 500) return { kind: 'server-error', body }
   if (statusCode === 404) return judgeNotFound(response, model)
-  if (CREDENTIALS_REFUSED_STATUSES.has(statusCode)) throw await credentialsRefused(response, node)
+  if (CREDENTIALS_REFUSED_STATUSES.has(statusCode)) return judgeRefused(response, model, node)
   return { kind: 'answer', body }
 }
 
-/** The error for a 401 or 403, with what the runtime said as its cause (for the log, never the client). */
-async function credentialsRefused(
+/**
+ * A 401 or 403. One that names the model refused the node's key for that model alone: `model-refused`,
+ * the node skipped for the model as for a 404 naming it. Any other is thrown as the node's refused
+ * credentials.
+ */
+async function judgeRefused(
   response: Dispatcher.ResponseData,
+  model: string,
   node: Pick<NodeView, 'name'>,
-): Promise<Error> {
+): Promise<UpstreamVerdict> {
   const said = await readSmall(response.body)
-  return new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
+  if (model !== '' && said.includes(model)) return { kind: 'model-refused', body: Readable.from([said]) }
+  throw new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
     cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${said}`),
   })
 }
