@@ -62,6 +62,9 @@ describe("a runtime that refuses the coordinator's credentials", () => {
     // Skipped for the model after the first refusal, and not cooled down for the others.
     expect(gateway.requests).toHaveLength(1)
     expect(coordinator.registry.get(gatewayId)?.coolingDownUntil).toBeNull()
+    expect(coordinator.logs.map((line) => line.msg)).toContain(
+      "node's runtime refused its key for a model its list names (the key may not use that model)",
+    )
 
     // With no other node, the client gets the coordinator's 502, not the gateway's words about a key.
     const alone = await startProxyHarness({ loadBalancerMode: 'spec' })
@@ -71,6 +74,9 @@ describe("a runtime that refuses the coordinator's credentials", () => {
     expect(await refused.body.json()).toMatchObject({
       error: { code: 'FLEET_UPSTREAM_CREDENTIALS_REFUSED' },
     })
+    // The gateway's own words stay in the operator's log line.
+    await waitFor(() => proxiedLines(alone).length === 1, 'the proxied line')
+    expect(JSON.stringify(proxiedLines(alone)[0]?.err)).toContain('key not allowed to access model')
   })
 
   it("answers a 502 in each API's shape, not the runtime's 401, when no other node can serve", async () => {

@@ -57,8 +57,8 @@ export interface ForwardRegistry {
   reportUpstreamSuccess(nodeId: string, model?: string): void
   /** Nodes cooling down for this model alone; null when none. */
   coolingForModel(model: string): ReadonlySet<string> | null
-  /** The node answered 404 for the model: skip it for the model until its next report. */
-  markModelMissing(nodeId: string, model: string): void
+  /** The node answered 404 for the model, or refused its key for it: skip it for the model until its next report. */
+  markModelMissing(nodeId: string, model: string, why?: 'not-found' | 'refused'): void
 }
 
 /** The slice of a pino logger the forwarder writes to (a request's `request.log`). */
@@ -291,8 +291,10 @@ export class RequestForwarder {
           ? new UpstreamInvalidResponseError(
               `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
             )
-          : new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode)
-      logProxied(this.#observer, attempt, error.statusCode, ttfbMs)
+          : new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
+              cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${verdict.said ?? ''}`),
+            })
+      logProxied(this.#observer, attempt, error.statusCode, ttfbMs, undefined, error.cause)
       throw error
     }
     let headers: HeaderRecord
@@ -373,8 +375,9 @@ export class RequestForwarder {
     // Overload, a failed gateway or a status that is not HTTP: the node, not the request.
     if (verdict.kind === 'unavailable' || verdict.kind === 'invalid-status')
       this.#reportFailure(node, request.log)
-    else if (verdict.kind === 'model-missing' || verdict.kind === 'model-refused')
-      this.#options.registry.markModelMissing(node.id, request.model)
+    else if (verdict.kind === 'model-missing') this.#options.registry.markModelMissing(node.id, request.model)
+    else if (verdict.kind === 'model-refused')
+      this.#options.registry.markModelMissing(node.id, request.model, 'refused')
   }
 
   /**

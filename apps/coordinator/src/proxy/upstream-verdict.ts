@@ -34,6 +34,8 @@ export interface UpstreamVerdict {
   readonly kind: UpstreamVerdictKind
   /** The body to send or discard: the response's own, or its bytes already read (a judged 404). */
   readonly body: Readable
+  /** What the runtime said, where it was read to judge it (a 401 or 403 naming the model): for the log. */
+  readonly said?: string
 }
 
 const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504])
@@ -80,7 +82,8 @@ async function judgeRefused(
   node: Pick<NodeView, 'name'>,
 ): Promise<UpstreamVerdict> {
   const said = await readSmall(response.body)
-  if (model !== '' && said.includes(model)) return { kind: 'model-refused', body: Readable.from([said]) }
+  if (model !== '' && said.includes(model))
+    return { kind: 'model-refused', body: Readable.from([said]), said }
   throw new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
     cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${said}`),
   })

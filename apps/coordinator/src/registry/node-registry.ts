@@ -353,14 +353,19 @@ export class NodeRegistry {
   }
 
   /**
-   * The node answered 404 for a model its list names: its list went stale. The node stops being
-   * offered for the model until its next push or registration says otherwise.
+   * The node cannot serve a model its list names: it answered 404 for it (`not-found`, its list went
+   * stale), or its runtime refused the node's key for it (`refused`, a gateway's per-model access).
+   * The node stops being offered for the model until its next push or registration says otherwise.
    */
-  markModelMissing(nodeId: string, model: string): void {
+  markModelMissing(nodeId: string, model: string, why: 'not-found' | 'refused' = 'not-found'): void {
     const record = this.#records.get(nodeId)
     if (record === undefined || !this.#models.drop(record, model)) return
     this.#changed(record)
-    this.#options.log.warn({ nodeId, model }, 'node does not serve a model its list names')
+    const message =
+      why === 'refused'
+        ? "node's runtime refused its key for a model its list names (the key may not use that model)"
+        : 'node does not serve a model its list names'
+    this.#options.log.warn({ nodeId, model }, message)
   }
 
   /** A cool-down ending frees capacity that no request or push would announce. */
