@@ -21,7 +21,6 @@ import {
   NoCandidateError,
   QueueFullError,
   QueueTimeoutError,
-  UpstreamCredentialsRefusedError,
   UpstreamInvalidResponseError,
   UpstreamUnreachableError,
 } from '../errors.js'
@@ -38,7 +37,7 @@ import { scanErrors } from './stream-error-scanner.js'
 import { isUpstreamBodyFailure } from './upstream-body-error.js'
 import { describeFailure, discard } from './upstream-failure.js'
 import type { UpstreamPools } from './upstream-pools.js'
-import { judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
+import { credentialsRefused, judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
 import { mustWait, waitingKey } from './wait-policy.js'
 import type { WaitQueue } from './wait-queue.js'
 
@@ -291,9 +290,7 @@ export class RequestForwarder {
           ? new UpstreamInvalidResponseError(
               `node ${node.name} answered with the invalid HTTP status ${response.statusCode}`,
             )
-          : new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
-              cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${verdict.said ?? ''}`),
-            })
+          : credentialsRefused(node, response.statusCode, verdict.said ?? '')
       logProxied(this.#observer, attempt, error.statusCode, ttfbMs, undefined, error.cause)
       throw error
     }

@@ -50,10 +50,9 @@ const MAX_JUDGED_BODY_BYTES = 64 * 1024
 /**
  * Judges a response head. A 401 or 403 that does not name the model is thrown as
  * `UpstreamCredentialsRefusedError`, its body dropped: passed on, the client would read the runtime's
- * complaint about a key it never sent. The
- * forwarder treats the throw as a node it could not use (`describeFailure`: the error is an
- * `UpstreamUnreachableError`): it counts against the node and the request goes to another node, or
- * the client gets the coded 502.
+ * complaint about a key it never sent. The forwarder treats the throw as a node it could not use
+ * (`describeFailure`: the error is an `UpstreamUnreachableError`): it counts against the node and the
+ * request goes to another node, or the client gets the coded 502.
  * @param node names the node in that error's message.
  * @throws UpstreamCredentialsRefusedError
  */
@@ -84,8 +83,17 @@ async function judgeRefused(
   const said = await readSmall(response.body)
   if (model !== '' && said.includes(model))
     return { kind: 'model-refused', body: Readable.from([said]), said }
-  throw new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, response.statusCode, {
-    cause: new Error(`the runtime answered HTTP ${response.statusCode}: ${said}`),
+  throw credentialsRefused(node, response.statusCode, said)
+}
+
+/** The coded 502 for a runtime that refused the node's key, with what it said as the cause (for the log). */
+export function credentialsRefused(
+  node: Pick<NodeView, 'name'>,
+  statusCode: number,
+  said: string,
+): InstanceType<typeof UpstreamCredentialsRefusedError> {
+  return new UpstreamCredentialsRefusedError(`node ${node.name}'s runtime`, statusCode, {
+    cause: new Error(`the runtime answered HTTP ${statusCode}: ${said}`),
   })
 }
 
