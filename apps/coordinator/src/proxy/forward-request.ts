@@ -137,12 +137,14 @@ export interface ForwardedResponse {
   readonly reason: SelectionReason
   /** `formatReason(reason)`, computed once for the header and the log line. */
   readonly reasonText: string
+  /** The runtime answered with a stream (SSE or NDJSON), whatever the client asked for. */
+  readonly isStreamed: boolean
 }
 
 /** The `exclude` of a first attempt: shared, never mutated (failover allocates its own set). */
 const NOTHING_TRIED: ReadonlySet<string> = new Set()
 
-/** Content types of streamed answers, scanned for errors written inside them. */
+/** Content types of streamed answers (OpenAI's server-sent events, Ollama's NDJSON): scanned for errors, and unbuffered. */
 const STREAMING_CONTENT_TYPE = /^(text\/event-stream|application\/x-ndjson)/i
 
 /** What one request's attempts have learned so far. */
@@ -294,6 +296,8 @@ export class RequestForwarder {
       logProxied(this.#observer, attempt, error.statusCode, ttfbMs, undefined, error.cause)
       throw error
     }
+    const contentType = response.headers['content-type']
+    const isStreamed = typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType)
     let headers: HeaderRecord
     let body: Readable
     try {
@@ -301,7 +305,7 @@ export class RequestForwarder {
         response.headers,
         this.#options.registry.get(node.id)?.registration.runtime.url,
       )
-      body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs)
+      body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs, isStreamed)
     } catch (error) {
       // Nothing will read the body: free its connection (the attempt releases the lease).
       discard(verdict.body, request.log)
@@ -316,6 +320,7 @@ export class RequestForwarder {
         node,
         reason: attempt.reason,
         reasonText: attempt.reasonText,
+        isStreamed,
       },
     }
   }
@@ -388,12 +393,11 @@ export class RequestForwarder {
     lease: Lease,
     suspects: readonly string[] | null,
     ttfbMs: number,
+    isStreamed: boolean,
   ): Readable {
     const { request, node } = attempt
-    const contentType = response.headers['content-type']
-    const isStream = typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType)
     const body = verdict.body
-    const scanner = isStream ? scanErrors(body) : null
+    const scanner = isStreamed ? scanErrors(body) : null
     // Tapped before the lease goes back: releasing the last lease of a draining node removes it, and
     // the observer must not then write learned figures into a slot that a new node may take.
     const tap = this.#observer.onResponse?.({

@@ -17,9 +17,6 @@ export interface InferenceRoute extends BodyRules {
 /** Printable ASCII but `%`: a header value that needs no encoding (`toHeaderValue`). */
 const HEADER_SAFE = /^[\x20-\x24\x26-\x7e]*$/
 
-/** Content types of streamed answers: OpenAI's server-sent events and Ollama's NDJSON. */
-const STREAMING_CONTENT_TYPE = /^(text\/event-stream|application\/x-ndjson)/i
-
 /**
  * Forwards the request to the balancer's choice and sends the upstream answer through as a stream.
  * The client closing its connection aborts the upstream request at once, whether the upstream is
@@ -67,8 +64,7 @@ export async function proxyInference(
   reply.header('x-fleet-node', toHeaderValue(forwarded.node.name))
   // The reason names the runner-up node too, whose name may hold what a header cannot.
   reply.header('x-fleet-reason', toHeaderValue(forwarded.reasonText))
-  const contentType = forwarded.headers['content-type']
-  if (body.isStreaming || (typeof contentType === 'string' && STREAMING_CONTENT_TYPE.test(contentType))) {
+  if (body.isStreaming || forwarded.isStreamed) {
     // nginx (and other buffering proxies in front) would otherwise hold chunks back.
     reply.header('x-accel-buffering', 'no')
   }
