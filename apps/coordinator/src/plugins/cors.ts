@@ -10,6 +10,7 @@
 import fastifyCors from '@fastify/cors'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import { isCoordinatorApi } from '../api-paths.js'
 
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '0.0.0.0']
 
@@ -86,9 +87,9 @@ export interface CorsOptions {
  * the metrics or the health checks.
  */
 export function isBrowserApiPath(url: string): boolean {
-  if (url === '/' || url.startsWith('/v1/')) return true
-  if (!url.startsWith('/api/')) return false
-  return !url.startsWith('/api/agents') && !url.startsWith('/api/route')
+  const path = url.split('?', 1)[0] as string
+  if (path === '/' || path.startsWith('/v1/')) return true
+  return path.startsWith('/api/') && !isCoordinatorApi(path)
 }
 
 const plugin: FastifyPluginAsync<CorsOptions> = async (app, options) => {

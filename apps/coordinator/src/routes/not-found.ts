@@ -7,6 +7,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isCoordinatorApi } from '../api-paths.js'
 import { anthropicError } from './anthropic-api.js'
 import { openAiError } from './openai-api.js'
 
@@ -38,11 +39,6 @@ export function sendInApiShape(
   if (path.startsWith('/v1/')) return reply.send(openAiError(statusCode, message, code))
   if (path.startsWith('/api/') && !isCoordinatorApi(path)) return reply.send({ error: message })
   return reply.send({ statusCode, code, error: STATUS_CODES[statusCode], message })
-}
-
-/** The coordinator's own routes under `/api/` (the agent API, `/api/route`): not Ollama's, so its shape. */
-function isCoordinatorApi(path: string): boolean {
-  return /^\/api\/(agents|route)(\/|$)/.test(path)
 }
 
 export const notFound = fp(plugin, { name: 'not-found', fastify: '5.x' })
