@@ -11,6 +11,7 @@ import {
   RegistrationAccepted as RegistrationAcceptedSchema,
 } from '@llm-fleet/types'
 import ky, { type KyInstance } from 'ky'
+import { fetchCauseCode } from './fetch-failure.js'
 
 export type RegisterOutcome =
   | { kind: 'ok'; accepted: RegistrationAccepted }
@@ -86,12 +87,7 @@ async function classifyFailure(response: Response): Promise<Failure> {
 }
 
 function describeNetworkError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause as { code?: unknown } | undefined
-    return typeof cause?.code === 'string'
-      ? `${error.name}: ${cause.code}`
-      : `${error.name}: ${error.message}`
-  }
+  if (error instanceof Error) return `${error.name}: ${fetchCauseCode(error) ?? error.message}`
   return String(error)
 }
 

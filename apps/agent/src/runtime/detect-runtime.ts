@@ -8,6 +8,7 @@
 import type { LoadedModel, ModelDetail, RuntimeKind, RuntimeStatus } from '@llm-fleet/types'
 import { LoadedModelList, MAX_MODEL_NAME_LENGTH, MAX_MODELS, ModelDetailList } from '@llm-fleet/types'
 import { z } from 'zod'
+import { fetchCauseCode } from '../fetch-failure.js'
 import type { Logger } from '../log.js'
 
 /** A runtime on the same host answers in milliseconds; a slow probe must not delay the push. */
@@ -271,8 +272,7 @@ export class RuntimeProbe {
 function fetchErrorCode(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   if (error.name === 'TimeoutError') return 'timeout'
-  const cause = error.cause as { code?: unknown } | undefined
-  return typeof cause?.code === 'string' ? cause.code : error.message
+  return fetchCauseCode(error) ?? error.message
 }
 
 /** `/v1/models answered HTTP 401`, `/api/tags: ECONNREFUSED`. */
