@@ -13,27 +13,40 @@ import { createClient, MODEL, totalInFlight, waitFor } from './helpers/start-coo
 
 const chat = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: false }
 
+/**
+ * A runtime answering `refusal` to every request (preferred: score 900, spec mode) beside a good one,
+ * and `requests` chats sent one after another, each of which the good one must answer.
+ */
+async function refusingBesideGood(
+  refusal: { readonly statusCode: number; readonly message: string },
+  hostname: string,
+  requests: number,
+) {
+  const refusing = await startFakeRuntime({ name: 'refusing', mode: { kind: 'status', ...refusal } })
+  const good = await startFakeRuntime({ name: 'good' })
+  const coordinator = await startProxyHarness({ loadBalancerMode: 'spec', coolDownMs: 600_000 })
+  const refusingId = coordinator.addNode(refusing.url, { computeScore: 900, hostname })
+  coordinator.addNode(good.url, { computeScore: 100 })
+  const client = createClient()
+  for (let i = 0; i < requests; i++) {
+    const response = await postJson(client, `${coordinator.url}/v1/chat/completions`, chat)
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['x-runtime']).toBe('good')
+    await response.body.dump()
+  }
+  return { refusing, refusingId, coordinator }
+}
+
 describe("a runtime that refuses the coordinator's credentials", () => {
   it.each([401, 403])(
     '(%d) fails over to another node, and the refusing node counts a failure',
     async (status) => {
-      const refusing = await startFakeRuntime({
-        name: 'refusing',
-        mode: { kind: 'status', statusCode: status, message: 'Unauthorized' },
-      })
-      const good = await startFakeRuntime({ name: 'good' })
-      const coordinator = await startProxyHarness({ loadBalancerMode: 'spec', coolDownMs: 600_000 })
-      const refusingId = coordinator.addNode(refusing.url, { computeScore: 900, hostname: 'gpu-bad-key' })
-      coordinator.addNode(good.url, { computeScore: 100 })
-      const client = createClient()
-
       // Three failures in a row put a node into cool-down: the third request then goes elsewhere at once.
-      for (let i = 0; i < 4; i++) {
-        const response = await postJson(client, `${coordinator.url}/v1/chat/completions`, chat)
-        expect(response.statusCode).toBe(200)
-        expect(response.headers['x-runtime']).toBe('good')
-        await response.body.dump()
-      }
+      const { refusing, refusingId, coordinator } = await refusingBesideGood(
+        { statusCode: status, message: 'Unauthorized' },
+        'gpu-bad-key',
+        4,
+      )
       expect(refusing.requests).toHaveLength(3)
       expect(coordinator.registry.get(refusingId)?.coolingDownUntil).not.toBeNull()
       const warnings = coordinator.logs.filter((line) => line.level === 40 && line.node === 'gpu-bad-key')
@@ -43,22 +56,15 @@ describe("a runtime that refuses the coordinator's credentials", () => {
   )
 
   it("a refusal naming the model (a gateway's per-model access) skips the node for that model, without a cool-down", async () => {
-    const gateway = await startFakeRuntime({
-      name: 'gateway',
-      mode: { kind: 'status', statusCode: 403, message: `key not allowed to access model ${MODEL}` },
-    })
-    const good = await startFakeRuntime({ name: 'good' })
-    const coordinator = await startProxyHarness({ loadBalancerMode: 'spec', coolDownMs: 600_000 })
-    const gatewayId = coordinator.addNode(gateway.url, { computeScore: 900, hostname: 'gpu-gateway' })
-    coordinator.addNode(good.url, { computeScore: 100 })
-    const client = createClient()
-
-    for (let i = 0; i < 3; i++) {
-      const response = await postJson(client, `${coordinator.url}/v1/chat/completions`, chat)
-      expect(response.statusCode).toBe(200)
-      expect(response.headers['x-runtime']).toBe('good')
-      await response.body.dump()
-    }
+    const {
+      refusing: gateway,
+      refusingId: gatewayId,
+      coordinator,
+    } = await refusingBesideGood(
+      { statusCode: 403, message: `key not allowed to access model ${MODEL}` },
+      'gpu-gateway',
+      3,
+    )
     // Skipped for the model after the first refusal, and not cooled down for the others.
     expect(gateway.requests).toHaveLength(1)
     expect(coordinator.registry.get(gatewayId)?.coolingDownUntil).toBeNull()
@@ -69,7 +75,7 @@ describe("a runtime that refuses the coordinator's credentials", () => {
     // With no other node, the client gets the coordinator's 502, not the gateway's words about a key.
     const alone = await startProxyHarness({ loadBalancerMode: 'spec' })
     alone.addNode(gateway.url, { hostname: 'gpu-gateway' })
-    const refused = await postJson(client, `${alone.url}/v1/chat/completions`, chat)
+    const refused = await postJson(createClient(), `${alone.url}/v1/chat/completions`, chat)
     expect(refused.statusCode).toBe(502)
     expect(await refused.body.json()).toMatchObject({
       error: { code: 'FLEET_UPSTREAM_CREDENTIALS_REFUSED' },
