@@ -101,6 +101,13 @@ interface TargetResult {
   readonly closedLoop: LatencyResult
   readonly fixedRate: LatencyResult
   readonly stream: StreamResult
+  /** Every measured round's figure, in round order (the medians above are of these): the spread. */
+  readonly rounds: {
+    readonly requestsPerS: readonly number[]
+    readonly fixedRateP99Ms: readonly number[]
+    readonly chunksPerS: readonly number[]
+    readonly cpuUsPerRequest: readonly (number | null)[]
+  }
 }
 
 const role = process.argv.find((arg) => arg.startsWith('--role='))?.slice('--role='.length) as
@@ -205,6 +212,12 @@ async function measureInterleaved(targets: readonly Target[]): Promise<TargetRes
       closedLoop: closedLoop.result,
       fixedRate: medianBy(bucket.rate, (result) => result.p99Ms),
       stream: stream.result,
+      rounds: {
+        requestsPerS: bucket.closed.map((sample) => sample.result.requestsPerS),
+        fixedRateP99Ms: bucket.rate.map((result) => result.p99Ms),
+        chunksPerS: bucket.stream.map((sample) => sample.result.chunksPerS),
+        cpuUsPerRequest: cpuPerRequest,
+      },
     }
   })
 }

@@ -62,6 +62,39 @@ describe('proxy-table', () => {
     },
   })
 
+  it('shows each median with the lowest and highest round, and a ratio of the rounds paired', () => {
+    const row = (target: string, requestsPerS: number[], cpu: (number | null)[], p99: number[]) => ({
+      target,
+      proxyCpuUsPerRequest: cpu[1] ?? null,
+      proxyCpuUsPerChunk: null,
+      closedLoop: { requestsPerS: requestsPerS[1], p50Ms: 1, p99Ms: 2, errors: 0 },
+      fixedRate: { requestsPerS: 1000, p50Ms: 0.5, p99Ms: p99[1], errors: 0 },
+      stream: { chunksPerS: 100 },
+      rounds: { requestsPerS, fixedRateP99Ms: p99, chunksPerS: [90, 100, 110], cpuUsPerRequest: cpu },
+    })
+    const text = proxyTable.render({
+      ...published,
+      results: [
+        row('direct', [9000, 10000, 11000], [null, null, null], [0.5, 0.6, 0.7]),
+        row('coordinator', [4000, 6000, 5000], [200, 170, 180], [2.5, 3, 4]),
+        row('reply-from', [8000, 10000, 9000], [110, 100, 90], [1, 1.2, 1.4]),
+      ],
+      ratios: {
+        ...published.ratios,
+        coordinatorVsReplyFromThroughput: 0.6,
+        coordinatorVsReplyFromChunks: 1,
+        coordinatorVsReplyFromCpuEfficiency: 100 / 170,
+        coordinatorAddedP99MsAt1000: 2.4,
+      },
+    })
+    expect(text).toContain('| coordinator | 6 000 (4 000–6 000) |')
+    expect(text).toContain('| 170 (170–200) µs |')
+    // Round by round: 4000/8000, 6000/10000, 5000/9000; 110/200, 100/170, 90/180; 2.5−0.5, 3−0.6, 4−0.7.
+    expect(text).toContain('0.60 (0.50–0.60) in requests/s')
+    expect(text).toContain('reply-from needs 0.59 (0.50–0.59) of')
+    expect(text).toContain('Added p99 at 1 000 req/s: 2.4 (2–3.3) ms.')
+  })
+
   it("says whether each of issue 4's targets is met, at their bounds too", () => {
     expect(proxyTable.render(withRatios(0.9, 1.99))).toContain(
       "Issue 4's targets: at least 0.9 × reply-from's requests/s, met; an added p99 under 2 ms at 1 000 req/s, met.",
