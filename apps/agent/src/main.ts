@@ -24,6 +24,20 @@ const DEREGISTER_TIMEOUT_MS = 3000
 /** Per-request timeout towards a coordinator; never more than one push interval. */
 const COORDINATOR_TIMEOUT_MS = 5000
 
+/**
+ * A log pipe whose reader went away (`llm-fleet-agent | head`, a log shipper restarting) answers
+ * EPIPE, which an unhandled stream 'error' turns into the agent's exit: the node would drop out of the
+ * fleet over a log line. EPIPE is ignored instead, and the destroyed stream drops every later line (no
+ * one can read them). Node's console does not absorb it either: a second console.error a tick after
+ * the first failed one throws. Any other error is rethrown, and ends the process as it did unhandled.
+ */
+function keepRunningWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error) => {
+    if ('code' in error && error.code === 'EPIPE') return
+    throw error
+  })
+}
+
 function readAgentVersion(): string {
   const packageJson: unknown = createRequire(import.meta.url)('../package.json')
   const version = (packageJson as { version?: unknown }).version
@@ -81,6 +95,8 @@ async function sampleOnce(config: Config): Promise<number> {
 }
 
 async function runAgent(config: Config): Promise<number> {
+  keepRunningWhenReaderCloses(process.stdout)
+  keepRunningWhenReaderCloses(process.stderr)
   const log = createLogger({ level: config.LOG_LEVEL })
   const { sampler, gpu } = buildSampler(config, log)
   const coordinatorUrls = config.COORDINATOR_URL ?? []

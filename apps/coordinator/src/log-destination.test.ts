@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -30,5 +30,13 @@ describe('BatchedLogDestination', () => {
     destination.write('last\n')
     destination.flushSync()
     expect(readFileSync(file, 'utf8').endsWith('last\n')).toBe(true)
+  })
+
+  it('still throws a write error other than EPIPE (a closed reader, which drops the lines)', () => {
+    writeFileSync(file, '')
+    fd = openSync(file, 'r')
+    const destination = new BatchedLogDestination(fd)
+    destination.write('{"n":1}\n')
+    expect(() => destination.flushSync()).toThrow(expect.objectContaining({ code: 'EBADF' }))
   })
 })

@@ -5,7 +5,7 @@
  * under --cpu-prof: 4–9 µs per request). Here the lines logged during one event-loop turn go out
  * together in one write at the end of the turn (or at once past MAX_PENDING_BYTES). `main.ts` calls
  * `flushSync` on exit, so a line logged before the process exits is never lost; only a SIGKILL can
- * lose the current turn's lines.
+ * lose the current turn's lines. Once the reader of the pipe is gone (EPIPE), every line is dropped.
  */
 import { writeSync } from 'node:fs'
 import { errorCode } from './error-code.js'
@@ -21,6 +21,7 @@ export class BatchedLogDestination {
   readonly #fd: number
   #pending = ''
   #isScheduled = false
+  #isReaderGone = false
   readonly #flushScheduled = () => {
     this.#isScheduled = false
     this.flushSync()
@@ -33,6 +34,7 @@ export class BatchedLogDestination {
 
   /** pino calls this with one complete line. */
   write(line: string): boolean {
+    if (this.#isReaderGone) return true
     this.#pending += line
     if (this.#pending.length >= MAX_PENDING_BYTES) this.flushSync()
     else if (!this.#isScheduled) {
@@ -54,6 +56,13 @@ export class BatchedLogDestination {
         offset += writeSync(this.#fd, bytes, offset)
       } catch (error) {
         const code = errorCode(error)
+        if (code === 'EPIPE') {
+          // The reader is gone (`| head`, a log shipper restarting) and no later line can reach anyone:
+          // drop them all and keep serving, as pino's own stdout destination does (filterBrokenPipe in
+          // pino's lib/tools.js). Thrown, this error would kill the coordinator from setImmediate.
+          this.#isReaderGone = true
+          return
+        }
         if (code !== 'EAGAIN' || ++attempts > EAGAIN_ATTEMPTS) throw error
         // A full non-blocking pipe: wait for the reader, as pino's own synchronous destination does.
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EAGAIN_WAIT_MS)

@@ -9,6 +9,7 @@ import { Registry } from 'prom-client'
 import { buildApp, SETTLE_PUSH_INTERVALS } from './app.js'
 import { type Config, givenName, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
+import { errorCode } from './error-code.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
 import { registerProcessMetrics } from './observability/process-metrics.js'
@@ -21,6 +22,19 @@ const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
 
 /**
+ * stderr carries Node's warnings and the console.error lines. A pipe whose reader went away answers
+ * EPIPE, and Node's console does not absorb it (a second console.error a tick after the first failed
+ * one throws): the coordinator would stop serving over a warning. EPIPE is ignored, and the destroyed
+ * stream drops every later line; any other error is rethrown, and ends the process as it did unhandled.
+ * stdout is not a stream here: the log destination writes its descriptor and handles EPIPE itself.
+ */
+function keepRunningWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error) => {
+    if (errorCode(error) !== 'EPIPE') throw error
+  })
+}
+
+/**
  * The process logger: pino as fastify builds it from these options (pino is fastify's dependency,
  * not ours, so fastify constructs it; this instance never listens). NDJSON to stdout, written in
  * batches (one write per event-loop turn rather than one per line: see log-destination.ts) and
@@ -29,6 +43,7 @@ const EXIT_FAILURE = 1
 function createLogger(config: Config): FastifyBaseLogger {
   const stdout = new BatchedLogDestination(1)
   process.on('exit', () => stdout.flushSync())
+  keepRunningWhenReaderCloses(process.stderr)
   return Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization'], stream: stdout },
   }).log
