@@ -47,7 +47,7 @@ describe('loadConfig', () => {
       agentTtlMs: 6_000,
       maxNodes: 10_000,
       bodyLimitBytes: 1_048_576,
-      inferenceBodyLimitBytes: 8_388_608,
+      inferenceBodyLimitBytes: 67_108_864,
       busyCpuPct: 80,
       busyGpuPct: 90,
       coolDownMs: 30_000,

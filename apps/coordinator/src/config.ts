@@ -60,13 +60,19 @@ export const ConfigSchema = z.strictObject({
     .min(1024)
     .max(1024 * MiB)
     .default(MiB),
-  /** Request body limit of the inference routes (/v1/*, /api/chat, …): long prompts and images are big. */
+  /**
+   * Request body limit of the inference routes (/v1/*, /api/chat, …; 413 beyond, naming this setting).
+   * 64 MiB holds a chat carrying several phone photos as base64 (OpenAI `image_url` data URLs, Ollama
+   * `images`): OpenAI's API takes up to 50 MB of images a request, and Ollama and vLLM set no limit.
+   * The cost: the coordinator holds each body in memory and parses it once on the event loop, so every
+   * other stream pauses while a body near the limit is parsed.
+   */
   inferenceBodyLimitBytes: z.coerce
     .number()
     .int()
     .min(1024)
     .max(1024 * MiB)
-    .default(8 * MiB),
+    .default(64 * MiB),
   /** A node whose fresh metrics show host CPU above this percentage counts as busy. */
   busyCpuPct: z.coerce.number().min(0).max(100).default(80),
   /** A node whose fresh metrics show mean GPU utilization above this percentage counts as busy. */
@@ -215,8 +221,8 @@ export const SETTINGS: Readonly<Record<ConfigKey, SettingSource>> = {
   inferenceBodyLimitBytes: {
     env: 'INFERENCE_BODY_LIMIT_BYTES',
     flag: 'inference-body-limit-bytes',
-    defaultText: '8388608 (8 MiB)',
-    help: 'body limit of the inference routes',
+    defaultText: '67108864 (64 MiB)',
+    help: 'body limit of the inference routes (chats with images as base64)',
   },
   busyCpuPct: {
     env: 'BUSY_CPU_PCT',

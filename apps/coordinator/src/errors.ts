@@ -69,6 +69,16 @@ export const ProxyLoopError = createError(
   508,
 )
 export const InvalidInferenceRequestError = createError('FLEET_PROXY_BAD_REQUEST', '%s', 400)
+/**
+ * fastify's 413 on an inference API, worded so that an operator knows which setting to raise. It keeps
+ * fastify's code (`FST_ERR_CTP_BODY_TOO_LARGE`, the one docs/inference-api.md lists), so clients that
+ * match the code still do.
+ */
+export const BodyTooLargeError = createError(
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  "request body is over the coordinator's limit of %d bytes (%s)",
+  413,
+)
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)
 /**

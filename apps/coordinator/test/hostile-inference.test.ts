@@ -32,6 +32,16 @@ async function appWithRuntime() {
 
 type App = Awaited<ReturnType<typeof appWithRuntime>>
 
+/** A JSON generate body of exactly `sizeBytes` bytes, its prompt filling what the rest leaves: one allocation. */
+function jsonBodyOfSize(sizeBytes: number): Buffer {
+  const head = `{"model":"${MODEL}","stream":false,"prompt":"`
+  const tail = '"}'
+  const body = Buffer.alloc(sizeBytes, 'p')
+  body.write(head, 0)
+  body.write(tail, sizeBytes - tail.length)
+  return body
+}
+
 /** No 5xx; errors in the route's API shape; the registry as it was once nothing is in flight. */
 async function expectSafe(app: App, url: string, payload: string | Buffer, contentType = 'application/json') {
   const before = app.state()
@@ -132,11 +142,38 @@ describe('inference routes under hostile bytes', () => {
     ).toBe(400)
   })
 
-  it('a body over the 8 MiB inference limit is a 413 in the API format', async () => {
+  it('a body over the 64 MiB inference limit is a 413 in the API format naming the limit and its setting', async () => {
     const app = await appWithRuntime()
-    const huge = JSON.stringify({ ...VALID_BODY, prompt: 'p'.repeat(8 * 1024 * 1024) })
-    expect(await expectSafe(app, '/v1/chat/completions', huge)).toBe(413)
-    expect(await expectSafe(app, '/api/generate', huge)).toBe(413)
+    const huge = jsonBodyOfSize(64 * 1024 * 1024 + 1)
+    const post = (url: string) =>
+      app.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: huge })
+    const message =
+      "request body is over the coordinator's limit of 67108864 bytes (INFERENCE_BODY_LIMIT_BYTES)"
+    const code = 'FST_ERR_CTP_BODY_TOO_LARGE'
+    const openAi = await post('/v1/chat/completions')
+    expect(openAi.statusCode).toBe(413)
+    expect(openAi.json()).toEqual({ error: { message, type: 'invalid_request_error', param: null, code } })
+    const ollama = await post('/api/generate')
+    expect(ollama.statusCode).toBe(413)
+    expect(ollama.json()).toEqual({ error: message })
+    const anthropic = await post('/v1/messages')
+    expect(anthropic.statusCode).toBe(413)
+    expect(anthropic.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message } })
+    expect(app.runtime.requests).toEqual([])
+  })
+
+  it("a body over BODY_LIMIT_BYTES on Ollama's model-management routes names that setting", async () => {
+    const app = await appWithRuntime()
+    const response = await app.app.inject({
+      method: 'POST',
+      url: '/api/blobs/sha256:0',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: jsonBodyOfSize(1024 * 1024 + 1),
+    })
+    expect(response.statusCode).toBe(413)
+    expect(response.json()).toEqual({
+      error: "request body is over the coordinator's limit of 1048576 bytes (BODY_LIMIT_BYTES)",
+    })
   })
 
   it('bad UTF-8 inside the prompt or the model name: never a 5xx', async () => {

@@ -1,7 +1,8 @@
 /**
  * Images from the official clients, through real agents and mock runtimes to the default balancer:
  * each client's wire form of an image (`ollama`: base64 strings in `images`; `openai`: a base64 data
- * URL in an `image_url` part) is priced as an image, not as the prompt text its base64 would make.
+ * URL in an `image_url` part) is priced as an image, not as the prompt text its base64 would make; and
+ * a chat with several photos, as big as phones take them, gets its answer.
  */
 import { describe, expect, it } from 'vitest'
 import { DEMO_MODEL } from '../src/simulated-host.js'
@@ -57,5 +58,22 @@ describe('an image sent by', () => {
     const estimate = estimateIn(response.headers.get('x-fleet-reason'))
     expect(estimate).toBeGreaterThanOrEqual(0)
     expect(estimate).toBeLessThan(1)
+  })
+
+  it('the openai client with several photos, 12 MiB of body in all, gets the answer', async () => {
+    const client = openaiClient(fleet().coordinatorUrl)
+    // Three 3 MiB photos, as phones take them: 4 MiB of base64 each.
+    const photo = `data:image/jpeg;base64,${Buffer.alloc(3 * 1024 * 1024, 7).toString('base64')}`
+    const photos = [photo, photo, photo].map((url) => ({ type: 'image_url' as const, image_url: { url } }))
+    expect(photos.length * photo.length).toBeGreaterThan(8 * 1024 * 1024)
+    const completion = await client.chat.completions.create({
+      model: DEMO_MODEL,
+      max_tokens: 8,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Which of these is sharpest?' }, ...photos] },
+      ],
+    })
+    expect(completion.object).toBe('chat.completion')
+    expect(completion.choices[0]?.message.content).toMatch(/\S/)
   })
 })

@@ -1,8 +1,12 @@
 /** Reading request bodies and writing plain replies on node:http, with the instance header on every reply. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-/** Largest request body accepted, bytes (prompts in tests and benchmarks are far smaller). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024
+/**
+ * Largest request body accepted, bytes. Ollama and vLLM set no limit (chats carry photos as base64), so
+ * the mock reads all a coordinator forwards under its default INFERENCE_BODY_LIMIT_BYTES, with room to
+ * spare; the cap only keeps a runaway client from filling a test machine's memory.
+ */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024
 
 /** A body that could not be read as JSON. */
 export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string }

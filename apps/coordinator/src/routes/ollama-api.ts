@@ -41,7 +41,7 @@ const MANAGEMENT_ROUTES = [
 
 export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, options) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { statusCode, message } = describeError(error, request, reply)
+    const { statusCode, message } = describeError(error, request, reply, options.bodyLimitBytes)
     return reply.code(statusCode).send({ error: message })
   })
   acceptRawBodies(app)

@@ -1,7 +1,7 @@
 /** What the OpenAI and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errorCode } from '../../error-code.js'
-import { ClientClosedRequestError } from '../../errors.js'
+import { BodyTooLargeError, ClientClosedRequestError } from '../../errors.js'
 import { codedUpstreamBodyError } from '../../proxy/upstream-body-error.js'
 
 /**
@@ -21,16 +21,22 @@ export interface DescribedError {
 /**
  * Settles the status and the words for an error; logs unexpected ones (with `err`, once) and hides
  * their details, giving the request id instead; logs expected ones at info. Sets `Retry-After` on 503s.
+ * `inferenceBodyLimitBytes` (`INFERENCE_BODY_LIMIT_BYTES`) tells a 413 which setting it names.
  */
 export function describeError(
   thrown: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
+  inferenceBodyLimitBytes: number,
 ): DescribedError {
   // An upstream body that failed before anything reached the client arrives here as undici's error;
   // one cut short because the client left, as a premature close or undici's abort (its `proxied` 499 is
   // logged).
-  const error = codedUpstreamBodyError(thrown) ?? clientClosed(thrown, reply) ?? thrown
+  const error =
+    codedUpstreamBodyError(thrown) ??
+    clientClosed(thrown, reply) ??
+    bodyTooLarge(thrown, request, inferenceBodyLimitBytes) ??
+    thrown
   const statusCode =
     typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
       ? error.statusCode
@@ -78,4 +84,22 @@ const CLIENT_GONE_CODES: ReadonlySet<string | undefined> = new Set([
 function clientClosed(error: unknown, reply: FastifyReply): FastifyError | undefined {
   if (!reply.raw.destroyed || !CLIENT_GONE_CODES.has(errorCode(error))) return undefined
   return new ClientClosedRequestError({ cause: error })
+}
+
+/**
+ * fastify's 413 (`Request body is too large`) reworded with the limit the route enforced and the
+ * setting that raises it. The forwarded routes have INFERENCE_BODY_LIMIT_BYTES; the rest of these APIs
+ * (Ollama's refused model-management routes, `/api/blobs` among them) keep the server's BODY_LIMIT_BYTES.
+ * Should both settings be equal, a 413 there names INFERENCE_BODY_LIMIT_BYTES, wrongly but harmlessly:
+ * those routes answer 501 whatever the body.
+ */
+function bodyTooLarge(
+  error: FastifyError,
+  request: FastifyRequest,
+  inferenceBodyLimitBytes: number,
+): FastifyError | undefined {
+  if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined
+  const limitBytes = request.routeOptions.bodyLimit
+  const setting = limitBytes === inferenceBodyLimitBytes ? 'INFERENCE_BODY_LIMIT_BYTES' : 'BODY_LIMIT_BYTES'
+  return new BodyTooLargeError(limitBytes, setting, { cause: error })
 }
