@@ -11,8 +11,11 @@ export const MAX_BODY_BYTES = 256 * 1024 * 1024
 /** A body that could not be read as JSON. */
 export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string }
 
-/** Reads and parses a JSON request body. An empty body is an error, as it is for the real runtimes. */
-export async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+/** A body read whole, or too large to read. */
+export type RawBodyResult = { ok: true; value: Buffer } | { ok: false; status: 413; message: string }
+
+/** Reads a request body as bytes, up to `MAX_BODY_BYTES`. */
+export async function readRawBody(request: IncomingMessage): Promise<RawBodyResult> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request) {
@@ -21,7 +24,14 @@ export async function readJsonBody(request: IncomingMessage): Promise<BodyResult
     if (size > MAX_BODY_BYTES) return { ok: false, status: 413, message: 'request body too large' }
     chunks.push(buffer)
   }
-  const text = Buffer.concat(chunks).toString('utf8')
+  return { ok: true, value: Buffer.concat(chunks) }
+}
+
+/** Reads and parses a JSON request body. An empty body is an error, as it is for the real runtimes. */
+export async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+  const raw = await readRawBody(request)
+  if (!raw.ok) return raw
+  const text = raw.value.toString('utf8')
   if (text.trim() === '') return { ok: false, status: 400, message: 'missing request body' }
   try {
     return { ok: true, value: JSON.parse(text) as unknown }

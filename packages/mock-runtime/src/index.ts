@@ -32,3 +32,4 @@ export {
   scaleProfile,
   splitInFlight,
 } from './speed-model.js'
+export { silentWav, wavDurationS } from './wav-file.js'

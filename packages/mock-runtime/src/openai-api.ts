@@ -55,7 +55,12 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, response: ServerResponse)
   return undefined
 }
 
-function findModel(context: RuntimeContext, name: string, response: ServerResponse): ModelInfo | undefined {
+/** The served model `name` names, or undefined once the runtime's own 404 for it is sent. */
+export function findModel(
+  context: RuntimeContext,
+  name: string,
+  response: ServerResponse,
+): ModelInfo | undefined {
   const model = servedModel(context, name)
   if (model !== undefined) return model
   if (context.kind === 'ollama') {

@@ -21,6 +21,16 @@ export function hashString(text: string): number {
   return hash >>> 0
 }
 
+/** 32-bit FNV-1a hash of bytes (an uploaded file): the per-request seed where the input is not text. */
+export function hashBytes(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < bytes.length; i++) {
+    hash ^= bytes[i] as number
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
+
 /** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0

@@ -1,0 +1,285 @@
+/**
+ * vLLM's speech-to-text API: `POST /v1/audio/transcriptions` and `/v1/audio/translations` take a
+ * multipart upload and answer `{ text, usage }` (a translation: `{ text }`), or, with `stream=true`, SSE
+ * `transcription.chunk` (`translation.chunk`) events, a usage chunk when asked, and `data: [DONE]`.
+ * Each behaviour follows vLLM's files: the routes in vllm/entrypoints/openai/speech_to_text/api_router.py,
+ * the form fields in .../speech_to_text/protocol.py (`TranscriptionRequest`, `TranslationRequest`), the
+ * checks, the answer and the stream in .../speech_to_text/speech_to_text.py (`_create_speech_to_text`,
+ * `_speech_to_text_stream_generator`), and the error bodies in
+ * vllm/entrypoints/serve/utils/server_utils.py (`validation_exception_handler`,
+ * `http_exception_handler`).
+ */
+import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+import { runAdmittedGeneration } from './admitted-generation.js'
+import type { FaultDirective } from './fault-state.js'
+import type { GenerationRenderer } from './generation-response.js'
+import { findModel, sendOpenAiError } from './openai-api.js'
+import { estimateTokenCount, hashBytes, outputLengthTokens, tokenText } from './output-length.js'
+import type { RuntimeContext } from './runtime-context.js'
+import { wavDurationS } from './wav-file.js'
+
+const SSE = 'text/event-stream; charset=utf-8'
+
+/**
+ * vLLM refuses a larger file (`VLLM_MAX_AUDIO_CLIP_FILESIZE_MB`, 25 by default, in vllm/envs.py), as
+ * OpenAI's API does.
+ */
+const MAX_AUDIO_FILE_MIB = 25
+
+/** `AudioResponseFormat`: what the form may ask for; the serving layer answers only the first three. */
+const RESPONSE_FORMATS = new Set(['json', 'text', 'verbose_json', 'srt', 'vtt'])
+const ANSWERED_FORMATS = new Set(['json', 'text', 'verbose_json'])
+
+/** One upload: the raw body and its content type, with the runtime and the request's fault. */
+export interface UploadRequest {
+  readonly context: RuntimeContext
+  readonly fault: FaultDirective
+  readonly body: Buffer
+  readonly contentType: string | undefined
+}
+
+type Task = 'transcribe' | 'translate'
+
+/** `POST /v1/audio/transcriptions` */
+export function handleTranscriptions(request: UploadRequest, response: ServerResponse): Promise<void> {
+  return speechToText(request, response, 'transcribe')
+}
+
+/** `POST /v1/audio/translations` */
+export function handleTranslations(request: UploadRequest, response: ServerResponse): Promise<void> {
+  return speechToText(request, response, 'translate')
+}
+
+/** The form as vLLM's request model reads it: strings and the one file. */
+interface SpeechForm {
+  readonly file: Blob
+  readonly model: string | undefined
+  readonly prompt: string
+  readonly responseFormat: string
+  readonly stream: boolean
+  readonly includeUsage: boolean
+  readonly maxCompletionTokens: number | undefined
+}
+
+async function speechToText(request: UploadRequest, response: ServerResponse, task: Task): Promise<void> {
+  const form = await readForm(request, response)
+  if (form === undefined) return
+  const { context } = request
+  const modelName = form.model ?? context.models.keys().next().value ?? ''
+  // `_check_model`: no model names the served one; a wrong one is a 404.
+  if (form.model !== undefined && findModel(context, form.model, response) === undefined) return
+  if (!ANSWERED_FORMATS.has(form.responseFormat)) {
+    return badRequest(response, 'Currently only support response_format: `text`, `json` or `verbose_json`')
+  }
+  if (form.responseFormat === 'verbose_json') {
+    // Segment timestamps need a Whisper-style model; the mock's models have none.
+    return badRequest(response, `Currently do not support verbose_json for ${modelName}`)
+  }
+  const audio = new Uint8Array(await form.file.arrayBuffer())
+  const sizeMiB = audio.length / 1024 ** 2
+  if (sizeMiB > MAX_AUDIO_FILE_MIB)
+    return badRequest(response, 'Maximum file size exceeded', 'audio_filesize_mb')
+  // vLLM decodes what librosa reads; the mock reads only WAV headers, and answers any other file as
+  // vLLM answers one librosa cannot read.
+  const durationS = wavDurationS(audio)
+  if (durationS === undefined) return badRequest(response, 'Invalid or unsupported audio file.')
+
+  const seed = hashBytes(audio)
+  const outputTokens = outputLengthTokens(seed, form.maxCompletionTokens)
+  const renderer = speechRenderer(task, {
+    model: modelName,
+    seed,
+    stream: form.stream,
+    includeUsage: form.includeUsage,
+    promptTokens: estimateTokenCount(form.prompt),
+    outputTokens,
+    finishReason: form.maxCompletionTokens !== undefined ? 'length' : 'stop',
+    durationS,
+  })
+  const generation = { model: modelName, prompt: form.prompt, seed, outputTokens, fault: request.fault }
+  runAdmittedGeneration(context, response, renderer, generation)
+}
+
+/** What the answer says besides its tokens. */
+interface SpeechAnswer {
+  readonly model: string
+  readonly seed: number
+  readonly stream: boolean
+  readonly includeUsage: boolean
+  readonly promptTokens: number
+  readonly outputTokens: number
+  readonly finishReason: 'stop' | 'length'
+  readonly durationS: number
+}
+
+function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
+  const id = `${task}-${randomUUID().replaceAll('-', '')}`
+  const object = task === 'transcribe' ? 'transcription.chunk' : 'translation.chunk'
+  const created = Math.floor(Date.now() / 1000)
+  const collected: string[] = []
+  // `model_dump_json(exclude_unset=True)`: a delta carries only its content, finish and stop reason
+  // only on the last.
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
+    `data: ${JSON.stringify({ id, object, created, model: answer.model, choices, ...extra })}\n\n`
+  return {
+    isStreaming: answer.stream,
+    streamContentType: SSE,
+    renderTokens(firstIndex, count) {
+      let text = ''
+      for (let i = 0; i < count; i++) {
+        const token = tokenText(answer.seed, firstIndex + i)
+        if (answer.stream) text += chunk([{ delta: { content: token } }])
+        else collected.push(token)
+      }
+      return text
+    },
+    renderEnd() {
+      if (!answer.stream) {
+        const text = collected.join('')
+        // The same JSON whatever the format asked, `text` included: the router always answers a
+        // `JSONResponse` (vllm-project/vllm#49095).
+        return JSON.stringify(
+          task === 'transcribe'
+            ? { text, usage: { type: 'duration', seconds: Math.ceil(answer.durationS) } }
+            : { text },
+        )
+      }
+      let text = chunk([{ delta: { content: '' }, finish_reason: answer.finishReason, stop_reason: null }])
+      if (answer.includeUsage) {
+        const usage = {
+          prompt_tokens: answer.promptTokens,
+          completion_tokens: answer.outputTokens,
+          total_tokens: answer.promptTokens + answer.outputTokens,
+        }
+        text += chunk([], { usage })
+      }
+      return `${text}data: [DONE]\n\n`
+    },
+    renderError(message) {
+      // `create_streaming_error_response`: one error event, then [DONE].
+      const body = JSON.stringify({ error: { message, type: 'InternalServerError', param: null, code: 500 } })
+      return { streamed: `data: ${body}\n\ndata: [DONE]\n\n`, body }
+    },
+    renderGarbage() {
+      return answer.stream ? `data: {"id":"${id}","choices":[{"delta":\n\ndata: not json\n\n` : '{"text":'
+    },
+  }
+}
+
+/**
+ * The form as FastAPI and pydantic read it into `TranscriptionRequest`, or undefined once the error is
+ * sent. A body that is not a form reads as an empty one (Starlette), so it lacks its file.
+ */
+async function readForm(request: UploadRequest, response: ServerResponse): Promise<SpeechForm | undefined> {
+  const form = await parseForm(request)
+  if (form === 'unreadable') {
+    // FastAPI wraps a form it cannot parse in HTTPException(400, "There was an error parsing the body").
+    sendVllmError(response, 400, 'There was an error parsing the body', 'Bad Request')
+    return undefined
+  }
+  const file = form.get('file')
+  if (typeof file === 'string') {
+    // `validate_transcription_request` raises HTTPException(422) before the fields are validated.
+    sendVllmError(
+      response,
+      422,
+      "Expected 'file' to be a file-like object, not 'str'.",
+      'Unprocessable Entity',
+    )
+    return undefined
+  }
+  if (file === null) return invalidField(response, 'file', 'missing', 'Field required')
+  const text = (name: string): string | undefined => {
+    // Starlette keeps the last of a repeated field.
+    const value = form.getAll(name).at(-1)
+    return typeof value === 'string' ? value : undefined
+  }
+  const responseFormat = text('response_format') ?? 'json'
+  if (!RESPONSE_FORMATS.has(responseFormat)) {
+    return invalidField(
+      response,
+      'response_format',
+      'literal_error',
+      "Input should be 'json', 'text', 'srt', 'verbose_json' or 'vtt'",
+    )
+  }
+  const stream = pydanticBoolean(text('stream') ?? 'false')
+  const includeUsage = pydanticBoolean(text('stream_include_usage') ?? 'false')
+  if (stream === undefined)
+    return invalidField(response, 'stream', 'bool_parsing', 'Input should be a valid boolean')
+  if (includeUsage === undefined) {
+    return invalidField(response, 'stream_include_usage', 'bool_parsing', 'Input should be a valid boolean')
+  }
+  if (includeUsage && !stream) {
+    sendVllmError(
+      response,
+      400,
+      'Stream options can only be defined when `stream=True`.',
+      'Bad Request',
+      'stream_include_usage',
+    )
+    return undefined
+  }
+  const limit = text('max_completion_tokens')
+  if (limit !== undefined && !/^\d+$/.test(limit)) {
+    return invalidField(response, 'max_completion_tokens', 'int_parsing', 'Input should be a valid integer')
+  }
+  const model = text('model')
+  return {
+    file,
+    model: model === '' ? undefined : model,
+    prompt: text('prompt') ?? '',
+    responseFormat,
+    stream,
+    includeUsage,
+    maxCompletionTokens: limit === undefined ? undefined : Number(limit),
+  }
+}
+
+/** The body as form data (undici's parser, Node's own), or `unreadable` when a form fails to parse. */
+async function parseForm(request: UploadRequest): Promise<FormData | 'unreadable'> {
+  const contentType = request.contentType ?? ''
+  if (!/^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType))
+    return new FormData()
+  try {
+    return await new Request('http://mock.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: request.body,
+    }).formData()
+  } catch {
+    return 'unreadable'
+  }
+}
+
+/** pydantic's `bool` from a string: these words, in any case; anything else fails validation. */
+function pydanticBoolean(value: string): boolean | undefined {
+  const word = value.toLowerCase()
+  if (['1', 'on', 't', 'true', 'y', 'yes'].includes(word)) return true
+  if (['0', 'off', 'f', 'false', 'n', 'no'].includes(word)) return false
+  return undefined
+}
+
+/** vLLM's `ErrorResponse`: `{ error: { message, type, param, code } }` with the status as the code. */
+function sendVllmError(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  param?: string,
+): void {
+  sendOpenAiError(response, status, { message, type, param: param ?? null, code: status })
+}
+
+/** The serving layer's `create_error_response(message)`: a 400 `BadRequestError`. */
+function badRequest(response: ServerResponse, message: string, param?: string): void {
+  sendVllmError(response, 400, message, 'BadRequestError', param)
+}
+
+/** `validation_exception_handler` on one failed form field: a 400 whose param is the field's `loc`. */
+function invalidField(response: ServerResponse, field: string, type: string, message: string): undefined {
+  const error = `{'type': '${type}', 'loc': ('body', '${field}'), 'msg': '${message}'}`
+  sendVllmError(response, 400, `1 validation error:\n  ${error}`, 'Bad Request', `body.${field}`)
+  return undefined
+}

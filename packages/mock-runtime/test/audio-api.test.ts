@@ -1,0 +1,170 @@
+import { type Agent, FormData, request } from 'undici'
+import { describe, expect, it } from 'vitest'
+import { silentWav } from '../src/index.js'
+import { sseData, startTestRuntime, testAgent } from './helpers/test-runtime.js'
+
+const WHISPER = 'openai/whisper-large-v3'
+
+/** A form as the official clients send it: the file first, then the fields. */
+function upload(fields: Record<string, string>, file: Blob | string = new Blob([silentWav(2)])): FormData {
+  const form = new FormData()
+  if (typeof file === 'string') form.append('file', file)
+  else form.append('file', file, 'clip.wav')
+  for (const [name, value] of Object.entries(fields)) form.append(name, value)
+  return form
+}
+
+async function post(agent: Agent, url: string, body: FormData | string, contentType?: string) {
+  const response = await request(url, {
+    method: 'POST',
+    dispatcher: agent,
+    body,
+    ...(contentType === undefined ? {} : { headers: { 'content-type': contentType } }),
+  })
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text() }
+}
+
+describe('vLLM speech to text', () => {
+  it('transcribes an upload to { text, usage } with the clip length in seconds, rounded up', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const { status, headers, text } = await post(
+      testAgent(),
+      `${runtime.url}/v1/audio/transcriptions`,
+      upload({ model: WHISPER, max_completion_tokens: '3' }, new Blob([silentWav(1.2)])),
+    )
+    expect(status).toBe(200)
+    expect(headers['content-type']).toMatch(/^application\/json/)
+    expect(JSON.parse(text)).toEqual({
+      text: expect.stringMatching(/^([a-z]+ ){3}$/),
+      usage: { type: 'duration', seconds: 2 },
+    })
+  })
+
+  it('answers the same text for the same audio, and JSON for response_format=text too (vllm#49095)', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const agent = testAgent()
+    const url = `${runtime.url}/v1/audio/transcriptions`
+    const asJson = JSON.parse((await post(agent, url, upload({ model: WHISPER }))).text) as { text: string }
+    const asText = await post(agent, url, upload({ model: WHISPER, response_format: 'text' }))
+    expect(asText.headers['content-type']).toMatch(/^application\/json/)
+    expect(JSON.parse(asText.text)).toMatchObject({ text: asJson.text })
+  })
+
+  it('translates to { text } alone, and serves the one model when the form names none', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const { status, text } = await post(testAgent(), `${runtime.url}/v1/audio/translations`, upload({}))
+    expect(status).toBe(200)
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['text'])
+  })
+
+  it('streams transcription.chunk events, the usage chunk when asked, then [DONE]', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const { status, headers, text } = await post(
+      testAgent(),
+      `${runtime.url}/v1/audio/transcriptions`,
+      upload({ model: WHISPER, stream: 'true', stream_include_usage: 'true', max_completion_tokens: '2' }),
+    )
+    expect(status).toBe(200)
+    expect(headers['content-type']).toMatch(/^text\/event-stream/)
+    const data = sseData(text)
+    expect(data.at(-1)).toBe('[DONE]')
+    const events = data.slice(0, -1).map((payload) => JSON.parse(payload) as Record<string, unknown>)
+    expect(events).toHaveLength(4)
+    const id = events[0]?.id
+    expect(id).toMatch(/^transcribe-/)
+    for (const event of events) {
+      expect(event).toMatchObject({
+        id,
+        object: 'transcription.chunk',
+        model: WHISPER,
+        created: expect.any(Number),
+      })
+    }
+    expect(events[0]?.choices).toEqual([{ delta: { content: expect.stringMatching(/^[a-z]+ $/) } }])
+    expect(events[2]?.choices).toEqual([
+      { delta: { content: '' }, finish_reason: 'length', stop_reason: null },
+    ])
+    expect(events[3]).toMatchObject({ choices: [], usage: { completion_tokens: 2 } })
+  })
+
+  it('streams translation.chunk events without usage unless asked', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const { text } = await post(
+      testAgent(),
+      `${runtime.url}/v1/audio/translations`,
+      upload({ model: WHISPER, stream: 'True', max_completion_tokens: '1' }),
+    )
+    const events = sseData(text)
+      .slice(0, -1)
+      .map((payload) => JSON.parse(payload) as Record<string, unknown>)
+    expect(events.map((event) => event.object)).toEqual(['translation.chunk', 'translation.chunk'])
+    expect(events[0]?.id).toMatch(/^translate-/)
+    expect(events.some((event) => 'usage' in event)).toBe(false)
+  })
+
+  it.each([
+    ['a model it does not serve', upload({ model: 'whisper-tiny' }), 404, 'NotFoundError', 'model'],
+    ['an SRT answer', upload({ response_format: 'srt' }), 400, 'BadRequestError', null],
+    [
+      'a format outside the list',
+      upload({ response_format: 'mp3' }),
+      400,
+      'Bad Request',
+      'body.response_format',
+    ],
+    ['a stream flag that is not a boolean', upload({ stream: 'maybe' }), 400, 'Bad Request', 'body.stream'],
+    [
+      'usage without a stream',
+      upload({ stream_include_usage: 'true' }),
+      400,
+      'Bad Request',
+      'stream_include_usage',
+    ],
+    ['a file it cannot decode', upload({}, new Blob(['ID3 an mp3'])), 400, 'BadRequestError', null],
+    [
+      'no file',
+      (() => {
+        const form = new FormData()
+        form.append('model', WHISPER)
+        return form
+      })(),
+      400,
+      'Bad Request',
+      'body.file',
+    ],
+    ['a file sent as text', upload({}, 'not a file'), 422, 'Unprocessable Entity', null],
+  ])('refuses %s as vLLM does', async (_case, form, status, type, param) => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const response = await post(testAgent(), `${runtime.url}/v1/audio/transcriptions`, form)
+    expect(response.status).toBe(status)
+    expect(JSON.parse(response.text)).toMatchObject({ error: { type, param, code: status } })
+  })
+
+  it('answers a JSON body as a form without its file, and a broken form as unparseable', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const agent = testAgent()
+    const url = `${runtime.url}/v1/audio/transcriptions`
+    const json = await post(agent, url, JSON.stringify({ model: WHISPER }), 'application/json')
+    expect(json.status).toBe(400)
+    expect(JSON.parse(json.text)).toMatchObject({ error: { param: 'body.file' } })
+    const broken = await post(
+      agent,
+      url,
+      '--b\r\nContent-Disposition: form-data; name="model"',
+      'multipart/form-data; boundary=b',
+    )
+    expect(broken.status).toBe(400)
+    expect(JSON.parse(broken.text)).toMatchObject({
+      error: { message: 'There was an error parsing the body' },
+    })
+  })
+
+  it('has no translations route when it plays Ollama or llama-server, as neither server has one', async () => {
+    // ollama/ollama server/routes.go and llama.cpp tools/server/server.cpp register transcriptions only.
+    const ollama = await startTestRuntime({ kind: 'ollama' })
+    const llamaServer = await startTestRuntime({ kind: 'openai', server: 'llama-server' })
+    const agent = testAgent()
+    expect((await post(agent, `${ollama.url}/v1/audio/translations`, upload({}))).status).toBe(404)
+    expect((await post(agent, `${llamaServer.url}/v1/audio/translations`, upload({}))).status).toBe(404)
+  })
+})
