@@ -27,15 +27,17 @@ const COORDINATOR_TIMEOUT_MS = 5000
 /**
  * A log pipe whose reader went away (`llm-fleet-agent | head`, a log shipper restarting) answers
  * EPIPE, which an unhandled stream 'error' turns into the agent's exit: the node would drop out of the
- * fleet over a log line. EPIPE is ignored instead, and the destroyed stream drops every later line (no
- * one can read them). Node's console does not absorb it either: a second console.error a tick after
- * the first failed one throws. Any other error is rethrown, and ends the process as it did unhandled.
+ * fleet over a log line. EPIPE on stdout is ignored instead, and the destroyed stream drops every later
+ * line (no one can read them); any other error there still ends the process, as it did unhandled.
+ * stderr carries only warnings: any error on it is ignored, since Node's console absorbs only the
+ * first one and a second warning a tick later would end the process.
  */
-function keepRunningWhenReaderCloses(stream: NodeJS.WriteStream): void {
-  stream.on('error', (error) => {
+function keepPushingWhenLogsClose(): void {
+  process.stdout.on('error', (error) => {
     if ('code' in error && error.code === 'EPIPE') return
     throw error
   })
+  process.stderr.on('error', () => {})
 }
 
 function readAgentVersion(): string {
@@ -95,8 +97,7 @@ async function sampleOnce(config: Config): Promise<number> {
 }
 
 async function runAgent(config: Config): Promise<number> {
-  keepRunningWhenReaderCloses(process.stdout)
-  keepRunningWhenReaderCloses(process.stderr)
+  keepPushingWhenLogsClose()
   const log = createLogger({ level: config.LOG_LEVEL })
   const { sampler, gpu } = buildSampler(config, log)
   const coordinatorUrls = config.COORDINATOR_URL ?? []

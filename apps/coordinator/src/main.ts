@@ -9,7 +9,6 @@ import { Registry } from 'prom-client'
 import { buildApp, SETTLE_PUSH_INTERVALS } from './app.js'
 import { type Config, givenName, helpText, isHelpRequested, loadConfig } from './config.js'
 import { createBalancerState } from './core/balancer/strategy.js'
-import { errorCode } from './error-code.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
 import { registerProcessMetrics } from './observability/process-metrics.js'
@@ -22,16 +21,14 @@ const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
 
 /**
- * stderr carries Node's warnings and the console.error lines. A pipe whose reader went away answers
- * EPIPE, and Node's console does not absorb it (a second console.error a tick after the first failed
- * one throws): the coordinator would stop serving over a warning. EPIPE is ignored, and the destroyed
- * stream drops every later line; any other error is rethrown, and ends the process as it did unhandled.
- * stdout is not a stream here: the log destination writes its descriptor and handles EPIPE itself.
+ * stderr carries only Node's warnings and console.error lines. When it cannot be written (its pipe's
+ * reader went away: EPIPE; its terminal closed: EIO), the line is lost and the coordinator keeps
+ * serving: Node's console absorbs only the first such error, and a second warning a tick later would
+ * end the process. stdout is not a stream here: the log destination writes its descriptor and
+ * handles EPIPE itself.
  */
-function keepRunningWhenReaderCloses(stream: NodeJS.WriteStream): void {
-  stream.on('error', (error) => {
-    if (errorCode(error) !== 'EPIPE') throw error
-  })
+function keepServingWithoutStderr(): void {
+  process.stderr.on('error', () => {})
 }
 
 /**
@@ -43,7 +40,6 @@ function keepRunningWhenReaderCloses(stream: NodeJS.WriteStream): void {
 function createLogger(config: Config): FastifyBaseLogger {
   const stdout = new BatchedLogDestination(1)
   process.on('exit', () => stdout.flushSync())
-  keepRunningWhenReaderCloses(process.stderr)
   return Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization'], stream: stdout },
   }).log
@@ -65,6 +61,7 @@ async function main(): Promise<number> {
     return EXIT_USAGE
   }
 
+  keepServingWithoutStderr()
   const log = createLogger(config)
   // Monotonic, so TTLs and cool-downs survive wall-clock steps (NTP), yet still epoch milliseconds.
   const clock = () => performance.timeOrigin + performance.now()
