@@ -64,8 +64,8 @@ export const ConfigSchema = z.strictObject({
    * Request body limit of the inference routes (/v1/*, /api/chat, …; 413 beyond, naming this setting).
    * 64 MiB holds a chat carrying several phone photos as base64 (OpenAI `image_url` data URLs, Ollama
    * `images`): OpenAI's API takes up to 50 MB of images a request, and Ollama and vLLM set no limit.
-   * The cost: the coordinator holds each body in memory and parses it once on the event loop, so every
-   * other stream pauses while a body near the limit is parsed.
+   * The cost: the coordinator holds each body in memory, and parses, searches for images and hashes it
+   * on the event loop, so every other stream pauses while a body near the limit is read.
    */
   inferenceBodyLimitBytes: z.coerce
     .number()

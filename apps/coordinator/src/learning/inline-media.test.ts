@@ -171,6 +171,19 @@ describe('inline media in a cached prefix', () => {
     expect(media.spans.slice(62)).toEqual([start, start + 2_048])
   })
 
+  it('stops at the first image its body does not hold verbatim, so an escaping writer costs one scan, not one per image', () => {
+    // PHP's json_encode writes `/` as `\/`: the parsed value is not in the raw bytes. The second
+    // image, written plainly, is not looked for: the search does not scan the body again for it.
+    const escaped = `${'A'.repeat(100)}/${'B'.repeat(2_900)}`
+    const plain = 'C'.repeat(3_000)
+    const json = JSON.stringify({ model: 'm', images: [escaped, plain] }).replace('/', '\\/')
+    const raw = Buffer.from(json)
+    const media = findInlineMedia(JSON.parse(json), raw)
+    expect(media.count).toBe(2)
+    expect(raw.indexOf(plain)).toBeGreaterThan(0)
+    expect(media.spans).toEqual([])
+  })
+
   it('counts the tokens up to each prefix block: text at bytes / 4, an image spread over its bytes', () => {
     // 1 000 bytes of text, then a 40 000-byte image, then text; blocks of 256 bytes.
     const byBlock = prefixTokens([1_000, 41_000], 162, 256, 4)

@@ -82,8 +82,11 @@ const MAX_LOCATED = 32
 /**
  * Where each value lies in `raw`, as disjoint [start, end) pairs in body order. Values come in body
  * order, and two images may begin alike (files of one format and size share their headers), so each
- * is looked for after the one before; one not found there stays unlocated. At most `MAX_LOCATED`
- * values of `MIN_LOCATED_CHARS` or more are looked for, so a hostile body costs a few scans at most.
+ * is looked for after the one before. A value not found there (its JSON escapes a character, as
+ * PHP's json_encode does with `/`) ends the search: the body's writer escapes the others alike, and
+ * each miss scans the rest of the body, up to 64 MiB. So the search reads the body about twice at
+ * most; the values not located count as their bytes in a cached prefix. At most `MAX_LOCATED` values
+ * of `MIN_LOCATED_CHARS` or more are looked for.
  */
 function spansIn(raw: Uint8Array, values: readonly string[]): number[] {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length)
@@ -94,7 +97,7 @@ function spansIn(raw: Uint8Array, values: readonly string[]): number[] {
     if (value.length < MIN_LOCATED_CHARS) continue
     if (searches++ === MAX_LOCATED) break
     const start = bytes.indexOf(value.slice(0, 256), after, 'latin1')
-    if (start < 0) continue
+    if (start < 0) break
     spans.push(start, start + value.length)
     after = start + value.length
   }
