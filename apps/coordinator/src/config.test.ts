@@ -132,6 +132,12 @@ describe('loadConfig', () => {
     [{ PUSH_INTERVAL_MS: '10' }, [], 'PUSH_INTERVAL_MS: must be at least 100'],
     [{ BUSY_GPU_PCT: '101' }, [], 'BUSY_GPU_PCT: must be at most 100'],
     [{ MAX_RETRIES: '1.5' }, [], 'MAX_RETRIES: must be int'],
+    // V8 builds no string over 536870888 characters on 64-bit Node: a bigger body could never parse.
+    [
+      { INFERENCE_BODY_LIMIT_BYTES: String(1024 ** 3) },
+      [],
+      'INFERENCE_BODY_LIMIT_BYTES: must be at most 536870888',
+    ],
     [{ API_KEYS: ' , ' }, [], 'API_KEYS: must have at least 1 items'],
     [{ API_KEYS: 'good,two words' }, [], 'API_KEYS[1]: must be printable ASCII without spaces'],
     [{ AGENT_TOKEN: 'two words' }, [], 'AGENT_TOKEN: must be printable ASCII without spaces'],

@@ -2,6 +2,7 @@
  * The coordinator's settings: one zod schema, read from the environment and the command line in this
  * one place (flags override env, env overrides defaults). `loadConfig` is pure: tests pass objects.
  */
+import { constants as bufferConstants } from 'node:buffer'
 import { parseArgs } from 'node:util'
 import { BearerToken, formatZodIssues, readSettingValue } from '@llm-fleet/types'
 import { z } from 'zod'
@@ -14,6 +15,11 @@ export const DEFAULT_PUSH_INTERVAL_MS = 2_000
 export const TTL_PUSH_INTERVALS = 3
 
 const MiB = 1024 * 1024
+/**
+ * The largest body limit: a body is parsed as one string, and V8 builds none longer than this (about
+ * 512 MiB on 64-bit Node), so a larger body could only fail as "not valid JSON".
+ */
+const MAX_BODY_BYTES = bufferConstants.MAX_STRING_LENGTH
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Milliseconds, a whole number within [min, 1 day]. */
@@ -54,12 +60,7 @@ export const ConfigSchema = z.strictObject({
    * Request body limit of the agent API and every other non-inference route (413 beyond). 1 MiB holds
    * the largest valid registration or metrics push (1 024 model names of 256 characters, 64 GPUs).
    */
-  bodyLimitBytes: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(1024 * MiB)
-    .default(MiB),
+  bodyLimitBytes: z.coerce.number().int().min(1024).max(MAX_BODY_BYTES).default(MiB),
   /**
    * Request body limit of the inference routes (/v1/*, /api/chat, …; 413 beyond, naming this setting).
    * 64 MiB holds a chat carrying several phone photos as base64 (OpenAI `image_url` data URLs, Ollama
@@ -71,7 +72,7 @@ export const ConfigSchema = z.strictObject({
     .number()
     .int()
     .min(1024)
-    .max(1024 * MiB)
+    .max(MAX_BODY_BYTES)
     .default(64 * MiB),
   /** A node whose fresh metrics show host CPU above this percentage counts as busy. */
   busyCpuPct: z.coerce.number().min(0).max(100).default(80),
