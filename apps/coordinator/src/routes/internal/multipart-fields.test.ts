@@ -1,0 +1,54 @@
+import { silentWav } from '@llm-fleet/mock-runtime'
+import { describe, expect, it } from 'vitest'
+import { formContentType, multipartBody } from '../../../test/helpers/multipart-body.js'
+import { readMultipartFields } from './multipart-fields.js'
+
+const BOUNDARY = 'openai-x7k2'
+const NAMES = new Set(['model', 'stream'])
+const AUDIO = { name: 'file', value: silentWav(0.5), filename: 'clip.wav' }
+
+describe('readMultipartFields', () => {
+  it('finds the fields asked for wherever they are, after the file as the SDKs send them', async () => {
+    const body = multipartBody(BOUNDARY, [
+      AUDIO,
+      { name: 'model', value: 'whisper-large-v3' },
+      { name: 'language', value: 'en' },
+      { name: 'stream', value: 'true' },
+    ])
+    const fields = await readMultipartFields(body, formContentType(BOUNDARY), NAMES)
+    expect(Object.fromEntries(fields)).toEqual({ model: 'whisper-large-v3', stream: 'true' })
+  })
+
+  it('keeps the last of a repeated field, as Starlette does for vLLM, and skips a file named like a field', async () => {
+    const body = multipartBody(BOUNDARY, [
+      { name: 'model', value: 'first' },
+      { name: 'model', value: 'second' },
+      { name: 'stream', value: Buffer.from('x'), filename: 'stream.txt' },
+    ])
+    const fields = await readMultipartFields(body, `multipart/form-data; boundary="${BOUNDARY}"`, NAMES)
+    expect(Object.fromEntries(fields)).toEqual({ model: 'second' })
+  })
+
+  it.each([
+    ['no boundary', 'multipart/form-data', multipartBody(BOUNDARY, [AUDIO]), 'Boundary not found'],
+    ['another boundary', formContentType('other'), multipartBody(BOUNDARY, [AUDIO]), 'Unexpected end'],
+    [
+      'a file cut short',
+      formContentType(BOUNDARY),
+      multipartBody(BOUNDARY, [AUDIO]).subarray(0, 4000),
+      'Unexpected end',
+    ],
+    [
+      'no closing delimiter',
+      formContentType(BOUNDARY),
+      multipartBody(BOUNDARY, [AUDIO]).subarray(0, -20),
+      'Unexpected end',
+    ],
+    ['a JSON body', formContentType(BOUNDARY), Buffer.from('{"model":"m"}'), 'Unexpected end'],
+  ])('refuses a body with %s as a 400 that says so', async (_case, contentType, body, problem) => {
+    const failure = readMultipartFields(body, contentType, NAMES)
+    await expect(failure).rejects.toMatchObject({ statusCode: 400, code: 'FLEET_PROXY_BAD_REQUEST' })
+    await expect(failure).rejects.toThrow(`The request body is not valid multipart/form-data: `)
+    await expect(failure).rejects.toThrow(problem)
+  })
+})
