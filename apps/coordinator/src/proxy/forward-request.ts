@@ -118,6 +118,11 @@ export interface InferenceRequest {
   readonly headers: IncomingHttpHeaders
   /** The body exactly as received: it is valid JSON, and re-serializing it would only cost time. */
   readonly body: Buffer
+  /**
+   * The body's content type upstream: a multipart upload keeps the client's (its boundary); absent:
+   * `application/json`.
+   */
+  readonly contentType?: string | undefined
   readonly requestId: string
   /** Aborts when the client goes away: the upstream request is aborted at once. */
   readonly signal: ClientGoneSignal
@@ -366,6 +371,7 @@ export class RequestForwarder {
         request.requestId,
         registry.upstreamAuthorization?.(node.id),
         this.#options.via,
+        request.contentType,
       ),
       body: request.body,
       signal: request.signal,

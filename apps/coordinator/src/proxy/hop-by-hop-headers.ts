@@ -28,8 +28,9 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
  * Request headers the coordinator replaces or must not pass on, besides the hop-by-hop ones:
  * - `host`: undici sets the upstream's own;
  * - `content-length`: undici computes it from the body it sends;
- * - `content-type`: the body is always JSON upstream, even when a client such as `curl -d` labelled it
- *   form-encoded (Ollama does not care, but FastAPI-based runtimes such as vLLM do);
+ * - `content-type`: a JSON body is JSON upstream, even when a client such as `curl -d` labelled it
+ *   form-encoded (Ollama does not care, but FastAPI-based runtimes such as vLLM do); an upload keeps
+ *   its own, which the route passes back (`buildUpstreamRequestHeaders`' `contentType`);
  * - `authorization`: the client's credential is the coordinator's API key (or an SDK's placeholder);
  *   the runtimes behind the coordinator must never see it;
  * - `x-api-key`: the same credential as the Anthropic SDKs send it;
@@ -53,7 +54,7 @@ const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 /**
  * The headers to send upstream for a client's request: everything the client sent except hop-by-hop
  * headers, headers named in its `Connection` header, and those the coordinator replaces; then the
- * request id, the JSON content type and the runtime's key.
+ * request id, the body's content type (JSON unless the route says otherwise) and the runtime's key.
  */
 export function buildUpstreamRequestHeaders(
   headers: IncomingHttpHeaders,
@@ -62,6 +63,8 @@ export function buildUpstreamRequestHeaders(
   authorization?: string | undefined,
   /** This coordinator's name in `Via` (RFC 9110 §7.6.3), added after those the request came through. */
   via?: string | undefined,
+  /** The body's content type as the route settled it (a multipart upload's, boundary and all). */
+  contentType = 'application/json',
 ): HeaderRecord {
   const named = namedInConnection(headers.connection)
   const upstream: HeaderRecord = {}
@@ -72,7 +75,7 @@ export function buildUpstreamRequestHeaders(
     if (named?.has(name)) continue
     upstream[name] = value
   }
-  upstream['content-type'] = 'application/json'
+  upstream['content-type'] = contentType
   upstream['x-request-id'] = requestId
   if (authorization !== undefined) upstream.authorization = authorization
   if (via !== undefined) {

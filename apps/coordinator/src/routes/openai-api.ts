@@ -1,6 +1,7 @@
 /**
- * The OpenAI API (`/v1/*`): chat, completions, embeddings, responses and every other `POST /v1/*` whose
- * JSON body names a `model` (rerank, score, …) forwarded to a node; the model list and single models
+ * The OpenAI API (`/v1/*`): chat, completions, embeddings, responses, audio transcriptions and
+ * translations (uploads) and every other `POST /v1/*` whose JSON body names a `model` (rerank, score,
+ * …) forwarded to a node; the model list and single models
  * answered here. Errors, unknown `/v1/*` routes included, render in OpenAI's shape,
  * `{ error: { message, type, param, code } }`. The Anthropic Messages API (`/v1/messages`) lives in
  * `anthropic-api.ts`, with Anthropic's error shape.
@@ -10,7 +11,8 @@ import { modelKeyFor } from '../core/model-name.js'
 import { InvalidApiKeyError, ModelNotServedError } from '../errors.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
-import { acceptRawBodies, parseNamingModel } from './internal/inference-body.js'
+import { isMultipartForm, parseFormInferenceBody } from './internal/form-body.js'
+import { acceptRawBodies, parseInferenceBody, parseNamingModel } from './internal/inference-body.js'
 import { type InferenceApiOptions, proxyInference, servedModels } from './internal/proxy-inference.js'
 
 const FORWARDED_ROUTES = [
@@ -19,6 +21,13 @@ const FORWARDED_ROUTES = [
   '/v1/embeddings',
   '/v1/responses',
 ] as const
+
+/**
+ * Routes that take an upload: vLLM serves both (vllm/entrypoints/openai/speech_to_text/api_router.py,
+ * `Annotated[TranscriptionRequest, Form()]`), and the official clients send `multipart/form-data` with
+ * `model` after the file. A JSON body naming a model is forwarded as on the other routes.
+ */
+const UPLOAD_ROUTES = ['/v1/audio/transcriptions', '/v1/audio/translations'] as const
 
 /**
  * The route label of the other forwarded `POST /v1/*` requests (`/v1/rerank`, `/v1/score`, …): one
@@ -42,6 +51,16 @@ export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
         isStreamingByDefault: false,
       }),
     )
+  }
+  for (const route of UPLOAD_ROUTES) {
+    const rules = { apiKind: 'openai', route, isStreamingByDefault: false } as const
+    app.post(route, { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+      const contentType = request.headers['content-type']
+      const body = isMultipartForm(contentType)
+        ? await parseFormInferenceBody(request.body, contentType, rules)
+        : parseInferenceBody(request.body, rules)
+      return proxyInference(request, reply, options.forwarder, rules, body)
+    })
   }
   const otherRoute = { apiKind: 'openai', route: OTHER_V1_ROUTE, isStreamingByDefault: false } as const
   app.post(OTHER_V1_ROUTE, { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {

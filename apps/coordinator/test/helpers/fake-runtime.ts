@@ -32,6 +32,8 @@ export interface RecordedRequest {
   readonly url: string
   readonly headers: IncomingMessage['headers']
   readonly body: string
+  /** The body's bytes as they arrived (an upload is not text). */
+  readonly bytes: Buffer
 }
 
 export interface FakeRuntime {
@@ -76,11 +78,13 @@ export async function startFakeRuntime(options: FakeRuntimeOptions = {}): Promis
     const parts: Buffer[] = []
     request.on('data', (part: Buffer) => parts.push(part))
     request.on('end', () => {
+      const bytes = Buffer.concat(parts)
       const recorded: RecordedRequest = {
         method: request.method ?? '',
         url: request.url ?? '',
         headers: request.headers,
-        body: Buffer.concat(parts).toString('utf8'),
+        body: bytes.toString('utf8'),
+        bytes,
       }
       requests.push(recorded)
       response.on('close', () => {
@@ -179,6 +183,8 @@ function answerFormat(request: RecordedRequest): AnswerFormat {
 }
 
 function wantsStream(request: RecordedRequest): boolean {
+  // An upload (multipart) is answered whole: this fake reads only JSON bodies.
+  if (request.headers['content-type'] !== 'application/json') return false
   const body: unknown = JSON.parse(request.body)
   const stream = typeof body === 'object' && body !== null && 'stream' in body ? body.stream : undefined
   if (typeof stream === 'boolean') return stream

@@ -6,7 +6,7 @@
  */
 import { MAX_MODEL_NAME_LENGTH } from '@llm-fleet/types'
 import type { FastifyInstance } from 'fastify'
-import type { ApiKind } from '../../core/balancer/strategy.js'
+import type { ApiKind, RequestProbe } from '../../core/balancer/strategy.js'
 import { InvalidInferenceRequestError } from '../../errors.js'
 import { findInlineMedia, type InlineMedia } from '../../learning/inline-media.js'
 
@@ -28,6 +28,13 @@ export interface InferenceBody {
   readonly media: InlineMedia
   /** The most tokens the client lets the answer have, when it says (`maxOutputTokensOf`). */
   readonly maxOutputTokens: number | undefined
+  /** The content type to forward with `raw`; absent: `application/json`, whatever the client said. */
+  readonly contentType?: string
+  /**
+   * What the balancer learns from a body whose bytes are not prompt text (an upload, form-body.ts);
+   * absent: `probeOf(raw, media, maxOutputTokens)`.
+   */
+  readonly probe?: RequestProbe
 }
 
 /**
@@ -66,7 +73,15 @@ export function acceptRawBodies(app: FastifyInstance): void {
 }
 
 const NOT_AN_OBJECT = 'The request body must be a JSON object'
-const NO_MODEL = 'model: is required (a model name)'
+/** The 400's message for a body that names no model. */
+export const NO_MODEL = 'model: is required (a model name)'
+
+/** Throws `InvalidInferenceRequestError` (400) for a model name longer than the registry keeps. */
+export function checkModelLength(model: string): void {
+  if (model.length > MAX_MODEL_NAME_LENGTH) {
+    throw new InvalidInferenceRequestError(`model: must be at most ${MAX_MODEL_NAME_LENGTH} characters`)
+  }
+}
 
 /**
  * Finds the model and the stream flag. Throws `InvalidInferenceRequestError` (400) for a missing body,
@@ -102,9 +117,7 @@ export function parseNamingModel(body: unknown, rules: BodyRules): InferenceBody
   }
   if (model === undefined || model === null || model === '') return null
   if (typeof model !== 'string') throw new InvalidInferenceRequestError(NO_MODEL)
-  if (model.length > MAX_MODEL_NAME_LENGTH) {
-    throw new InvalidInferenceRequestError(`model: must be at most ${MAX_MODEL_NAME_LENGTH} characters`)
-  }
+  checkModelLength(model)
   const stream = 'stream' in parsed ? parsed.stream : undefined
   return {
     raw: body,

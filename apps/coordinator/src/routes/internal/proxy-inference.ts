@@ -47,10 +47,11 @@ export async function proxyInference(
     url: originForm(request.url),
     headers: request.headers,
     body: body.raw,
+    contentType: body.contentType,
     requestId: request.id,
     signal: clientGone,
     log: request.log,
-    probe: probeOf(body.raw, body.media, body.maxOutputTokens),
+    probe: body.probe ?? probeOf(body.raw, body.media, body.maxOutputTokens),
     isStreaming: body.isStreaming,
   })
 
