@@ -298,7 +298,7 @@ export class Fleet {
 
   async #startRuntime(host: SimulatedHost): Promise<void> {
     const runtime = this.#spawn(`runtime-${host.name}`, this.#bins.mockRuntime, {
-      MOCK_RUNTIME_KIND: 'ollama',
+      MOCK_RUNTIME_KIND: host.runtimeKind ?? 'ollama',
       MOCK_RUNTIME_PROFILE: host.profile,
       MOCK_RUNTIME_PORT: '0',
       MOCK_RUNTIME_HOST: '127.0.0.1',
@@ -322,7 +322,7 @@ export class Fleet {
       AGENT_TOKEN: this.#agentToken,
       NODE_NAME: hostName,
       RUNTIME_URL: current.runtimeUrl,
-      RUNTIME_KIND: 'ollama',
+      RUNTIME_KIND: current.host.runtimeKind ?? 'ollama',
       // The coordinator reaches the runtime on loopback, not on this machine's network address.
       ADVERTISE_URL: current.runtimeUrl,
       MAX_CONCURRENCY: String(current.host.maxConcurrency),

@@ -1,5 +1,5 @@
 /** A GPU host the fleet simulates on this machine: a mock runtime profile plus a real nvidia-smi capture. */
-import type { ProfileId } from '@llm-fleet/mock-runtime'
+import type { ProfileId, RuntimeKind } from '@llm-fleet/mock-runtime'
 
 export interface SimulatedHost {
   /** The node's name, as `X-Fleet-Node` and `GET /api/agents` show it. */
@@ -10,6 +10,8 @@ export interface SimulatedHost {
   readonly nvidiaSmiCapture: string
   /** The agent's MAX_CONCURRENCY: in-flight requests at which the node counts as busy. */
   readonly maxConcurrency: number
+  /** The runtime it runs: `ollama` (the default), or `openai`, a mock vLLM (its speech-to-text API too). */
+  readonly runtimeKind?: RuntimeKind
 }
 
 /**
