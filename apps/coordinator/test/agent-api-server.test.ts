@@ -106,7 +106,11 @@ describe('agent API on a listening server', () => {
     const response = await post(coordinator, `/api/agents/${agentId}/metrics`, huge)
     expect(response).toMatchObject({
       status: 413,
-      body: { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' },
+      body: {
+        statusCode: 413,
+        code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+        message: "request body is over the coordinator's limit of 4096 bytes (BODY_LIMIT_BYTES)",
+      },
     })
   })
 

@@ -15,7 +15,7 @@ const FORWARDED_ROUTES = ['/v1/messages', '/v1/messages/count_tokens'] as const
 
 export const anthropicApi: FastifyPluginAsync<InferenceApiOptions> = async (app, options) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { statusCode, message } = describeError(error, request, reply, options.bodyLimitBytes)
+    const { statusCode, message } = describeError(error, request, reply)
     return reply.code(statusCode).send(anthropicError(statusCode, message))
   })
   acceptRawBodies(app)

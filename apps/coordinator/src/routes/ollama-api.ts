@@ -41,7 +41,7 @@ const MANAGEMENT_ROUTES = [
 
 export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, options) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { statusCode, message } = describeError(error, request, reply, options.bodyLimitBytes)
+    const { statusCode, message } = describeError(error, request, reply)
     return reply.code(statusCode).send({ error: message })
   })
   acceptRawBodies(app)
@@ -54,13 +54,12 @@ export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   }
 
   for (const { method, url } of MANAGEMENT_ROUTES) {
-    app.route({
-      method,
-      url,
-      handler: async () => {
-        throw new ModelsManagedOnNodesError(url.replace('/:digest', '/*'))
-      },
-    })
+    const refuse = async () => {
+      throw new ModelsManagedOnNodesError(url.replace('/:digest', '/*'))
+    }
+    // Refused before the body is read (after the key check), so an upload of any size (`ollama
+    // create` sends its blobs here) gets the 501 that says why, not a 413 about a limit.
+    app.route({ method, url, onRequest: refuse, handler: refuse })
   }
 
   app.get('/api/tags', async () => ({ models: fleetTags(options.registry.list()) }))

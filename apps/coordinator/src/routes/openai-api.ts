@@ -37,7 +37,7 @@ export const OTHER_V1_ROUTE = '/v1/*'
 
 export const openAiApi: FastifyPluginAsync<InferenceApiOptions> = async (app, options) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { statusCode, message, code } = describeError(error, request, reply, options.bodyLimitBytes)
+    const { statusCode, message, code } = describeError(error, request, reply)
     return reply.code(statusCode).send(openAiError(statusCode, message, code))
   })
   acceptRawBodies(app)

@@ -1,4 +1,4 @@
-/** What the OpenAI and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
+/** What the OpenAI, Anthropic and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errorCode } from '../../error-code.js'
 import { BodyTooLargeError, ClientClosedRequestError } from '../../errors.js'
@@ -21,22 +21,17 @@ export interface DescribedError {
 /**
  * Settles the status and the words for an error; logs unexpected ones (with `err`, once) and hides
  * their details, giving the request id instead; logs expected ones at info. Sets `Retry-After` on 503s.
- * `inferenceBodyLimitBytes` (`INFERENCE_BODY_LIMIT_BYTES`) tells a 413 which setting it names.
  */
 export function describeError(
   thrown: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
-  inferenceBodyLimitBytes: number,
 ): DescribedError {
   // An upstream body that failed before anything reached the client arrives here as undici's error;
   // one cut short because the client left, as a premature close or undici's abort (its `proxied` 499 is
   // logged).
   const error =
-    codedUpstreamBodyError(thrown) ??
-    clientClosed(thrown, reply) ??
-    bodyTooLarge(thrown, request, inferenceBodyLimitBytes) ??
-    thrown
+    codedUpstreamBodyError(thrown) ?? clientClosed(thrown, reply) ?? bodyTooLarge(thrown, request) ?? thrown
   const statusCode =
     typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
       ? error.statusCode
@@ -88,18 +83,10 @@ function clientClosed(error: unknown, reply: FastifyReply): FastifyError | undef
 
 /**
  * fastify's 413 (`Request body is too large`) reworded with the limit the route enforced and the
- * setting that raises it. The forwarded routes have INFERENCE_BODY_LIMIT_BYTES; the rest of these APIs
- * (Ollama's refused model-management routes, `/api/blobs` among them) keep the server's BODY_LIMIT_BYTES.
- * Should both settings be equal, a 413 there names INFERENCE_BODY_LIMIT_BYTES, wrongly but harmlessly:
- * those routes answer 501 whatever the body.
+ * setting that raises it. Every route of these APIs that reads a body has INFERENCE_BODY_LIMIT_BYTES:
+ * Ollama's refused model-management routes answer before reading theirs.
  */
-function bodyTooLarge(
-  error: FastifyError,
-  request: FastifyRequest,
-  inferenceBodyLimitBytes: number,
-): FastifyError | undefined {
+function bodyTooLarge(error: FastifyError, request: FastifyRequest): FastifyError | undefined {
   if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined
-  const limitBytes = request.routeOptions.bodyLimit
-  const setting = limitBytes === inferenceBodyLimitBytes ? 'INFERENCE_BODY_LIMIT_BYTES' : 'BODY_LIMIT_BYTES'
-  return new BodyTooLargeError(limitBytes, setting, { cause: error })
+  return new BodyTooLargeError(request.routeOptions.bodyLimit, 'INFERENCE_BODY_LIMIT_BYTES', { cause: error })
 }
