@@ -116,7 +116,7 @@ export interface InferenceRequest {
   /** Path and query as the client sent them; appended to the runtime's base path. */
   readonly url: string
   readonly headers: IncomingHttpHeaders
-  /** The body exactly as received: it is valid JSON, and re-serializing it would only cost time. */
+  /** The body exactly as received (JSON, or an upload's form): re-serializing it would only cost time. */
   readonly body: Buffer
   /**
    * The body's content type upstream: a multipart upload keeps the client's (its boundary); absent:

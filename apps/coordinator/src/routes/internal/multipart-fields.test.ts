@@ -1,7 +1,7 @@
 import { silentWav } from '@llm-fleet/mock-runtime'
 import { describe, expect, it } from 'vitest'
 import { formContentType, multipartBody } from '../../../test/helpers/multipart-body.js'
-import { readMultipartFields } from './multipart-fields.js'
+import { MAX_FORM_PARTS, readMultipartFields } from './multipart-fields.js'
 
 const BOUNDARY = 'openai-x7k2'
 const NAMES = new Set(['model', 'stream'])
@@ -27,6 +27,26 @@ describe('readMultipartFields', () => {
     ])
     const fields = await readMultipartFields(body, `multipart/form-data; boundary="${BOUNDARY}"`, NAMES)
     expect(Object.fromEntries(fields)).toEqual({ model: 'second' })
+  })
+
+  it('reads a field sent with a content type but no filename, as Starlette does for vLLM', async () => {
+    // Starlette makes a part a file only when it has a filename; busboy's default would also take one
+    // with a non-text type, and the upload would lose its model.
+    const model = Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="model"\r\nContent-Type: application/octet-stream\r\n\r\nwhisper\r\n`,
+    )
+    const body = Buffer.concat([model, multipartBody(BOUNDARY, [AUDIO])])
+    const fields = await readMultipartFields(body, formContentType(BOUNDARY), NAMES)
+    expect(Object.fromEntries(fields)).toEqual({ model: 'whisper' })
+  })
+
+  it(`refuses a form of more than ${MAX_FORM_PARTS} parts, as Starlette does, before walking the rest`, async () => {
+    // Tiny parts are what make a parser slow: a body at the size limit could hold a million of them.
+    const tiny = Array.from({ length: 5 * MAX_FORM_PARTS }, (_, i) => ({ name: `f${i}`, value: 'x' }))
+    const body = multipartBody(BOUNDARY, [...tiny, { name: 'model', value: 'whisper' }])
+    const failure = readMultipartFields(body, formContentType(BOUNDARY), NAMES)
+    await expect(failure).rejects.toMatchObject({ statusCode: 400, code: 'FLEET_PROXY_BAD_REQUEST' })
+    await expect(failure).rejects.toThrow(`it has more than ${MAX_FORM_PARTS} parts`)
   })
 
   it.each([

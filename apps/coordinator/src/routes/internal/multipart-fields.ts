@@ -1,18 +1,29 @@
 /**
  * The text fields of a `multipart/form-data` body the coordinator already holds in memory (an upload's
  * `model`, `stream`), read with @fastify/busboy, the parser behind @fastify/multipart. Busboy parses
- * the one buffer in place: a file part reaches us as views of that buffer, which are dropped unread,
- * so even a body at the inference limit is never copied.
+ * views of the one buffer: a file part reaches us as views of it, which are dropped unread, so even a
+ * body at the inference limit is never copied.
  */
+import type { Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { Busboy } from '@fastify/busboy'
 import { InvalidInferenceRequestError } from '../../errors.js'
 
 /**
+ * Parts a form may have: Starlette's default (`max_fields`, `max_files`), which vLLM's FastAPI
+ * enforces. A body of a million tiny parts would otherwise hold the event loop for seconds and
+ * gigabytes of memory while the parser walks it.
+ */
+export const MAX_FORM_PARTS = 1_000
+/** The body is handed to the parser in views of this size, so it stops soon after the parts limit. */
+const WRITE_BYTES = 64 * 1024
+
+/**
  * The values of the fields named in `names`, by name. A field sent twice keeps its last value, as
  * Starlette's form data does for vLLM (`ImmutableMultiDict` keeps the last of a repeated key). A part
- * with a filename is a file, whatever its name. Throws `InvalidInferenceRequestError` (400) for a body
- * that is not valid multipart: no boundary in `contentType`, a part cut short, no closing delimiter.
+ * with a filename is a file, whatever its name or type, as Starlette decides. Throws
+ * `InvalidInferenceRequestError` (400) for a body that is not valid multipart (no boundary in
+ * `contentType`, a part cut short, no closing delimiter) or has more than `MAX_FORM_PARTS` parts.
  */
 export async function readMultipartFields(
   raw: Buffer,
@@ -21,8 +32,13 @@ export async function readMultipartFields(
   names: ReadonlySet<string>,
 ): Promise<Map<string, string>> {
   const fields = new Map<string, string>()
+  let tooManyParts = false
   try {
-    const parser = new Busboy({ headers: { 'content-type': contentType } })
+    const parser = new Busboy({
+      headers: { 'content-type': contentType },
+      limits: { parts: MAX_FORM_PARTS },
+      isPartAFile: (_name, _type, filename) => filename !== undefined,
+    })
     parser.on('field', (name: string, value: string) => {
       if (names.has(name)) fields.set(name, value)
     })
@@ -32,15 +48,34 @@ export async function readMultipartFields(
       file.on('error', () => undefined)
       file.resume()
     })
-    // Listening before the write: the parser may fail while it reads the bytes.
+    parser.on('partsLimit', () => {
+      tooManyParts = true
+    })
+    // Listening before the first write: the parser may fail while it reads the bytes, and then the
+    // failed write below, not this promise, is what reaches the catch.
     const parsed = finished(parser)
-    parser.end(raw)
+    parsed.catch(() => undefined)
+    for (let at = 0; at < raw.length && !tooManyParts; at += WRITE_BYTES) {
+      await write(parser, raw.subarray(at, at + WRITE_BYTES))
+    }
+    if (tooManyParts) parser.destroy()
+    else parser.end()
     await parsed
   } catch (error) {
-    throw new InvalidInferenceRequestError(
-      `The request body is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    )
+    const why = tooManyParts
+      ? `it has more than ${MAX_FORM_PARTS} parts`
+      : error instanceof Error
+        ? error.message
+        : String(error)
+    throw new InvalidInferenceRequestError(`The request body is not valid multipart/form-data: ${why}`, {
+      cause: error,
+    })
   }
   return fields
+}
+
+function write(stream: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (error) => (error ? reject(error) : resolve()))
+  })
 }
