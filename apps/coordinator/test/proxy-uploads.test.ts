@@ -1,6 +1,6 @@
 /**
  * Uploads through the proxy: OpenAI's audio transcriptions and translations arrive as
- * `multipart/form-data`, `model` after the file as the SDKs send it. The coordinator reads the model
+ * `multipart/form-data`, `model` after the file as the SDKs send `{ file, model }`. The coordinator reads the model
  * and the stream flag from the form, routes to a node serving that model and forwards the bytes as they
  * came with the client's own content type; a form without a model, or not a form at all, is a 400 in
  * OpenAI's shape, never a 500.
@@ -17,7 +17,7 @@ const WHISPER = 'openai/whisper-large-v3'
 const BOUNDARY = 'openai-8f3k2m'
 const TRANSCRIPTIONS = '/v1/audio/transcriptions'
 
-/** The SDKs' order: the file, then the fields. */
+/** The SDKs' order for `{ file, model, … }`: the file, then the fields. */
 function upload(fields: Record<string, string>, audio: Buffer = silentWav(1)): Buffer {
   const parts: FormPart[] = [{ name: 'file', value: audio, filename: 'clip.wav' }]
   for (const [name, value] of Object.entries(fields)) parts.push({ name, value })
@@ -66,6 +66,26 @@ describe('audio uploads', () => {
     expect(received?.bytes.equals(body)).toBe(true)
     await waitFor(() => proxiedLines(coordinator).length === 1)
     expect(proxiedLines(coordinator)[0]).toMatchObject({ route: TRANSCRIPTIONS, model: WHISPER, status: 200 })
+  })
+
+  it('fails over with the same bytes and content type when the first node refuses the upload', async () => {
+    const failing = await startFakeRuntime({ name: 'failing', mode: { kind: 'status', statusCode: 503 } })
+    const good = await startFakeRuntime({ name: 'good' })
+    const coordinator = await startProxyHarness()
+    // The faster node is tried first.
+    coordinator.addNode(failing.url, { kind: 'openai', models: [WHISPER], computeScore: 200 })
+    coordinator.addNode(good.url, { kind: 'openai', models: [WHISPER], computeScore: 100 })
+    const body = upload({ model: WHISPER })
+
+    const response = await postForm(createClient(), `${coordinator.url}${TRANSCRIPTIONS}`, body)
+
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+    for (const runtime of [failing, good]) {
+      expect(runtime.requests).toHaveLength(1)
+      expect(runtime.requests[0]?.headers['content-type']).toBe(formContentType(BOUNDARY))
+      expect(runtime.requests[0]?.bytes.equals(body)).toBe(true)
+    }
   })
 
   it('reads the stream flag from the form: a streamed answer is not buffered by a proxy in front', async () => {

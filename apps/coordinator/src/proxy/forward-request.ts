@@ -366,13 +366,12 @@ export class RequestForwarder {
     return target.pool.request({
       method: request.method,
       path: target.basePath + request.url,
-      headers: buildUpstreamRequestHeaders(
-        request.headers,
-        request.requestId,
-        registry.upstreamAuthorization?.(node.id),
-        this.#options.via,
-        request.contentType,
-      ),
+      headers: buildUpstreamRequestHeaders(request.headers, {
+        requestId: request.requestId,
+        authorization: registry.upstreamAuthorization?.(node.id),
+        via: this.#options.via,
+        contentType: request.contentType,
+      }),
       body: request.body,
       signal: request.signal,
     })

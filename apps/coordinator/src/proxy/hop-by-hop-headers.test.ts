@@ -29,7 +29,7 @@ describe('buildUpstreamRequestHeaders', () => {
         'user-agent': 'openai-python/1.0',
         'x-multi': ['a', 'b'],
       },
-      'req-1',
+      { requestId: 'req-1' },
     )
     expect(upstream).toEqual({
       accept: 'text/event-stream',
@@ -43,7 +43,7 @@ describe('buildUpstreamRequestHeaders', () => {
   it("sends an upload's own content type, boundary and all, where the route passes it", () => {
     const contentType = 'multipart/form-data; boundary=openai-8f3k2m'
     expect(
-      buildUpstreamRequestHeaders({ 'content-type': 'text/plain' }, 'r', undefined, undefined, contentType)[
+      buildUpstreamRequestHeaders({ 'content-type': 'text/plain' }, { requestId: 'r', contentType })[
         'content-type'
       ],
     ).toBe(contentType)
@@ -52,10 +52,14 @@ describe('buildUpstreamRequestHeaders', () => {
 
 describe('Via', () => {
   it('adds the coordinator after the proxies the request came through (RFC 9110 §7.6.3)', () => {
-    expect(buildUpstreamRequestHeaders({}, 'r', undefined, 'llm-fleet-1a2b').via).toBe('1.1 llm-fleet-1a2b')
+    expect(buildUpstreamRequestHeaders({}, { requestId: 'r', via: 'llm-fleet-1a2b' }).via).toBe(
+      '1.1 llm-fleet-1a2b',
+    )
     expect(
-      buildUpstreamRequestHeaders({ via: '1.0 fred, 1.1 p.example.net' }, 'r', undefined, 'llm-fleet-1a2b')
-        .via,
+      buildUpstreamRequestHeaders(
+        { via: '1.0 fred, 1.1 p.example.net' },
+        { requestId: 'r', via: 'llm-fleet-1a2b' },
+      ).via,
     ).toBe('1.0 fred, 1.1 p.example.net, 1.1 llm-fleet-1a2b')
   })
 

@@ -51,6 +51,18 @@ const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'origin',
 ])
 
+/** What the coordinator sets on a request upstream, in place of the client's. */
+export interface UpstreamHeaderOptions {
+  /** The id the coordinator settled on (`X-Request-Id`), so the runtime's logs correlate. */
+  readonly requestId: string
+  /** The runtime's own key (`Bearer …`), when its agent registered one; never the client's. */
+  readonly authorization?: string | undefined
+  /** This coordinator's name in `Via` (RFC 9110 §7.6.3), added after those the request came through. */
+  readonly via?: string | undefined
+  /** The body's content type as the route settled it (a multipart upload's, boundary and all); JSON if absent. */
+  readonly contentType?: string | undefined
+}
+
 /**
  * The headers to send upstream for a client's request: everything the client sent except hop-by-hop
  * headers, headers named in its `Connection` header, and those the coordinator replaces; then the
@@ -58,13 +70,7 @@ const REPLACED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
  */
 export function buildUpstreamRequestHeaders(
   headers: IncomingHttpHeaders,
-  requestId: string,
-  /** The runtime's own key (`Bearer …`), when its agent registered one; never the client's. */
-  authorization?: string | undefined,
-  /** This coordinator's name in `Via` (RFC 9110 §7.6.3), added after those the request came through. */
-  via?: string | undefined,
-  /** The body's content type as the route settled it (a multipart upload's, boundary and all). */
-  contentType = 'application/json',
+  { requestId, authorization, via, contentType = 'application/json' }: UpstreamHeaderOptions,
 ): HeaderRecord {
   const named = namedInConnection(headers.connection)
   const upstream: HeaderRecord = {}

@@ -24,8 +24,9 @@ const FORWARDED_ROUTES = [
 
 /**
  * Routes that take an upload: vLLM serves both (vllm/entrypoints/openai/speech_to_text/api_router.py,
- * `Annotated[TranscriptionRequest, Form()]`), and the official clients send `multipart/form-data` with
- * `model` after the file. A JSON body naming a model is forwarded as on the other routes.
+ * `Annotated[TranscriptionRequest, Form()]`), and the official clients send `multipart/form-data`, its
+ * parts in the order of the caller's object (openai-node's `createForm`), so `{ file, model }` puts the
+ * model after the file. A JSON body naming a model is forwarded as on the other routes.
  */
 const UPLOAD_ROUTES = ['/v1/audio/transcriptions', '/v1/audio/translations'] as const
 
