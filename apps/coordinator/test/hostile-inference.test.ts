@@ -172,6 +172,8 @@ describe('inference routes under hostile bytes', () => {
     })
     expect(response.statusCode).toBe(501)
     expect(response.json().error).toContain('/api/blobs/*')
+    // As after fastify's own 413: the unwanted body is not read to its end on a kept connection.
+    expect(response.headers.connection).toBe('close')
   })
 
   it('bad UTF-8 inside the prompt or the model name: never a 5xx', async () => {

@@ -4,7 +4,7 @@
  * the model-management routes refused (models are managed on the nodes). Errors, unknown `/api/*`
  * routes included, render in Ollama's shape, `{ error }`. `HEAD /` and `GET /` live in `ollama-root.ts`.
  */
-import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidApiKeyError, ModelsManagedOnNodesError } from '../errors.js'
 import { bearerAuth } from '../plugins/bearer-auth.js'
 import { describeError } from './internal/describe-error.js'
@@ -54,11 +54,13 @@ export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   }
 
   for (const { method, url } of MANAGEMENT_ROUTES) {
-    const refuse = async () => {
+    // Refused before the body is read (after the key check), so an upload of any size (`ollama
+    // create` sends its blobs here) gets the 501 that says why, not a 413 about a limit. The connection
+    // closes after it, as after fastify's own 413, rather than reading the unwanted body to its end.
+    const refuse = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (hasBody(request)) reply.header('connection', 'close')
       throw new ModelsManagedOnNodesError(url.replace('/:digest', '/*'))
     }
-    // Refused before the body is read (after the key check), so an upload of any size (`ollama
-    // create` sends its blobs here) gets the 501 that says why, not a 413 about a limit.
     app.route({ method, url, onRequest: refuse, handler: refuse })
   }
 
@@ -67,4 +69,10 @@ export const ollamaApi: FastifyPluginAsync<InferenceApiOptions> = async (app, op
   app.get('/api/version', async () => ({
     version: fleetOllamaVersion(options.registry.list(), OLLAMA_API_VERSION),
   }))
+}
+
+/** Whether a request carries a body (RFC 9112 §6.3: a length other than 0, or chunked framing). */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }

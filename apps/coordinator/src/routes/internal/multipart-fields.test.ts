@@ -40,13 +40,28 @@ describe('readMultipartFields', () => {
     expect(Object.fromEntries(fields)).toEqual({ model: 'whisper' })
   })
 
-  it(`refuses a form of more than ${MAX_FORM_PARTS} parts, as Starlette does, before walking the rest`, async () => {
+  it.each([
+    ['fields', (i: number) => ({ name: `f${i}`, value: 'x' })],
+    ['files', (i: number) => ({ name: `f${i}`, value: 'x', filename: `${i}.wav` })],
+  ])(`refuses a form of more than ${MAX_FORM_PARTS} %s, as Starlette does`, async (kind, part) => {
     // Tiny parts are what make a parser slow: a body at the size limit could hold a million of them.
-    const tiny = Array.from({ length: 5 * MAX_FORM_PARTS }, (_, i) => ({ name: `f${i}`, value: 'x' }))
+    const tiny = Array.from({ length: 5 * MAX_FORM_PARTS }, (_, i) => part(i))
     const body = multipartBody(BOUNDARY, [...tiny, { name: 'model', value: 'whisper' }])
     const failure = readMultipartFields(body, formContentType(BOUNDARY), NAMES)
     await expect(failure).rejects.toMatchObject({ statusCode: 400, code: 'FLEET_PROXY_BAD_REQUEST' })
-    await expect(failure).rejects.toThrow(`it has more than ${MAX_FORM_PARTS} parts`)
+    await expect(failure).rejects.toThrow(`it has more than ${MAX_FORM_PARTS} ${kind}`)
+  })
+
+  it(`takes ${MAX_FORM_PARTS} fields and ${MAX_FORM_PARTS} files together, as Starlette counts them apart`, async () => {
+    const fields = Array.from({ length: MAX_FORM_PARTS - 1 }, (_, i) => ({ name: `f${i}`, value: 'x' }))
+    const files = Array.from({ length: MAX_FORM_PARTS }, (_, i) => ({
+      name: 'file',
+      value: 'x',
+      filename: `${i}.wav`,
+    }))
+    const body = multipartBody(BOUNDARY, [...files, ...fields, { name: 'model', value: 'whisper' }])
+    const read = await readMultipartFields(body, formContentType(BOUNDARY), NAMES)
+    expect(Object.fromEntries(read)).toEqual({ model: 'whisper' })
   })
 
   it.each([

@@ -10,12 +10,12 @@ import { Busboy } from '@fastify/busboy'
 import { InvalidInferenceRequestError } from '../../errors.js'
 
 /**
- * Parts a form may have: Starlette's default (`max_fields`, `max_files`), which vLLM's FastAPI
- * enforces. A body of a million tiny parts would otherwise hold the event loop for seconds and
+ * Fields, and files, a form may have: Starlette's defaults (`max_fields`, `max_files`), which vLLM's
+ * FastAPI enforces. A body of a million tiny parts would otherwise hold the event loop for seconds and
  * gigabytes of memory while the parser walks it.
  */
 export const MAX_FORM_PARTS = 1_000
-/** The body is handed to the parser in views of this size, so it stops soon after the parts limit. */
+/** The body is handed to the parser in views of this size, so it stops soon after a limit. */
 const WRITE_BYTES = 64 * 1024
 
 /**
@@ -23,7 +23,8 @@ const WRITE_BYTES = 64 * 1024
  * Starlette's form data does for vLLM (`ImmutableMultiDict` keeps the last of a repeated key). A part
  * with a filename is a file, whatever its name or type, as Starlette decides. Throws
  * `InvalidInferenceRequestError` (400) for a body that is not valid multipart (no boundary in
- * `contentType`, a part cut short, no closing delimiter) or has more than `MAX_FORM_PARTS` parts.
+ * `contentType`, a part cut short, no closing delimiter) or has more than `MAX_FORM_PARTS` fields or
+ * files.
  */
 export async function readMultipartFields(
   raw: Buffer,
@@ -32,11 +33,11 @@ export async function readMultipartFields(
   names: ReadonlySet<string>,
 ): Promise<Map<string, string>> {
   const fields = new Map<string, string>()
-  let tooManyParts = false
+  let tooMany: 'fields' | 'files' | undefined
   try {
     const parser = new Busboy({
       headers: { 'content-type': contentType },
-      limits: { parts: MAX_FORM_PARTS },
+      limits: { fields: MAX_FORM_PARTS, files: MAX_FORM_PARTS },
       isPartAFile: (_name, _type, filename) => filename !== undefined,
     })
     parser.on('field', (name: string, value: string) => {
@@ -48,25 +49,29 @@ export async function readMultipartFields(
       file.on('error', () => undefined)
       file.resume()
     })
-    parser.on('partsLimit', () => {
-      tooManyParts = true
+    parser.on('fieldsLimit', () => {
+      tooMany = 'fields'
     })
-    // Listening before the first write: the parser may fail while it reads the bytes, and then the
-    // failed write below, not this promise, is what reaches the catch.
+    parser.on('filesLimit', () => {
+      tooMany = 'files'
+    })
+    // A failure reaches the catch through `parsed`; listening before the first write keeps an early
+    // rejection from going unhandled while the writes finish.
     const parsed = finished(parser)
     parsed.catch(() => undefined)
-    for (let at = 0; at < raw.length && !tooManyParts; at += WRITE_BYTES) {
+    for (let at = 0; at < raw.length && tooMany === undefined; at += WRITE_BYTES) {
       await write(parser, raw.subarray(at, at + WRITE_BYTES))
     }
-    if (tooManyParts) parser.destroy()
+    if (tooMany !== undefined) parser.destroy()
     else parser.end()
     await parsed
   } catch (error) {
-    const why = tooManyParts
-      ? `it has more than ${MAX_FORM_PARTS} parts`
-      : error instanceof Error
-        ? error.message
-        : String(error)
+    const why =
+      tooMany !== undefined
+        ? `it has more than ${MAX_FORM_PARTS} ${tooMany}`
+        : error instanceof Error
+          ? error.message
+          : String(error)
     throw new InvalidInferenceRequestError(`The request body is not valid multipart/form-data: ${why}`, {
       cause: error,
     })
