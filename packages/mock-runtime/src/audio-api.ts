@@ -10,10 +10,11 @@
  * `http_exception_handler`).
  */
 import { randomUUID } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { runAdmittedGeneration } from './admitted-generation.js'
 import type { FaultDirective } from './fault-state.js'
 import type { GenerationRenderer } from './generation-response.js'
+import { readRawBody } from './http-exchange.js'
 import { findModel, sendOpenAiError } from './openai-api.js'
 import { estimateTokenCount, hashBytes, outputLengthTokens, tokenText } from './output-length.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -31,24 +32,50 @@ const MAX_AUDIO_FILE_MIB = 25
 const RESPONSE_FORMATS = new Set(['json', 'text', 'verbose_json', 'srt', 'vtt'])
 const ANSWERED_FORMATS = new Set(['json', 'text', 'verbose_json'])
 
-/** One upload: the raw body and its content type, with the runtime and the request's fault. */
-export interface UploadRequest {
+type Task = 'transcribe' | 'translate'
+
+/** The routes vLLM's speech-to-text router registers, and the task each serves. */
+const SPEECH_TO_TEXT_TASKS: Readonly<Record<string, Task>> = {
+  '/v1/audio/transcriptions': 'transcribe',
+  '/v1/audio/translations': 'translate',
+}
+
+/** Whether `path` is one of vLLM's speech-to-text routes. */
+export function isSpeechToTextPath(path: string): boolean {
+  return Object.hasOwn(SPEECH_TO_TEXT_TASKS, path)
+}
+
+/** The runtime and the fault an upload meets. */
+export interface UploadRoute {
   readonly context: RuntimeContext
   readonly fault: FaultDirective
+}
+
+/** One upload: the raw body and its content type, with the runtime and the request's fault. */
+interface UploadRequest extends UploadRoute {
   readonly body: Buffer
   readonly contentType: string | undefined
 }
 
-type Task = 'transcribe' | 'translate'
-
-/** `POST /v1/audio/transcriptions` */
-export function handleTranscriptions(request: UploadRequest, response: ServerResponse): Promise<void> {
-  return speechToText(request, response, 'transcribe')
-}
-
-/** `POST /v1/audio/translations` */
-export function handleTranslations(request: UploadRequest, response: ServerResponse): Promise<void> {
-  return speechToText(request, response, 'translate')
+/**
+ * `POST /v1/audio/transcriptions` or `/v1/audio/translations` (`path`): reads the upload whole, as
+ * Starlette does before FastAPI parses the form, and answers it as vLLM does.
+ */
+export async function handleSpeechToText(
+  path: string,
+  route: UploadRoute,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const task = SPEECH_TO_TEXT_TASKS[path]
+  if (task === undefined) throw new Error(`not a speech-to-text route: ${path}`)
+  const body = await readRawBody(request)
+  if (!body.ok) {
+    sendOpenAiError(response, body.status, { message: body.message, type: 'invalid_request_error' })
+    return
+  }
+  const upload = { ...route, body: body.value, contentType: request.headers['content-type'] }
+  return speechToText(upload, response, task)
 }
 
 /** The form as vLLM's request model reads it: strings and the one file. */

@@ -9,10 +9,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { formatZodError } from '@llm-fleet/types'
 import { handleMessages, sendAnthropicError } from './anthropic-api.js'
-import { handleTranscriptions, handleTranslations, type UploadRequest } from './audio-api.js'
+import { handleSpeechToText, isSpeechToTextPath } from './audio-api.js'
 import { type FaultDirective, FaultSettings, FaultState } from './fault-state.js'
 import { GenerationScheduler } from './generation-scheduler.js'
-import { readJsonBody, readRawBody, sendJson, sendText } from './http-exchange.js'
+import { readJsonBody, sendJson, sendText } from './http-exchange.js'
 import { describeModel, type ModelInfo } from './model-catalog.js'
 import {
   handleOllamaChat,
@@ -122,13 +122,6 @@ const OPENAI_POST_ROUTES: Readonly<Record<string, Route>> = {
   '/v1/embeddings': handleEmbeddings,
   '/v1/responses': handleResponses,
   '/v1/messages': handleMessages,
-}
-/** Routes that take an upload (multipart) rather than JSON: vLLM's speech-to-text API, served as vLLM. */
-const VLLM_UPLOAD_ROUTES: Readonly<
-  Record<string, (request: UploadRequest, response: ServerResponse) => Promise<void>>
-> = {
-  '/v1/audio/transcriptions': handleTranscriptions,
-  '/v1/audio/translations': handleTranslations,
 }
 const GENERATION_PATHS = new Set([
   '/api/chat',
@@ -347,17 +340,9 @@ export async function startMockRuntime(options: MockRuntimeOptions): Promise<Moc
         path,
       )
     }
-    const upload =
-      method === 'POST' && context.kind === 'openai' && flavor === 'vllm'
-        ? VLLM_UPLOAD_ROUTES[path]
-        : undefined
-    if (upload !== undefined) {
-      const body = await readRawBody(request)
-      if (!body.ok) return sendApiError(response, false, body.status, body.message, path)
-      return upload(
-        { context, fault, body: body.value, contentType: request.headers['content-type'] },
-        response,
-      )
+    // Uploads (multipart, not JSON) are vLLM's speech-to-text API, served only when playing vLLM.
+    if (method === 'POST' && context.kind === 'openai' && flavor === 'vllm' && isSpeechToTextPath(path)) {
+      return handleSpeechToText(path, { context, fault }, request, response)
     }
     if (method === 'POST') {
       const route = isOllamaRoute ? OLLAMA_POST_ROUTES[path] : OPENAI_POST_ROUTES[path]
