@@ -2,12 +2,12 @@
  * vLLM's speech-to-text API: `POST /v1/audio/transcriptions` and `/v1/audio/translations` take a
  * multipart upload and answer `{ text, usage }` (a translation: `{ text }`), or, with `stream=true`, SSE
  * `transcription.chunk` (`translation.chunk`) events, a usage chunk when asked, and `data: [DONE]`.
- * Each behaviour follows vLLM's files: the routes in vllm/entrypoints/openai/speech_to_text/api_router.py,
- * the form fields in .../speech_to_text/protocol.py (`TranscriptionRequest`, `TranslationRequest`), the
- * checks, the answer and the stream in .../speech_to_text/speech_to_text.py (`_create_speech_to_text`,
- * `_speech_to_text_stream_generator`), and the error bodies in
- * vllm/entrypoints/serve/utils/server_utils.py (`validation_exception_handler`,
- * `http_exception_handler`).
+ * Each behaviour follows vLLM's files under vllm/entrypoints/speech_to_text/ (earlier releases kept them
+ * in vllm/entrypoints/openai/speech_to_text/): the routes in transcription/api_router.py and
+ * translation/api_router.py, the form fields in transcription/protocol.py and translation/protocol.py
+ * (`TranscriptionRequest`, `TranslationRequest`), the checks, the answer and the stream in
+ * base/serving.py (`_create_speech_to_text`, `_speech_to_text_stream_generator`), and the error bodies in
+ * vllm/entrypoints/serve/exception_handling/ (`validation_exception_handler`, `http_exception_handler`).
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -145,10 +145,16 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
   const object = task === 'transcribe' ? 'transcription.chunk' : 'translation.chunk'
   const created = Math.floor(Date.now() / 1000)
   const collected: string[] = []
-  // `model_dump_json(exclude_unset=True)`: a delta carries only its content, finish and stop reason
-  // only on the last.
+  const lastIndex = answer.outputTokens - 1
+  // `model_dump_json(exclude_unset=True)`: a delta carries only its content; the last token's own
+  // chunk carries the finish and stop reason (`_speech_to_text_stream_generator` builds the choice
+  // with them once `output.finish_reason` is set), and no empty chunk follows it.
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
     `data: ${JSON.stringify({ id, object, created, model: answer.model, choices, ...extra })}\n\n`
+  const tokenChoice = (content: string, index: number): Record<string, unknown> =>
+    index === lastIndex
+      ? { delta: { content }, finish_reason: answer.finishReason, stop_reason: null }
+      : { delta: { content } }
   return {
     isStreaming: answer.stream,
     streamContentType: SSE,
@@ -156,7 +162,7 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
       let text = ''
       for (let i = 0; i < count; i++) {
         const token = tokenText(answer.seed, firstIndex + i)
-        if (answer.stream) text += chunk([{ delta: { content: token } }])
+        if (answer.stream) text += chunk([tokenChoice(token, firstIndex + i)])
         else collected.push(token)
       }
       return text
@@ -172,7 +178,7 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
             : { text },
         )
       }
-      let text = chunk([{ delta: { content: '' }, finish_reason: answer.finishReason, stop_reason: null }])
+      let text = ''
       if (answer.includeUsage) {
         const usage = {
           prompt_tokens: answer.promptTokens,

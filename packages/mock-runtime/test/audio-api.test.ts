@@ -69,7 +69,8 @@ describe('vLLM speech to text', () => {
     const data = sseData(text)
     expect(data.at(-1)).toBe('[DONE]')
     const events = data.slice(0, -1).map((payload) => JSON.parse(payload) as Record<string, unknown>)
-    expect(events).toHaveLength(4)
+    // Two tokens and the usage chunk: no empty chunk after the last token.
+    expect(events).toHaveLength(3)
     const id = events[0]?.id
     expect(id).toMatch(/^transcribe-/)
     for (const event of events) {
@@ -81,10 +82,11 @@ describe('vLLM speech to text', () => {
       })
     }
     expect(events[0]?.choices).toEqual([{ delta: { content: expect.stringMatching(/^[a-z]+ $/) } }])
-    expect(events[2]?.choices).toEqual([
-      { delta: { content: '' }, finish_reason: 'length', stop_reason: null },
+    // The last token's own chunk carries the finish reason (base/serving.py).
+    expect(events[1]?.choices).toEqual([
+      { delta: { content: expect.stringMatching(/^[a-z]+ $/) }, finish_reason: 'length', stop_reason: null },
     ])
-    expect(events[3]).toMatchObject({ choices: [], usage: { completion_tokens: 2 } })
+    expect(events[2]).toMatchObject({ choices: [], usage: { completion_tokens: 2 } })
   })
 
   it('streams translation.chunk events without usage unless asked', async () => {
@@ -97,7 +99,10 @@ describe('vLLM speech to text', () => {
     const events = sseData(text)
       .slice(0, -1)
       .map((payload) => JSON.parse(payload) as Record<string, unknown>)
-    expect(events.map((event) => event.object)).toEqual(['translation.chunk', 'translation.chunk'])
+    expect(events.map((event) => event.object)).toEqual(['translation.chunk'])
+    expect(events[0]).toMatchObject({
+      choices: [{ delta: { content: expect.any(String) }, finish_reason: 'length' }],
+    })
     expect(events[0]?.id).toMatch(/^translate-/)
     expect(events.some((event) => 'usage' in event)).toBe(false)
   })
