@@ -16,8 +16,9 @@ import type { FaultDirective } from './fault-state.js'
 import type { GenerationRenderer } from './generation-response.js'
 import { readRawBody } from './http-exchange.js'
 import { findModel, sendOpenAiError } from './openai-api.js'
-import { estimateTokenCount, hashBytes, outputLengthTokens, tokenText } from './output-length.js'
+import { hashBytes, outputLengthTokens, tokenText } from './output-length.js'
 import type { RuntimeContext } from './runtime-context.js'
+import { speechToTextModel } from './speech-to-text-model.js'
 import { wavDurationS } from './wav-file.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
@@ -119,13 +120,23 @@ async function speechToText(request: UploadRequest, response: ServerResponse, ta
     seed,
     stream: form.stream,
     includeUsage: form.includeUsage,
-    promptTokens: estimateTokenCount(form.prompt),
+    promptTokens: streamedPromptTokens(modelName, form.prompt, durationS),
     outputTokens,
     finishReason: form.maxCompletionTokens !== undefined ? 'length' : 'stop',
     durationS,
   })
   const generation = { model: modelName, prompt: form.prompt, seed, outputTokens, fault: request.fault }
   runAdmittedGeneration(context, response, renderer, generation)
+}
+
+/**
+ * `prompt_tokens` of the streamed usage: the decoder prompt's tokens plus what the model class counts for
+ * the audio (`get_num_audio_tokens`; Whisper: its log-mel frames), as `_speech_to_text_stream_generator`
+ * adds them. The answer that is not streamed reports the clip's seconds instead.
+ */
+function streamedPromptTokens(modelName: string, prompt: string, durationS: number): number {
+  const model = speechToTextModel(modelName)
+  return model.decoderPromptTokens(prompt) + model.audioTokens(durationS)
 }
 
 /** What the answer says besides its tokens. */
@@ -180,10 +191,11 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
       }
       let text = ''
       if (answer.includeUsage) {
+        // `UsageInfo`'s field order; `exclude_none=True` drops `prompt_tokens_details`.
         const usage = {
           prompt_tokens: answer.promptTokens,
-          completion_tokens: answer.outputTokens,
           total_tokens: answer.promptTokens + answer.outputTokens,
+          completion_tokens: answer.outputTokens,
         }
         text += chunk([], { usage })
       }

@@ -50,6 +50,36 @@ describe('vLLM speech to text', () => {
     expect(JSON.parse(asText.text)).toMatchObject({ text: asJson.text })
   })
 
+  it("counts a Whisper prompt's streamed tokens as vLLM does: the decoder prompt plus a token per 10 ms of audio", async () => {
+    // whisper.py: `<|startoftranscript|><|en|><|transcribe|><|notimestamps|>` (4 tokens), `<|prev|>` and
+    // the prompt before them when there is one, and ceil(1.2 s × 16000 / 160) = 120 for the audio.
+    const runtime = await startTestRuntime({
+      kind: 'openai',
+      models: [WHISPER, 'mistralai/Voxtral-Mini-3B-2507'],
+    })
+    const agent = testAgent()
+    const url = `${runtime.url}/v1/audio/transcriptions`
+    const usage = async (fields: Record<string, string>) => {
+      const form = upload(
+        { stream: 'true', stream_include_usage: 'true', max_completion_tokens: '2', ...fields },
+        new Blob([silentWav(1.2)]),
+      )
+      const events = sseData((await post(agent, url, form)).text).slice(0, -1)
+      return (JSON.parse(events.at(-1) ?? '{}') as { usage: unknown }).usage
+    }
+    expect(await usage({ model: WHISPER })).toEqual({
+      prompt_tokens: 124,
+      total_tokens: 126,
+      completion_tokens: 2,
+    })
+    // A 12-character prompt: `<|prev|>` and 3 tokens.
+    expect(await usage({ model: WHISPER, prompt: 'Fleet, GPUs.' })).toMatchObject({ prompt_tokens: 128 })
+    // A model without get_num_audio_tokens counts its prompt alone.
+    expect(await usage({ model: 'mistralai/Voxtral-Mini-3B-2507', prompt: 'Fleet, GPUs.' })).toMatchObject({
+      prompt_tokens: 3,
+    })
+  })
+
   it('translates to { text } alone, and serves the one model when the form names none', async () => {
     const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
     const { status, text } = await post(testAgent(), `${runtime.url}/v1/audio/translations`, upload({}))
