@@ -18,7 +18,8 @@ import { readRawBody } from './http-exchange.js'
 import { findModel, sendOpenAiError } from './openai-api.js'
 import { hashBytes, outputLengthTokens, tokenText } from './output-length.js'
 import type { RuntimeContext } from './runtime-context.js'
-import { speechToTextModel } from './speech-to-text-model.js'
+import { type SpeechToTextModel, speechToTextModel } from './speech-to-text-model.js'
+import { sendBadRequest, sendValidationFailure, sendVllmError } from './vllm-errors.js'
 import { wavDurationS } from './wav-file.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
@@ -87,7 +88,8 @@ interface SpeechForm {
   readonly responseFormat: string
   readonly stream: boolean
   readonly includeUsage: boolean
-  readonly maxCompletionTokens: number | undefined
+  /** As sent: pydantic's `int` has no bound; the serving layer caps it. */
+  readonly maxCompletionTokens: bigint | undefined
 }
 
 async function speechToText(request: UploadRequest, response: ServerResponse, task: Task): Promise<void> {
@@ -98,45 +100,72 @@ async function speechToText(request: UploadRequest, response: ServerResponse, ta
   // `_check_model`: no model names the served one; a wrong one is a 404.
   if (form.model !== undefined && findModel(context, form.model, response) === undefined) return
   if (!ANSWERED_FORMATS.has(form.responseFormat)) {
-    return badRequest(response, 'Currently only support response_format: `text`, `json` or `verbose_json`')
+    return sendBadRequest(
+      response,
+      'Currently only support response_format: `text`, `json` or `verbose_json`',
+    )
   }
   if (form.responseFormat === 'verbose_json') {
     // Segment timestamps need a Whisper-style model; the mock's models have none.
-    return badRequest(response, `Currently do not support verbose_json for ${modelName}`)
+    return sendBadRequest(response, `Currently do not support verbose_json for ${modelName}`)
   }
   const audio = new Uint8Array(await form.file.arrayBuffer())
   const sizeMiB = audio.length / 1024 ** 2
   if (sizeMiB > MAX_AUDIO_FILE_MIB)
-    return badRequest(response, 'Maximum file size exceeded', 'audio_filesize_mb')
+    return sendVllmError(response, 400, 'Maximum file size exceeded', 'BadRequestError', 'audio_filesize_mb')
   // vLLM decodes what librosa reads; the mock reads only WAV headers, and answers any other file as
   // vLLM answers one librosa cannot read.
   const durationS = wavDurationS(audio)
-  if (durationS === undefined) return badRequest(response, 'Invalid or unsupported audio file.')
+  if (durationS === undefined) return sendBadRequest(response, 'Invalid or unsupported audio file.')
 
+  const model = speechToTextModel(modelName)
   const seed = hashBytes(audio)
-  const outputTokens = outputLengthTokens(seed, form.maxCompletionTokens)
+  const length = answerLength(model, form, seed)
+  if (length.maxTokens < 1) {
+    // SamplingParams refuses it (vllm/sampling_params.py `_verify_args`) as a VLLMValidationError.
+    const got = String(length.maxTokens)
+    return sendValidationFailure(response, `max_tokens must be at least 1, got ${got}.`, 'max_tokens', got)
+  }
+  const { outputTokens, finishReason } = length
   const renderer = speechRenderer(task, {
     model: modelName,
     seed,
     stream: form.stream,
     includeUsage: form.includeUsage,
-    promptTokens: streamedPromptTokens(modelName, form.prompt, durationS),
+    promptTokens: model.decoderPromptTokens(form.prompt) + model.audioTokens(durationS),
     outputTokens,
-    finishReason: form.maxCompletionTokens !== undefined ? 'length' : 'stop',
+    finishReason,
     durationS,
   })
   const generation = { model: modelName, prompt: form.prompt, seed, outputTokens, fault: request.fault }
   runAdmittedGeneration(context, response, renderer, generation)
 }
 
+/** How long the answer runs, and why it stops; `maxTokens` below 1 is refused. */
+interface AnswerLength {
+  readonly maxTokens: bigint | number
+  readonly outputTokens: number
+  readonly finishReason: 'stop' | 'length'
+}
+
 /**
- * `prompt_tokens` of the streamed usage: the decoder prompt's tokens plus what the model class counts for
- * the audio (`get_num_audio_tokens`; Whisper: its log-mel frames), as `_speech_to_text_stream_generator`
- * adds them. The answer that is not streamed reports the clip's seconds instead.
+ * The answer's length as vLLM bounds it. The serving layer asks for
+ * `get_max_tokens(max_model_len, max_completion_tokens, 0, …)` (vllm/entrypoints/serve/utils/api_utils.py):
+ * the request's limit, capped at `max_model_len`, or `max_model_len` without one; the scheduler also stops
+ * the request once its decoder prompt and output reach `max_model_len` (`finish_reason: length`). Within
+ * that bound the mock's answer runs to the limit the client set, or to its seeded natural length.
  */
-function streamedPromptTokens(modelName: string, prompt: string, durationS: number): number {
-  const model = speechToTextModel(modelName)
-  return model.decoderPromptTokens(prompt) + model.audioTokens(durationS)
+function answerLength(model: SpeechToTextModel, form: SpeechForm, seed: number): AnswerLength {
+  const maxModelLen = model.maxModelLenTokens
+  const requested = form.maxCompletionTokens
+  const maxTokens = requested === undefined || requested > BigInt(maxModelLen) ? maxModelLen : requested
+  if (maxTokens < 1) return { maxTokens, outputTokens: 0, finishReason: 'length' }
+  // A prompt longer than the context is not modelled: at least one token is generated.
+  const bound = Math.max(1, Math.min(Number(maxTokens), maxModelLen - model.decoderPromptTokens(form.prompt)))
+  const natural = requested === undefined ? outputLengthTokens(seed) : Number.POSITIVE_INFINITY
+  return natural < bound
+    ? { maxTokens, outputTokens: natural, finishReason: 'stop' }
+    : { maxTokens, outputTokens: bound, finishReason: 'length' }
 }
 
 /** What the answer says besides its tokens. */
@@ -267,8 +296,17 @@ async function readForm(request: UploadRequest, response: ServerResponse): Promi
     return undefined
   }
   const limit = text('max_completion_tokens')
-  if (limit !== undefined && !/^\d+$/.test(limit)) {
+  const maxCompletionTokens = limit === undefined ? undefined : pydanticInteger(limit)
+  if (maxCompletionTokens === 'int_parsing') {
     return invalidField(response, 'max_completion_tokens', 'int_parsing', 'Input should be a valid integer')
+  }
+  if (maxCompletionTokens === 'int_parsing_size') {
+    return invalidField(
+      response,
+      'max_completion_tokens',
+      'int_parsing_size',
+      'Unable to parse input string as an integer, exceeded maximum size',
+    )
   }
   const model = text('model')
   return {
@@ -278,7 +316,7 @@ async function readForm(request: UploadRequest, response: ServerResponse): Promi
     responseFormat,
     stream,
     includeUsage,
-    maxCompletionTokens: limit === undefined ? undefined : Number(limit),
+    maxCompletionTokens,
   }
 }
 
@@ -306,20 +344,18 @@ function pydanticBoolean(value: string): boolean | undefined {
   return undefined
 }
 
-/** vLLM's `ErrorResponse`: `{ error: { message, type, param, code } }` with the status as the code. */
-function sendVllmError(
-  response: ServerResponse,
-  status: number,
-  message: string,
-  type: string,
-  param?: string,
-): void {
-  sendOpenAiError(response, status, { message, type, param: param ?? null, code: status })
-}
+/** Longest string pydantic-core reads as an integer (`int_parsing_size` beyond it). */
+const MAX_INT_STRING_LENGTH = 4300
 
-/** The serving layer's `create_error_response(message)`: a 400 `BadRequestError`. */
-function badRequest(response: ServerResponse, message: string, param?: string): void {
-  sendVllmError(response, 400, message, 'BadRequestError', param)
+/**
+ * pydantic's `int` from a string (pydantic-core `str_as_int`): trimmed, an optional sign and digits, and
+ * any number of zeros after a decimal point; unbounded, so it is read as a bigint.
+ */
+function pydanticInteger(value: string): bigint | 'int_parsing' | 'int_parsing_size' {
+  const trimmed = value.trim()
+  if (trimmed.length > MAX_INT_STRING_LENGTH) return 'int_parsing_size'
+  const match = /^([+-]?\d+)(?:\.0*)?$/.exec(trimmed)
+  return match?.[1] === undefined ? 'int_parsing' : BigInt(match[1])
 }
 
 /** `validation_exception_handler` on one failed form field: a 400 whose param is the field's `loc`. */

@@ -19,6 +19,12 @@ export interface ModelInfo {
   readonly details: OllamaModelDetails
 }
 
+/**
+ * Context length the mock gives a model it knows nothing more about, tokens: what it reports as Ollama's
+ * `<family>.context_length` and uses as vLLM's `max_model_len`.
+ */
+export const CONTEXT_LENGTH_TOKENS = 131_072
+
 // Q4_K_M stores about 4.85 bits per weight, i.e. ~0.6 bytes per parameter.
 const BYTES_PER_PARAMETER = 0.6
 const DEFAULT_PARAMETERS_BILLIONS = 7

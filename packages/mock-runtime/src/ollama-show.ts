@@ -5,11 +5,8 @@
  */
 import type { ServerResponse } from 'node:http'
 import { sendJson } from './http-exchange.js'
-import { resolveModel } from './model-catalog.js'
+import { CONTEXT_LENGTH_TOKENS, resolveModel } from './model-catalog.js'
 import type { ApiRequest } from './runtime-context.js'
-
-/** Context length the mock reports (`<family>.context_length`). */
-const CONTEXT_LENGTH = 131_072
 
 export function handleOllamaShow(request: ApiRequest, response: ServerResponse): void {
   const body = request.body as { model?: unknown; name?: unknown } | null
@@ -33,7 +30,7 @@ export function handleOllamaShow(request: ApiRequest, response: ServerResponse):
     model_info: {
       'general.architecture': family,
       'general.parameter_count': Math.round(model.sizeBytes / 0.6),
-      [`${family}.context_length`]: CONTEXT_LENGTH,
+      [`${family}.context_length`]: CONTEXT_LENGTH_TOKENS,
     },
     capabilities: ['completion'],
     modified_at: new Date(request.context.startedAtMs).toISOString(),

@@ -1,14 +1,20 @@
 /**
  * What vLLM's model class tells its speech-to-text API about a served model (the `SupportsTranscription`
- * interface in vllm/model_executor/models/interfaces.py): what the request's prompt and audio count for in
- * the usage. The mock knows a model only by its name, so a name with `whisper` in it is served as
+ * interface in vllm/model_executor/models/interfaces.py): how long an answer may run, and what the
+ * request's prompt and audio count for in the usage. The mock knows a model only by its name, so a name with `whisper` in it is served as
  * `WhisperForConditionalGeneration` (vllm/model_executor/models/whisper.py); any other name gets the
  * interface's defaults.
  */
+import { CONTEXT_LENGTH_TOKENS } from './model-catalog.js'
 import { estimateTokenCount } from './output-length.js'
 
 /** The model class's answers the speech-to-text API reads. */
 export interface SpeechToTextModel {
+  /**
+   * `max_model_len`, tokens: the serving layer caps `max_tokens` at it (`get_max_tokens`), and the
+   * scheduler stops a request whose decoder prompt and output reach it.
+   */
+  readonly maxModelLenTokens: number
   /**
    * Tokens of the decoder prompt the model class builds from the request's text prompt
    * (`get_generation_prompt`): `len(res.prompt_token_ids)` in the stream generator.
@@ -22,11 +28,17 @@ export interface SpeechToTextModel {
 const WHISPER_SAMPLE_RATE_HZ = 16_000
 /** Samples between two log-mel frames (`hop_length`). */
 const WHISPER_HOP_LENGTH = 160
+/**
+ * Whisper's decoder positions (`max_target_positions` in every Whisper config), which vLLM takes as
+ * `max_model_len`.
+ */
+const WHISPER_MAX_TARGET_POSITIONS = 448
 /** `<|startoftranscript|><|{language}|><|{task}|><|notimestamps|>`: one token each. */
 const WHISPER_TASK_TOKENS = 4
 
 /** vllm/model_executor/models/whisper.py, `WhisperForConditionalGeneration`. */
 const WHISPER: SpeechToTextModel = {
+  maxModelLenTokens: WHISPER_MAX_TARGET_POSITIONS,
   decoderPromptTokens(requestPrompt) {
     // `(f"<|prev|>{request_prompt}" if request_prompt else "") + "<|startoftranscript|>…"`; the mock
     // counts the prompt's own text as it counts any prompt (about four characters a token).
@@ -44,6 +56,7 @@ const WHISPER: SpeechToTextModel = {
  * (a chat template around the audio) is the model's own; the mock counts the request's prompt alone.
  */
 const OTHER_MODEL: SpeechToTextModel = {
+  maxModelLenTokens: CONTEXT_LENGTH_TOKENS,
   decoderPromptTokens: (requestPrompt) => estimateTokenCount(requestPrompt),
   audioTokens: () => 0,
 }

@@ -80,6 +80,67 @@ describe('vLLM speech to text', () => {
     })
   })
 
+  it("caps max_completion_tokens at Whisper's max_model_len (448) less its decoder prompt, as vLLM bounds it", async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const agent = testAgent()
+    const url = `${runtime.url}/v1/audio/transcriptions`
+    // 10^20 tokens: get_max_tokens caps it at 448, and the scheduler stops at 448 - 4 prompt tokens.
+    const whole = await post(
+      agent,
+      url,
+      upload({ model: WHISPER, max_completion_tokens: '100000000000000000000' }),
+    )
+    expect(whole.status).toBe(200)
+    expect((JSON.parse(whole.text) as { text: string }).text.split(' ')).toHaveLength(444 + 1)
+    const streamed = await post(
+      agent,
+      url,
+      upload({ model: WHISPER, stream: 'true', stream_include_usage: 'true', max_completion_tokens: ' +7 ' }),
+    )
+    const events = sseData(streamed.text)
+      .slice(0, -1)
+      .map((payload) => JSON.parse(payload) as { choices: { finish_reason?: string }[]; usage?: unknown })
+    expect(events.at(-2)?.choices[0]?.finish_reason).toBe('length')
+    expect(events.at(-1)?.usage).toMatchObject({ completion_tokens: 7 })
+  })
+
+  it('stops an answer without a limit at max_model_len too, with finish_reason length', async () => {
+    // silentWav(2)'s seeded natural length is 536 tokens, past Whisper's 444.
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const { text } = await post(
+      testAgent(),
+      `${runtime.url}/v1/audio/transcriptions`,
+      upload({ model: WHISPER, stream: 'true', stream_include_usage: 'true' }),
+    )
+    const events = sseData(text)
+      .slice(0, -1)
+      .map((payload) => JSON.parse(payload) as { choices: { finish_reason?: string }[]; usage?: unknown })
+    expect(events.at(-2)?.choices[0]?.finish_reason).toBe('length')
+    expect(events.at(-1)?.usage).toMatchObject({ completion_tokens: 444 })
+  })
+
+  it.each([
+    ['0', '0'],
+    ['-5', '-5'],
+    ['-100000000000000000000', '-100000000000000000000'],
+  ])('refuses max_completion_tokens=%s as SamplingParams does, once the form is read', async (limit, got) => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const response = await post(
+      testAgent(),
+      `${runtime.url}/v1/audio/transcriptions`,
+      upload({ model: WHISPER, max_completion_tokens: limit }),
+    )
+    expect(response.status).toBe(400)
+    expect(JSON.parse(response.text)).toEqual({
+      error: {
+        message: `max_tokens must be at least 1, got ${got}. (parameter=max_tokens, value=${got})`,
+        type: 'BadRequestError',
+        param: 'max_tokens',
+        code: 400,
+      },
+    })
+  })
+
   it('translates to { text } alone, and serves the one model when the form names none', async () => {
     const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
     const { status, text } = await post(testAgent(), `${runtime.url}/v1/audio/translations`, upload({}))
