@@ -18,8 +18,9 @@ import { readRawBody } from './http-exchange.js'
 import { findModel, sendOpenAiError } from './openai-api.js'
 import { hashBytes, outputLengthTokens, tokenText } from './output-length.js'
 import type { RuntimeContext } from './runtime-context.js'
+import { type FormUpload, readSpeechForm, type SpeechForm, type SpeechTask } from './speech-form.js'
 import { type SpeechToTextModel, speechToTextModel } from './speech-to-text-model.js'
-import { sendBadRequest, sendValidationFailure, sendVllmError } from './vllm-errors.js'
+import { sendBadRequest, sendValidationFailure } from './vllm-errors.js'
 import { wavDurationS } from './wav-file.js'
 
 const SSE = 'text/event-stream; charset=utf-8'
@@ -30,14 +31,11 @@ const SSE = 'text/event-stream; charset=utf-8'
  */
 const MAX_AUDIO_FILE_MIB = 25
 
-/** `AudioResponseFormat`: what the form may ask for; the serving layer answers only the first three. */
-const RESPONSE_FORMATS = new Set(['json', 'text', 'verbose_json', 'srt', 'vtt'])
+/** What the serving layer answers of `AudioResponseFormat`. */
 const ANSWERED_FORMATS = new Set(['json', 'text', 'verbose_json'])
 
-type Task = 'transcribe' | 'translate'
-
 /** The routes vLLM's speech-to-text router registers, and the task each serves. */
-const SPEECH_TO_TEXT_TASKS: Readonly<Record<string, Task>> = {
+const SPEECH_TO_TEXT_TASKS: Readonly<Record<string, SpeechTask>> = {
   '/v1/audio/transcriptions': 'transcribe',
   '/v1/audio/translations': 'translate',
 }
@@ -54,10 +52,7 @@ export interface UploadRoute {
 }
 
 /** One upload: the raw body and its content type, with the runtime and the request's fault. */
-interface UploadRequest extends UploadRoute {
-  readonly body: Buffer
-  readonly contentType: string | undefined
-}
+interface UploadRequest extends UploadRoute, FormUpload {}
 
 /**
  * `POST /v1/audio/transcriptions` or `/v1/audio/translations` (`path`): reads the upload whole, as
@@ -80,20 +75,12 @@ export async function handleSpeechToText(
   return speechToText(upload, response, task)
 }
 
-/** The form as vLLM's request model reads it: strings and the one file. */
-interface SpeechForm {
-  readonly file: Blob
-  readonly model: string | undefined
-  readonly prompt: string
-  readonly responseFormat: string
-  readonly stream: boolean
-  readonly includeUsage: boolean
-  /** As sent: pydantic's `int` has no bound; the serving layer caps it. */
-  readonly maxCompletionTokens: bigint | undefined
-}
-
-async function speechToText(request: UploadRequest, response: ServerResponse, task: Task): Promise<void> {
-  const form = await readForm(request, response)
+async function speechToText(
+  request: UploadRequest,
+  response: ServerResponse,
+  task: SpeechTask,
+): Promise<void> {
+  const form = await readSpeechForm(request, task, response)
   if (form === undefined) return
   const { context } = request
   const modelName = form.model ?? context.models.keys().next().value ?? ''
@@ -111,8 +98,11 @@ async function speechToText(request: UploadRequest, response: ServerResponse, ta
   }
   const audio = new Uint8Array(await form.file.arrayBuffer())
   const sizeMiB = audio.length / 1024 ** 2
-  if (sizeMiB > MAX_AUDIO_FILE_MIB)
-    return sendVllmError(response, 400, 'Maximum file size exceeded', 'BadRequestError', 'audio_filesize_mb')
+  if (sizeMiB > MAX_AUDIO_FILE_MIB) {
+    // A VLLMValidationError with the size as its value, which `str(exc)` prints as a Python float.
+    const value = Number.isInteger(sizeMiB) ? sizeMiB.toFixed(1) : String(sizeMiB)
+    return sendValidationFailure(response, 'Maximum file size exceeded', 'audio_filesize_mb', value)
+  }
   // vLLM decodes what librosa reads; the mock reads only WAV headers, and answers any other file as
   // vLLM answers one librosa cannot read.
   const durationS = wavDurationS(audio)
@@ -132,6 +122,7 @@ async function speechToText(request: UploadRequest, response: ServerResponse, ta
     seed,
     stream: form.stream,
     includeUsage: form.includeUsage,
+    includeContinuousUsage: form.includeUsage && form.includeContinuousUsage,
     promptTokens: model.decoderPromptTokens(form.prompt) + model.audioTokens(durationS),
     outputTokens,
     finishReason,
@@ -174,13 +165,15 @@ interface SpeechAnswer {
   readonly seed: number
   readonly stream: boolean
   readonly includeUsage: boolean
+  /** Every chunk carries the usage so far (`include_continuous_usage`). */
+  readonly includeContinuousUsage: boolean
   readonly promptTokens: number
   readonly outputTokens: number
   readonly finishReason: 'stop' | 'length'
   readonly durationS: number
 }
 
-function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
+function speechRenderer(task: SpeechTask, answer: SpeechAnswer): GenerationRenderer {
   const id = `${task}-${randomUUID().replaceAll('-', '')}`
   const object = task === 'transcribe' ? 'transcription.chunk' : 'translation.chunk'
   const created = Math.floor(Date.now() / 1000)
@@ -195,15 +188,25 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
     index === lastIndex
       ? { delta: { content }, finish_reason: answer.finishReason, stop_reason: null }
       : { delta: { content } }
+  // `UsageInfo`'s field order; `exclude_none=True` (the last chunk) and `exclude_unset=True` (the others)
+  // drop `prompt_tokens_details`.
+  const usage = (completionTokens: number) => ({
+    prompt_tokens: answer.promptTokens,
+    total_tokens: answer.promptTokens + completionTokens,
+    completion_tokens: completionTokens,
+  })
+  const tokenChunk = (index: number): string => {
+    const choices = [tokenChoice(tokenText(answer.seed, index), index)]
+    return chunk(choices, answer.includeContinuousUsage ? { usage: usage(index + 1) } : {})
+  }
   return {
     isStreaming: answer.stream,
     streamContentType: SSE,
     renderTokens(firstIndex, count) {
       let text = ''
       for (let i = 0; i < count; i++) {
-        const token = tokenText(answer.seed, firstIndex + i)
-        if (answer.stream) text += chunk([tokenChoice(token, firstIndex + i)])
-        else collected.push(token)
+        if (answer.stream) text += tokenChunk(firstIndex + i)
+        else collected.push(tokenText(answer.seed, firstIndex + i))
       }
       return text
     },
@@ -219,15 +222,7 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
         )
       }
       let text = ''
-      if (answer.includeUsage) {
-        // `UsageInfo`'s field order; `exclude_none=True` drops `prompt_tokens_details`.
-        const usage = {
-          prompt_tokens: answer.promptTokens,
-          total_tokens: answer.promptTokens + answer.outputTokens,
-          completion_tokens: answer.outputTokens,
-        }
-        text += chunk([], { usage })
-      }
+      if (answer.includeUsage) text += chunk([], { usage: usage(answer.outputTokens) })
       return `${text}data: [DONE]\n\n`
     },
     renderError(message) {
@@ -239,128 +234,4 @@ function speechRenderer(task: Task, answer: SpeechAnswer): GenerationRenderer {
       return answer.stream ? `data: {"id":"${id}","choices":[{"delta":\n\ndata: not json\n\n` : '{"text":'
     },
   }
-}
-
-/**
- * The form as FastAPI and pydantic read it into `TranscriptionRequest`, or undefined once the error is
- * sent. A body that is not a form reads as an empty one (Starlette), so it lacks its file.
- */
-async function readForm(request: UploadRequest, response: ServerResponse): Promise<SpeechForm | undefined> {
-  const form = await parseForm(request)
-  if (form === 'unreadable') {
-    // FastAPI wraps a form it cannot parse in HTTPException(400, "There was an error parsing the body").
-    sendVllmError(response, 400, 'There was an error parsing the body', 'Bad Request')
-    return undefined
-  }
-  const file = form.get('file')
-  if (typeof file === 'string') {
-    // `validate_transcription_request` raises HTTPException(422) before the fields are validated.
-    sendVllmError(
-      response,
-      422,
-      "Expected 'file' to be a file-like object, not 'str'.",
-      'Unprocessable Entity',
-    )
-    return undefined
-  }
-  if (file === null) return invalidField(response, 'file', 'missing', 'Field required')
-  const text = (name: string): string | undefined => {
-    // Starlette keeps the last of a repeated field.
-    const value = form.getAll(name).at(-1)
-    return typeof value === 'string' ? value : undefined
-  }
-  const responseFormat = text('response_format') ?? 'json'
-  if (!RESPONSE_FORMATS.has(responseFormat)) {
-    return invalidField(
-      response,
-      'response_format',
-      'literal_error',
-      "Input should be 'json', 'text', 'srt', 'verbose_json' or 'vtt'",
-    )
-  }
-  const stream = pydanticBoolean(text('stream') ?? 'false')
-  const includeUsage = pydanticBoolean(text('stream_include_usage') ?? 'false')
-  if (stream === undefined)
-    return invalidField(response, 'stream', 'bool_parsing', 'Input should be a valid boolean')
-  if (includeUsage === undefined) {
-    return invalidField(response, 'stream_include_usage', 'bool_parsing', 'Input should be a valid boolean')
-  }
-  if (includeUsage && !stream) {
-    sendVllmError(
-      response,
-      400,
-      'Stream options can only be defined when `stream=True`.',
-      'Bad Request',
-      'stream_include_usage',
-    )
-    return undefined
-  }
-  const limit = text('max_completion_tokens')
-  const maxCompletionTokens = limit === undefined ? undefined : pydanticInteger(limit)
-  if (maxCompletionTokens === 'int_parsing') {
-    return invalidField(response, 'max_completion_tokens', 'int_parsing', 'Input should be a valid integer')
-  }
-  if (maxCompletionTokens === 'int_parsing_size') {
-    return invalidField(
-      response,
-      'max_completion_tokens',
-      'int_parsing_size',
-      'Unable to parse input string as an integer, exceeded maximum size',
-    )
-  }
-  const model = text('model')
-  return {
-    file,
-    model: model === '' ? undefined : model,
-    prompt: text('prompt') ?? '',
-    responseFormat,
-    stream,
-    includeUsage,
-    maxCompletionTokens,
-  }
-}
-
-/** The body as form data (undici's parser, Node's own), or `unreadable` when a form fails to parse. */
-async function parseForm(request: UploadRequest): Promise<FormData | 'unreadable'> {
-  const contentType = request.contentType ?? ''
-  if (!/^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType))
-    return new FormData()
-  try {
-    return await new Request('http://mock.invalid/', {
-      method: 'POST',
-      headers: { 'content-type': contentType },
-      body: request.body,
-    }).formData()
-  } catch {
-    return 'unreadable'
-  }
-}
-
-/** pydantic's `bool` from a string: these words, in any case; anything else fails validation. */
-function pydanticBoolean(value: string): boolean | undefined {
-  const word = value.toLowerCase()
-  if (['1', 'on', 't', 'true', 'y', 'yes'].includes(word)) return true
-  if (['0', 'off', 'f', 'false', 'n', 'no'].includes(word)) return false
-  return undefined
-}
-
-/** Longest string pydantic-core reads as an integer (`int_parsing_size` beyond it). */
-const MAX_INT_STRING_LENGTH = 4300
-
-/**
- * pydantic's `int` from a string (pydantic-core `str_as_int`): trimmed, an optional sign and digits, and
- * any number of zeros after a decimal point; unbounded, so it is read as a bigint.
- */
-function pydanticInteger(value: string): bigint | 'int_parsing' | 'int_parsing_size' {
-  const trimmed = value.trim()
-  if (trimmed.length > MAX_INT_STRING_LENGTH) return 'int_parsing_size'
-  const match = /^([+-]?\d+)(?:\.0*)?$/.exec(trimmed)
-  return match?.[1] === undefined ? 'int_parsing' : BigInt(match[1])
-}
-
-/** `validation_exception_handler` on one failed form field: a 400 whose param is the field's `loc`. */
-function invalidField(response: ServerResponse, field: string, type: string, message: string): undefined {
-  const error = `{'type': '${type}', 'loc': ('body', '${field}'), 'msg': '${message}'}`
-  sendVllmError(response, 400, `1 validation error:\n  ${error}`, 'Bad Request', `body.${field}`)
-  return undefined
 }

@@ -213,7 +213,7 @@ describe('vLLM speech to text', () => {
       'usage without a stream',
       upload({ stream_include_usage: 'true' }),
       400,
-      'Bad Request',
+      'BadRequestError',
       'stream_include_usage',
     ],
     ['a file it cannot decode', upload({}, new Blob(['ID3 an mp3'])), 400, 'BadRequestError', null],
@@ -234,6 +234,148 @@ describe('vLLM speech to text', () => {
     const response = await post(testAgent(), `${runtime.url}/v1/audio/transcriptions`, form)
     expect(response.status).toBe(status)
     expect(JSON.parse(response.text)).toMatchObject({ error: { type, param, code: status } })
+  })
+
+  describe('stream options without a stream, refused by the request model\'s mode="before" validator', () => {
+    // The validator raises VLLMValidationError, a VLLMClientError (not a ValueError) since vLLM 0.27, so it
+    // passes through pydantic to the VLLMError handler: create_error_response(exc), str(exc) as the message.
+    const refusal = (parameter: string) => ({
+      error: {
+        message: `Stream options can only be defined when \`stream=True\`. (parameter=${parameter})`,
+        type: 'BadRequestError',
+        param: parameter,
+        code: 400,
+      },
+    })
+
+    it.each([
+      ['/v1/audio/transcriptions', { stream_include_usage: 'true' }, 'stream_include_usage'],
+      // The validator reads the raw strings: "false" is a set option, as "" for stream is no stream.
+      ['/v1/audio/transcriptions', { stream_include_usage: 'false', stream: '' }, 'stream_include_usage'],
+      ['/v1/audio/translations', { stream_continuous_usage_stats: '1' }, 'stream_continuous_usage_stats'],
+    ])('%s %j', async (path, fields, parameter) => {
+      const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+      const response = await post(testAgent(), `${runtime.url}${path}`, upload({ model: WHISPER, ...fields }))
+      expect(response.status).toBe(400)
+      expect(JSON.parse(response.text)).toEqual(refusal(parameter))
+    })
+
+    it('lets them pass with stream=false, which the validator sees as a string, and answers whole', async () => {
+      const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+      const response = await post(
+        testAgent(),
+        `${runtime.url}/v1/audio/transcriptions`,
+        upload({ model: WHISPER, stream: 'false', stream_include_usage: 'true', max_completion_tokens: '2' }),
+      )
+      expect(response.status).toBe(200)
+      expect(JSON.parse(response.text)).toMatchObject({ usage: { type: 'duration', seconds: 2 } })
+    })
+  })
+
+  describe("form fields pydantic refuses, worded as validation_exception_handler prints pydantic's errors", () => {
+    /** A form of these fields only, no file. */
+    const fieldsOnly = (fields: Record<string, string>): FormData => {
+      const form = new FormData()
+      for (const [name, value] of Object.entries(fields)) form.append(name, value)
+      return form
+    }
+    const refusal = (param: string, ...errors: string[]) => ({
+      error: {
+        message: `${errors.length} validation error${errors.length === 1 ? '' : 's'}:\n  ${errors.join('\n  ')}`,
+        type: 'Bad Request',
+        param,
+        code: 400,
+      },
+    })
+
+    it.each([
+      [
+        // The input is the dict FastAPI built: the model name and the 13 fields with a non-None default.
+        'a transcription without its file',
+        '/v1/audio/transcriptions',
+        fieldsOnly({ model: WHISPER }),
+        refusal(
+          'body.file',
+          "{'type': 'missing', 'loc': 'body.file', 'msg': 'Field required', 'input': '<dict of 14 items>'}",
+        ),
+      ],
+      [
+        "every failing field at once, in the model's order",
+        '/v1/audio/transcriptions',
+        fieldsOnly({ stream: 'maybe', response_format: 'mp3', max_completion_tokens: '1e20' }),
+        refusal(
+          'body.file',
+          "{'type': 'missing', 'loc': 'body.file', 'msg': 'Field required', 'input': '<dict of 14 items>'}",
+          "{'type': 'literal_error', 'loc': 'body.response_format', 'msg': \"Input should be 'json', 'text', 'srt', 'verbose_json' or 'vtt'\", 'input': 'mp3', 'ctx': {'expected': \"'json', 'text', 'srt', 'verbose_json' or 'vtt'\"}}",
+          "{'type': 'bool_parsing', 'loc': 'body.stream', 'msg': 'Input should be a valid boolean, unable to interpret input', 'input': 'maybe'}",
+          "{'type': 'int_parsing', 'loc': 'body.max_completion_tokens', 'msg': 'Input should be a valid integer, unable to parse string as an integer', 'input': '1e20'}",
+        ),
+      ],
+      [
+        // TranslationRequest has 12 fields with a non-None default, and no check of its own on the file.
+        'a translation whose file is a string',
+        '/v1/audio/translations',
+        upload({ model: WHISPER }, 'not a file'),
+        refusal(
+          'body.file',
+          "{'type': 'value_error', 'loc': 'body.file', 'msg': \"Value error, Expected UploadFile, received: <class 'str'>\", 'input': 'not a file', 'ctx': {'error': ValueError(\"Expected UploadFile, received: <class 'str'>\")}}",
+        ),
+      ],
+      [
+        'a JSON body, read as an empty form',
+        '/v1/audio/translations',
+        JSON.stringify({ model: WHISPER }),
+        refusal(
+          'body.file',
+          "{'type': 'missing', 'loc': 'body.file', 'msg': 'Field required', 'input': '<dict of 12 items>'}",
+        ),
+      ],
+    ])('%s', async (_case, path, body, expected) => {
+      const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+      const contentType = typeof body === 'string' ? 'application/json' : undefined
+      const response = await post(testAgent(), `${runtime.url}${path}`, body, contentType)
+      expect(response.status).toBe(400)
+      expect(JSON.parse(response.text)).toEqual(expected)
+    })
+  })
+
+  it('streams the usage so far in every chunk with stream_continuous_usage_stats', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const { text } = await post(
+      testAgent(),
+      `${runtime.url}/v1/audio/transcriptions`,
+      upload({
+        model: WHISPER,
+        stream: 'true',
+        stream_include_usage: 'true',
+        stream_continuous_usage_stats: 'true',
+        max_completion_tokens: '2',
+      }),
+    )
+    const usages = sseData(text)
+      .slice(0, -1)
+      .map((payload) => (JSON.parse(payload) as { usage?: unknown }).usage)
+    // silentWav(2): 4 + 200 prompt tokens.
+    expect(usages).toEqual([
+      { prompt_tokens: 204, total_tokens: 205, completion_tokens: 1 },
+      { prompt_tokens: 204, total_tokens: 206, completion_tokens: 2 },
+      { prompt_tokens: 204, total_tokens: 206, completion_tokens: 2 },
+    ])
+  })
+
+  it('refuses a file over 25 MiB as the VLLMValidationError vLLM raises, its size in the message', async () => {
+    const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+    const file = new Blob([new Uint8Array(26 * 1024 ** 2)])
+    const response = await post(testAgent(), `${runtime.url}/v1/audio/transcriptions`, upload({}, file))
+    expect(response.status).toBe(400)
+    expect(JSON.parse(response.text)).toEqual({
+      error: {
+        message: 'Maximum file size exceeded (parameter=audio_filesize_mb, value=26.0)',
+        type: 'BadRequestError',
+        param: 'audio_filesize_mb',
+        code: 400,
+      },
+    })
   })
 
   it('answers a JSON body as a form without its file, and a broken form as unparseable', async () => {
