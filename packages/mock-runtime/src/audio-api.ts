@@ -1,6 +1,7 @@
 /**
  * vLLM's speech-to-text API: `POST /v1/audio/transcriptions` and `/v1/audio/translations` take a
- * multipart upload and answer `{ text, usage }` (a translation: `{ text }`), or, with `stream=true`, SSE
+ * multipart upload and answer `{ text, usage }` (a translation: `{ text }`), `verbose_json`'s
+ * `{ duration, language, text, segments, words }` from a Whisper model, or, with `stream=true`, SSE
  * `transcription.chunk` (`translation.chunk`) events, a usage chunk when asked, and `data: [DONE]`.
  * Each behaviour follows vLLM's files under vllm/entrypoints/speech_to_text/ (earlier releases kept them
  * in vllm/entrypoints/openai/speech_to_text/): the routes in transcription/api_router.py and
@@ -16,10 +17,11 @@ import type { FaultDirective } from './fault-state.js'
 import type { GenerationRenderer } from './generation-response.js'
 import { readRawBody } from './http-exchange.js'
 import { findModel, sendOpenAiError } from './openai-api.js'
-import { hashBytes, outputLengthTokens, tokenText } from './output-length.js'
+import { hashBytes, outputLengthTokens, tokenId, tokenText } from './output-length.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { type FormUpload, readSpeechForm, type SpeechForm, type SpeechTask } from './speech-form.js'
 import { type SpeechToTextModel, speechToTextModel } from './speech-to-text-model.js'
+import { transcriptionSegments } from './transcription-segments.js'
 import { sendBadRequest, sendValidationFailure } from './vllm-errors.js'
 import { wavDurationS } from './wav-file.js'
 
@@ -31,8 +33,20 @@ const SSE = 'text/event-stream; charset=utf-8'
  */
 const MAX_AUDIO_FILE_MIB = 25
 
-/** What the serving layer answers of `AudioResponseFormat`. */
-const ANSWERED_FORMATS = new Set(['json', 'text', 'verbose_json'])
+/**
+ * What the serving layer answers of the formats the form accepts; `srt` and `vtt` it refuses (pull
+ * requests to serve them, vllm-project/vllm#36966 and #46680, are not merged).
+ */
+const ANSWERED_FORMATS = new Set(['text', 'json', 'verbose_json', 'diarized_json'])
+
+/** Languages whose chunks and segments join without a space (`no_space_languages`, interfaces.py). */
+const NO_SPACE_LANGUAGES = new Set(['ja', 'zh'])
+
+/**
+ * The language a `verbose_json` answer names when the form names none: Whisper's (older vLLM defaulted
+ * to it; newer detects the language, which the mock cannot, and silence has none).
+ */
+const DEFAULT_LANGUAGE = 'en'
 
 /** The routes vLLM's speech-to-text router registers, and the task each serves. */
 const SPEECH_TO_TEXT_TASKS: Readonly<Record<string, SpeechTask>> = {
@@ -86,16 +100,9 @@ async function speechToText(
   const modelName = form.model ?? context.models.keys().next().value ?? ''
   // `_check_model`: no model names the served one; a wrong one is a 404.
   if (form.model !== undefined && findModel(context, form.model, response) === undefined) return
-  if (!ANSWERED_FORMATS.has(form.responseFormat)) {
-    return sendBadRequest(
-      response,
-      'Currently only support response_format: `text`, `json` or `verbose_json`',
-    )
-  }
-  if (form.responseFormat === 'verbose_json') {
-    // Segment timestamps need a Whisper-style model; the mock's models have none.
-    return sendBadRequest(response, `Currently do not support verbose_json for ${modelName}`)
-  }
+  const model = speechToTextModel(modelName)
+  const refusal = formatRefusal(model, modelName, form)
+  if (refusal !== undefined) return sendBadRequest(response, refusal)
   const audio = new Uint8Array(await form.file.arrayBuffer())
   const sizeMiB = audio.length / 1024 ** 2
   if (sizeMiB > MAX_AUDIO_FILE_MIB) {
@@ -108,7 +115,6 @@ async function speechToText(
   const durationS = wavDurationS(audio)
   if (durationS === undefined) return sendBadRequest(response, 'Invalid or unsupported audio file.')
 
-  const model = speechToTextModel(modelName)
   const seed = hashBytes(audio)
   const length = answerLength(model, form, seed)
   if (length.maxTokens < 1) {
@@ -120,6 +126,9 @@ async function speechToText(
   const renderer = speechRenderer(task, {
     model: modelName,
     seed,
+    responseFormat: form.responseFormat,
+    language: form.language ?? DEFAULT_LANGUAGE,
+    temperature: form.temperature,
     stream: form.stream,
     includeUsage: form.includeUsage,
     includeContinuousUsage: form.includeUsage && form.includeContinuousUsage,
@@ -130,6 +139,27 @@ async function speechToText(
   })
   const generation = { model: modelName, prompt: form.prompt, seed, outputTokens, fault: request.fault }
   runAdmittedGeneration(context, response, renderer, generation)
+}
+
+/**
+ * Why `_create_speech_to_text` refuses the form's response format for `model`, checked in its order, or
+ * undefined when it answers it.
+ */
+function formatRefusal(model: SpeechToTextModel, modelName: string, form: SpeechForm): string | undefined {
+  const format = form.responseFormat
+  if (!ANSWERED_FORMATS.has(format)) {
+    return 'Currently only support response_format: `text`, `json`, `verbose_json` or `diarized_json`'
+  }
+  if (format === 'verbose_json' && !model.supportsSegmentTimestamp) {
+    return `Currently do not support verbose_json for ${modelName}`
+  }
+  if (format === 'diarized_json' && !model.supportsDiarizedTranscription) {
+    return `Currently do not support diarized_json for ${modelName}`
+  }
+  if ((format === 'verbose_json' || format === 'diarized_json') && form.stream) {
+    return `${format} format doesn't support streaming case`
+  }
+  return undefined
 }
 
 /** How long the answer runs, and why it stops; `maxTokens` below 1 is refused. */
@@ -163,6 +193,10 @@ function answerLength(model: SpeechToTextModel, form: SpeechForm, seed: number):
 interface SpeechAnswer {
   readonly model: string
   readonly seed: number
+  readonly responseFormat: string
+  /** The request's language, or Whisper's default. */
+  readonly language: string
+  readonly temperature: number
   readonly stream: boolean
   readonly includeUsage: boolean
   /** Every chunk carries the usage so far (`include_continuous_usage`). */
@@ -212,6 +246,7 @@ function speechRenderer(task: SpeechTask, answer: SpeechAnswer): GenerationRende
     },
     renderEnd() {
       if (!answer.stream) {
+        if (answer.responseFormat === 'verbose_json') return JSON.stringify(verboseAnswer(answer))
         const text = collected.join('')
         // The same JSON whatever the format asked, `text` included: the router always answers a
         // `JSONResponse` (vllm-project/vllm#49095).
@@ -233,5 +268,26 @@ function speechRenderer(task: SpeechTask, answer: SpeechAnswer): GenerationRende
     renderGarbage() {
       return answer.stream ? `data: {"id":"${id}","choices":[{"delta":\n\ndata: not json\n\n` : '{"text":'
     },
+  }
+}
+
+/**
+ * `TranscriptionResponseVerbose` or `TranslationResponseVerbose` dumped whole (`model_dump()`, so unset
+ * `words` is null): the clip's length, its language, the segments, and their texts joined by the
+ * language's separator (`asr_inter_chunk_separator`). It has no usage.
+ */
+function verboseAnswer(answer: SpeechAnswer): Record<string, unknown> {
+  const tokens = Array.from({ length: answer.outputTokens }, (_, index) => ({
+    text: tokenText(answer.seed, index),
+    id: tokenId(answer.seed, index),
+  }))
+  const segments = transcriptionSegments(tokens, answer.durationS, answer.temperature)
+  const separator = NO_SPACE_LANGUAGES.has(answer.language.toLowerCase()) ? '' : ' '
+  return {
+    duration: answer.durationS,
+    language: answer.language,
+    text: segments.map((segment) => segment.text).join(separator),
+    segments,
+    words: null,
   }
 }

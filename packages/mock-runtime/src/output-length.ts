@@ -110,7 +110,12 @@ export const TOKEN_TEXT_COUNT = TOKEN_TEXTS.length
 
 /** Text of token `index` of a request seeded `seed`: a word and a space (JSON-safe, no escaping needed). */
 export function tokenText(seed: number, index: number): string {
-  return TOKEN_TEXTS[(seed + index * 7) % TOKEN_TEXTS.length] ?? ''
+  return TOKEN_TEXTS[tokenId(seed, index)] ?? ''
+}
+
+/** Id of token `index` of a request seeded `seed`: its place in the mock's vocabulary. */
+export function tokenId(seed: number, index: number): number {
+  return (seed + index * 7) % TOKEN_TEXTS.length
 }
 
 /** The whole answer's text (what a client sends back as the assistant turn). */

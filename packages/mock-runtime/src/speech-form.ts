@@ -26,8 +26,12 @@ export interface SpeechForm {
   readonly file: Blob
   /** Undefined when absent or empty: the served model. */
   readonly model: string | undefined
+  /** The language of the audio, as sent. */
+  readonly language: string | undefined
   readonly prompt: string
   readonly responseFormat: string
+  /** The sampling temperature (0 by default), which a `verbose_json` segment reports. */
+  readonly temperature: number
   readonly stream: boolean
   readonly includeUsage: boolean
   /** `stream_continuous_usage_stats`: every chunk carries the usage so far (with `includeUsage`). */
@@ -42,8 +46,14 @@ export interface FormUpload {
   readonly contentType: string | undefined
 }
 
-/** `AudioResponseFormat` (base/protocol.py): what the form may ask for. */
-const RESPONSE_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] as const
+/**
+ * What the form may ask for: `AudioResponseFormat` (base/protocol.py), which a transcription extends
+ * with `diarized_json` (vLLM 0.27, vllm-project/vllm#48543); a translation does not.
+ */
+const RESPONSE_FORMATS: Readonly<Record<SpeechTask, readonly string[]>> = {
+  transcribe: ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'],
+  translate: ['json', 'text', 'srt', 'verbose_json', 'vtt'],
+}
 
 /**
  * The fields whose default is not None, by alias, which FastAPI puts in the dict pydantic validates even
@@ -81,15 +91,27 @@ const DEFAULTED_FIELDS: Readonly<Record<SpeechTask, readonly string[]>> = {
   ],
 }
 
-/** The fields the mock validates, in the request model's order (both models agree on these). */
-const FIELD_ORDER = [
-  'file',
-  'response_format',
-  'stream',
-  'stream_include_usage',
-  'stream_continuous_usage_stats',
-  'max_completion_tokens',
-] as const
+/** The fields the mock validates, in each request model's order. */
+const FIELD_ORDER: Readonly<Record<SpeechTask, readonly string[]>> = {
+  transcribe: [
+    'file',
+    'response_format',
+    'stream',
+    'stream_include_usage',
+    'stream_continuous_usage_stats',
+    'temperature',
+    'max_completion_tokens',
+  ],
+  translate: [
+    'file',
+    'response_format',
+    'temperature',
+    'stream',
+    'stream_include_usage',
+    'stream_continuous_usage_stats',
+    'max_completion_tokens',
+  ],
+}
 
 const STREAM_OPTIONS = ['stream_include_usage', 'stream_continuous_usage_stats'] as const
 
@@ -125,7 +147,9 @@ export async function readSpeechForm(
   }
   const formItems = new Set([...form.keys(), ...DEFAULTED_FIELDS[task]]).size
   const file = readFile(raw('file'), formItems, fail)
-  const responseFormat = readResponseFormat(text('response_format') ?? 'json', fail)
+  const responseFormat = readResponseFormat(text('response_format') ?? 'json', RESPONSE_FORMATS[task], fail)
+  const temperatureText = text('temperature')
+  const temperature = temperatureText === undefined ? 0 : readFloat('temperature', temperatureText, fail)
   const stream = readBoolean('stream', text('stream'), fail)
   const includeUsage = readBoolean('stream_include_usage', text('stream_include_usage'), fail)
   const includeContinuousUsage = readBoolean(
@@ -138,8 +162,7 @@ export async function readSpeechForm(
     limit === undefined ? undefined : readInteger('max_completion_tokens', limit, fail)
   // A missing or refused file is always among the errors.
   if (errors.length > 0 || file === undefined) {
-    const position = (error: PydanticError) =>
-      FIELD_ORDER.indexOf(error.field as (typeof FIELD_ORDER)[number])
+    const position = (error: PydanticError) => FIELD_ORDER[task].indexOf(error.field ?? '')
     sendRequestValidationError(
       response,
       errors.sort((a, b) => position(a) - position(b)),
@@ -150,8 +173,10 @@ export async function readSpeechForm(
   return {
     file,
     model: model === '' ? undefined : model,
+    language: text('language'),
     prompt: text('prompt') ?? '',
     responseFormat,
+    temperature,
     stream,
     includeUsage,
     includeContinuousUsage,
@@ -219,9 +244,9 @@ function readFile(value: FormValue | undefined, formItems: number, fail: Fail): 
   return undefined
 }
 
-function readResponseFormat(value: string, fail: Fail): string {
-  if ((RESPONSE_FORMATS as readonly string[]).includes(value)) return value
-  const quoted = RESPONSE_FORMATS.map((format) => `'${format}'`)
+function readResponseFormat(value: string, formats: readonly string[], fail: Fail): string {
+  if (formats.includes(value)) return value
+  const quoted = formats.map((format) => `'${format}'`)
   const expected = `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`
   fail({
     type: 'literal_error',
@@ -246,6 +271,23 @@ function readBoolean(field: string, value: string | undefined, fail: Fail): bool
     input: value,
   })
   return false
+}
+
+/**
+ * pydantic's `float` from a string (pydantic-core parses it as Rust's `f64` does): trimmed, decimal or
+ * exponent notation, `inf` and `nan` in any case.
+ */
+function readFloat(field: string, value: string, fail: Fail): number {
+  const trimmed = value.trim()
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(trimmed)
+  if (special !== null) {
+    if (special[2]?.toLowerCase() === 'nan') return Number.NaN
+    return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+  }
+  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) return Number(trimmed)
+  const msg = 'Input should be a valid number, unable to parse string as a number'
+  fail({ type: 'float_parsing', field, msg, input: value })
+  return 0
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What vLLM's model class tells its speech-to-text API about a served model (the `SupportsTranscription`
- * interface in vllm/model_executor/models/interfaces.py): how long an answer may run, and what the
- * request's prompt and audio count for in the usage. The mock knows a model only by its name, so a name with `whisper` in it is served as
+ * interface in vllm/model_executor/models/interfaces.py): which answers it gives, how long an answer may
+ * run, and what the request's prompt and audio count for in the usage. The mock knows a model only by its name, so a name with `whisper` in it is served as
  * `WhisperForConditionalGeneration` (vllm/model_executor/models/whisper.py); any other name gets the
  * interface's defaults.
  */
@@ -10,6 +10,10 @@ import { estimateTokenCount } from './output-length.js'
 
 /** The model class's answers the speech-to-text API reads. */
 export interface SpeechToTextModel {
+  /** `supports_segment_timestamp`: answers `verbose_json`. */
+  readonly supportsSegmentTimestamp: boolean
+  /** `supports_diarized_transcription`: answers `diarized_json` (no model the mock plays does). */
+  readonly supportsDiarizedTranscription: boolean
   /**
    * `max_model_len`, tokens: the serving layer caps `max_tokens` at it (`get_max_tokens`), and the
    * scheduler stops a request whose decoder prompt and output reach it.
@@ -38,6 +42,8 @@ const WHISPER_TASK_TOKENS = 4
 
 /** vllm/model_executor/models/whisper.py, `WhisperForConditionalGeneration`. */
 const WHISPER: SpeechToTextModel = {
+  supportsSegmentTimestamp: true,
+  supportsDiarizedTranscription: false,
   maxModelLenTokens: WHISPER_MAX_TARGET_POSITIONS,
   decoderPromptTokens(requestPrompt) {
     // `(f"<|prev|>{request_prompt}" if request_prompt else "") + "<|startoftranscript|>…"`; the mock
@@ -52,10 +58,13 @@ const WHISPER: SpeechToTextModel = {
 }
 
 /**
- * `SupportsTranscription`'s defaults: `get_num_audio_tokens` returns None. The prompt such a model builds
+ * `SupportsTranscription`'s defaults: no segment timestamps or diarization, `get_num_audio_tokens`
+ * returns None. The prompt such a model builds
  * (a chat template around the audio) is the model's own; the mock counts the request's prompt alone.
  */
 const OTHER_MODEL: SpeechToTextModel = {
+  supportsSegmentTimestamp: false,
+  supportsDiarizedTranscription: false,
   maxModelLenTokens: CONTEXT_LENGTH_TOKENS,
   decoderPromptTokens: (requestPrompt) => estimateTokenCount(requestPrompt),
   audioTokens: () => 0,

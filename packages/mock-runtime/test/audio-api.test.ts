@@ -200,7 +200,6 @@ describe('vLLM speech to text', () => {
 
   it.each([
     ['a model it does not serve', upload({ model: 'whisper-tiny' }), 404, 'NotFoundError', 'model'],
-    ['an SRT answer', upload({ response_format: 'srt' }), 400, 'BadRequestError', null],
     [
       'a format outside the list',
       upload({ response_format: 'mp3' }),
@@ -234,6 +233,146 @@ describe('vLLM speech to text', () => {
     const response = await post(testAgent(), `${runtime.url}/v1/audio/transcriptions`, form)
     expect(response.status).toBe(status)
     expect(JSON.parse(response.text)).toMatchObject({ error: { type, param, code: status } })
+  })
+
+  describe('verbose_json, which vLLM serves for Whisper (supports_segment_timestamp)', () => {
+    interface Verbose {
+      duration: number
+      language: string
+      text: string
+      segments: Record<string, unknown>[]
+      words: null
+    }
+
+    it('answers the duration, language, text and segments, in 20 ms timestamps, without usage', async () => {
+      const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+      const response = await post(
+        testAgent(),
+        `${runtime.url}/v1/audio/transcriptions`,
+        upload({ response_format: 'verbose_json', max_completion_tokens: '30' }),
+      )
+      expect(response.status).toBe(200)
+      const verbose = JSON.parse(response.text) as Verbose
+      expect(Object.keys(verbose)).toEqual(['duration', 'language', 'text', 'segments', 'words'])
+      expect(verbose).toMatchObject({ duration: 2, language: 'en', words: null })
+      // 30 tokens in segments of 12 over 2 s: a third of the clip each, to the nearest 20 ms.
+      expect(verbose.segments.map(({ id, seek, start, end }) => ({ id, seek, start, end }))).toEqual([
+        { id: 0, seek: 0, start: 0, end: 0.66 },
+        { id: 1, seek: 0, start: 0.66, end: 1.34 },
+        { id: 2, seek: 0, start: 1.34, end: 2 },
+      ])
+      const [first] = verbose.segments
+      expect(Object.keys(first ?? {})).toEqual([
+        'id',
+        'avg_logprob',
+        'compression_ratio',
+        'end',
+        'no_speech_prob',
+        'seek',
+        'start',
+        'temperature',
+        'text',
+        'tokens',
+      ])
+      expect(first).toMatchObject({
+        text: 'prompt a between until finish of answers arrive shares the faster this ',
+        tokens: [7, 14, 21, 28, 35, 42, 5, 12, 19, 26, 33, 40],
+        temperature: 0,
+        no_speech_prob: null,
+      })
+      // len(text) / len(zlib.compress(text)): Python's zlib 1.2.13 makes it 72 / 66; Node's differs by bytes.
+      expect(first?.compression_ratio).toBeCloseTo(72 / 66, 1)
+      // The segments' texts joined by a space, as vLLM joins them for a language with spaces.
+      expect(verbose.text).toBe(verbose.segments.map((segment) => segment.text).join(' '))
+    })
+
+    it('names the language asked, reports the temperature, and numbers each 30 s chunk from 0', async () => {
+      const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+      const response = await post(
+        testAgent(),
+        `${runtime.url}/v1/audio/translations`,
+        upload(
+          {
+            response_format: 'verbose_json',
+            language: 'de',
+            temperature: '0.2',
+            max_completion_tokens: '60',
+          },
+          new Blob([silentWav(65)]),
+        ),
+      )
+      expect(response.status).toBe(200)
+      const verbose = JSON.parse(response.text) as Verbose
+      expect(verbose).toMatchObject({ duration: 65, language: 'de' })
+      // 65 s in chunks of 30, 30 and 5 s, with their shares of the 60 tokens: 28, 27 and 5.
+      expect(
+        verbose.segments.map(({ id, seek, start, end, temperature }) => [id, seek, start, end, temperature]),
+      ).toEqual([
+        [0, 0, 0, 10, 0.2],
+        [1, 0, 10, 20, 0.2],
+        [2, 0, 20, 30, 0.2],
+        [0, 30, 30, 40, 0.2],
+        [1, 30, 40, 50, 0.2],
+        [2, 30, 50, 60, 0.2],
+        [0, 60, 60, 65, 0.2],
+      ])
+    })
+
+    it.each([
+      [
+        'a model without segment timestamps',
+        { model: 'mistralai/Voxtral-Mini-3B-2507', response_format: 'verbose_json' },
+        'Currently do not support verbose_json for mistralai/Voxtral-Mini-3B-2507',
+      ],
+      [
+        'a stream',
+        { model: WHISPER, response_format: 'verbose_json', stream: 'true' },
+        "verbose_json format doesn't support streaming case",
+      ],
+      [
+        'srt, which vLLM does not answer',
+        { model: WHISPER, response_format: 'srt' },
+        'Currently only support response_format: `text`, `json`, `verbose_json` or `diarized_json`',
+      ],
+      [
+        'vtt likewise',
+        { model: WHISPER, response_format: 'vtt' },
+        'Currently only support response_format: `text`, `json`, `verbose_json` or `diarized_json`',
+      ],
+      [
+        'diarized_json from Whisper',
+        { model: WHISPER, response_format: 'diarized_json' },
+        'Currently do not support diarized_json for openai/whisper-large-v3',
+      ],
+    ])('refuses it for %s, as _create_speech_to_text does', async (_case, fields, message) => {
+      const runtime = await startTestRuntime({
+        kind: 'openai',
+        models: [WHISPER, 'mistralai/Voxtral-Mini-3B-2507'],
+      })
+      const response = await post(testAgent(), `${runtime.url}/v1/audio/transcriptions`, upload(fields))
+      expect(response.status).toBe(400)
+      expect(JSON.parse(response.text)).toEqual({
+        error: { message, type: 'BadRequestError', param: null, code: 400 },
+      })
+    })
+
+    it('takes diarized_json as a transcription format only (translations keep the five)', async () => {
+      const runtime = await startTestRuntime({ kind: 'openai', models: [WHISPER] })
+      const response = await post(
+        testAgent(),
+        `${runtime.url}/v1/audio/translations`,
+        upload({ response_format: 'diarized_json', temperature: 'warm' }),
+      )
+      expect(JSON.parse(response.text)).toEqual({
+        error: {
+          message:
+            "2 validation errors:\n  {'type': 'literal_error', 'loc': 'body.response_format', 'msg': \"Input should be 'json', 'text', 'srt', 'verbose_json' or 'vtt'\", 'input': 'diarized_json', 'ctx': {'expected': \"'json', 'text', 'srt', 'verbose_json' or 'vtt'\"}}\n  {'type': 'float_parsing', 'loc': 'body.temperature', 'msg': 'Input should be a valid number, unable to parse string as a number', 'input': 'warm'}",
+          type: 'Bad Request',
+          param: 'body.response_format',
+          code: 400,
+        },
+      })
+    })
   })
 
   describe('stream options without a stream, refused by the request model\'s mode="before" validator', () => {
@@ -306,7 +445,7 @@ describe('vLLM speech to text', () => {
         refusal(
           'body.file',
           "{'type': 'missing', 'loc': 'body.file', 'msg': 'Field required', 'input': '<dict of 14 items>'}",
-          "{'type': 'literal_error', 'loc': 'body.response_format', 'msg': \"Input should be 'json', 'text', 'srt', 'verbose_json' or 'vtt'\", 'input': 'mp3', 'ctx': {'expected': \"'json', 'text', 'srt', 'verbose_json' or 'vtt'\"}}",
+          "{'type': 'literal_error', 'loc': 'body.response_format', 'msg': \"Input should be 'json', 'text', 'srt', 'verbose_json', 'vtt' or 'diarized_json'\", 'input': 'mp3', 'ctx': {'expected': \"'json', 'text', 'srt', 'verbose_json', 'vtt' or 'diarized_json'\"}}",
           "{'type': 'bool_parsing', 'loc': 'body.stream', 'msg': 'Input should be a valid boolean, unable to interpret input', 'input': 'maybe'}",
           "{'type': 'int_parsing', 'loc': 'body.max_completion_tokens', 'msg': 'Input should be a valid integer, unable to parse string as an integer', 'input': '1e20'}",
         ),
