@@ -1,5 +1,6 @@
 /** Every coded error of the coordinator (@fastify/error). Tests assert `code` and `statusCode`. */
 import createError from '@fastify/error'
+import type { FastifyError } from 'fastify'
 
 // Agent API
 export const AgentNotFoundError = createError(
@@ -79,6 +80,19 @@ export const BodyTooLargeError = createError(
   "request body is over the coordinator's limit of %d bytes (%s)",
   413,
 )
+/**
+ * fastify's 413 (`Request body is too large`, which names no limit) as `BodyTooLargeError`, naming the
+ * route's `limitBytes` and the `setting` that raises it; undefined for any other error. Both error
+ * renderings call it: the inference APIs' (describe-error.ts) and the default (error-shape.ts).
+ */
+export function namingBodyLimit(
+  error: FastifyError,
+  limitBytes: number,
+  setting: string,
+): FastifyError | undefined {
+  if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined
+  return new BodyTooLargeError(limitBytes, setting, { cause: error })
+}
 export const UpstreamUnreachableError = createError('FLEET_UPSTREAM_UNREACHABLE', '%s', 502)
 export const UpstreamTimeoutError = createError('FLEET_UPSTREAM_TIMEOUT', '%s', 504)
 /**

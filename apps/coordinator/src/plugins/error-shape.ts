@@ -7,7 +7,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { BodyTooLargeError } from '../errors.js'
+import { namingBodyLimit } from '../errors.js'
 
 export interface ErrorBody {
   readonly statusCode: number
@@ -18,11 +18,7 @@ export interface ErrorBody {
 
 const plugin: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((thrown: FastifyError, request, reply) => {
-    // fastify's 413 names no limit: say which, and the setting that raises it.
-    const error =
-      thrown.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new BodyTooLargeError(request.routeOptions.bodyLimit, 'BODY_LIMIT_BYTES', { cause: thrown })
-        : thrown
+    const error = namingBodyLimit(thrown, request.routeOptions.bodyLimit, 'BODY_LIMIT_BYTES') ?? thrown
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
     const isExpected = statusCode < 500 || error.code?.startsWith('FLEET_') === true
     if (isExpected) {

@@ -1,7 +1,7 @@
 /** What the OpenAI, Anthropic and Ollama error handlers share: status, message, code, logging and `Retry-After`. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errorCode } from '../../error-code.js'
-import { BodyTooLargeError, ClientClosedRequestError } from '../../errors.js'
+import { ClientClosedRequestError, namingBodyLimit } from '../../errors.js'
 import { codedUpstreamBodyError } from '../../proxy/upstream-body-error.js'
 
 /**
@@ -82,11 +82,9 @@ function clientClosed(error: unknown, reply: FastifyReply): FastifyError | undef
 }
 
 /**
- * fastify's 413 (`Request body is too large`) reworded with the limit the route enforced and the
- * setting that raises it. Every route of these APIs that reads a body has INFERENCE_BODY_LIMIT_BYTES:
+ * A 413 naming its setting. Every route of these APIs that reads a body has INFERENCE_BODY_LIMIT_BYTES:
  * Ollama's refused model-management routes answer before reading theirs.
  */
 function bodyTooLarge(error: FastifyError, request: FastifyRequest): FastifyError | undefined {
-  if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined
-  return new BodyTooLargeError(request.routeOptions.bodyLimit, 'INFERENCE_BODY_LIMIT_BYTES', { cause: error })
+  return namingBodyLimit(error, request.routeOptions.bodyLimit, 'INFERENCE_BODY_LIMIT_BYTES')
 }
