@@ -308,7 +308,7 @@ export class RequestForwarder {
     try {
       headers = filterResponseHeaders(
         response.headers,
-        this.#options.registry.get(node.id)?.registration.runtime.url,
+        () => this.#options.registry.get(node.id)?.registration.runtime.url,
       )
       body = this.#watchBody(verdict, response, attempt, lease, attempts.suspects, ttfbMs, isStreamed)
     } catch (error) {

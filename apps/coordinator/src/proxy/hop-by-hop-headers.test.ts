@@ -136,7 +136,7 @@ describe('clientLocation', () => {
           'content-location': ['http://10.0.0.5:8000/vllm/a', 'b'],
           'x-other': 'http://10.0.0.5:8000/vllm/untouched',
         },
-        RUNTIME,
+        () => RUNTIME,
       ),
     ).toEqual({
       location: '/v1/models/',

@@ -116,8 +116,11 @@ const CORS_HEADER_PREFIX = 'access-control-'
  */
 export function filterResponseHeaders(
   headers: Record<string, string | string[] | undefined>,
-  /** The node's runtime URL as registered (`RUNTIME_URL`), to recognise its address in a redirect. */
-  runtimeUrl?: string | undefined,
+  /**
+   * The node's runtime URL as registered (`RUNTIME_URL`), to recognise its address in a redirect. Asked
+   * for only when a URL header is there: most answers have none, and the lookup is on every response.
+   */
+  runtimeUrlOf: () => string | undefined = () => undefined,
 ): HeaderRecord {
   const named = namedInConnection(headers.connection)
   const filtered: HeaderRecord = {}
@@ -127,6 +130,7 @@ export function filterResponseHeaders(
     if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith(CORS_HEADER_PREFIX)) continue
     if (named?.has(name)) continue
     if (URL_HEADERS.has(name)) {
+      const runtimeUrl = runtimeUrlOf()
       filtered[name] = Array.isArray(value)
         ? value.map((url) => clientLocation(url, runtimeUrl))
         : clientLocation(value, runtimeUrl)
