@@ -12,8 +12,9 @@ import { createBalancerState } from './core/balancer/strategy.js'
 import { ConfigInvalidError } from './errors.js'
 import { BatchedLogDestination } from './log-destination.js'
 import { registerProcessMetrics } from './observability/process-metrics.js'
-import { NodeRegistry, STALE_NODE_FORGET_TTLS } from './registry/node-registry.js'
+import { NodeRegistry } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'
+import { STALE_NODE_FORGET_TTLS } from './registry/stale-nodes.js'
 
 const EXIT_OK = 0
 /** Bad settings or flags (the sysexits EX_USAGE tradition: 2 for command-line misuse). */

@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { metrics, registration } from '../../test/helpers/wire-samples.js'
 import type { Lease } from './lease.js'
-import { NodeRegistry, type RemovedNode } from './node-registry.js'
+import { NodeRegistry } from './node-registry.js'
+import type { RemovedNode } from './registry-events.js'
 
 const T0 = 1_800_000_000_000
 const TTL_MS = 6_000

@@ -21,10 +21,6 @@ import { type IngestedMetrics, Listeners, type RegisteredNode, type RemovedNode 
 import type { SharedLoad } from './shared-load.js'
 import { isStaleTooLong, longestStaleIdle } from './stale-nodes.js'
 
-// Still imported from here, from before they moved: by main.ts and by node-registry.test.ts.
-export type { RemovedNode } from './registry-events.js'
-export { STALE_NODE_FORGET_TTLS } from './stale-nodes.js'
-
 export interface RegisterResult {
   readonly agentId: string
   /** False when the same hostname and runtime URL registered before (the id is reused). */
