@@ -20,12 +20,10 @@ import { cors } from './plugins/cors.js'
 import { errorShape } from './plugins/error-shape.js'
 import { REQUEST_ID_HEADER, requestId } from './plugins/request-id.js'
 import { zodValidation } from './plugins/zod-validation.js'
-import { type ForwardWaitQueue, RequestForwarder, type WaitingRequest } from './proxy/forward-request.js'
+import { createForwardWaitQueue, type ForwardWaitQueue, RequestForwarder } from './proxy/forward-request.js'
 import { hasPassedThrough } from './proxy/hop-by-hop-headers.js'
 import { combineProxyObservers } from './proxy/proxy-observer.js'
 import { UpstreamPools } from './proxy/upstream-pools.js'
-import { waitingKey } from './proxy/wait-policy.js'
-import { WaitQueue } from './proxy/wait-queue.js'
 import type { NodeRegistry } from './registry/node-registry.js'
 import { ReadinessGate } from './registry/readiness-gate.js'
 import { agentApi } from './routes/agent-api.js'
@@ -175,11 +173,7 @@ export async function buildApp(deps: AppDeps, config: Config): Promise<FastifyIn
   const stopSizingModels = deps.registry.onRegistered((node) => learner.onRegistered(node))
   const waitQueue: ForwardWaitQueue | undefined = config.queueWhenBusy
     ? (deps.waitQueue ??
-      new WaitQueue({
-        maxWaiters: config.queueMax,
-        timeoutMs: config.queueTimeoutMs,
-        keyOf: (waiting: WaitingRequest) => waitingKey(waiting.request),
-      }))
+      createForwardWaitQueue({ maxWaiters: config.queueMax, timeoutMs: config.queueTimeoutMs }))
     : undefined
   // A request that comes back naming this coordinator in `Via` went through a node whose runtime URL
   // leads here: refused before anything else (an API key check would blame the client, since the key is

@@ -19,8 +19,7 @@ import { describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { type BalancerState, createBalancerState } from '../src/core/balancer/strategy.js'
-import type { ForwardWaitQueue } from '../src/proxy/forward-request.js'
-import { WaitQueue } from '../src/proxy/wait-queue.js'
+import { createForwardWaitQueue, type ForwardWaitQueue } from '../src/proxy/forward-request.js'
 import { NodeRegistry } from '../src/registry/node-registry.js'
 import { scrapeMetrics } from './helpers/scrape-metrics.js'
 import {
@@ -315,7 +314,10 @@ async function run(
     log,
   })
   const balancerState: BalancerState = createBalancerState(() => 0.5, { mode: 'spec' })
-  const waitQueue: ForwardWaitQueue = new WaitQueue({ maxWaiters: 8, timeoutMs: config.queueTimeoutMs })
+  const waitQueue: ForwardWaitQueue = createForwardWaitQueue({
+    maxWaiters: 8,
+    timeoutMs: config.queueTimeoutMs,
+  })
   const app = await buildApp({ registry, balancerState, clock: clock.now, waitQueue, logger }, config)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo

@@ -39,7 +39,7 @@ import { describeFailure, discard } from './upstream-failure.js'
 import type { UpstreamPools } from './upstream-pools.js'
 import { credentialsRefused, judgeHead, type UpstreamVerdict } from './upstream-verdict.js'
 import { mustWait, waitingKey } from './wait-policy.js'
-import type { WaitQueue } from './wait-queue.js'
+import { WaitQueue } from './wait-queue.js'
 
 /** What the forwarder needs from the registry (`NodeRegistry` provides it). */
 export interface ForwardRegistry {
@@ -103,6 +103,14 @@ export interface WaitingRequest {
 }
 
 export type ForwardWaitQueue = WaitQueue<WaitingRequest, QueueGrant>
+
+/**
+ * The forwarder's wait queue (`QUEUE_WHEN_BUSY`), its waiters keyed as the forwarder wakes them
+ * (`waitingKey`), so that the balancer counts the requests held for a model (`heldForModel`).
+ */
+export function createForwardWaitQueue(limits: { maxWaiters: number; timeoutMs: number }): ForwardWaitQueue {
+  return new WaitQueue({ ...limits, keyOf: (waiting: WaitingRequest) => waitingKey(waiting.request) })
+}
 
 /** One inference request as the route parsed it. */
 export interface InferenceRequest {
