@@ -10,7 +10,7 @@ import { type FleetNode, FleetNodeList } from '@llm-fleet/types'
 import { describeExit, ManagedProcess, type ProcessExit } from './managed-process.js'
 import { pollUntil } from './poll-until.js'
 import { binPaths, nvidiaSmiCapturePath } from './repo-paths.js'
-import { DEMO_MODEL, type SimulatedHost } from './simulated-host.js'
+import { DEMO_MODEL, runtimeKindOf, type SimulatedHost } from './simulated-host.js'
 
 export interface FleetOptions {
   /** The repository: the built apps, the fake nvidia-smi and fixtures/nvidia-smi. */
@@ -298,7 +298,7 @@ export class Fleet {
 
   async #startRuntime(host: SimulatedHost): Promise<void> {
     const runtime = this.#spawn(`runtime-${host.name}`, this.#bins.mockRuntime, {
-      MOCK_RUNTIME_KIND: host.runtimeKind ?? 'ollama',
+      MOCK_RUNTIME_KIND: runtimeKindOf(host),
       MOCK_RUNTIME_PROFILE: host.profile,
       MOCK_RUNTIME_PORT: '0',
       MOCK_RUNTIME_HOST: '127.0.0.1',
@@ -322,7 +322,7 @@ export class Fleet {
       AGENT_TOKEN: this.#agentToken,
       NODE_NAME: hostName,
       RUNTIME_URL: current.runtimeUrl,
-      RUNTIME_KIND: current.host.runtimeKind ?? 'ollama',
+      RUNTIME_KIND: runtimeKindOf(current.host),
       // The coordinator reaches the runtime on loopback, not on this machine's network address.
       ADVERTISE_URL: current.runtimeUrl,
       MAX_CONCURRENCY: String(current.host.maxConcurrency),

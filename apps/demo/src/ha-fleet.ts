@@ -16,7 +16,7 @@ import { type FrontKind, frontConfigPath, nginxMainConfig, renderFrontConfig } f
 import { ManagedProcess } from './managed-process.js'
 import { pollUntil } from './poll-until.js'
 import { binPaths, nvidiaSmiCapturePath } from './repo-paths.js'
-import { DEMO_MODEL, type SimulatedHost } from './simulated-host.js'
+import { DEMO_MODEL, runtimeKindOf, type SimulatedHost } from './simulated-host.js'
 
 export interface HaFleetOptions {
   readonly repoRoot: string
@@ -388,7 +388,7 @@ export class HaFleet {
       script: this.#bins.mockRuntime,
       env: {
         ...this.#baseEnv(),
-        MOCK_RUNTIME_KIND: 'ollama',
+        MOCK_RUNTIME_KIND: runtimeKindOf(host),
         MOCK_RUNTIME_PROFILE: host.profile,
         MOCK_RUNTIME_PORT: '0',
         MOCK_RUNTIME_HOST: '127.0.0.1',
@@ -414,7 +414,7 @@ export class HaFleet {
       AGENT_TOKEN,
       NODE_NAME: host.name,
       RUNTIME_URL: runtime.url,
-      RUNTIME_KIND: 'ollama',
+      RUNTIME_KIND: runtimeKindOf(host),
       ADVERTISE_URL: runtime.url,
       MAX_CONCURRENCY: String(host.maxConcurrency),
       PUSH_INTERVAL_MS: String(this.#options.pushIntervalMs),

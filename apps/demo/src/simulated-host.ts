@@ -14,6 +14,9 @@ export interface SimulatedHost {
   readonly runtimeKind?: RuntimeKind
 }
 
+/** The runtime a host runs, the default applied: what its mock runtime plays and its agent detects. */
+export const runtimeKindOf = (host: SimulatedHost): RuntimeKind => host.runtimeKind ?? 'ollama'
+
 /**
  * Three hosts whose decode speeds differ 3× step by step, so that spec-first, spill-over and
  * round-robin are each easy to see. The fastest is the 8× H100 capture: the only A100 capture has
