@@ -56,11 +56,13 @@ const RESPONSE_FORMATS: Readonly<Record<SpeechTask, readonly string[]>> = {
 }
 
 /**
- * The fields whose default is not None, by alias, which FastAPI puts in the dict pydantic validates even
- * when the form leaves them out: what `input` counts for an error of a missing field.
+ * The request model's fields that the mock counts or validates, in declaration order (pydantic reports
+ * its errors in this order): every field whose default is not None, and the two it validates that have
+ * none (`UNFILLED_FIELDS`).
  */
-const DEFAULTED_FIELDS: Readonly<Record<SpeechTask, readonly string[]>> = {
+const FIELDS: Readonly<Record<SpeechTask, readonly string[]>> = {
   transcribe: [
+    'file',
     'prompt',
     'response_format',
     'timestamp_granularities[]',
@@ -74,8 +76,10 @@ const DEFAULTED_FIELDS: Readonly<Record<SpeechTask, readonly string[]>> = {
     'temperature',
     'frequency_penalty',
     'presence_penalty',
+    'max_completion_tokens',
   ],
   translate: [
+    'file',
     'prompt',
     'response_format',
     'use_beam_search',
@@ -88,30 +92,16 @@ const DEFAULTED_FIELDS: Readonly<Record<SpeechTask, readonly string[]>> = {
     'stream',
     'stream_include_usage',
     'stream_continuous_usage_stats',
+    'max_completion_tokens',
   ],
 }
 
-/** The fields the mock validates, in each request model's order. */
-const FIELD_ORDER: Readonly<Record<SpeechTask, readonly string[]>> = {
-  transcribe: [
-    'file',
-    'response_format',
-    'stream',
-    'stream_include_usage',
-    'stream_continuous_usage_stats',
-    'temperature',
-    'max_completion_tokens',
-  ],
-  translate: [
-    'file',
-    'response_format',
-    'temperature',
-    'stream',
-    'stream_include_usage',
-    'stream_continuous_usage_stats',
-    'max_completion_tokens',
-  ],
-}
+/**
+ * The fields of `FIELDS` with no default (`file`) or a None one, which FastAPI leaves out of the dict
+ * pydantic validates when the form does; it fills in every other, so `input` counts them for an error of
+ * a missing field.
+ */
+const UNFILLED_FIELDS: ReadonlySet<string> = new Set(['file', 'max_completion_tokens'])
 
 const STREAM_OPTIONS = ['stream_include_usage', 'stream_continuous_usage_stats'] as const
 
@@ -145,7 +135,8 @@ export async function readSpeechForm(
     const value = raw(name)
     return typeof value === 'string' ? value : undefined
   }
-  const formItems = new Set([...form.keys(), ...DEFAULTED_FIELDS[task]]).size
+  const filled = FIELDS[task].filter((field) => !UNFILLED_FIELDS.has(field))
+  const formItems = new Set([...form.keys(), ...filled]).size
   const file = readFile(raw('file'), formItems, fail)
   const responseFormat = readResponseFormat(text('response_format') ?? 'json', RESPONSE_FORMATS[task], fail)
   const temperatureText = text('temperature')
@@ -162,7 +153,7 @@ export async function readSpeechForm(
     limit === undefined ? undefined : readInteger('max_completion_tokens', limit, fail)
   // A missing or refused file is always among the errors.
   if (errors.length > 0 || file === undefined) {
-    const position = (error: PydanticError) => FIELD_ORDER[task].indexOf(error.field ?? '')
+    const position = (error: PydanticError) => FIELDS[task].indexOf(error.field ?? '')
     sendRequestValidationError(
       response,
       errors.sort((a, b) => position(a) - position(b)),
