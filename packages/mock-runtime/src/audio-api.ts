@@ -115,14 +115,15 @@ async function speechToText(
   const durationS = wavDurationS(audio)
   if (durationS === undefined) return sendBadRequest(response, 'Invalid or unsupported audio file.')
 
-  const seed = hashBytes(audio)
-  const length = answerLength(model, form, seed)
-  if (length.maxTokens < 1) {
-    // SamplingParams refuses it (vllm/sampling_params.py `_verify_args`) as a VLLMValidationError.
-    const got = String(length.maxTokens)
+  // The limit is capped at `max_model_len` (at least 1), so only a limit below 1 comes through as
+  // max_tokens below 1, which SamplingParams refuses (vllm/sampling_params.py `_verify_args`) as a
+  // VLLMValidationError.
+  if (form.maxCompletionTokens !== undefined && form.maxCompletionTokens < 1n) {
+    const got = String(form.maxCompletionTokens)
     return sendValidationFailure(response, `max_tokens must be at least 1, got ${got}.`, 'max_tokens', got)
   }
-  const { outputTokens, finishReason } = length
+  const seed = hashBytes(audio)
+  const { outputTokens, finishReason } = answerLength(model, form, seed)
   const renderer = speechRenderer(task, {
     model: modelName,
     seed,
@@ -162,9 +163,8 @@ function formatRefusal(model: SpeechToTextModel, modelName: string, form: Speech
   return undefined
 }
 
-/** How long the answer runs, and why it stops; `maxTokens` below 1 is refused. */
+/** How long the answer runs, and why it stops. */
 interface AnswerLength {
-  readonly maxTokens: bigint | number
   readonly outputTokens: number
   readonly finishReason: 'stop' | 'length'
 }
@@ -174,19 +174,19 @@ interface AnswerLength {
  * `get_max_tokens(max_model_len, max_completion_tokens, 0, …)` (vllm/entrypoints/serve/utils/api_utils.py):
  * the request's limit, capped at `max_model_len`, or `max_model_len` without one; the scheduler also stops
  * the request once its decoder prompt and output reach `max_model_len` (`finish_reason: length`). Within
- * that bound the mock's answer runs to the limit the client set, or to its seeded natural length.
+ * that bound the mock's answer runs to the limit the client set, or to its seeded natural length. A limit
+ * below 1 is refused before it is asked.
  */
 function answerLength(model: SpeechToTextModel, form: SpeechForm, seed: number): AnswerLength {
   const maxModelLen = model.maxModelLenTokens
   const requested = form.maxCompletionTokens
   const maxTokens = requested === undefined || requested > BigInt(maxModelLen) ? maxModelLen : requested
-  if (maxTokens < 1) return { maxTokens, outputTokens: 0, finishReason: 'length' }
   // A prompt longer than the context is not modelled: at least one token is generated.
   const bound = Math.max(1, Math.min(Number(maxTokens), maxModelLen - model.decoderPromptTokens(form.prompt)))
   const natural = requested === undefined ? outputLengthTokens(seed) : Number.POSITIVE_INFINITY
   return natural < bound
-    ? { maxTokens, outputTokens: natural, finishReason: 'stop' }
-    : { maxTokens, outputTokens: bound, finishReason: 'length' }
+    ? { outputTokens: natural, finishReason: 'stop' }
+    : { outputTokens: bound, finishReason: 'length' }
 }
 
 /** What the answer says besides its tokens. */
