@@ -123,7 +123,8 @@ async function speechToText(
     return sendValidationFailure(response, `max_tokens must be at least 1, got ${got}.`, 'max_tokens', got)
   }
   const seed = hashBytes(audio)
-  const { outputTokens, finishReason } = answerLength(model, form, seed)
+  const decoderPromptTokens = model.decoderPromptTokens(form.prompt)
+  const { outputTokens, finishReason } = answerLength(model, form, seed, decoderPromptTokens)
   const renderer = speechRenderer(task, {
     model: modelName,
     seed,
@@ -133,7 +134,7 @@ async function speechToText(
     stream: form.stream,
     includeUsage: form.includeUsage,
     includeContinuousUsage: form.includeUsage && form.includeContinuousUsage,
-    promptTokens: model.decoderPromptTokens(form.prompt) + model.audioTokens(durationS),
+    promptTokens: decoderPromptTokens + model.audioTokens(durationS),
     outputTokens,
     finishReason,
     durationS,
@@ -177,12 +178,17 @@ interface AnswerLength {
  * that bound the mock's answer runs to the limit the client set, or to its seeded natural length. A limit
  * below 1 is refused before it is asked.
  */
-function answerLength(model: SpeechToTextModel, form: SpeechForm, seed: number): AnswerLength {
+function answerLength(
+  model: SpeechToTextModel,
+  form: SpeechForm,
+  seed: number,
+  decoderPromptTokens: number,
+): AnswerLength {
   const maxModelLen = model.maxModelLenTokens
   const requested = form.maxCompletionTokens
   const maxTokens = requested === undefined || requested > BigInt(maxModelLen) ? maxModelLen : requested
   // A prompt longer than the context is not modelled: at least one token is generated.
-  const bound = Math.max(1, Math.min(Number(maxTokens), maxModelLen - model.decoderPromptTokens(form.prompt)))
+  const bound = Math.max(1, Math.min(Number(maxTokens), maxModelLen - decoderPromptTokens))
   const natural = requested === undefined ? outputLengthTokens(seed) : Number.POSITIVE_INFINITY
   return natural < bound
     ? { outputTokens: natural, finishReason: 'stop' }
