@@ -252,7 +252,7 @@ function speechRenderer(task: SpeechTask, answer: SpeechAnswer): GenerationRende
     },
     renderEnd() {
       if (!answer.stream) {
-        if (answer.responseFormat === 'verbose_json') return JSON.stringify(verboseAnswer(answer))
+        if (answer.responseFormat === 'verbose_json') return JSON.stringify(verboseAnswer(answer, collected))
         const text = collected.join('')
         // The same JSON whatever the format asked, `text` included: the router always answers a
         // `JSONResponse` (vllm-project/vllm#49095).
@@ -280,13 +280,11 @@ function speechRenderer(task: SpeechTask, answer: SpeechAnswer): GenerationRende
 /**
  * `TranscriptionResponseVerbose` or `TranslationResponseVerbose` dumped whole (`model_dump()`, so unset
  * `words` is null): the clip's length, its language, the segments, and their texts joined by the
- * language's separator (`asr_inter_chunk_separator`). It has no usage.
+ * language's separator (`asr_inter_chunk_separator`). It has no usage. `texts` are the answer's token
+ * texts, in order.
  */
-function verboseAnswer(answer: SpeechAnswer): Record<string, unknown> {
-  const tokens = Array.from({ length: answer.outputTokens }, (_, index) => ({
-    text: tokenText(answer.seed, index),
-    id: tokenId(answer.seed, index),
-  }))
+function verboseAnswer(answer: SpeechAnswer, texts: readonly string[]): Record<string, unknown> {
+  const tokens = texts.map((text, index) => ({ text, id: tokenId(answer.seed, index) }))
   const segments = transcriptionSegments(tokens, answer.durationS, answer.temperature)
   const separator = NO_SPACE_LANGUAGES.has(answer.language.toLowerCase()) ? '' : ' '
   return {
