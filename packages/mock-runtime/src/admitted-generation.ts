@@ -13,7 +13,10 @@ import { type RuntimeContext, servedModel } from './runtime-context.js'
 export interface GenerationRequest {
   readonly model: string
   readonly prompt: string
-  /** `hashString(prompt)`: picks the answer's text, which the prefix cache stores for the next turn. */
+  /**
+   * Picks the answer's text, which the prefix cache stores for the next turn: `hashString(prompt)`, or
+   * `hashBytes(audio)` for a speech-to-text upload.
+   */
   readonly seed: number
   readonly outputTokens: number
   readonly fault: FaultDirective
