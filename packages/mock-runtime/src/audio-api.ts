@@ -16,7 +16,7 @@ import { runAdmittedGeneration } from './admitted-generation.js'
 import type { FaultDirective } from './fault-state.js'
 import type { GenerationRenderer } from './generation-response.js'
 import { readRawBody } from './http-exchange.js'
-import { findModel, sendOpenAiError } from './openai-api.js'
+import { findModel, sendOpenAiError, vllmStreamError } from './openai-api.js'
 import { hashBytes, outputLengthTokens, tokenId, tokenText } from './output-length.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { type FormUpload, readSpeechForm, type SpeechForm, type SpeechTask } from './speech-form.js'
@@ -266,11 +266,7 @@ function speechRenderer(task: SpeechTask, answer: SpeechAnswer): GenerationRende
       if (answer.includeUsage) text += chunk([], { usage: usage(answer.outputTokens) })
       return `${text}data: [DONE]\n\n`
     },
-    renderError(message) {
-      // `create_streaming_error_response`: one error event, then [DONE].
-      const body = JSON.stringify({ error: { message, type: 'InternalServerError', param: null, code: 500 } })
-      return { streamed: `data: ${body}\n\ndata: [DONE]\n\n`, body }
-    },
+    renderError: vllmStreamError,
     renderGarbage() {
       return answer.stream ? `data: {"id":"${id}","choices":[{"delta":\n\ndata: not json\n\n` : '{"text":'
     },

@@ -203,13 +203,7 @@ function generate(
         text += `data: ${JSON.stringify({ id, object, created, model: shape.model, system_fingerprint: SYSTEM_FINGERPRINT, choices: [], usage })}\n\n`
       return `${text}data: [DONE]\n\n`
     },
-    renderError(message) {
-      // vLLM's ErrorResponse: the stream carries it as one event, then ends with [DONE].
-      const body = JSON.stringify({
-        error: { message, type: 'InternalServerError', param: null, code: 500 },
-      })
-      return { streamed: `data: ${body}\n\ndata: [DONE]\n\n`, body }
-    },
+    renderError: vllmStreamError,
     renderGarbage() {
       return shape.stream
         ? `data: {"id":"${id}","choices":[{"delta":\n\ndata: not json\n\n`
@@ -307,4 +301,14 @@ export function handleModels(context: RuntimeContext, response: ServerResponse):
       owned_by: ownedBy,
     })),
   })
+}
+
+/**
+ * vLLM's error mid-stream (`create_streaming_error_response`): its ErrorResponse as one event, then
+ * [DONE]; the same object alone where the answer was not streamed. The chat, completions and
+ * speech-to-text renderers all end a failed answer with it.
+ */
+export function vllmStreamError(message: string): { readonly streamed: string; readonly body: string } {
+  const body = JSON.stringify({ error: { message, type: 'InternalServerError', param: null, code: 500 } })
+  return { streamed: `data: ${body}\n\ndata: [DONE]\n\n`, body }
 }
